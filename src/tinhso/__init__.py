@@ -1,0 +1,3 @@
+"""tinhso — the digital province."""
+
+__version__ = "0.1.0"

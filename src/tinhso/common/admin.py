@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from tinhso.common.audit import AuditEntry
+from tinhso.common.calendar_models import CalendarOverride
+from tinhso.common.workdays import WEEKDAY_NAMES
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    """Where an administrator enters each year's schedule of days off and make-up working days."""
+
+    list_display = ["date", "weekday", "kind", "reason", "source_document", "created_by"]
+    list_filter = ["kind"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "date"
+    search_fields = ["reason", "source_document"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    fields = ["date", "kind", "reason", "source_document", *readonly_fields]
+
+    @admin.display(description="thứ")
+    def weekday(self, obj: CalendarOverride) -> str:
+        return WEEKDAY_NAMES[obj.date.weekday()]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit chain, to read only: an entry written is never changed or removed (audit.py)."""
+
+    list_display = ["id", "at", "action", "object_type", "object_id", "actor_label", "request_id", "summary"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["=object_id", "=request_id"]  # exact: ids are pasted whole
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

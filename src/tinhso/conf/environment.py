@@ -1,0 +1,71 @@
+"""Every environment variable tinhso reads, declared once with its default and meaning.
+
+Settings modules read configuration only through :func:`env`; the README's configuration table is
+checked against :data:`VARIABLES` by a test, so a variable cannot be added without documenting it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    help: str
+
+
+VARIABLES: dict[str, Variable] = {
+    v.name: v
+    for v in [
+        Variable("DJANGO_SETTINGS_MODULE", "tinhso.conf.settings.dev",
+                 "Settings module: `…dev` (embedded demo), `…production`, `…test`."),
+        Variable("DEBUG", "false", "Show debug pages. Refused by the production settings."),
+        Variable("SECRET_KEY", "insecure-embedded-key-change-me",
+                 "Signing key. Production refuses to start with the default."),
+        Variable("ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the site answers to."),
+        Variable("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (scheme://host) trusted for CSRF."),
+        Variable("DATABASE_URL", "sqlite:///var/tinhso.sqlite3",
+                 "Database URL; `postgres://user:pass@host:5432/name` for PostgreSQL. A relative SQLite path "
+                 "is relative to the project's root."),
+        Variable("DATABASE_CONN_MAX_AGE", "60", "Seconds a database connection is kept open (PostgreSQL)."),
+        Variable("EMAIL_URL", "console:",
+                 "Outgoing mail: `smtp://user:pass@host:25`, `smtp+tls://…:587`, `smtps://…:465`, "
+                 "`console:` (print) or `memory:` (tests)."),
+        Variable("DEFAULT_FROM_EMAIL", "tinhso <no-reply@localhost>", "Sender of the platform's e-mail."),
+        Variable("PROVINCE_CODE", "40",
+                 "Code (2025 list) of the province this deployment serves; `40` is Nghệ An."),
+        Variable("OFFICE_HOURS", "07:30-11:30,13:30-17:00",
+                 "Office sessions of a working day, comma-separated `HH:MM-HH:MM` (standards §3, "
+                 "unconfirmed default; provinces differ)."),
+        Variable("DATA_DIR", "var", "Where the embedded mode keeps its database, uploads and logs."),
+        Variable("MEDIA_ROOT", "", "Uploaded files; defaults to `<DATA_DIR>/media`."),
+        Variable("STATIC_ROOT", "", "Collected static files; defaults to `<DATA_DIR>/static`."),
+        Variable("TASKS_BACKEND", "database",
+                 "Background tasks: `database` (queue in the database, run by `tinhso db_worker`) or "
+                 "`immediate` (run in the request)."),
+        Variable("LANGUAGE_CODE", "vi", "Default language of the interface (`vi` or `en`)."),
+        Variable("LOG_LEVEL", "INFO", "Level of the application's log."),
+        Variable("SECURE_SSL_REDIRECT", "true", "Production: redirect HTTP to HTTPS."),
+        Variable("SECURE_HSTS_SECONDS", "31536000", "Production: HSTS max-age in seconds (0 disables)."),
+    ]
+}
+
+
+def env(name: str) -> str:
+    """The value of a declared variable, or its default."""
+    return os.environ.get(name, VARIABLES[name].default)
+
+
+def env_bool(name: str) -> bool:
+    return env(name).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in env(name).split(",") if item.strip()]
+
+
+def env_int(name: str) -> int:
+    return int(env(name))

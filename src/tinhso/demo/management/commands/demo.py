@@ -1,0 +1,65 @@
+"""`tinhso demo load` loads the demo province; `tinhso demo serve` runs it with its task worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tinhso.demo.services import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Tỉnh mẫu: `load` nạp dữ liệu mẫu, `serve` chạy máy chủ web cùng tiến trình tác vụ nền."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        load = sub.add_parser("load", help="Nạp đơn vị hành chính, cơ quan và tài khoản mẫu (chạy lại không nhân đôi).")
+        load.add_argument("--password", default=DEMO_PASSWORD)
+        serve = sub.add_parser("serve", help="Chạy máy chủ web và tiến trình tác vụ nền.")
+        serve.add_argument("--host", default="127.0.0.1")
+        serve.add_argument("--port", default="8000")
+        serve.add_argument("--password", default=DEMO_PASSWORD)
+
+    def handle(self, *args, action: str, **options):
+        if action == "load":
+            summary = load_demo(password=options["password"])
+            self.stdout.write(
+                f"Đã nạp: {summary.units}; {summary.villages} thôn/tổ dân phố mới; "
+                f"{len(summary.logins)} tài khoản mẫu; {summary.procedures} thủ tục đang áp dụng."
+            )
+            return
+        # Loading is idempotent, so serving always starts from a complete demo province.
+        summary = load_demo(password=options["password"])
+        self._serve(options["host"], options["port"], summary.logins, options["password"])
+
+    def _serve(self, host: str, port: str, logins: list[tuple[str, str, str]], password: str) -> None:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        address = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"\nTỉnh số đang chạy tại {address}"))
+        self.stdout.write(f"Đăng nhập cán bộ: {address}dang-nhap/   (mật khẩu mẫu: {password})")
+        for role, username, agency in logins:
+            self.stdout.write(f"  {role:<32} {username:<12} {agency}")
+        self.stdout.write("Dừng: Ctrl+C\n")
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
+                                                                       "tinhso.conf.settings.dev")}
+        manage = [sys.executable, "-m", "tinhso.manage"]
+        worker = subprocess.Popen([*manage, "db_worker", "--interval", "1"], env=env)
+        web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
+        try:
+            web.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in (web, worker):
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+            for process in (web, worker):
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,35 @@
+"""The demo province: everything `make run` loads, idempotent (a second run duplicates nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+DEMO_PASSWORD = "tinhso-demo-2026"  # noqa: S105 — the published demo password, printed by `make run`
+
+
+@dataclass
+class DemoSummary:
+    units: dict = field(default_factory=dict)
+    villages: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    procedures: int = 0
+
+
+def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD) -> DemoSummary:
+    """Load the administrative units, the demo province's villages, agencies, one login per role and the
+    procedure catalogue."""
+    from tinhso.catalogue.demo import load_demo_catalogue
+    from tinhso.directory.demo import load_demo_directory
+    from tinhso.geo.services import generate_demo_villages, load_units
+
+    code = province_code or settings.TINHSO_PROVINCE_CODE
+    summary = DemoSummary()
+    summary.units = load_units()
+    with transaction.atomic():
+        summary.villages = generate_demo_villages(code).created
+        summary.logins = load_demo_directory(code, password)
+    summary.procedures = load_demo_catalogue(code)
+    return summary

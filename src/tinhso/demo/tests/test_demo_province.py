@@ -1,0 +1,47 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from tinhso.catalogue.models import Procedure
+from tinhso.common import audit
+from tinhso.common.audit import AuditEntry
+from tinhso.demo.services import DEMO_PASSWORD
+from tinhso.directory.models import Agency, Membership, Role
+from tinhso.geo.models import Commune, Province, Village
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    models = [Province, Commune, Village, Agency, Membership, get_user_model(), Procedure]
+    counts = {model._meta.label: model.objects.count() for model in models}
+    # A load run is itself recorded as an action; the records it writes must not change the second time.
+    counts["record changes"] = AuditEntry.objects.exclude(action=AuditEntry.Action.ACTION).count()
+    return counts
+
+
+def test_loading_the_demo_twice_duplicates_nothing(capsys):
+    call_command("demo", "load")
+    first = _counts()
+    assert first["geo.Province"] == 34
+    assert first["geo.Commune"] == 3321
+    assert first["geo.Village"] > 0
+    assert first["catalogue.Procedure"] >= 30
+    call_command("demo", "load")
+    assert _counts() == first
+    assert audit.verify().ok
+
+
+def test_every_demo_login_signs_in_and_sees_its_agency_and_role(client):
+    call_command("demo", "load")
+    roles_with_logins = set()
+    for membership in Membership.objects.select_related("user", "agency"):
+        roles_with_logins.add(membership.role)
+        client.logout()
+        response = client.post(reverse("login"), {"username": membership.user.username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, membership.user.username
+        home = client.get(reverse("staff-home")).content.decode()
+        assert membership.agency.name in home
+        assert membership.get_role_display() in home
+    assert roles_with_logins == set(Role.values)
