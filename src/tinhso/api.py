@@ -6,6 +6,7 @@ from ninja.errors import ValidationError
 from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
 from tinhso.directory.api import router as directory_router
+from tinhso.dossiers.api import router as dossiers_router
 from tinhso.geo.api import router as geo_router
 
 api = NinjaAPI(
@@ -18,6 +19,7 @@ api.add_router("/calendar", common_router)
 api.add_router("/geo", geo_router)
 api.add_router("/directory", directory_router)
 api.add_router("/catalogue", catalogue_router)
+api.add_router("/dossiers", dossiers_router)
 
 
 @api.exception_handler(ValidationError)

@@ -11,7 +11,7 @@ import contextvars
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -134,7 +134,8 @@ def record(
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
-            at=timezone.now(),
+            # Stored and hashed in UTC: what the database gives back must hash the same.
+            at=timezone.now().astimezone(UTC),
             actor=actor if getattr(actor, "pk", None) else None,
             actor_label=(actor.get_username() if getattr(actor, "pk", None) else "hệ thống")[:150],
             request_id=current_request_id(),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -36,5 +37,5 @@ def menu_for(user) -> list[MenuEntry]:
     return sorted((e for e in _ENTRIES if e.visible(user)), key=lambda e: e.order)
 
 
-register("Trang làm việc", "staff-home", order=0)
-register("Quản trị hệ thống", "admin:index", lambda user: user.is_staff, order=900)
+register(gettext_noop("Trang làm việc"), "staff-home", order=0)
+register(gettext_noop("Quản trị hệ thống"), "admin:index", lambda user: user.is_staff, order=900)

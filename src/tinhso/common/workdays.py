@@ -215,7 +215,12 @@ class WorkdayCalendar:
         if days == 0:
             index += 1 - self._is_working[offset]
         try:
-            return self._closings[index]
+            due = self._closings[index]
+            if days == 0 and isinstance(received_at, datetime):
+                moment = received_at if received_at.tzinfo else received_at.replace(tzinfo=VIETNAM)
+                if moment >= due:
+                    due = self._closings[index + 1]
+            return due
         except IndexError:
             raise self._past_the_end("days") from None
 

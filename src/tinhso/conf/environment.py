@@ -40,6 +40,14 @@ VARIABLES: dict[str, Variable] = {
         Variable("OFFICE_HOURS", "07:30-11:30,13:30-17:00",
                  "Office sessions of a working day, comma-separated `HH:MM-HH:MM` (standards §3, "
                  "unconfirmed default; provinces differ)."),
+        Variable("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
+                 "Public address of the site, used in e-mails and in the QR codes printed on forms."),
+        Variable("SMS_BACKEND", "log",
+                 "SMS gateway for notifications: `log` (write to the application log) or a dotted path to a "
+                 "class implementing `tinhso.dossiers.notifications.SmsBackend`."),
+        Variable("UPLOAD_MAX_MB", "20", "Largest accepted upload, in megabytes."),
+        Variable("DUE_SOON_WORKING_DAYS", "1",
+                 "A dossier or step is 'due soon' when its due moment is this many working days away or less."),
         Variable("DATA_DIR", "var", "Where the embedded mode keeps its database, uploads and logs."),
         Variable("MEDIA_ROOT", "", "Uploaded files; defaults to `<DATA_DIR>/media`."),
         Variable("STATIC_ROOT", "", "Collected static files; defaults to `<DATA_DIR>/static`."),

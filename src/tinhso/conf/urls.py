@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("mot-cua/", include("tinhso.dossiers.urls")),
     path("", include("tinhso.common.urls")),
 ]
 

@@ -16,13 +16,16 @@ class DemoSummary:
     villages: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     procedures: int = 0
+    dossiers: int = 0
 
 
-def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD) -> DemoSummary:
+def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
+              ) -> DemoSummary:
     """Load the administrative units, the demo province's villages, agencies, one login per role and the
-    procedure catalogue."""
+    procedure catalogue, then a year of dossiers driven through the engine (``dossier_days`` long)."""
     from tinhso.catalogue.demo import load_demo_catalogue
     from tinhso.directory.demo import load_demo_directory
+    from tinhso.dossiers.demo import load_demo_dossiers
     from tinhso.geo.services import generate_demo_villages, load_units
 
     code = province_code or settings.TINHSO_PROVINCE_CODE
@@ -32,4 +35,5 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD) -
         summary.villages = generate_demo_villages(code).created
         summary.logins = load_demo_directory(code, password)
     summary.procedures = load_demo_catalogue(code)
+    summary.dossiers = load_demo_dossiers(code, days=dossier_days, password=password)
     return summary

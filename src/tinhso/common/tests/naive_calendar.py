@@ -57,10 +57,13 @@ class NaiveCalendar:
         return day
 
     def add_working_days(self, received_at: datetime | date, days: int) -> datetime:
-        day = to_local(received_at).date()
+        moment = to_local(received_at)
+        day = moment.date()
         if days == 0:
             while not self.is_working_day(day):
                 day += ONE_DAY
+            if moment >= datetime.combine(day, self.office_hours.closing, VIETNAM):
+                day = self.next_working_day(day)
         for _ in range(days):
             day = self.next_working_day(day)
         return datetime.combine(day, self.office_hours.closing, VIETNAM)

@@ -107,7 +107,10 @@ def test_staff_home_requires_sign_in(client):
 def test_english_is_available_through_the_language_switch(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": reverse("login")}, follow=True)
     assert response.status_code == 200
-    assert 'lang="en"' in response.content.decode()
+    html = response.content.decode()
+    assert 'lang="en"' in html
+    assert "Staff sign-in" in html
+    assert "Đăng nhập cán bộ" not in html
 
 
 @pytest.mark.django_db

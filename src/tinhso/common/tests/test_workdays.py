@@ -77,6 +77,9 @@ def test_a_make_up_saturday_counts_as_a_working_day(calendar):
 def test_a_same_day_limit_ends_with_the_office_day(calendar):
     assert calendar.add_working_days(at(2026, 3, 2, 9, 0), 0) == at(2026, 3, 2, 17, 0)
     assert calendar.add_working_days(at(2026, 2, 14, 9, 0), 0) == at(2026, 2, 23, 17, 0)
+    # Received after office hours: the same-day limit moves to the next working day (NĐ 61 Art. 18).
+    assert calendar.add_working_days(at(2026, 3, 2, 18, 30), 0) == at(2026, 3, 3, 17, 0)
+    assert calendar.add_working_days(at(2026, 2, 13, 17, 0), 0) == at(2026, 2, 23, 17, 0)
 
 
 def test_a_moment_in_another_time_zone_is_counted_on_its_vietnamese_day(calendar):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "tinhso.geo",
     "tinhso.directory",
     "tinhso.catalogue",
+    "tinhso.dossiers",
     "tinhso.demo",
 ]
 
@@ -159,6 +160,10 @@ TASKS = {
 # The province this deployment serves (2025 code list) and its working day (standards §3).
 TINHSO_PROVINCE_CODE = env("PROVINCE_CODE")
 TINHSO_OFFICE_HOURS = env("OFFICE_HOURS")
+TINHSO_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL").rstrip("/")
+TINHSO_SMS_BACKEND = env("SMS_BACKEND")
+TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
+TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,13 +8,14 @@ from tinhso.common import audit
 from tinhso.common.audit import AuditEntry
 from tinhso.demo.services import DEMO_PASSWORD
 from tinhso.directory.models import Agency, Membership, Role
+from tinhso.dossiers.models import Dossier
 from tinhso.geo.models import Commune, Province, Village
 
 pytestmark = pytest.mark.django_db
 
 
 def _counts() -> dict[str, int]:
-    models = [Province, Commune, Village, Agency, Membership, get_user_model(), Procedure]
+    models = [Province, Commune, Village, Agency, Membership, get_user_model(), Procedure, Dossier]
     counts = {model._meta.label: model.objects.count() for model in models}
     # A load run is itself recorded as an action; the records it writes must not change the second time.
     counts["record changes"] = AuditEntry.objects.exclude(action=AuditEntry.Action.ACTION).count()
@@ -22,19 +23,20 @@ def _counts() -> dict[str, int]:
 
 
 def test_loading_the_demo_twice_duplicates_nothing(capsys):
-    call_command("demo", "load")
+    call_command("demo", "load", "--days", "20")
     first = _counts()
     assert first["geo.Province"] == 34
     assert first["geo.Commune"] == 3321
     assert first["geo.Village"] > 0
     assert first["catalogue.Procedure"] >= 30
-    call_command("demo", "load")
+    assert first["dossiers.Dossier"] > 0
+    call_command("demo", "load", "--days", "20")
     assert _counts() == first
     assert audit.verify().ok
 
 
 def test_every_demo_login_signs_in_and_sees_its_agency_and_role(client):
-    call_command("demo", "load")
+    call_command("demo", "load", "--days", "20")
     roles_with_logins = set()
     for membership in Membership.objects.select_related("user", "agency"):
         roles_with_logins.add(membership.role)

@@ -9,31 +9,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from tinhso.directory.models import Agency, Membership, Role
-from tinhso.geo.models import Commune, Province
-
-
-class ProvinceFactory(DjangoModelFactory):
-    class Meta:
-        model = Province
-        django_get_or_create = ("code",)
-
-    code = "40"
-    name = "Nghệ An"
-    kind = Province.Kind.PROVINCE
-    codename = "nghe_an"
-    phone_code = 238
-
-
-class CommuneFactory(DjangoModelFactory):
-    class Meta:
-        model = Commune
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"{90000 + n:05d}")
-    name = factory.Sequence(lambda n: f"Xã Thử Nghiệm {n}")
-    kind = Commune.Kind.COMMUNE
-    province = factory.SubFactory(ProvinceFactory)
-    codename = factory.Sequence(lambda n: f"xa_thu_nghiem_{n}")
+from tinhso.geo.tests.factories import CommuneFactory, ProvinceFactory
 
 
 class UserFactory(DjangoModelFactory):

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="Nạp đơn vị hành chính, cơ quan và tài khoản mẫu (chạy lại không nhân đôi).")
         load.add_argument("--password", default=DEMO_PASSWORD)
+        load.add_argument("--days", type=int, default=365, help="Số ngày lịch sử hồ sơ mẫu (mặc định 365).")
         serve = sub.add_parser("serve", help="Chạy máy chủ web và tiến trình tác vụ nền.")
         serve.add_argument("--host", default="127.0.0.1")
         serve.add_argument("--port", default="8000")
@@ -27,10 +28,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         if action == "load":
-            summary = load_demo(password=options["password"])
+            summary = load_demo(password=options["password"], dossier_days=options["days"])
             self.stdout.write(
                 f"Đã nạp: {summary.units}; {summary.villages} thôn/tổ dân phố mới; "
-                f"{len(summary.logins)} tài khoản mẫu; {summary.procedures} thủ tục đang áp dụng."
+                f"{len(summary.logins)} tài khoản mẫu; {summary.procedures} thủ tục đang áp dụng; "
+                f"{summary.dossiers} hồ sơ mẫu mới."
             )
             return
         # Loading is idempotent, so serving always starts from a complete demo province.

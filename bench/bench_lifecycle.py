@@ -1,0 +1,173 @@
+"""Full dossier lifecycles on PostgreSQL against pgbench's TPC-B on the same server, in the same run.
+
+Run with `PYTHONPATH=bench:src python bench/bench_lifecycle.py` (bench/run.py does). A throwaway server
+is started from the installed binaries (tinhso.testing.pgserver); the schema is migrated and one
+procedure is created at one agency: receive (0) → handle (3 working days) → approve (1) → return (0),
+with one officer per desk role. Then:
+
+- baseline: ``pgbench -i -s 4``, then TPC-B for 15 s with 1 client and with 4 clients (2 threads);
+- lifecycle: submit_online → receive → assign → forward → approve → return_result (6 transitions, each
+  one service call in its own transaction, notices sent to the in-memory mail box) for 15 s in 1 worker
+  process and in 4, each with its own connection and its own dossiers, counted in transitions per second;
+- a cProfile of one worker for a few seconds: where the time goes, and the queries per transition.
+
+Prints ``BENCH lifecycle-1`` (against pgbench with 1 client) and ``BENCH lifecycle-4`` (4 clients).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import multiprocessing
+import os
+import pstats
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.conf.settings.test"
+
+import harness
+from lifecycle_worker import TRANSITIONS_PER_LIFECYCLE, Lifecycles, Setup, run_for, work
+from tinhso.testing import pgserver
+
+SECONDS = float(os.environ.get("BENCH_LIFECYCLE_SECONDS", "15"))
+PROFILE_SECONDS = 5.0
+WORKERS = 4
+TPS_LINE = re.compile(r"^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)",
+                      re.MULTILINE)
+
+
+def pgbench_tps(server, clients: int, threads: int) -> float:
+    result = server.run("pgbench", "-h", "127.0.0.1", "-p", str(server.port), "-U", "tinhso", "-n",
+                        "-c", str(clients), "-j", str(threads), "-T", str(int(SECONDS)), "tinhso")
+    match = TPS_LINE.search(result.stdout)
+    if match is None:
+        raise RuntimeError(f"no tps line in pgbench output:\n{result.stdout}\n{result.stderr}")
+    return float(match.group(1))
+
+
+def prepare() -> Setup:
+    """Migrate and create the procedure, the agency and its officers."""
+    from django.core.management import call_command
+
+    from lifecycle_worker import _setup_django
+
+    _setup_django()
+    call_command("migrate", verbosity=0)
+    from tinhso.directory.models import Role
+    from tinhso.directory.tests.factories import AgencyFactory
+    from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, staff_for
+
+    agency = AgencyFactory()
+    version = ProcedureWithRouteFactory(agency=agency, handle_days=3, approve_days=1)
+    staff = staff_for(agency)
+    return Setup(version.pk, agency.pk, staff[Role.RECEIVER].pk, staff[Role.HANDLER].pk, staff[Role.APPROVER].pk,
+                 staff[Role.RETURNER].pk)
+
+
+def lifecycle_rate(setup: Setup, workers: int) -> float:
+    """Transitions per second over ``workers`` processes started together."""
+    context = multiprocessing.get_context("spawn")
+    start_at = time.time() + 8.0  # after every worker has set up Django and warmed up
+    with context.Pool(workers) as pool:
+        results = pool.starmap(work, [(setup, start_at, SECONDS)] * workers)
+    transitions = sum(count for count, _ in results)
+    elapsed = max(seconds for _, seconds in results)
+    return transitions / elapsed
+
+
+CATEGORIES = (
+    ("SQL: driver and waiting for the server", ("psycopg", "socket", "selectors")),
+    ("audit chain (hashing, JSON)", ("tinhso/common/audit", "hashlib", "json/")),
+    ("working-day calendar", ("tinhso/common/workdays",)),
+    ("notices (task, mail, SMS log)", ("django_tasks", "tinhso/dossiers/notifications", "django/core/mail",
+                                       "email/", "logging/")),
+    ("Django ORM and SQL compilation", ("django/db/",)),
+    ("dossier services and the rest", ("",)),
+)
+
+
+def _category(filename: str) -> str:
+    for name, needles in CATEGORIES:
+        if any(needle in filename for needle in needles):
+            return name
+    return CATEGORIES[-1][0]
+
+
+def profile(setup: Setup) -> str:
+    """Profile one in-process worker; return a short summary of where the time goes."""
+    from django.db import connection
+
+    lifecycles = Lifecycles(setup)
+    for _ in range(3):
+        lifecycles.run_one()
+    queries: Counter[str] = Counter()
+
+    def count(execute, sql, params, many, context):
+        queries[sql.split(None, 1)[0].upper()] += 1
+        return execute(sql, params, many, context)
+
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(count):
+        profiler.enable()
+        transitions, elapsed = run_for(lifecycles, PROFILE_SECONDS)
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    by_category: dict[str, float] = defaultdict(float)
+    by_module: dict[str, float] = defaultdict(float)
+    total = 0.0
+    for (filename, _line, function), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():
+        name = filename if not filename.startswith("~") else function
+        by_category[_category(name)] += tottime
+        total += tottime
+        module = _module(filename)
+        if module:
+            by_module[module] = max(by_module[module], cumtime)
+    lines = [f"profile of 1 worker, {transitions} transitions in {elapsed:.1f} s under cProfile; "
+             f"{sum(queries.values()) / transitions:.1f} SQL statements per transition "
+             f"({', '.join(f'{k} {v / transitions:.1f}' for k, v in queries.most_common())})",
+             "own time by category:"]
+    for name, seconds in sorted(by_category.items(), key=lambda item: -item[1]):
+        lines.append(f"  {100 * seconds / total:5.1f} %  {name}")
+    lines.append("top 15 modules by cumulative time (largest function in each):")
+    for module, seconds in sorted(by_module.items(), key=lambda item: -item[1])[:15]:
+        lines.append(f"  {100 * seconds / elapsed:5.1f} %  {module}")
+    return "\n".join(lines)
+
+
+def _module(filename: str) -> str:
+    for marker in ("/site-packages/", "/src/", "/lib/python3"):
+        if marker in filename:
+            tail = filename.split(marker, 1)[1]
+            if marker == "/lib/python3":
+                tail = tail.split("/", 1)[1] if "/" in tail else tail
+            return tail.removesuffix(".py").replace("/", ".")
+    return ""
+
+
+def main() -> int:
+    with pgserver.running() as server:
+        os.environ["DATABASE_URL"] = server.url
+        setup = prepare()
+        from django.db import connections
+
+        server.run("pgbench", "-h", "127.0.0.1", "-p", str(server.port), "-U", "tinhso", "-i", "-s", "4", "-q",
+                   "tinhso")
+        tps_1 = pgbench_tps(server, 1, 1)
+        tps_4 = pgbench_tps(server, WORKERS, 2)
+        summary = profile(setup)
+        connections.close_all()
+        rate_1 = lifecycle_rate(setup, 1)
+        rate_4 = lifecycle_rate(setup, WORKERS)
+    machine = f"{harness.machine()}, PostgreSQL {server.bindir.parent.name}"
+    harness.report("lifecycle-1", rate_1, "transitions/s", "pgbench-tpcb-1-client", tps_1, "tps",
+                   extra=f"1 worker, {TRANSITIONS_PER_LIFECYCLE} transitions per lifecycle, {machine}")
+    harness.report("lifecycle-4", rate_4, "transitions/s", f"pgbench-tpcb-{WORKERS}-clients", tps_4, "tps",
+                   extra=f"{WORKERS} worker processes, {machine}")
+    print(summary, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,358 @@
+"""The one-stop engine's records: dossiers, their steps along the route, events, documents and fees.
+
+A dossier changes state only through ``tinhso.dossiers.services`` (one function per business action);
+these models hold data and invariants. Rules: standards §2 (NĐ 61/2018, NĐ 118/2025, TT 01/2018).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, StepRole
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", "Mới nộp trực tuyến, chờ tiếp nhận"
+    SUPPLEMENT_REQUESTED = "supplement_requested", "Yêu cầu bổ sung, hoàn thiện hồ sơ"
+    RECEIVED = "received", "Đã tiếp nhận"
+    IN_PROGRESS = "in_progress", "Đang giải quyết"
+    RESULT_READY = "result_ready", "Có kết quả, chờ trả"
+    RETURNED = "returned", "Đã trả kết quả"
+    REFUSED = "refused", "Từ chối tiếp nhận, giải quyết"
+    STOPPED = "stopped", "Dừng giải quyết"
+    WITHDRAWN = "withdrawn", "Công dân rút hồ sơ"
+
+
+TERMINAL_STATES = frozenset({State.RETURNED, State.REFUSED, State.STOPPED, State.WITHDRAWN})
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Trực tuyến"
+    COUNTER = "counter", "Trực tiếp tại Bộ phận Một cửa"
+    POST = "post", "Qua dịch vụ bưu chính"
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", "Cá nhân"
+    ORGANISATION = "organisation", "Tổ chức, doanh nghiệp"
+
+
+class ReturnMethod(models.TextChoices):
+    DESK = "desk", "Trả trực tiếp tại Bộ phận Một cửa"
+    POST = "post", "Trả qua dịch vụ bưu chính"
+    ONLINE = "online", "Trả kết quả điện tử"
+
+
+class Dossier(models.Model):
+    """One application by one applicant under one procedure version (hồ sơ)."""
+
+    # TT 01/2018 Art. 19: <receiving agency identifier>-YYMMDD-XXXX, allocated in the receiving transaction.
+    code = models.CharField("mã số hồ sơ", max_length=60, unique=True)
+    # An unguessable handle for links (tracking pages, QR codes) that does not reveal the sequence.
+    public_id = models.UUIDField("mã tra cứu", default=uuid.uuid4, unique=True, editable=False)
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, on_delete=models.PROTECT, related_name="dossiers", verbose_name="thủ tục (phiên bản)"
+    )
+    receiving_agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.PROTECT, related_name="received_dossiers",
+        verbose_name="cơ quan tiếp nhận",
+    )
+    channel = models.CharField("hình thức nộp", max_length=10, choices=Channel.choices)
+    state = models.CharField("trạng thái", max_length=24, choices=State.choices, db_index=True)
+    version = models.PositiveIntegerField("phiên bản bản ghi", default=1)
+
+    applicant_kind = models.CharField("loại người nộp", max_length=15, choices=ApplicantKind.choices,
+                                      default=ApplicantKind.PERSON)
+    applicant_name = models.CharField("họ tên / tên tổ chức", max_length=255)
+    applicant_id_number = models.CharField("số định danh cá nhân", max_length=12, blank=True)
+    applicant_tax_code = models.CharField("mã số thuế", max_length=14, blank=True)
+    applicant_phone = models.CharField("số điện thoại", max_length=20, blank=True)
+    applicant_email = models.EmailField("thư điện tử", blank=True)
+    applicant_address = models.CharField("địa chỉ", max_length=500, blank=True)
+    applicant_commune = models.ForeignKey(
+        "geo.Commune", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="xã, phường, đặc khu",
+    )
+    applicant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dossiers",
+        verbose_name="tài khoản công dân",
+    )
+    eform_data = models.JSONField("thông tin tờ khai điện tử", default=dict, blank=True)
+
+    submitted_at = models.DateTimeField("thời điểm nộp", default=timezone.now)
+    received_at = models.DateTimeField("thời điểm tiếp nhận", null=True, blank=True)
+    # The moment the processing clock started: reception, or the arrival of a complete supplement (Art. 19).
+    clock_started_at = models.DateTimeField("thời điểm bắt đầu tính thời hạn", null=True, blank=True)
+    due_at = models.DateTimeField("hạn trả kết quả", null=True, blank=True, db_index=True)
+    original_due_at = models.DateTimeField("hạn trả ban đầu (trước khi hẹn lại)", null=True, blank=True)
+    apology_issued_at = models.DateTimeField("thời điểm xin lỗi, hẹn lại", null=True, blank=True)
+    result_ready_at = models.DateTimeField("thời điểm có kết quả", null=True, blank=True)
+    finished_at = models.DateTimeField("thời điểm kết thúc", null=True, blank=True, db_index=True)
+    return_method = models.CharField("hình thức trả kết quả", max_length=10, choices=ReturnMethod.choices,
+                                     blank=True)
+    current_step = models.ForeignKey(
+        "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="bước hiện tại",
+    )
+    supplement_count = models.PositiveSmallIntegerField("số lần yêu cầu bổ sung", default=0)
+    # The state a supplement request interrupted, to resume once the complete dossier arrives.
+    state_before_supplement = models.CharField(max_length=24, choices=State.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "hồ sơ"
+        verbose_name_plural = "hồ sơ"
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["receiving_agency", "state"]),
+            models.Index(fields=["state", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def masked_id_number(self) -> str:
+        """The personal ID shown in lists and logs: only the last 4 digits."""
+        return mask_id_number(self.applicant_id_number)
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    return "•" * max(len(value) - 4, 0) + value[-4:]
+
+
+class DossierCounter(models.Model):
+    """The last sequence number an agency gave on a day; its row lock serialises code allocation."""
+
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "bộ đếm mã hồ sơ"
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_counter_per_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day:%y%m%d} {self.last}"
+
+
+class StepState(models.TextChoices):
+    PENDING = "pending", "Chưa đến lượt"
+    ACTIVE = "active", "Đang thực hiện"
+    DONE = "done", "Đã hoàn thành"
+    SENT_BACK = "sent_back", "Bị trả lại"
+    CANCELLED = "cancelled", "Huỷ"
+
+
+class DossierStep(models.Model):
+    """One step of the dossier's route: copied from the procedure version at reception, with its due moment."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps", verbose_name="hồ sơ")
+    order = models.PositiveSmallIntegerField("thứ tự")
+    role = models.CharField("vai trò", max_length=10, choices=StepRole.choices)
+    agency = models.ForeignKey(
+        "directory.Agency", on_delete=models.PROTECT, related_name="dossier_steps",
+        verbose_name="cơ quan thực hiện", null=True, blank=True,
+    )
+    partner = models.CharField("cơ quan phối hợp ngoài danh bạ", max_length=255, blank=True)
+    description = models.CharField("nội dung công việc", max_length=500, blank=True)
+    share = models.PositiveIntegerField("thời gian được giao")
+    state = models.CharField("trạng thái", max_length=10, choices=StepState.choices, default=StepState.PENDING)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dossier_steps",
+        verbose_name="người xử lý",
+    )
+    started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
+    due_at = models.DateTimeField("hạn hoàn thành", null=True, blank=True)
+    finished_at = models.DateTimeField("hoàn thành", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "bước xử lý"
+        verbose_name_plural = "các bước xử lý"
+        ordering = ["dossier", "order", "id"]
+        indexes = [models.Index(fields=["agency", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}/{self.order} {self.get_role_display()}"
+
+
+class DossierEvent(models.Model):
+    """One line of the dossier's history: who did what, when, from which state to which."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events", verbose_name="hồ sơ")
+    at = models.DateTimeField("thời điểm", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người thực hiện",
+    )
+    actor_label = models.CharField("người thực hiện (lưu)", max_length=255, blank=True)
+    action = models.CharField("thao tác", max_length=40)
+    from_state = models.CharField("từ trạng thái", max_length=24, choices=State.choices, blank=True)
+    to_state = models.CharField("sang trạng thái", max_length=24, choices=State.choices)
+    step = models.ForeignKey(DossierStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+                             verbose_name="bước")
+    agency = models.ForeignKey("directory.Agency", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="cơ quan")
+    note = models.TextField("ghi chú", blank=True)
+    data = models.JSONField("dữ liệu", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "sự kiện hồ sơ"
+        verbose_name_plural = "lịch sử hồ sơ"
+        ordering = ["dossier", "at", "id"]
+        indexes = [models.Index(fields=["action", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class DocumentKind(models.TextChoices):
+    APPLICANT = "applicant", "Giấy tờ người nộp"
+    SUPPLEMENT = "supplement", "Giấy tờ bổ sung"
+    RESULT = "result", "Kết quả giải quyết"
+    FORM = "form", "Biểu mẫu do hệ thống lập"
+
+
+def document_path(instance: DossierDocument, filename: str) -> str:
+    # The stored name never comes from the uploader: a random name under the dossier's own folder.
+    return f"dossiers/{instance.dossier.public_id}/{uuid.uuid4().hex}"
+
+
+class DossierDocument(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents", verbose_name="hồ sơ")
+    required_document = models.ForeignKey(
+        RequiredDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="thành phần hồ sơ",
+    )
+    kind = models.CharField("loại", max_length=12, choices=DocumentKind.choices, default=DocumentKind.APPLICANT)
+    file = models.FileField("tệp", upload_to=document_path, max_length=255)
+    original_name = models.CharField("tên tệp", max_length=255)
+    content_type = models.CharField("kiểu nội dung", max_length=100)
+    size = models.PositiveBigIntegerField("kích thước (byte)")
+    checksum = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người tải lên",
+    )
+    uploaded_at = models.DateTimeField("thời điểm tải lên", default=timezone.now)
+
+    class Meta:
+        verbose_name = "tài liệu hồ sơ"
+        verbose_name_plural = "tài liệu hồ sơ"
+        ordering = ["dossier", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DossierFee(models.Model):
+    """A fee line owed on the dossier, copied from the procedure version's fees at submission."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="fees", verbose_name="hồ sơ")
+    description = models.CharField("nội dung", max_length=500)
+    amount = models.PositiveBigIntegerField("số tiền (đồng)")
+
+    class Meta:
+        verbose_name = "phí, lệ phí"
+        verbose_name_plural = "phí, lệ phí"
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount:,} đ"
+
+
+class PaymentChannel(models.TextChoices):
+    CASH = "cash", "Tiền mặt"
+    TRANSFER = "transfer", "Chuyển khoản"
+    ONLINE = "online", "Thanh toán trực tuyến"
+
+
+class Payment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="payments", verbose_name="hồ sơ")
+    amount = models.PositiveBigIntegerField("số tiền (đồng)")
+    channel = models.CharField("hình thức", max_length=10, choices=PaymentChannel.choices)
+    receipt_number = models.CharField("số biên lai", max_length=60, blank=True)
+    paid_at = models.DateTimeField("thời điểm nộp", default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="người ghi nhận",
+    )
+
+    class Meta:
+        verbose_name = "thanh toán"
+        verbose_name_plural = "thanh toán"
+
+    def __str__(self) -> str:
+        return f"{self.amount:,} đ ({self.get_channel_display()})"
+
+
+class ApiToken(models.Model):
+    """A token for a machine client acting for one agency; only its hash is stored."""
+
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="api_tokens",
+                               verbose_name="cơ quan")
+    name = models.CharField("tên", max_length=100)
+    prefix = models.CharField("tiền tố", max_length=8, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="người tạo")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "khoá API của cơ quan"
+        verbose_name_plural = "khoá API của cơ quan"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, agency, name: str, created_by=None) -> tuple[ApiToken, str]:
+        """Create a token and return it with the raw secret, which is shown once and never stored."""
+        raw = "ts_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(agency=agency, name=name, prefix=raw[:8], token_hash=cls.hash(raw),
+                                   created_by=created_by)
+        return token, raw
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key: a retried submission returns the dossier the first one created."""
+
+    key = models.CharField(max_length=100)
+    client = models.CharField("khách", max_length=100)  # "token:<id>" or "user:<id>"
+    request_hash = models.CharField(max_length=64)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="idempotency_key_per_client")]
+
+    def __str__(self) -> str:
+        return f"{self.client}:{self.key}"
+
+
+def validate_citizen_id(value: str) -> None:
+    """A 12-digit citizen ID (CCCD): province code 001–096, century/sex digit, year of birth."""
+    if not value.isdigit() or len(value) != 12:
+        raise ValidationError("Số định danh cá nhân phải gồm đúng 12 chữ số.", code="citizen_id")
+    if not 1 <= int(value[:3]) <= 96:
+        raise ValidationError("Ba chữ số đầu của số định danh cá nhân không phải mã tỉnh hợp lệ (001–096).",
+                              code="citizen_id")

@@ -1,0 +1,155 @@
+"""Telling the applicant: e-mail through Django's mail and SMS through a pluggable gateway.
+
+NĐ 61/2018 Art. 17 / standards §2: an online applicant is told by e-mail or SMS (a supplement request
+lists everything missing in one notice). Notices are sent by the ``send_applicant_notice`` task, enqueued
+after the transition commits, so a refused transition never notifies anyone.
+
+SMS gateways plug in like Open Forms' plugin registry: a class implementing :class:`SmsBackend` registered
+under a name (``@sms_backends.register("name")``), or any importable class given by dotted path.
+``settings.TINHSO_SMS_BACKEND`` chooses: ``log`` (the default, :class:`LogSmsBackend`) or a name or a path.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("tinhso.dossiers.notifications")
+
+
+class SmsBackend:
+    """An SMS gateway. ``send`` delivers ``text`` to ``phone`` (Vietnamese number) or raises."""
+
+    name = ""
+    verbose_name = ""
+
+    def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SmsBackendRegistry:
+    """Named SMS backends, so a deployment picks one by name in its settings."""
+
+    def __init__(self):
+        self._backends: dict[str, type[SmsBackend]] = {}
+
+    def register(self, name: str) -> Callable[[type[SmsBackend]], type[SmsBackend]]:
+        def decorator(cls: type[SmsBackend]) -> type[SmsBackend]:
+            if name in self._backends:
+                raise ValueError(f"SMS backend {name!r} is already registered")
+            cls.name = name
+            self._backends[name] = cls
+            return cls
+        return decorator
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._backends
+
+    def __getitem__(self, name: str) -> type[SmsBackend]:
+        return self._backends[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._backends)
+
+
+sms_backends = SmsBackendRegistry()
+
+
+def mask_phone(phone: str) -> str:
+    """The phone as logs show it: the last 3 digits only."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "•" * max(len(digits) - 3, 0) + digits[-3:] if digits else ""
+
+
+@sms_backends.register("log")
+class LogSmsBackend(SmsBackend):
+    """Writes the message to the application log, with the phone masked (no gateway needed)."""
+
+    verbose_name = "Ghi vào nhật ký ứng dụng"
+
+    def send(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", mask_phone(phone), text)
+
+
+def sms_backend(name: str | None = None) -> SmsBackend:
+    """The configured SMS backend (``settings.TINHSO_SMS_BACKEND``): a registered name or a dotted path."""
+    choice = name or settings.TINHSO_SMS_BACKEND or "log"
+    cls = sms_backends[choice] if choice in sms_backends else import_string(choice)
+    if not (isinstance(cls, type) and issubclass(cls, SmsBackend)):
+        raise TypeError(f"{choice} is not an SmsBackend")
+    return cls()
+
+
+# -- the notice ---------------------------------------------------------------------------------------
+
+def tracking_url() -> str:
+    return settings.TINHSO_PUBLIC_BASE_URL.rstrip("/") + "/tra-cuu/"
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%H:%M ngày %d/%m/%Y}" if moment else ""
+
+
+def compose(dossier, event) -> tuple[str, str, str]:
+    """Subject, e-mail body and SMS text for ``event`` of ``dossier`` (Vietnamese)."""
+    state_label = dossier.get_state_display()
+    subject = f"Hồ sơ {dossier.code}: {state_label}"
+    lines = [
+        f"Kính gửi {dossier.applicant_name},",
+        "",
+        f"Hồ sơ số {dossier.code} ({dossier.procedure_version.name}) tại {dossier.receiving_agency.name} "
+        f"hiện ở trạng thái: {state_label}.",
+    ]
+    missing = (event.data or {}).get("missing")
+    if missing:
+        lines += ["", "Đề nghị bổ sung, hoàn thiện đầy đủ các nội dung sau:"]
+        lines += [f"  {number}. {item}" for number, item in enumerate(missing, start=1)]
+    if event.action == "issue_apology":
+        lines += ["", "Cơ quan giải quyết xin lỗi vì chưa trả kết quả đúng hẹn.", f"Lý do: {event.note}"]
+    elif event.note and event.action in ("refuse", "stop_processing"):
+        lines += ["", f"Lý do: {event.note}"]
+    if dossier.due_at and dossier.state not in ("refused", "stopped", "withdrawn", "returned"):
+        lines += ["", f"Hạn trả kết quả: {_when(dossier.due_at)}."]
+    lines += [
+        "",
+        f"Tra cứu tình trạng hồ sơ tại {tracking_url()} (mã hồ sơ {dossier.code}).",
+        "",
+        "Đây là thư tự động, vui lòng không trả lời.",
+    ]
+    sms = f"Ho so {dossier.code}: {state_label}."
+    if dossier.due_at and dossier.state in ("received", "in_progress"):
+        sms += f" Hen tra {timezone.localtime(dossier.due_at):%d/%m/%Y}."
+    sms += f" Tra cuu: {tracking_url()}"
+    return subject, "\n".join(lines), sms
+
+
+def send_notice(event_id: int) -> dict:
+    """Send the applicant's e-mail and SMS for one event; returns what was sent (for the task result)."""
+    from tinhso.dossiers.models import DossierEvent
+
+    event = DossierEvent.objects.select_related(
+        "dossier__procedure_version", "dossier__receiving_agency").filter(pk=event_id).first()
+    if event is None:
+        return {"email": False, "sms": False}
+    dossier = event.dossier
+    subject, body, sms = compose(dossier, event)
+    sent = {"email": False, "sms": False}
+    if dossier.applicant_email:
+        EmailMessage(subject, body, to=[dossier.applicant_email]).send()
+        sent["email"] = True
+    if dossier.applicant_phone:
+        sms_backend().send(dossier.applicant_phone, sms)
+        sent["sms"] = True
+    return sent
+
+
+def enqueue_applicant_notice(event_id: int) -> None:
+    """Queue the notice for ``event_id`` (called from ``transaction.on_commit``)."""
+    from tinhso.dossiers.tasks import send_applicant_notice
+
+    send_applicant_notice.enqueue(event_id)

@@ -1,0 +1,907 @@
+"""Every change to a dossier: one function per business action (standards §2; NĐ 61/2018, NĐ 118/2025).
+
+Each action runs in one transaction: it locks the dossier row, checks the version the caller saw
+(``expected_version``; a stale form gets :class:`Conflict`), checks that the action is allowed in the
+current state (:class:`InvalidTransition` with the reason) and that the actor may take it
+(:class:`PermissionDenied`), writes the new state, bumps ``version``, appends a :class:`DossierEvent`
+and an audit-chain entry, and enqueues the applicant's notification to run after commit. A refused action
+therefore leaves no event, no audit entry and no notification.
+
+The actor is a staff user (their role at the agency concerned, through ``directory.selectors``), the
+applicant's own citizen account, or an :class:`AgencyClient` (an agency's API token), which holds the desk
+roles in its agency and the units below it. ``expected_version=None`` skips the version check: for
+system jobs only (imports, demo data); forms and API calls always send the version they were built from.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from tinhso.catalogue.eforms import validate_eform_data
+from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
+from tinhso.common.audit import record
+from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
+from tinhso.directory.models import Agency, Role
+from tinhso.directory.selectors import active_memberships
+from tinhso.dossiers.codes import allocate_code
+from tinhso.dossiers.errors import (
+    Conflict,
+    DossierError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    UploadRejected,
+)
+from tinhso.dossiers.models import (
+    TERMINAL_STATES,
+    ApplicantKind,
+    Channel,
+    DocumentKind,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    DossierFee,
+    DossierStep,
+    Payment,
+    PaymentChannel,
+    ReturnMethod,
+    State,
+    StepState,
+    validate_citizen_id,
+)
+from tinhso.dossiers.uploads import ValidatedUpload, validate_upload
+
+__all__ = [
+    "AgencyClient", "Applicant", "Conflict", "DocumentUpload", "DossierError", "InvalidInput",
+    "InvalidTransition", "NotFound", "PermissionDenied", "UploadRejected",
+    "allowed_actions", "approve", "assign", "attach_document", "forward", "issue_apology", "provide_supplement",
+    "receive", "receive_at_counter", "record_payment", "refuse", "request_supplement", "return_result",
+    "send_back", "stop_processing", "submit_idempotent", "submit_online", "withdraw",
+]
+
+# NĐ 61/2018 Art. 19: the handling body may ask for a supplement within 3 working days of receipt.
+SUPPLEMENT_WINDOW_WORKING_DAYS = 3
+# NĐ 61/2018 Art. 19.9: the apology comes at least 1 working day before the due moment.
+APOLOGY_NOTICE_WORKING_DAYS = 1
+
+DESK_ROLES = (Role.RECEIVER, Role.HANDLER, Role.APPROVER, Role.RETURNER)
+PROCESSING_STATES = frozenset({State.RECEIVED, State.IN_PROGRESS})
+
+# Actions whose outcome the applicant is told about (TT 22/2019 Art. 4: status at every step that
+# concerns them); internal moves along the route (assign, forward, send back) are not sent.
+NOTIFIED_ACTIONS = frozenset({
+    "submit_online", "receive", "receive_at_counter", "request_supplement", "provide_supplement", "refuse",
+    "issue_apology", "stop_processing", "result_ready", "return_result", "withdraw",
+})
+
+
+# -- who acts ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgencyClient:
+    """A machine client acting for ``agency`` through an API token.
+
+    It holds the desk roles (receive, handle, approve, return) in its agency and the units below it, and
+    sees what :func:`tinhso.directory.selectors.visible_agencies` would give a member of that agency.
+    """
+
+    agency: Agency
+    label: str
+    token_id: int | None = None
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_superuser: bool = False
+    pk: None = None
+
+    def get_username(self) -> str:
+        return self.label
+
+
+def _is_client(actor) -> bool:
+    return isinstance(actor, AgencyClient)
+
+
+def _actor_user(actor):
+    """The user to store on events (None for a token or the system)."""
+    return actor if getattr(actor, "pk", None) and not _is_client(actor) else None
+
+
+def _actor_label(actor) -> str:
+    if actor is None:
+        return "hệ thống"
+    if _is_client(actor):
+        return actor.label[:255]
+    full_name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    return (full_name or actor.get_username())[:255]
+
+
+def holds_role(actor, roles: Iterable[str], agency: Agency | None) -> bool:
+    """Whether ``actor`` holds one of ``roles`` for ``agency`` (in it or a unit above it) today."""
+    if actor is None or agency is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if _is_client(actor):
+        return agency.pk == actor.agency.pk or actor.agency.pk in agency.ancestor_ids()
+    if not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    return active_memberships(actor).filter(
+        role__in=list(roles), agency_id__in=[agency.pk, *agency.ancestor_ids()],
+    ).exists()
+
+
+def _is_applicant(actor, dossier: Dossier) -> bool:
+    return (
+        actor is not None and not _is_client(actor) and getattr(actor, "pk", None) is not None
+        and dossier.applicant_user_id == actor.pk
+    )
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied()
+
+
+# -- input values ---------------------------------------------------------------------------------------
+
+@dataclass
+class Applicant:
+    """Who applies: a person (12-digit citizen ID) or an organisation (tax code), with contact details."""
+
+    name: str
+    kind: str = ApplicantKind.PERSON
+    id_number: str = ""
+    tax_code: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    commune_id: int | None = None  # geo.Commune primary key
+    user: object | None = None
+
+    def check(self) -> None:
+        if not self.name.strip():
+            raise InvalidInput("Phải nhập họ tên người nộp hoặc tên tổ chức.", "The applicant's name is required.",
+                               field="applicant_name")
+        if self.kind == ApplicantKind.PERSON:
+            if not self.id_number:
+                raise InvalidInput("Phải nhập số định danh cá nhân (12 chữ số).",
+                                   "A 12-digit citizen ID is required.", field="applicant_id_number")
+            try:
+                validate_citizen_id(self.id_number)
+            except ValidationError as error:
+                raise InvalidInput(error.messages[0], "Invalid citizen ID.", field="applicant_id_number") from None
+        elif self.kind == ApplicantKind.ORGANISATION:
+            if not self.tax_code.strip():
+                raise InvalidInput("Tổ chức phải nhập mã số thuế (mã số doanh nghiệp).",
+                                   "An organisation's tax code is required.", field="applicant_tax_code")
+        else:
+            raise InvalidInput("Loại người nộp không hợp lệ.", "Unknown applicant kind.", field="applicant_kind")
+        if self.commune_id:
+            from tinhso.geo.models import Commune
+
+            if not Commune.objects.filter(pk=self.commune_id).exists():
+                raise InvalidInput("Không tìm thấy xã, phường, đặc khu đã chọn.", "Unknown commune.",
+                                   field="applicant_commune")
+
+    def fields(self) -> dict:
+        return {
+            "applicant_kind": self.kind, "applicant_name": self.name.strip(),
+            "applicant_id_number": self.id_number, "applicant_tax_code": self.tax_code.strip(),
+            "applicant_phone": self.phone.strip(), "applicant_email": self.email.strip(),
+            "applicant_address": self.address.strip(), "applicant_commune_id": self.commune_id or None,
+            "applicant_user": self.user if getattr(self.user, "pk", None) else None,
+        }
+
+
+@dataclass
+class DocumentUpload:
+    """An uploaded file and the required paper (thành phần hồ sơ) it answers, if any."""
+
+    file: object
+    required_document: RequiredDocument | None = None
+    kind: str = DocumentKind.APPLICANT
+    validated: ValidatedUpload | None = field(default=None, repr=False)
+
+
+def _validated(documents: Iterable) -> list[DocumentUpload]:
+    """Check every upload before anything is written (uploads.validate_upload), so a bad file stores nothing."""
+    result = []
+    for item in documents or ():
+        upload = item if isinstance(item, DocumentUpload) else DocumentUpload(item)
+        upload.validated = validate_upload(upload.file)
+        result.append(upload)
+    return result
+
+
+def _store(dossier: Dossier, upload: DocumentUpload, actor, kind: str | None = None) -> DossierDocument:
+    checked = upload.validated
+    return DossierDocument.objects.create(
+        dossier=dossier, required_document=upload.required_document, kind=kind or upload.kind,
+        file=ContentFile(checked.content, name="upload"), original_name=checked.display_name,
+        content_type=checked.content_type, size=checked.size, checksum=checked.checksum,
+        uploaded_by=_actor_user(actor),
+    )
+
+
+# -- the transition frame ----------------------------------------------------------------------------------
+
+def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
+    """The dossier's row, locked for this transaction, after the version and terminal-state checks."""
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    locked = Dossier.objects.select_for_update().filter(pk=pk).first()
+    if locked is None:
+        raise NotFound()
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict()
+    if locked.state in TERMINAL_STATES:
+        # Nothing leaves a terminal state.
+        raise InvalidTransition(
+            f"Hồ sơ đã kết thúc ({locked.get_state_display().lower()}) nên không thể thay đổi.",
+            "The dossier is closed and cannot change.",
+        )
+    return locked
+
+
+def _require_state(dossier: Dossier, states: Iterable[str], action_vi: str) -> None:
+    if dossier.state not in states:
+        allowed = ", ".join(State(s).label.lower() for s in states)
+        raise InvalidTransition(
+            f"Không thể {action_vi} khi hồ sơ đang ở trạng thái “{dossier.get_state_display().lower()}” "
+            f"(chỉ thực hiện được khi: {allowed}).",
+            f"Cannot {action_vi!s} in state {dossier.state}.",
+        )
+
+
+def _current_step(dossier: Dossier, role: str | None = None, action_vi: str = "") -> DossierStep:
+    step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+    if step is None or (role is not None and step.role != role):
+        wanted = StepRole(role).label.lower() if role else ""
+        raise InvalidTransition(
+            f"Không thể {action_vi}: hồ sơ không ở bước {wanted}.".replace("  ", " "),
+            f"Cannot {action_vi}: the dossier is not at a {role} step.",
+        )
+    return step
+
+
+def _reason(text: str | None, field_name: str, what: str) -> str:
+    value = (text or "").strip()
+    if not value:
+        raise InvalidInput(f"Phải nêu {what}.", f"The {field_name} is required.", field=field_name)
+    return value
+
+
+def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: DossierStep | None = None,
+            note: str = "", data: dict | None = None, notify: bool | None = None) -> Dossier:
+    """Save the new state, bump the version, append the event and the audit entry, queue the notice."""
+    dossier.version += 1
+    dossier.save()
+    event = DossierEvent.objects.create(
+        dossier=dossier, at=timezone.now(), actor=_actor_user(actor), actor_label=_actor_label(actor),
+        action=action, from_state=from_state, to_state=dossier.state, step=step,
+        agency=step.agency if step is not None else dossier.receiving_agency, note=note, data=data or {},
+    )
+    record(
+        "action", dossier,
+        summary=f"{action}: {from_state or '—'} → {dossier.state} ({_actor_label(actor)})",
+        after={"action": action, "from": from_state, "to": dossier.state, "version": dossier.version,
+               "event": event.pk, **({"data": data} if data else {})},
+        actor=_actor_user(actor),
+    )
+    if notify is None:
+        notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY and from_state != dossier.state)
+    if notify and (dossier.applicant_email or dossier.applicant_phone):
+        from tinhso.dossiers.notifications import enqueue_applicant_notice
+
+        event_id = event.pk
+        # robust: a mail or queue failure is logged; it never turns a committed transition into an error.
+        transaction.on_commit(lambda: enqueue_applicant_notice(event_id), robust=True)
+    return dossier
+
+
+# -- deadlines ------------------------------------------------------------------------------------------
+
+def due_moment(version: ProcedureVersion, start: datetime.datetime, amount: int) -> datetime.datetime:
+    """``amount`` of the procedure's unit after ``start`` (BLDS 2015 Arts. 147–148, standards §3)."""
+    if version.time_unit == TimeUnit.WORKING_HOURS:
+        return add_working_hours(start, amount)
+    return add_working_days(start, amount)
+
+
+def _start_clock(dossier: Dossier, start: datetime.datetime) -> None:
+    """Set the dossier's and every unfinished step's due moment from ``start``: each step is due at the
+    cumulative shares of the route up to it; the dossier at the whole time limit."""
+    version = dossier.procedure_version
+    dossier.clock_started_at = start
+    dossier.due_at = due_moment(version, start, version.time_limit)
+    cumulative = 0
+    changed = []
+    for step in DossierStep.objects.filter(dossier=dossier).order_by("order", "id"):
+        cumulative += step.share
+        if step.state != StepState.DONE:
+            step.due_at = min(due_moment(version, start, cumulative), dossier.due_at)
+            changed.append(step)
+    DossierStep.objects.bulk_update(changed, ["due_at"])
+
+
+def _activate_next(dossier: Dossier, after: DossierStep, now: datetime.datetime) -> DossierStep | None:
+    """Activate the step after ``after``; the dossier's state follows the role of that step."""
+    following = (
+        DossierStep.objects.filter(dossier=dossier, order__gt=after.order, state=StepState.PENDING)
+        .order_by("order", "id").first()
+    )
+    if following is None:
+        dossier.current_step = None
+        dossier.state = State.RESULT_READY
+        dossier.result_ready_at = now
+        return None
+    following.state = StepState.ACTIVE
+    following.started_at = now
+    following.save(update_fields=["state", "started_at"])
+    dossier.current_step = following
+    if following.role == StepRole.RETURN:
+        dossier.state = State.RESULT_READY
+        dossier.result_ready_at = now
+    else:
+        dossier.state = State.IN_PROGRESS
+    return following
+
+
+def _complete(step: DossierStep, now: datetime.datetime) -> None:
+    step.state = StepState.DONE
+    step.finished_at = now
+    step.save(update_fields=["state", "finished_at"])
+
+
+def _cancel_open_steps(dossier: Dossier, now: datetime.datetime) -> None:
+    DossierStep.objects.filter(dossier=dossier, state__in=[StepState.PENDING, StepState.ACTIVE]).update(
+        state=StepState.CANCELLED, finished_at=now,
+    )
+    dossier.current_step = None
+
+
+# -- entering the agency --------------------------------------------------------------------------------
+
+def _check_version_and_agency(version: ProcedureVersion, agency: Agency) -> None:
+    if version.status != Status.PUBLISHED:
+        raise InvalidInput("Thủ tục này không còn được áp dụng; vui lòng chọn thủ tục đang áp dụng.",
+                           "The procedure version is not in force.", field="procedure")
+    implementing = list(version.agencies.values_list("pk", flat=True))
+    if implementing and agency.pk not in implementing:
+        raise InvalidInput(f"{agency.name} không thực hiện thủ tục này.",
+                           "The agency does not implement this procedure.", field="receiving_agency")
+
+
+def _check_eform(version: ProcedureVersion, data: dict | None) -> dict:
+    if not version.eform_schema:
+        return data or {}
+    errors = validate_eform_data(version.eform_schema, data or {})
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise InvalidInput(message, "The e-form has invalid values.", field=f"eform_data.{name}")
+    return data or {}
+
+
+def _create(version, agency, applicant: Applicant, *, channel, state, eform_data, now) -> Dossier:
+    dossier = Dossier.objects.create(
+        code=allocate_code(agency, now), procedure_version=version, receiving_agency=agency, channel=channel,
+        state=state, submitted_at=now, eform_data=eform_data, **applicant.fields(),
+    )
+    DossierFee.objects.bulk_create(
+        [DossierFee(dossier=dossier, description=fee.description, amount=fee.amount) for fee in version.fees.all()]
+    )
+    return dossier
+
+
+def submit_online(
+    *, version: ProcedureVersion, receiving_agency: Agency, applicant: Applicant, actor=None,
+    documents: Iterable = (), eform_data: dict | None = None,
+) -> Dossier:
+    """An online submission: the dossier enters the agency as ``submitted`` with its code (TT 01/2018
+    Art. 19), the procedure's fees and the uploaded papers; the receiver then receives, asks for a
+    supplement or refuses it. ``actor`` is the citizen (their account becomes ``applicant_user`` when the
+    applicant names none) or the agency's API client."""
+    applicant.check()
+    if applicant.user is None and actor is not None and not _is_client(actor) and getattr(actor, "pk", None):
+        applicant.user = actor
+    if _is_client(actor):
+        _require(holds_role(actor, DESK_ROLES, receiving_agency))
+    _check_version_and_agency(version, receiving_agency)
+    data = _check_eform(version, eform_data)
+    uploads = _validated(documents)
+    now = timezone.now()
+    with transaction.atomic():
+        dossier = _create(version, receiving_agency, applicant, channel=Channel.ONLINE, state=State.SUBMITTED,
+                          eform_data=data, now=now)
+        for upload in uploads:
+            _store(dossier, upload, actor)
+        dossier.version = 0  # _finish bumps it to 1
+        return _finish(dossier, actor, "submit_online", "", note="Nộp hồ sơ trực tuyến",
+                       data={"documents": len(uploads)})
+
+
+def receive_at_counter(
+    *, version: ProcedureVersion, receiving_agency: Agency, applicant: Applicant, actor,
+    documents: Iterable = (), eform_data: dict | None = None, channel: str = Channel.COUNTER, note: str = "",
+) -> Dossier:
+    """A paper dossier at the one-stop desk (or by post): created and received in one step — code,
+    receipt (form 01) with the due moment, route copied (NĐ 61/2018 Art. 17)."""
+    _require(holds_role(actor, [Role.RECEIVER], receiving_agency))
+    if channel not in (Channel.COUNTER, Channel.POST):
+        raise InvalidInput("Hình thức nộp tại quầy phải là trực tiếp hoặc qua bưu chính.",
+                           "Channel must be counter or post.", field="channel")
+    applicant.check()
+    _check_version_and_agency(version, receiving_agency)
+    data = _check_eform(version, eform_data)
+    uploads = _validated(documents)
+    now = timezone.now()
+    with transaction.atomic():
+        dossier = _create(version, receiving_agency, applicant, channel=channel, state=State.RECEIVED,
+                          eform_data=data, now=now)
+        for upload in uploads:
+            _store(dossier, upload, actor)
+        step = _receive_into_route(dossier, actor, now)
+        dossier.version = 0
+        return _finish(dossier, actor, "receive_at_counter", "", step=step, note=note,
+                       data={"documents": len(uploads), "due_at": dossier.due_at.isoformat()})
+
+
+def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
+    """Copy the version's route, start the clock and complete the receiving step."""
+    version = dossier.procedure_version
+    route = list(version.steps.order_by("order", "id"))
+    if not route or route[0].role != StepRole.RECEIVE:
+        route_steps = [DossierStep(dossier=dossier, order=0, role=StepRole.RECEIVE, share=0)]
+    else:
+        route_steps = []
+    for rs in route:
+        route_steps.append(DossierStep(
+            dossier=dossier, order=rs.order, role=rs.role,
+            # A step without a directory agency happens at (or is followed by) the receiving agency.
+            agency_id=rs.agency_id or dossier.receiving_agency_id, partner=rs.partner,
+            description=rs.description, share=rs.share,
+        ))
+    DossierStep.objects.bulk_create(route_steps)
+    dossier.received_at = now
+    _start_clock(dossier, now)
+    first = DossierStep.objects.filter(dossier=dossier).order_by("order", "id").first()
+    first.state, first.started_at, first.finished_at = StepState.DONE, now, now
+    first.assignee = _actor_user(actor)
+    first.save(update_fields=["state", "started_at", "finished_at", "assignee"])
+    _activate_next(dossier, first, now)
+    if dossier.state == State.IN_PROGRESS:
+        dossier.state = State.RECEIVED
+    return first
+
+
+# -- reception of an online dossier ----------------------------------------------------------------------
+
+def receive(dossier: Dossier | int, *, actor, expected_version: int | None, note: str = "") -> Dossier:
+    """submitted → received: receipt (form 01), route copied, clock started, due moments computed."""
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.SUBMITTED], "tiếp nhận")
+        _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
+        now = timezone.now()
+        step = _receive_into_route(dossier, actor, now)
+        return _finish(dossier, actor, "receive", State.SUBMITTED, step=step, note=note,
+                       data={"due_at": dossier.due_at.isoformat()})
+
+
+def request_supplement(dossier: Dossier | int, *, actor, expected_version: int | None,
+                       missing: Sequence[str], note: str = "") -> Dossier:
+    """Ask for everything missing in one complete list (form 02); the processing clock stops.
+
+    NĐ 61/2018 Art. 15.3: all missing items are asked for once. At reception (submitted) the receiver
+    asks; once received, the handling body may ask only within 3 working days of receipt (Art. 19).
+    """
+    items = [item.strip() for item in missing or () if item and item.strip()]
+    if not items:
+        raise InvalidInput("Phải liệt kê đầy đủ các giấy tờ, nội dung cần bổ sung.",
+                           "List every missing item.", field="missing")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.SUBMITTED, *PROCESSING_STATES], "yêu cầu bổ sung")
+        now = timezone.now()
+        from_state = dossier.state
+        step = None
+        if from_state == State.SUBMITTED:
+            _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
+            earlier = dossier.events.filter(action="request_supplement", from_state=State.SUBMITTED)
+        else:
+            step = _current_step(dossier, action_vi="yêu cầu bổ sung")
+            _require(holds_role(actor, [Role.HANDLER, Role.APPROVER, Role.RECEIVER], step.agency))
+            received = step.started_at if step.role == StepRole.HANDLE and step.started_at else dossier.clock_started_at
+            # NĐ 61/2018 Art. 19: within 3 working days of the handling body's receipt.
+            if working_days_between(received, now) > SUPPLEMENT_WINDOW_WORKING_DAYS:
+                raise InvalidTransition(
+                    "Đã quá 3 ngày làm việc kể từ ngày tiếp nhận nên không thể yêu cầu bổ sung hồ sơ "
+                    "(NĐ 61/2018, Điều 19).",
+                    "More than 3 working days since receipt: a supplement can no longer be requested.",
+                )
+            earlier = dossier.events.filter(action="request_supplement", agency=step.agency,
+                                            from_state__in=list(PROCESSING_STATES))
+        # NĐ 61/2018 Art. 15.3: one complete request, not a drip of them.
+        if earlier.exists():
+            raise InvalidTransition(
+                "Đã yêu cầu bổ sung một lần ở bước này; theo NĐ 61/2018 (Điều 15) phải yêu cầu đầy đủ "
+                "trong một lần nên không yêu cầu bổ sung thêm.",
+                "A supplement was already requested at this stage; requests are made once, completely.",
+            )
+        dossier.state_before_supplement = from_state
+        dossier.state = State.SUPPLEMENT_REQUESTED
+        dossier.supplement_count += 1
+        return _finish(dossier, actor, "request_supplement", from_state, step=step, note=note,
+                       data={"missing": items})
+
+
+def provide_supplement(dossier: Dossier | int, *, actor, expected_version: int | None,
+                       documents: Iterable = (), note: str = "") -> Dossier:
+    """The complete dossier arrives: the state resumes and, once received, the clock restarts from zero
+    with every due moment recomputed from now (NĐ 61/2018 Art. 19)."""
+    uploads = _validated(documents)
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.SUPPLEMENT_REQUESTED], "nhận hồ sơ bổ sung")
+        _require(_is_applicant(actor, dossier)
+                 or holds_role(actor, [Role.RECEIVER, Role.HANDLER], dossier.receiving_agency))
+        now = timezone.now()
+        for upload in uploads:
+            _store(dossier, upload, actor, kind=DocumentKind.SUPPLEMENT)
+        resume = dossier.state_before_supplement or State.SUBMITTED
+        dossier.state = resume
+        dossier.state_before_supplement = ""
+        data = {"documents": len(uploads)}
+        if resume in PROCESSING_STATES:
+            _start_clock(dossier, now)  # restarts from zero
+            data["due_at"] = dossier.due_at.isoformat()
+        return _finish(dossier, actor, "provide_supplement", State.SUPPLEMENT_REQUESTED, note=note, data=data)
+
+
+def refuse(dossier: Dossier | int, *, actor, expected_version: int | None, reasons: str) -> Dossier:
+    """Refuse the dossier with reasons (form 03), before or right after reception; within the deadline
+    (NĐ 61/2018 Arts. 17, 19)."""
+    reasons = _reason(reasons, "reasons", "lý do từ chối")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.SUBMITTED, State.RECEIVED], "từ chối")
+        allowed = holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
+        step = None
+        if dossier.state == State.RECEIVED:
+            step = _current_step(dossier, action_vi="từ chối")
+            allowed = allowed or holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency)
+        _require(allowed)
+        now = timezone.now()
+        # NĐ 61/2018 Art. 19: a refusal must come within the deadline.
+        if dossier.due_at is not None and now > dossier.due_at:
+            raise InvalidTransition("Đã quá hạn giải quyết nên không thể từ chối hồ sơ (NĐ 61/2018, Điều 19).",
+                                    "The deadline has passed: the dossier can no longer be refused.")
+        from_state = dossier.state
+        _cancel_open_steps(dossier, now)
+        dossier.state = State.REFUSED
+        dossier.finished_at = now
+        return _finish(dossier, actor, "refuse", from_state, step=step, note=reasons, data={"reasons": reasons})
+
+
+# -- along the route ------------------------------------------------------------------------------------
+
+def assign(dossier: Dossier | int, *, actor, expected_version: int | None, assignee, note: str = "") -> Dossier:
+    """Give the current handling step to a handler of the step's agency."""
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, PROCESSING_STATES, "phân công")
+        step = _current_step(dossier, StepRole.HANDLE, "phân công")
+        _require(holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency))
+        if assignee is None or _is_client(assignee) or not holds_role(assignee, [Role.HANDLER], step.agency):
+            raise InvalidInput("Cán bộ được phân công phải là chuyên viên xử lý của cơ quan thực hiện bước này.",
+                               "The assignee must be a handler of the step's agency.", field="assignee")
+        from_state = dossier.state
+        step.assignee = assignee
+        step.save(update_fields=["assignee"])
+        dossier.state = State.IN_PROGRESS
+        return _finish(dossier, actor, "assign", from_state, step=step, note=note,
+                       data={"assignee": assignee.pk, "assignee_label": _actor_label(assignee)})
+
+
+def forward(dossier: Dossier | int, *, actor, expected_version: int | None, note: str = "") -> Dossier:
+    """Finish the current handling step and activate the next; the next step's agency then sees the
+    dossier (an inter-agency step), and a return step next makes the result ready."""
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, PROCESSING_STATES, "chuyển bước")
+        step = _current_step(dossier, StepRole.HANDLE, "chuyển bước")
+        _require(holds_role(actor, [Role.HANDLER], step.agency))
+        if (step.assignee_id and _actor_user(actor) is not None and step.assignee_id != actor.pk
+                and not holds_role(actor, [Role.APPROVER], step.agency)):
+            raise PermissionDenied("Hồ sơ đã được phân công cho cán bộ khác xử lý.",
+                                   "The step is assigned to another handler.")
+        from_state = dossier.state
+        now = timezone.now()
+        if step.assignee_id is None and _actor_user(actor) is not None:
+            step.assignee = actor
+            step.save(update_fields=["assignee"])
+        _complete(step, now)
+        following = _activate_next(dossier, step, now)
+        if dossier.state == State.RECEIVED:
+            dossier.state = State.IN_PROGRESS
+        return _finish(dossier, actor, "forward", from_state, step=step, note=note,
+                       data={"next_step": following.pk if following else None,
+                             "next_agency": following.agency_id if following else None})
+
+
+def send_back(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str) -> Dossier:
+    """The approver returns the dossier to the previous handling step, with the reason."""
+    reason = _reason(reason, "reason", "lý do trả lại")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.IN_PROGRESS], "trả lại bước xử lý")
+        step = _current_step(dossier, StepRole.APPROVE, "trả lại bước xử lý")
+        _require(holds_role(actor, [Role.APPROVER], step.agency))
+        previous = (
+            DossierStep.objects.filter(dossier=dossier, order__lt=step.order, role=StepRole.HANDLE)
+            .order_by("-order", "-id").first()
+        )
+        if previous is None:
+            raise InvalidTransition("Không có bước xử lý trước đó để trả lại.", "No earlier handling step.")
+        now = timezone.now()
+        step.state, step.started_at = StepState.PENDING, None
+        step.save(update_fields=["state", "started_at"])
+        previous.state, previous.started_at, previous.finished_at = StepState.ACTIVE, now, None
+        previous.save(update_fields=["state", "started_at", "finished_at"])
+        dossier.current_step = previous
+        return _finish(dossier, actor, "send_back", State.IN_PROGRESS, step=step, note=reason,
+                       data={"back_to_step": previous.pk, "reason": reason})
+
+
+def approve(dossier: Dossier | int, *, actor, expected_version: int | None, note: str = "") -> Dossier:
+    """The leader approves: the approval step is done and the next activated (result ready when the next
+    step is the return)."""
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.IN_PROGRESS], "phê duyệt")
+        step = _current_step(dossier, StepRole.APPROVE, "phê duyệt")
+        _require(holds_role(actor, [Role.APPROVER], step.agency))
+        now = timezone.now()
+        step.assignee = _actor_user(actor)
+        step.save(update_fields=["assignee"])
+        _complete(step, now)
+        following = _activate_next(dossier, step, now)
+        return _finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
+                       data={"next_step": following.pk if following else None})
+
+
+def issue_apology(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str,
+                  new_due_at: datetime.datetime | datetime.date) -> Dossier:
+    """Apology and new appointment (form 04), NĐ 61/2018 Art. 19.9: at least 1 working day before the
+    due moment, a new date after the old one, and once only; the original date is kept."""
+    reason = _reason(reason, "reason", "lý do chậm trễ")
+    if isinstance(new_due_at, datetime.date) and not isinstance(new_due_at, datetime.datetime):
+        new_due_at = add_working_days(new_due_at, 0)  # the end of office hours of that (working) day
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, PROCESSING_STATES, "xin lỗi, hẹn lại ngày trả kết quả")
+        step = _current_step(dossier, action_vi="xin lỗi, hẹn lại")
+        _require(holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency))
+        # NĐ 61/2018 Art. 19.9: the date may be reset only once.
+        if dossier.apology_issued_at is not None:
+            raise InvalidTransition(
+                f"Hồ sơ đã được xin lỗi và hẹn lại ngày trả kết quả một lần "
+                f"({timezone.localtime(dossier.apology_issued_at):%d/%m/%Y}); theo NĐ 61/2018 (Điều 19) chỉ được "
+                "hẹn lại một lần.",
+                "The appointment has already been reset once; it may be reset only once.",
+            )
+        now = timezone.now()
+        # NĐ 61/2018 Art. 19.9: at least 1 working day before the due moment.
+        if dossier.due_at is None or working_days_between(now, dossier.due_at) < APOLOGY_NOTICE_WORKING_DAYS:
+            raise InvalidTransition(
+                "Phải xin lỗi, hẹn lại chậm nhất 01 ngày làm việc trước ngày hết hạn (NĐ 61/2018, Điều 19); "
+                "nay đã quá thời điểm đó.",
+                "The apology must come at least one working day before the due date.",
+            )
+        if new_due_at <= dossier.due_at:
+            raise InvalidInput("Ngày hẹn trả mới phải sau ngày hẹn trả cũ.", "The new date must be after the old one.",
+                               field="new_due_at")
+        old_due = dossier.due_at
+        dossier.original_due_at = old_due
+        dossier.due_at = new_due_at
+        dossier.apology_issued_at = now
+        DossierStep.objects.filter(dossier=dossier, due_at=old_due).exclude(state=StepState.DONE).update(
+            due_at=new_due_at)
+        return _finish(dossier, actor, "issue_apology", dossier.state, step=step, note=reason,
+                       data={"reason": reason, "old_due_at": old_due.isoformat(),
+                             "new_due_at": new_due_at.isoformat()})
+
+
+def stop_processing(dossier: Dossier | int, *, actor, expected_version: int | None, reasons: str) -> Dossier:
+    """Notice of stopping the processing, with reasons (NĐ 118/2025 Art. 21.2)."""
+    reasons = _reason(reasons, "reasons", "lý do dừng giải quyết")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [*PROCESSING_STATES, State.SUPPLEMENT_REQUESTED], "dừng giải quyết")
+        step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+        _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
+                 or (step is not None and holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency)))
+        if dossier.state == State.SUPPLEMENT_REQUESTED and dossier.received_at is None:
+            raise InvalidTransition("Hồ sơ chưa được tiếp nhận nên không thể dừng giải quyết; hãy từ chối hoặc "
+                                    "chờ người nộp rút hồ sơ.", "Not yet received: nothing to stop.")
+        from_state = dossier.state
+        now = timezone.now()
+        _cancel_open_steps(dossier, now)
+        dossier.state = State.STOPPED
+        dossier.finished_at = now
+        return _finish(dossier, actor, "stop_processing", from_state, step=step, note=reasons,
+                       data={"reasons": reasons})
+
+
+def return_result(dossier: Dossier | int, *, actor, expected_version: int | None, method: str,
+                  note: str = "") -> Dossier:
+    """Hand the result over — at the desk, by post or online — and close the dossier."""
+    if method not in ReturnMethod.values:
+        raise InvalidInput("Hình thức trả kết quả không hợp lệ (tại quầy, bưu chính hoặc trực tuyến).",
+                           "Unknown return method.", field="method")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require_state(dossier, [State.RESULT_READY], "trả kết quả")
+        step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+        _require(holds_role(actor, [Role.RETURNER, Role.RECEIVER],
+                            step.agency if step is not None else dossier.receiving_agency))
+        now = timezone.now()
+        if step is not None:
+            step.assignee = _actor_user(actor)
+            step.save(update_fields=["assignee"])
+            _complete(step, now)
+        dossier.current_step = None
+        dossier.state = State.RETURNED
+        dossier.return_method = method
+        dossier.finished_at = now
+        return _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note,
+                       data={"method": method})
+
+
+def withdraw(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str = "") -> Dossier:
+    """The applicant withdraws the dossier (themselves online, or at the desk on their written request)."""
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require(_is_applicant(actor, dossier) or holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
+        from_state = dossier.state
+        now = timezone.now()
+        _cancel_open_steps(dossier, now)
+        dossier.state = State.WITHDRAWN
+        dossier.finished_at = now
+        return _finish(dossier, actor, "withdraw", from_state, note=reason.strip())
+
+
+# -- records on the dossier -----------------------------------------------------------------------------
+
+def record_payment(dossier: Dossier | int, *, actor, amount: int, channel: str, receipt_number: str = "",
+                   expected_version: int | None = None) -> Payment:
+    """Record a fee payment (cash, transfer, online) against the dossier."""
+    if channel not in PaymentChannel.values:
+        raise InvalidInput("Hình thức thanh toán không hợp lệ.", "Unknown payment channel.", field="channel")
+    if not isinstance(amount, int) or amount <= 0:
+        raise InvalidInput("Số tiền phải là số nguyên dương (đồng).", "Amount must be a positive integer.",
+                           field="amount")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        _require(_is_applicant(actor, dossier)
+                 or holds_role(actor, [Role.RECEIVER, Role.RETURNER], dossier.receiving_agency))
+        payment = Payment.objects.create(dossier=dossier, amount=amount, channel=channel,
+                                         receipt_number=receipt_number.strip(), recorded_by=_actor_user(actor))
+        _finish(dossier, actor, "record_payment", dossier.state, notify=False,
+                data={"payment": payment.pk, "amount": amount, "channel": channel})
+        return payment
+
+
+def attach_document(dossier: Dossier | int, *, actor, upload, kind: str = DocumentKind.APPLICANT,
+                    required_document: RequiredDocument | None = None,
+                    expected_version: int | None = None) -> DossierDocument:
+    """Attach one file, checked by content, size and name first (uploads.validate_upload)."""
+    if kind not in DocumentKind.values:
+        raise InvalidInput("Loại tài liệu không hợp lệ.", "Unknown document kind.", field="kind")
+    checked = _validated([DocumentUpload(upload, required_document, kind)])[0]
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        if _is_applicant(actor, dossier) and kind in (DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT):
+            _require_state(dossier, [State.SUBMITTED, State.SUPPLEMENT_REQUESTED], "bổ sung tài liệu")
+        else:
+            step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+            _require(holds_role(actor, DESK_ROLES, dossier.receiving_agency)
+                     or (step is not None and holds_role(actor, DESK_ROLES, step.agency)))
+        if required_document is not None and required_document.version_id != dossier.procedure_version_id:
+            raise InvalidInput("Thành phần hồ sơ không thuộc thủ tục của hồ sơ này.",
+                               "The required document belongs to another procedure.", field="required_document")
+        document = _store(dossier, checked, actor, kind)
+        _finish(dossier, actor, "attach_document", dossier.state, notify=False,
+                data={"document": document.pk, "name": document.original_name, "kind": kind})
+        return document
+
+
+# -- what the desk may offer ----------------------------------------------------------------------------
+
+def allowed_actions(dossier: Dossier, actor) -> list[str]:
+    """The actions ``actor`` may attempt on ``dossier`` now, by state and role, for showing buttons.
+
+    A cheap pre-check: the service function still decides (and its checks are authoritative).
+    """
+    if dossier.state in TERMINAL_STATES or actor is None:
+        return []
+    step = dossier.current_step
+    step_agency = step.agency if step is not None else None
+    at_desk = holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
+    own = _is_applicant(actor, dossier)
+    actions: list[str] = []
+    state = dossier.state
+    if state == State.SUBMITTED and at_desk:
+        actions += ["receive", "request_supplement", "refuse"]
+    if state in PROCESSING_STATES and step is not None:
+        if step.role == StepRole.HANDLE:
+            if holds_role(actor, [Role.HANDLER, Role.APPROVER], step_agency):
+                actions.append("assign")
+            if holds_role(actor, [Role.HANDLER], step_agency):
+                actions += ["forward", "request_supplement"]
+        if step.role == StepRole.APPROVE and holds_role(actor, [Role.APPROVER], step_agency):
+            actions += ["approve", "send_back"]
+        if dossier.apology_issued_at is None and holds_role(actor, [Role.HANDLER, Role.APPROVER], step_agency):
+            actions.append("issue_apology")
+        if state == State.RECEIVED and (at_desk or holds_role(actor, [Role.HANDLER, Role.APPROVER], step_agency)):
+            actions.append("refuse")
+    if state == State.SUPPLEMENT_REQUESTED and (own or at_desk):
+        actions.append("provide_supplement")
+    if state in (*PROCESSING_STATES, State.SUPPLEMENT_REQUESTED) and dossier.received_at and (
+        at_desk or (step_agency is not None and holds_role(actor, [Role.HANDLER, Role.APPROVER], step_agency))
+    ):
+        actions.append("stop_processing")
+    if state == State.RESULT_READY and holds_role(actor, [Role.RETURNER, Role.RECEIVER],
+                                                  step_agency or dossier.receiving_agency):
+        actions.append("return_result")
+    if own or at_desk:
+        actions.append("withdraw")
+    return list(dict.fromkeys(actions))
+
+
+# -- API submissions with an Idempotency-Key ----------------------------------------------------------------
+
+def submit_idempotent(*, key: str, client: str, request_hash: str, **submission) -> tuple[Dossier, bool]:
+    """``submit_online`` once per (client, key): a retry with the same body returns the dossier the first
+    call created (``created`` False); the same key with a different body is refused (422)."""
+    from django.db import IntegrityError
+
+    from tinhso.dossiers.models import IdempotencyKey
+
+    key = (key or "").strip()
+    if not key or len(key) > 100:
+        raise InvalidInput("Idempotency-Key phải có từ 1 đến 100 ký tự.", "Idempotency-Key must be 1–100 characters.",
+                           field="Idempotency-Key")
+
+    def replay() -> tuple[Dossier, bool] | None:
+        earlier = IdempotencyKey.objects.select_related("dossier").filter(client=client, key=key).first()
+        if earlier is None:
+            return None
+        if earlier.request_hash != request_hash:
+            error = InvalidInput("Idempotency-Key này đã được dùng cho một yêu cầu có nội dung khác.",
+                                 "This Idempotency-Key was used for a different request.", field="Idempotency-Key")
+            error.status = 422
+            raise error
+        return earlier.dossier, False
+
+    found = replay()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            dossier = submit_online(**submission)
+            IdempotencyKey.objects.create(key=key, client=client, request_hash=request_hash, dossier=dossier)
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its dossier.
+        found = replay()
+        if found is None:
+            raise
+        return found
+    return dossier, True

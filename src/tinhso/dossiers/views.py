@@ -1,0 +1,544 @@
+"""The officer desk (Bộ phận Một cửa): queues, the dossier page with its actions, counter reception.
+
+Thin views: reads come from ``selectors`` (always scoped by :func:`selectors.dossiers_visible_to`), every
+change goes through one ``services`` function. A dossier outside the officer's scope answers 404, exactly
+like a code that does not exist, so codes cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.catalogue.models import ProcedureVersion, Status, StepRole
+from tinhso.directory.models import Role
+from tinhso.directory.selectors import active_memberships, visible_agencies
+from tinhso.dossiers import deadlines, forms, printing, selectors, services
+from tinhso.dossiers.errors import Conflict, DossierError
+from tinhso.dossiers.models import DossierDocument, State
+from tinhso.geo.models import Commune
+
+PAGE_SIZE = 25
+
+# The roles that work at the desk; a user with none of them (a citizen) gets 403.
+DESK_ROLES = (Role.RECEIVER, Role.HANDLER, Role.APPROVER, Role.RETURNER)
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    role: str
+    step_role: str
+    label: str
+
+
+QUEUES = (
+    Queue("tiep-nhan", Role.RECEIVER, StepRole.RECEIVE, "Chờ tiếp nhận"),
+    Queue("xu-ly", Role.HANDLER, StepRole.HANDLE, "Chờ xử lý"),
+    Queue("phe-duyet", Role.APPROVER, StepRole.APPROVE, "Chờ phê duyệt"),
+    Queue("tra-ket-qua", Role.RETURNER, StepRole.RETURN, "Chờ trả kết quả"),
+)
+
+
+def desk_roles(user) -> set[str]:
+    """The desk roles ``user`` holds today in any agency; superusers hold them all.
+
+    Kept on the user object for the request, since the menu asks again on every page.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_desk_roles", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = set(DESK_ROLES)
+        else:
+            cached = {role for role in active_memberships(user).values_list("role", flat=True)
+                      if role in DESK_ROLES}
+        user._desk_roles = cached
+    return cached
+
+
+def officer_required(view: Callable) -> Callable:
+    """Sign-in first; then only officers (a desk role in force) may use the desk: others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        roles = desk_roles(request.user)
+        if not roles:
+            raise PermissionDenied("Chỉ cán bộ Bộ phận Một cửa được sử dụng chức năng này.")
+        request.desk_roles = roles
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def is_fragment_request(request) -> bool:
+    """An htmx request that swaps a part of the page (not a boosted navigation, not a history restore)."""
+    return (request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+# ------------------------------------------------------------------------------------------------ queues
+
+def _filter_procedures(user) -> list[tuple[str, str]]:
+    """(code, name) of the procedures in force at the agencies the officer sees, for the filter select."""
+    versions = ProcedureVersion.objects.filter(status=Status.PUBLISHED)
+    if not user.is_superuser:
+        versions = versions.filter(agencies__in=visible_agencies(user))
+    return list(versions.order_by("procedure__code").values_list("procedure__code", "name").distinct())
+
+
+@require_GET
+@officer_required
+def desk(request):
+    """The desk home: the queues of the officer's roles with counts, one list paginated, filters."""
+    queues = [q for q in QUEUES if q.role in request.desk_roles]
+    current = next((q for q in queues if q.key == request.GET.get("hang")), queues[0])
+    filters = forms.QueueFilterForm(request.GET, procedures=_filter_procedures(request.user))
+    params = filters.params()
+
+    dossiers = selectors.filter_dossiers(selectors.queue_for(request.user, current.step_role), params)
+    page_obj = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))
+
+    base_query = {k: v for k, v in request.GET.items() if k not in ("hang", "trang") and v}
+    tabs = []
+    for q in queues:
+        count = page_obj.paginator.count if q is current else selectors.filter_dossiers(
+            selectors.queue_for(request.user, q.step_role), params).count()
+        tabs.append({"key": q.key, "label": q.label, "count": count,
+                     "query": urlencode({**base_query, "hang": q.key})})
+    now = timezone.now()
+    rows = [{"dossier": d, "deadline": deadlines.dossier_status(d, now)} for d in page_obj.object_list]
+    context = {
+        "queues": tabs,
+        "queue": current,
+        "filters": filters,
+        "filter_fields": [filters[name] for name in ("procedure", "field", "state", "channel", "date_from",
+                                                     "date_to")],
+        "filtered": bool(params),
+        "page_obj": page_obj,
+        "rows": rows,
+        "page_query": urlencode({**base_query, "hang": current.key}) + "&",
+        "can_receive": Role.RECEIVER in request.desk_roles,
+    }
+    template = "dossiers/desk/_queue.html" if is_fragment_request(request) else "dossiers/desk/home.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# ------------------------------------------------------------------------------------------- the dossier
+
+def _visible_dossier(user, code: str):
+    """The dossier ``code`` if ``user`` may see it; 404 otherwise (no difference from a missing code)."""
+    dossier = selectors.dossier_detail(user, code)
+    if dossier is None:
+        raise Http404("Không tìm thấy hồ sơ.")
+    return dossier
+
+
+@dataclass
+class Action:
+    """One business action offered on the dossier page: its form and the service it calls.
+
+    ``service_name`` is the name :func:`services.allowed_actions` uses; ``call`` runs the service with the
+    form's cleaned data.
+    """
+
+    key: str
+    service_name: str
+    label: str
+    submit: str
+    form_class: type
+    call: Callable
+    success: str
+    danger: bool = False
+    multipart: bool = False
+    form_kwargs: Callable = field(default=lambda dossier, user: {})
+    # The service's error field names, as the form calls them.
+    field_names: dict = field(default_factory=dict)
+
+
+def _handlers_of(dossier, user):
+    """The handlers who may be given the current step: members with the handler role at its agency."""
+    step = dossier.current_step
+    agency_id = step.agency_id if step is not None and step.agency_id else dossier.receiving_agency_id
+    today = timezone.localdate()
+    return (get_user_model().objects.filter(
+        memberships__agency_id=agency_id, memberships__role=Role.HANDLER, memberships__valid_from__lte=today,
+    ).exclude(memberships__valid_to__lt=today).distinct().order_by("last_name", "first_name", "username"))
+
+
+def _call(service, *names):
+    """A caller that passes the form's fields ``names`` to ``service`` with the actor and version."""
+    def call(dossier, user, version, data):
+        return service(dossier, actor=user, expected_version=version, **{name: data[name] for name in names})
+    return call
+
+
+ACTIONS: dict[str, Action] = {a.key: a for a in (
+    Action("receive", "receive", "Tiếp nhận hồ sơ", "Tiếp nhận", forms.ReceiveForm,
+           _call(services.receive, "note"), "Đã tiếp nhận hồ sơ."),
+    Action("request-supplement", "request_supplement", "Yêu cầu bổ sung, hoàn thiện hồ sơ", "Gửi yêu cầu bổ sung",
+           forms.SupplementRequestForm, _call(services.request_supplement, "missing", "note"),
+           "Đã gửi yêu cầu bổ sung, hoàn thiện hồ sơ."),
+    Action("provide-supplement", "provide_supplement", "Nhận hồ sơ đã bổ sung đầy đủ", "Ghi nhận đã bổ sung",
+           forms.NoteForm, _call(services.provide_supplement, "note"),
+           "Đã ghi nhận hồ sơ bổ sung; thời hạn được tính lại từ đầu."),
+    Action("assign", "assign", "Giao chuyên viên xử lý", "Giao xử lý", forms.AssignForm,
+           _call(services.assign, "assignee", "note"), "Đã giao chuyên viên xử lý.",
+           form_kwargs=lambda dossier, user: {"handlers": _handlers_of(dossier, user)}),
+    Action("forward", "forward", "Chuyển bước tiếp theo", "Chuyển", forms.ForwardForm,
+           _call(services.forward, "note"), "Đã chuyển hồ sơ sang bước tiếp theo."),
+    Action("approve", "approve", "Phê duyệt", "Phê duyệt", forms.ApproveForm, _call(services.approve, "note"),
+           "Đã phê duyệt hồ sơ."),
+    Action("send-back", "send_back", "Trả lại bước xử lý trước", "Trả lại", forms.SendBackForm,
+           _call(services.send_back, "reason"), "Đã trả lại hồ sơ cho bước xử lý trước.", danger=True),
+    Action("apology", "issue_apology", "Xin lỗi và hẹn lại ngày trả kết quả", "Gửi thư xin lỗi, hẹn lại",
+           forms.ApologyForm, _call(services.issue_apology, "reason", "new_due_at"),
+           "Đã gửi thư xin lỗi và hẹn lại ngày trả kết quả."),
+    Action("return", "return_result", "Trả kết quả", "Trả kết quả", forms.ReturnForm,
+           _call(services.return_result, "method", "note"), "Đã trả kết quả cho người nộp."),
+    Action("refuse", "refuse", "Từ chối tiếp nhận, giải quyết", "Từ chối", forms.RefuseForm,
+           _call(services.refuse, "reasons"), "Đã từ chối hồ sơ.", danger=True),
+    Action("stop", "stop_processing", "Dừng giải quyết hồ sơ", "Dừng giải quyết", forms.StopForm,
+           _call(services.stop_processing, "reasons"), "Đã dừng giải quyết hồ sơ.", danger=True),
+    Action("withdraw", "withdraw", "Rút hồ sơ theo đề nghị của người nộp", "Rút hồ sơ", forms.WithdrawForm,
+           _call(services.withdraw, "reason"), "Đã rút hồ sơ theo đề nghị của người nộp.", danger=True),
+    Action("payment", "record_payment", "Ghi nhận thanh toán phí, lệ phí", "Ghi nhận", forms.PaymentForm,
+           _call(services.record_payment, "amount", "channel", "receipt_number"), "Đã ghi nhận thanh toán."),
+    Action("document", "attach_document", "Tải lên tài liệu", "Tải lên", forms.DocumentUploadForm,
+           _call(services.attach_document, "upload", "kind", "required_document"), "Đã tải lên tài liệu.",
+           multipart=True, form_kwargs=lambda dossier, user: {"dossier": dossier}, field_names={"file": "upload"}),
+)}
+
+def _offered_names(dossier, user, roles: set[str]) -> set[str]:
+    """The service names to offer: the transitions ``services.allowed_actions`` lists, plus the records
+    (payment, document) the same roles as the services require may add while the dossier is open."""
+    if dossier.is_terminal:
+        return set()
+    names = set(services.allowed_actions(dossier, user))
+    agencies = [dossier.receiving_agency]
+    if dossier.current_step is not None and dossier.current_step.agency is not None:
+        agencies.append(dossier.current_step.agency)
+    if roles & {Role.RECEIVER, Role.RETURNER} and services.holds_role(
+            user, [Role.RECEIVER, Role.RETURNER], dossier.receiving_agency):
+        names.add("record_payment")
+    if any(services.holds_role(user, DESK_ROLES, agency) for agency in agencies):
+        names.add("attach_document")
+    return names
+
+
+def _action_forms(dossier, user, roles, bound: tuple[str, object] | None = None) -> list[dict]:
+    offered = _offered_names(dossier, user, roles)
+    entries = []
+    for action in ACTIONS.values():
+        if action.service_name not in offered:
+            continue
+        if bound is not None and bound[0] == action.key:
+            form = bound[1]
+        else:
+            form = action.form_class(initial={"expected_version": dossier.version}, auto_id=f"{action.key}_%s",
+                                     **action.form_kwargs(dossier, user))
+        entries.append({"key": action.key, "label": action.label, "submit": action.submit, "form": form,
+                        "danger": action.danger, "multipart": action.multipart,
+                        "open": bound is not None and bound[0] == action.key})
+    return entries
+
+
+EVENT_PHRASES = {
+    "submit_online": "nộp hồ sơ trực tuyến",
+    "submit": "nộp hồ sơ trực tuyến",
+    "receive_at_counter": "tiếp nhận hồ sơ trực tiếp tại Bộ phận Một cửa",
+    "receive": "tiếp nhận hồ sơ",
+    "request_supplement": "yêu cầu bổ sung, hoàn thiện hồ sơ",
+    "provide_supplement": "ghi nhận hồ sơ đã được bổ sung đầy đủ",
+    "refuse": "từ chối tiếp nhận, giải quyết hồ sơ",
+    "assign": "giao chuyên viên xử lý",
+    "forward": "chuyển hồ sơ sang bước tiếp theo",
+    "send_back": "trả lại hồ sơ cho bước trước",
+    "approve": "phê duyệt hồ sơ",
+    "issue_apology": "gửi thư xin lỗi và hẹn lại ngày trả kết quả",
+    "apologise": "gửi thư xin lỗi và hẹn lại ngày trả kết quả",
+    "stop_processing": "dừng giải quyết hồ sơ",
+    "return_result": "trả kết quả cho người nộp",
+    "withdraw": "rút hồ sơ",
+    "record_payment": "ghi nhận thanh toán phí, lệ phí",
+    "attach_document": "tải lên tài liệu",
+}
+
+
+def event_sentence(event, dossier) -> str:
+    """One timeline line in plain Vietnamese: who did what, and the state it led to."""
+    if event.action == "submit_online" and not event.actor_id:
+        actor = f"Người nộp {dossier.applicant_name}"
+    else:
+        actor = event.actor_label or (
+            (event.actor.get_full_name() or event.actor.get_username()) if event.actor_id else "Hệ thống")
+    phrase = EVENT_PHRASES.get(event.action, event.action.replace("_", " "))
+    sentence = f"{actor[:1].upper()}{actor[1:]} {phrase}"
+    if event.to_state and event.to_state != event.from_state:
+        sentence += f" — hồ sơ chuyển sang “{State(event.to_state).label}”"
+    return sentence + "."
+
+
+def vnd(amount: int) -> str:
+    """An amount in đồng with dots between thousands, as Vietnamese documents write it."""
+    return f"{amount:,}".replace(",", ".")
+
+
+def _dossier_context(request, dossier, bound=None, action_error=None) -> dict:
+    now = timezone.now()
+    events = list(dossier.events.all())
+    for event in events:
+        event.sentence = event_sentence(event, dossier)
+        event.shown_note = "" if event.note.strip().lower() == EVENT_PHRASES.get(event.action) else event.note
+    fees = list(dossier.fees.all())
+    payments = list(dossier.payments.all())
+    for line in (*fees, *payments):
+        line.amount_text = vnd(line.amount)
+    return {
+        "dossier": dossier,
+        "deadline": deadlines.dossier_status(dossier, now),
+        "steps": [{"step": s, "deadline": deadlines.step_status(s, now)} for s in dossier.steps.all()],
+        "events": events,
+        # The prefetched documents lack their paper and uploader; one query with both keeps the page flat.
+        "documents": list(DossierDocument.objects.filter(dossier=dossier)
+                          .select_related("required_document", "uploaded_by").order_by("uploaded_at", "id")),
+        "fees": fees,
+        "fees_total": vnd(sum(f.amount for f in fees)),
+        "payments": payments,
+        "paid_total": vnd(sum(p.amount for p in payments)),
+        "actions": _action_forms(dossier, request.user, request.desk_roles, bound),
+        "print_forms": printing.available_forms(dossier),
+        "action_error": action_error,
+    }
+
+
+@require_GET
+@officer_required
+def dossier_page(request, code: str):
+    dossier = _visible_dossier(request.user, code)
+    return render(request, "dossiers/desk/dossier.html", _dossier_context(request, dossier))
+
+
+ERROR_TITLES = {
+    409: "Không thực hiện được thao tác",
+    403: "Bạn không có quyền thực hiện thao tác này",
+    400: "Thông tin chưa hợp lệ",
+}
+
+
+@require_POST
+@officer_required
+def dossier_action(request, code: str, action: str):
+    """Run one action on the dossier; 400 for bad input, 409 for a stale form or a refused transition."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("Không có thao tác này.")
+    dossier = _visible_dossier(request.user, code)
+    form = spec.form_class(request.POST, request.FILES, auto_id=f"{spec.key}_%s",
+                           **spec.form_kwargs(dossier, request.user))
+    if not form.is_valid():
+        error = {"kind": "invalid", "title": ERROR_TITLES[400],
+                 "message": "Vui lòng kiểm tra các ô được đánh dấu trong mục “" + spec.label + "”."}
+        if "expected_version" in form.errors:
+            error["message"] = "Biểu mẫu thiếu phiên bản hồ sơ; vui lòng tải lại trang."
+        return _dossier_response(request, dossier, (spec.key, form), error, status=400)
+    try:
+        spec.call(dossier, request.user, form.cleaned_data["expected_version"], form.cleaned_data)
+    except DossierError as exc:
+        field_name = spec.field_names.get(exc.field, exc.field)
+        if field_name and field_name in form.fields:
+            form.add_error(field_name, exc.message)
+        kind = {409: "conflict" if isinstance(exc, Conflict) else "transition",
+                403: "forbidden"}.get(exc.status, "invalid")
+        error = {"kind": kind, "title": ERROR_TITLES.get(exc.status, ERROR_TITLES[400]), "message": exc.message}
+        fresh = _visible_dossier(request.user, code)
+        return _dossier_response(request, fresh, (spec.key, form), error, status=exc.status)
+    messages.success(request, spec.success)
+    return redirect("dossiers:dossier", code=dossier.code)
+
+
+def _dossier_response(request, dossier, bound, error, status):
+    return render(request, "dossiers/desk/dossier.html", _dossier_context(request, dossier, bound, error),
+                  status=status)
+
+
+@require_GET
+@officer_required
+def document_download(request, code: str, pk: int):
+    """A dossier's file, only through its dossier and only within the officer's scope."""
+    dossier = _visible_dossier(request.user, code)
+    document = dossier.documents.filter(pk=pk).first()
+    if document is None:
+        raise Http404("Không tìm thấy tài liệu.")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
+                            as_attachment=True, filename=document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@officer_required
+def print_form(request, code: str, number: str):
+    """Form ``number`` (01–05) of the dossier as a PDF, named after the dossier code."""
+    dossier = _visible_dossier(request.user, code)
+    if number not in printing.DOSSIER_FORM_NUMBERS:
+        raise Http404("Không có mẫu này.")
+    try:
+        pdf = printing.render_form(dossier, number)
+    except DossierError as exc:
+        return render(request, "dossiers/desk/error.html", {
+            "kind": "transition", "title": "Không in được biểu mẫu", "message": exc.message,
+            "dossier_url": reverse("dossiers:dossier", args=[dossier.code]),
+        }, status=exc.status)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="mau-{number}-{dossier.code}.pdf"'
+    return response
+
+
+# ------------------------------------------------------------------------------------- counter reception
+
+def _receivable_procedures(user):
+    """Published versions whose implementing agencies include one where the user is a receiver (or that
+    name none)."""
+    if user.is_superuser:
+        agencies = visible_agencies(user)
+    else:
+        agencies = active_memberships(user).filter(role=Role.RECEIVER).values("agency_id")
+    # A version naming no implementing agency may be received anywhere.
+    return (ProcedureVersion.objects.filter(Q(agencies__in=agencies) | Q(agencies__isnull=True),
+                                            status=Status.PUBLISHED)
+            .select_related("procedure").distinct().order_by("procedure__code"))
+
+
+def _reception_agency(user, version):
+    """The agency that receives at the counter: the officer's receiving agency among the version's agencies."""
+    memberships = active_memberships(user).filter(role=Role.RECEIVER)
+    agency_ids = set(version.agencies.values_list("pk", flat=True))
+    for membership in memberships:
+        if membership.agency_id in agency_ids:
+            return membership.agency
+    first = memberships.first()
+    if first is not None:
+        return first.agency
+    return version.agencies.order_by("identifier").first() if user.is_superuser else None
+
+
+def _communes_for(user):
+    province_ids = {m.agency.province_id for m in active_memberships(user) if m.agency.province_id}
+    communes = Commune.objects.order_by("name")
+    return communes.filter(province_id__in=province_ids) if province_ids else communes
+
+
+@require_http_methods(["GET", "POST"])
+@officer_required
+def reception(request):
+    """Create and receive a paper dossier in one step (NĐ 61/2018 Art. 17), then show it with its receipt."""
+    if Role.RECEIVER not in request.desk_roles:
+        raise PermissionDenied("Chỉ cán bộ tiếp nhận được tiếp nhận hồ sơ trực tiếp.")
+    procedures = _receivable_procedures(request.user)
+    source = request.POST if request.method == "POST" else request.GET
+    choice = forms.ProcedureChoiceForm(source if "procedure" in source else None, procedures=procedures)
+    version = choice.cleaned_data["procedure"] if choice.is_bound and choice.is_valid() else None
+    if version is not None:
+        version = (ProcedureVersion.objects.select_related("procedure", "field")
+                   .prefetch_related("documents", "fees", "agencies").get(pk=version.pk))
+    communes = _communes_for(request.user)
+    status = 200
+    error = None
+    form = None
+    if version is not None:
+        form = forms.CounterReceptionForm(request.POST if request.method == "POST" else None,
+                                          request.FILES if request.method == "POST" else None,
+                                          procedures=procedures, communes=communes, version=version)
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    dossier = _receive_at_counter(request.user, version, form.cleaned_data)
+                except DossierError as exc:
+                    if exc.field and exc.field in form.fields:
+                        form.add_error(exc.field, exc.message)
+                    error = exc.message
+                    status = exc.status
+                else:
+                    messages.success(request, f"Đã tiếp nhận hồ sơ {dossier.code}. In giấy tiếp nhận và hẹn "
+                                              "trả kết quả (mẫu 01) để giao cho người nộp.")
+                    _record_counter_payment(request, dossier, form.cleaned_data)
+                    return redirect("dossiers:dossier", code=dossier.code)
+            else:
+                status = 400
+    elif request.method == "POST":
+        status = 400
+    fees = list(version.fees.all()) if version is not None else []
+    for fee in fees:
+        fee.amount_text = vnd(fee.amount)
+    return render(request, "dossiers/desk/reception.html", {
+        "choice": choice, "version": version, "form": form, "error": error,
+        "procedure_count": procedures.count(), "fees": fees, "fees_total": vnd(sum(f.amount for f in fees)),
+        "commune_query": "",
+    }, status=status)
+
+
+def _receive_at_counter(user, version, data):
+    """Create and receive the dossier with its scanned papers (one service call, one transaction)."""
+    agency = _reception_agency(user, version)
+    applicant = services.Applicant(
+        name=data["applicant_name"], kind=data["applicant_kind"], id_number=data.get("applicant_id_number") or "",
+        tax_code=data.get("applicant_tax_code") or "", phone=data.get("applicant_phone") or "",
+        email=data.get("applicant_email") or "", address=data.get("applicant_address") or "",
+        commune_id=data["applicant_commune"].pk if data.get("applicant_commune") else None,
+    )
+    received = list(data.get("documents_received") or [])
+    note = ""
+    if received:
+        note = "Giấy tờ đã nhận: " + "; ".join(doc.name for doc in received) + "."
+    # A single required paper checked with the scans: the files answer it (the receipt lists it).
+    paper = received[0] if len(received) == 1 else None
+    uploads = [services.DocumentUpload(f, paper) for f in data.get("files") or []]
+    return services.receive_at_counter(version=version, receiving_agency=agency, applicant=applicant,
+                                       actor=user, documents=uploads, note=note, channel=data["channel"])
+
+
+def _record_counter_payment(request, dossier, data) -> None:
+    """The fee paid at the counter, recorded after the reception (a payment is a record of its own)."""
+    if not data.get("payment_amount"):
+        return
+    try:
+        services.record_payment(dossier, actor=request.user, amount=data["payment_amount"],
+                                channel=data.get("payment_channel") or "cash",
+                                receipt_number=data.get("payment_receipt_number") or "",
+                                expected_version=dossier.version)
+    except DossierError as exc:
+        messages.warning(request, f"Hồ sơ đã được tiếp nhận nhưng chưa ghi nhận được thanh toán: {exc.message}")
+
+
+@require_GET
+@officer_required
+def commune_options(request):
+    """The commune select's options narrowed by a search text (with or without diacritics)."""
+    from tinhso.directory.models import fold_for_search
+
+    query = fold_for_search(request.GET.get("tim_xa", "")).strip()
+    communes = _communes_for(request.user)
+    if query:
+        communes = communes.filter(search_name__contains=query)
+    return render(request, "dossiers/desk/_commune_options.html", {"communes": communes[:200]})
+
