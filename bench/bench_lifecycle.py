@@ -7,7 +7,7 @@ with one officer per desk role. Then:
 
 - baseline: ``pgbench -i -s 4``, then TPC-B for 15 s with 1 client and with 4 clients (2 threads);
 - lifecycle: submit_online → receive → assign → forward → approve → return_result (6 transitions, each
-  one service call in its own transaction, notices sent to the in-memory mail box) for 15 s in 1 worker
+  one service call in its own transaction; notices go to the database task queue, as in production) for 15 s in 1 worker
   process and in 4, each with its own connection and its own dossiers, counted in transitions per second;
 - a cProfile of one worker for a few seconds: where the time goes, and the queries per transition.
 
@@ -26,6 +26,9 @@ import time
 from collections import Counter, defaultdict
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.conf.settings.test"
+# Notices go to the database task queue, as in production: the web transaction only enqueues them and
+# `tinhso db_worker` sends them in its own process.
+os.environ["TASKS_BACKEND"] = "database"
 
 import harness
 from lifecycle_worker import TRANSITIONS_PER_LIFECYCLE, Lifecycles, Setup, run_for, work

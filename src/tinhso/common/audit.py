@@ -131,8 +131,12 @@ def record(
     else:
         object_type = str(instance_or_type)
     actor = actor if actor is not None else _current_actor.get()
-    with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    # Inside the caller's transaction no savepoint is needed: a failure rolls back the caller's work too.
+    with transaction.atomic(savepoint=False):
+        head = ChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head, _ = ChainHead.objects.get_or_create(pk=1)
+            head = ChainHead.objects.select_for_update().get(pk=1)
         entry = AuditEntry(
             # Stored and hashed in UTC: what the database gives back must hash the same.
             at=timezone.now().astimezone(UTC),

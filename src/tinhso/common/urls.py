@@ -2,12 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tinhso.common import views
+from tinhso.portal.accounts.views import SignInView
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("dang-nhap/", auth_views.LoginView.as_view(template_name="common/login.html",
-                                                    redirect_authenticated_user=True), name="login"),
+    path("dang-nhap/", SignInView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("mat-khau/", auth_views.PasswordChangeView.as_view(template_name="common/password_change.html"),
          name="password_change"),

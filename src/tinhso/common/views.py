@@ -1,13 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
-
-
-@require_GET
-def home(request):
-    """The site root: staff go to their desk, everyone else to sign-in (the portal comes later)."""
-    return redirect("staff-home" if request.user.is_authenticated else "login")
 
 
 @require_GET

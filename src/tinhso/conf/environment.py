@@ -48,6 +48,9 @@ VARIABLES: dict[str, Variable] = {
         Variable("UPLOAD_MAX_MB", "20", "Largest accepted upload, in megabytes."),
         Variable("DUE_SOON_WORKING_DAYS", "1",
                  "A dossier or step is 'due soon' when its due moment is this many working days away or less."),
+        Variable("COMPLAINT_HANDLING_WORKING_DAYS", "10",
+                 "Working days an agency has to answer feedback or a complaint (after NĐ 20/2008/NĐ-CP; "
+                 "unconfirmed default)."),
         Variable("DATA_DIR", "var", "Where the embedded mode keeps its database, uploads and logs."),
         Variable("MEDIA_ROOT", "", "Uploaded files; defaults to `<DATA_DIR>/media`."),
         Variable("STATIC_ROOT", "", "Collected static files; defaults to `<DATA_DIR>/static`."),
@@ -58,6 +61,23 @@ VARIABLES: dict[str, Variable] = {
         Variable("LOG_LEVEL", "INFO", "Level of the application's log."),
         Variable("SECURE_SSL_REDIRECT", "true", "Production: redirect HTTP to HTTPS."),
         Variable("SECURE_HSTS_SECONDS", "31536000", "Production: HSTS max-age in seconds (0 disables)."),
+        Variable("OIDC_ISSUER", "",
+                 "VNeID sign-in (OpenID Connect): the provider's issuer, compared with the id_token's `iss`. "
+                 "With this, `OIDC_CLIENT_ID` and the authorization, token and JWKS endpoints set, the "
+                 "\"Đăng nhập bằng VNeID\" button shows; otherwise it is hidden."),
+        Variable("OIDC_CLIENT_ID", "", "VNeID sign-in: the client id the provider registered for this site."),
+        Variable("OIDC_CLIENT_SECRET", "", "VNeID sign-in: the client secret (keep it out of the repository)."),
+        Variable("OIDC_AUTHORIZATION_ENDPOINT", "", "VNeID sign-in: the provider's authorization endpoint URL."),
+        Variable("OIDC_TOKEN_ENDPOINT", "", "VNeID sign-in: the provider's token endpoint URL."),
+        Variable("OIDC_JWKS_ENDPOINT", "", "VNeID sign-in: the provider's JWKS URL (keys that sign id_tokens)."),
+        Variable("OIDC_USERINFO_ENDPOINT", "",
+                 "VNeID sign-in: the provider's userinfo endpoint URL; empty uses the id_token's claims only."),
+        Variable("OIDC_SIGN_ALGORITHM", "RS256", "VNeID sign-in: the algorithm the provider signs id_tokens with."),
+        Variable("OIDC_SCOPES", "openid profile email phone", "VNeID sign-in: the scopes requested, space-separated."),
+        Variable("OIDC_CITIZEN_ID_CLAIM", "citizen_id",
+                 "VNeID sign-in: the claim that carries the 12-digit citizen ID; accounts are linked by it."),
+        Variable("OIDC_USE_PKCE", "true",
+                 "VNeID sign-in: send a PKCE challenge (S256) with the authorization request."),
     ]
 }
 

@@ -12,7 +12,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("mot-cua/", include("tinhso.dossiers.urls")),
+    path("tai-khoan/", include("tinhso.portal.accounts.urls")),
+    path("phan-anh/", include("tinhso.portal.feedback.urls")),
     path("", include("tinhso.common.urls")),
+    path("", include("tinhso.portal.urls")),
 ]
 
 if settings.DEBUG:

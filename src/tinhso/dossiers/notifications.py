@@ -16,10 +16,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("tinhso.dossiers.notifications")
+
+# Sent with ``dossier``, ``event``, ``subject`` and ``text`` (the e-mail body) whenever the applicant's notice
+# is composed for sending, so other parts (the portal's notification list) can keep a copy for the account.
+applicant_notified = Signal()
 
 
 class SmsBackend:
@@ -138,6 +143,7 @@ def send_notice(event_id: int) -> dict:
         return {"email": False, "sms": False}
     dossier = event.dossier
     subject, body, sms = compose(dossier, event)
+    applicant_notified.send(sender=send_notice, dossier=dossier, event=event, subject=subject, text=body)
     sent = {"email": False, "sms": False}
     if dossier.applicant_email:
         EmailMessage(subject, body, to=[dossier.applicant_email]).send()

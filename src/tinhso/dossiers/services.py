@@ -133,9 +133,12 @@ def holds_role(actor, roles: Iterable[str], agency: Agency | None) -> bool:
         return False
     if actor.is_superuser:
         return True
-    return active_memberships(actor).filter(
-        role__in=list(roles), agency_id__in=[agency.pk, *agency.ancestor_ids()],
-    ).exists()
+    # One query for the agencies where the actor holds such a role; the tree above the agency is walked
+    # only when the role is not held in the agency itself (a leader of a unit above it).
+    held = set(active_memberships(actor).filter(role__in=list(roles)).values_list("agency_id", flat=True))
+    if not held:
+        return False
+    return agency.pk in held or not held.isdisjoint(agency.ancestor_ids())
 
 
 def _is_applicant(actor, dossier: Dossier) -> bool:
@@ -236,7 +239,11 @@ def _store(dossier: Dossier, upload: DocumentUpload, actor, kind: str | None = N
 def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
     """The dossier's row, locked for this transaction, after the version and terminal-state checks."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    locked = Dossier.objects.select_for_update().filter(pk=pk).first()
+    # The current step (and its agency) comes in the same statement; only the dossier's row is locked.
+    locked = (
+        Dossier.objects.select_for_update(of=("self",)).select_related("current_step__agency")
+        .filter(pk=pk).first()
+    )
     if locked is None:
         raise NotFound()
     if expected_version is not None and locked.version != expected_version:
@@ -261,7 +268,7 @@ def _require_state(dossier: Dossier, states: Iterable[str], action_vi: str) -> N
 
 
 def _current_step(dossier: Dossier, role: str | None = None, action_vi: str = "") -> DossierStep:
-    step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+    step = dossier.current_step if dossier.current_step_id else None
     if step is None or (role is not None and step.role != role):
         wanted = StepRole(role).label.lower() if role else ""
         raise InvalidTransition(
@@ -725,7 +732,7 @@ def stop_processing(dossier: Dossier | int, *, actor, expected_version: int | No
     with transaction.atomic():
         dossier = _lock(dossier, expected_version)
         _require_state(dossier, [*PROCESSING_STATES, State.SUPPLEMENT_REQUESTED], "dừng giải quyết")
-        step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+        step = dossier.current_step if dossier.current_step_id else None
         _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
                  or (step is not None and holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency)))
         if dossier.state == State.SUPPLEMENT_REQUESTED and dossier.received_at is None:
@@ -749,7 +756,7 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
     with transaction.atomic():
         dossier = _lock(dossier, expected_version)
         _require_state(dossier, [State.RESULT_READY], "trả kết quả")
-        step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+        step = dossier.current_step if dossier.current_step_id else None
         _require(holds_role(actor, [Role.RETURNER, Role.RECEIVER],
                             step.agency if step is not None else dossier.receiving_agency))
         now = timezone.now()
@@ -811,7 +818,7 @@ def attach_document(dossier: Dossier | int, *, actor, upload, kind: str = Docume
         if _is_applicant(actor, dossier) and kind in (DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT):
             _require_state(dossier, [State.SUBMITTED, State.SUPPLEMENT_REQUESTED], "bổ sung tài liệu")
         else:
-            step = DossierStep.objects.select_related("agency").filter(pk=dossier.current_step_id).first()
+            step = dossier.current_step if dossier.current_step_id else None
             _require(holds_role(actor, DESK_ROLES, dossier.receiving_agency)
                      or (step is not None and holds_role(actor, DESK_ROLES, step.agency)))
         if required_document is not None and required_document.version_id != dossier.procedure_version_id:

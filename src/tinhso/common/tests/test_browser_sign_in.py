@@ -8,7 +8,7 @@ def test_an_officer_signs_in_sees_the_staff_home_and_signs_out(live_server, page
     get_user_model().objects.create_user("canbo.demo", password="Mat-khau-2026!", first_name="Nguyễn Văn",
                                          last_name="An")
     page.goto(f"{live_server.url}/dang-nhap/")
-    assert page.locator("h1").inner_text() == "Đăng nhập cán bộ"
+    assert page.locator("h1").inner_text() == "Đăng nhập"
     page.get_by_label("Tên đăng nhập").fill("canbo.demo")
     page.get_by_label("Mật khẩu").fill("Mat-khau-2026!")
     page.keyboard.press("Enter")

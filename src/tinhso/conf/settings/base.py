@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "tinhso.directory",
     "tinhso.catalogue",
     "tinhso.dossiers",
+    "tinhso.portal",
+    "tinhso.portal.accounts",
+    "tinhso.portal.feedback",
     "tinhso.demo",
 ]
 
@@ -101,6 +104,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # User name, e-mail or verified phone with a password; then the national identity (VNeID) over OIDC.
+    "tinhso.portal.accounts.backends.IdentifierBackend",
+    "tinhso.portal.accounts.oidc.NationalIdentityBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,6 +172,23 @@ TINHSO_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL").rstrip("/")
 TINHSO_SMS_BACKEND = env("SMS_BACKEND")
 TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
+TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")
+
+# Sign-in with the national identity (VNeID) through OpenID Connect (mozilla-django-oidc's settings).
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGORITHM")
+OIDC_RP_SCOPES = env("OIDC_SCOPES")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE")
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = 15
+OIDC_AUTHENTICATION_CALLBACK_URL = "citizens:vneid-callback"
+TINHSO_OIDC_ISSUER = env("OIDC_ISSUER")
+TINHSO_OIDC_CITIZEN_ID_CLAIM = env("OIDC_CITIZEN_ID_CLAIM")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -184,4 +209,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tinhso"},
 }

@@ -1,0 +1,203 @@
+"""The citizen's account pages: sign-in (shared with staff), registration, verification, reset, profile."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tinhso.common.ratelimit import Limit, client_address, hit, reset
+from tinhso.geo.models import Commune
+from tinhso.geo.naming import fold
+from tinhso.portal.accounts import oidc, services
+from tinhso.portal.accounts.forms import PhoneCodeForm, ProfileForm, RegistrationForm, SignInForm
+from tinhso.portal.accounts.phones import normalise_phone
+from tinhso.portal.accounts.selectors import is_citizen, profile_of
+
+# Password guessing: a person's identifier gets 10 tries per 15 minutes, an address 30 (an office shares one).
+SIGN_IN_PER_IDENTIFIER = Limit("sign-in:identifier", 10, 15 * 60)
+SIGN_IN_PER_ADDRESS = Limit("sign-in:address", 30, 15 * 60)
+# Registration, reset and phone codes send mail or SMS, or guess codes: 10 per address per 15 minutes.
+ACCOUNT_FORMS_PER_ADDRESS = Limit("citizens:forms", 10, 15 * 60)
+
+TOO_MANY_SIGN_INS = "Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau 15 phút."
+TOO_MANY_REQUESTS = "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau 15 phút."
+REGISTRATION_SESSION_KEY = "citizens:registered-phone"
+
+
+def _too_many(request, text: str):
+    return render(request, "accounts/too_many.html", {"text": text}, status=429)
+
+
+def _identifier_key(identifier: str) -> str:
+    identifier = (identifier or "").strip()
+    return normalise_phone(identifier) or identifier.lower()
+
+
+class SignInView(auth_views.LoginView):
+    """The one sign-in page for staff and citizens, limited per address and per identifier."""
+
+    template_name = "common/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        identifier = _identifier_key(request.POST.get("username", ""))
+        allowed_address = hit(SIGN_IN_PER_ADDRESS, client_address(request))
+        allowed_identifier = hit(SIGN_IN_PER_IDENTIFIER, identifier) if identifier else True
+        if not (allowed_address and allowed_identifier):
+            return _too_many(request, TOO_MANY_SIGN_INS)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated and identifier:
+            reset(SIGN_IN_PER_IDENTIFIER, identifier)
+        return response
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(vneid_enabled=oidc.is_configured(), **kwargs)
+
+    def get_default_redirect_url(self):
+        if is_citizen(self.request.user):
+            return reverse("citizens:profile")
+        return super().get_default_redirect_url()
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("citizens:profile")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST":
+        if not hit(ACCOUNT_FORMS_PER_ADDRESS, client_address(request)):
+            return _too_many(request, TOO_MANY_REQUESTS)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.register_citizen(services.Registration(
+                full_name=data["full_name"], email=data["email"], phone=data["phone"],
+                password=data["password1"], id_number=data["id_number"],
+            ))
+            # The same answer whether or not the e-mail or phone already had an account.
+            request.session[REGISTRATION_SESSION_KEY] = data["phone"]
+            return redirect("citizens:registration-sent")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@require_GET
+def registration_sent(request):
+    phone = request.session.get(REGISTRATION_SESSION_KEY, "")
+    form = PhoneCodeForm(initial={"phone": phone})
+    return render(request, "accounts/registration_sent.html", {"phone": phone, "form": form})
+
+
+@require_GET
+def verify_email(request, token: str):
+    user = services.verify_email(token)
+    if user is None:
+        return render(request, "accounts/verify_email_failed.html", status=400)
+    messages.success(request, "Email đã được xác minh.")
+    if request.user.is_authenticated:
+        return redirect("citizens:profile")
+    messages.info(request, "Bạn có thể đăng nhập bằng email và mật khẩu đã đăng ký.")
+    return redirect("login")
+
+
+@require_http_methods(["GET", "POST"])
+def verify_phone(request):
+    form = PhoneCodeForm(request.POST or None, initial={"phone": request.GET.get("so", "")})
+    if request.method == "POST":
+        if not hit(ACCOUNT_FORMS_PER_ADDRESS, client_address(request)):
+            return _too_many(request, TOO_MANY_REQUESTS)
+        if form.is_valid():
+            profile = services.verify_phone(form.cleaned_data["phone"], form.cleaned_data["code"])
+            if profile is not None:
+                messages.success(request, "Số điện thoại đã được xác minh.")
+                return redirect("citizens:profile" if request.user.is_authenticated else "login")
+            form.add_error("code", "Mã xác minh không đúng hoặc đã hết hạn.")
+    return render(request, "accounts/verify_phone.html", {"form": form})
+
+
+def _commune_choices(selected=None, query: str = ""):
+    """The communes offered in the profile's list: a search's matches, else the deployment's province."""
+    communes = Commune.objects.select_related("province").order_by("province__code", "name")
+    if query:
+        matches = communes.filter(search_name__contains=fold(query))[:50]
+    else:
+        matches = communes.filter(province__code=settings.TINHSO_PROVINCE_CODE)
+    if selected is not None:
+        matches = communes.filter(Q(pk__in=[c.pk for c in matches]) | Q(pk=selected.pk))
+    return matches
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    profile = profile_of(request.user)
+    if profile is None:
+        raise Http404("Tài khoản này không có hồ sơ công dân.")
+    initial = {
+        "full_name": profile.full_name, "id_number": profile.id_number, "phone": profile.phone,
+        "email": profile.pending_email or request.user.email, "address": profile.address,
+        "commune": profile.commune_id,
+    }
+    form = ProfileForm(request.POST or None, initial=initial, profile=profile,
+                       choices_queryset=_commune_choices(profile.commune))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        started = services.update_profile(
+            profile, full_name=data["full_name"], id_number=data.get("id_number") or profile.id_number,
+            phone=data["phone"], email=data["email"], address=data["address"], commune=data["commune"],
+        )
+        messages.success(request, "Đã lưu hồ sơ.")
+        if started["email"]:
+            messages.info(request, "Chúng tôi đã gửi liên kết xác minh tới email mới; email chỉ được thay "
+                                   "sau khi bạn bấm liên kết đó.")
+        if started["phone"]:
+            messages.info(request, "Chúng tôi đã gửi mã xác minh tới số điện thoại mới.")
+            return redirect(reverse("citizens:verify-phone") + f"?so={data['phone']}")
+        return redirect("citizens:profile")
+    return render(request, "accounts/profile.html", {"form": form, "profile": profile})
+
+
+@login_required
+@require_GET
+def commune_options(request):
+    """The `<option>`s of the commune list for a search (htmx replaces the list's options)."""
+    query = request.GET.get("q", "").strip()[:100]
+    form = ProfileForm(profile=None, choices_queryset=_commune_choices(query=query))
+    return render(request, "accounts/_commune_options.html", {"field": form["commune"]})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Always the same answer: an unknown address gets the same page and no mail."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("citizens:password-reset-done")
+
+    def post(self, request, *args, **kwargs):
+        if not hit(ACCOUNT_FORMS_PER_ADDRESS, client_address(request)):
+            return _too_many(request, TOO_MANY_REQUESTS)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        self.extra_email_context = {"base_url": settings.TINHSO_PUBLIC_BASE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("citizens:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

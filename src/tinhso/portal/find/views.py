@@ -1,0 +1,350 @@
+"""The public portal's "find" and "track" pages: no sign-in, Vietnamese, usable on a phone.
+
+Tracking asks for the dossier code and the last 4 digits of the applicant's phone or personal ID number.
+A wrong code and wrong digits get the same answer (nobody learns which codes exist), attempts are limited
+per client address and per code, and a successful check binds the dossier to the visitor's session: the
+tracking page, the forms and the result files are served only to that session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import posixpath
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tinhso.catalogue.models import Level, OnlineLevel, Status
+from tinhso.common.ratelimit import Limit, client_address, hit
+from tinhso.dossiers import printing
+from tinhso.dossiers.deadlines import dossier_status
+from tinhso.dossiers.models import DocumentKind, State, mask_id_number
+from tinhso.portal.find import selectors
+
+PAGE_SIZE = 20
+AGENCY_PAGE_SIZE = 50
+# Attempts allowed: (count, window in seconds) per client address, and wrong answers per dossier code.
+# A deployment (or the benchmark) may override them with the TINHSO_TRACKING_LIMITS setting.
+DEFAULT_TRACKING_LIMITS = {"per_address": (10, 60), "wrong_per_code": (5, 15 * 60)}
+SESSION_KEY = "portal_tracked_dossiers"
+SESSION_MAX_DOSSIERS = 20
+# The forms a citizen may download: receipt, supplement request, refusal, apology (05 is the desk's own).
+CITIZEN_FORMS = ("01", "02", "03", "04")
+NOT_FOUND_MESSAGE = ("Không tìm thấy hồ sơ khớp với mã số hồ sơ và 4 chữ số đã nhập. Vui lòng kiểm tra lại mã số "
+                     "trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và 4 chữ số cuối của số điện thoại hoặc số "
+                     "định danh cá nhân đã khai khi nộp.")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Find
+
+
+@require_GET
+def home(request):
+    """The portal's front page: search, the most used procedures and the ways to browse the catalogue."""
+    return render(request, "portal/find/home.html", {
+        "most_used": selectors.most_used_procedures(),
+        "fields": list(selectors.fields_in_use()),
+        "levels": selectors.level_choices(),
+    })
+
+
+class ProcedureFilter(forms.Form):
+    q = forms.CharField(label="Từ khóa", required=False, max_length=200)
+    field = forms.ChoiceField(label="Lĩnh vực", required=False)
+    agency = forms.ChoiceField(label="Cơ quan thực hiện", required=False)
+    level = forms.ChoiceField(label="Cấp thực hiện", required=False,
+                              choices=[("", "Tất cả các cấp"), *Level.choices])
+    online_level = forms.ChoiceField(label="Dịch vụ công trực tuyến", required=False,
+                                     choices=[("", "Tất cả"), *OnlineLevel.choices])
+
+    def __init__(self, *args, fields, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [("", "Tất cả lĩnh vực"), *((f.code, f.name) for f in fields)]
+        self.fields["agency"].choices = [("", "Tất cả cơ quan"), *((a.identifier, a.name) for a in agencies)]
+
+    def criteria(self) -> dict[str, str]:
+        """The valid filters; a value that is not among the choices is ignored rather than refused."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned.get(name) or "" for name in ("q", "field", "agency", "level", "online_level")}
+
+
+@require_GET
+def procedure_list(request):
+    """The catalogue, filtered by field, agency, level and online level, searched, 20 per page."""
+    fields = list(selectors.fields_in_use())
+    agencies = list(selectors.implementing_agencies())
+    form = ProcedureFilter(request.GET or None, fields=fields, agencies=agencies)
+    criteria = form.criteria()
+    versions = selectors.search_procedures(**criteria)
+    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/find/procedure_list.html", {
+        "form": form, "page": page, "criteria": criteria, "query": query.urlencode(),
+        "filtered": any(criteria.values()),
+    })
+
+
+@require_GET
+def agency_list(request):
+    """Browse by agency: every agency that carries out a published procedure, with how many."""
+    agencies = selectors.implementing_agencies().annotate(
+        procedures=Count("catalogue_versions", filter=Q(catalogue_versions__status=Status.PUBLISHED)),
+    )
+    page = Paginator(agencies, AGENCY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/find/agency_list.html", {"page": page})
+
+
+@require_GET
+def procedure_detail(request, code: str):
+    """A procedure as in force: papers, fees, time limit, where to file, online level, legal basis, route."""
+    version = selectors.procedure_page(code)
+    if version is None:
+        raise Http404("Không tìm thấy thủ tục hành chính này.")
+    steps = list(version.steps.all())
+    return render(request, "portal/find/procedure_detail.html", {
+        "version": version,
+        "documents": list(version.documents.all()),
+        "fees": [{"description": f.description, "amount": printing.vn_amount(f.amount)} for f in version.fees.all()],
+        "agencies": list(version.agencies.all()),
+        "steps": steps,
+        "files_online": version.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL),
+        "filing_url": f"/nop-ho-so/{version.procedure.code}/",
+    })
+
+
+@require_GET
+def procedure_template(request, code: str, pk: int):
+    """The blank form (mẫu đơn, tờ khai) of one required paper of a procedure in force."""
+    version = selectors.procedure_page(code)
+    paper = next((d for d in version.documents.all() if d.pk == pk), None) if version else None
+    if paper is None or not paper.template:
+        raise Http404("Không tìm thấy mẫu đơn, tờ khai này.")
+    filename = posixpath.basename(paper.template.name)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(paper.template.open("rb"), as_attachment=True, filename=filename,
+                            content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Track
+
+
+class TrackingForm(forms.Form):
+    code = forms.CharField(
+        label="Mã số hồ sơ", max_length=60,
+        help_text="In trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, ví dụ 000.00.12.H41-260315-0001.",
+        error_messages={"required": "Vui lòng nhập mã số hồ sơ."},
+    )
+    digits = forms.RegexField(
+        label="4 chữ số cuối", regex=r"^\s*[0-9]{4}\s*$", max_length=8,
+        help_text="4 chữ số cuối của số điện thoại hoặc số định danh cá nhân đã khai khi nộp hồ sơ.",
+        error_messages={"required": "Vui lòng nhập 4 chữ số cuối.",
+                        "invalid": "Vui lòng nhập đúng 4 chữ số."},
+    )
+
+
+def _tracking_limits() -> dict[str, tuple[int, int]]:
+    return {**DEFAULT_TRACKING_LIMITS, **getattr(settings, "TINHSO_TRACKING_LIMITS", {})}
+
+
+def _lock_key(code: str) -> str:
+    return "track-lock:" + hashlib.sha256(code.encode()).hexdigest()[:32]
+
+
+def _render_tracking_form(request, form, *, status=200, error="", retry_after: int | None = None):
+    response = render(request, "portal/find/track.html", {"form": form, "error": error, "limited": status == 429},
+                      status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _too_many(request, seconds: int):
+    minutes = max(1, -(-seconds // 60))
+    message = (f"Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau {minutes} phút. "
+               "(Too many attempts: please try again later.)")
+    return _render_tracking_form(request, TrackingForm(), status=429, error=message, retry_after=seconds)
+
+
+def _remember(request, dossier) -> None:
+    """Bind the dossier to this visitor's session after a successful check (a new session key)."""
+    tracked = dict(request.session.get(SESSION_KEY, {}))
+    tracked.pop(dossier.code, None)
+    tracked[dossier.code] = dossier.pk
+    while len(tracked) > SESSION_MAX_DOSSIERS:
+        tracked.pop(next(iter(tracked)))
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = tracked
+
+
+def _verified_pk(request, code: str) -> int | None:
+    return request.session.get(SESSION_KEY, {}).get(code)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request):
+    """The tracking form; a correct answer opens the dossier's tracking page in this session."""
+    if request.method == "GET":
+        return _render_tracking_form(request, TrackingForm())
+    limits = _tracking_limits()
+    per_address, address_window = limits["per_address"]
+    if not hit(Limit("track-address", per_address, address_window), client_address(request)):
+        return _too_many(request, address_window)
+    form = TrackingForm(request.POST)
+    if not form.is_valid():
+        return _render_tracking_form(request, form, status=400)
+    code = selectors.normalise_code(form.cleaned_data["code"])
+    wrong_allowed, code_window = limits["wrong_per_code"]
+    if cache.get(_lock_key(code)):
+        return _too_many(request, code_window)
+    dossier = selectors.matching_dossier(code, form.cleaned_data["digits"].strip())
+    if dossier is None:
+        # The last allowed wrong answer locks the code for the window; this answer stays the ordinary one.
+        if not hit(Limit("track-wrong-code", max(wrong_allowed - 1, 1), code_window), code):
+            cache.set(_lock_key(code), True, timeout=code_window)
+        return _render_tracking_form(request, TrackingForm(), status=404, error=NOT_FOUND_MESSAGE)
+    _remember(request, dossier)
+    return redirect(reverse("portal-track-dossier", args=[dossier.code]), permanent=False)
+
+
+@never_cache
+@require_GET
+def track_dossier(request, code: str):
+    """The QR code's target: the tracking page once verified in this session, else the form with the code."""
+    pk = _verified_pk(request, code)
+    dossier = selectors.tracked_dossier(pk, code) if pk else None
+    if dossier is None:
+        return _render_tracking_form(request, TrackingForm(initial={"code": code}))
+    return render(request, "portal/find/track_result.html", _tracking_context(dossier))
+
+
+def _tracked_or_404(request, code: str):
+    pk = _verified_pk(request, code)
+    dossier = selectors.tracked_dossier(pk, code) if pk else None
+    if dossier is None:
+        raise Http404("Không tìm thấy hồ sơ.")
+    return dossier
+
+
+@never_cache
+@require_GET
+def track_form(request, code: str, number: str):
+    """A statutory form of a verified dossier as PDF (receipt, supplement request, refusal, apology)."""
+    dossier = _tracked_or_404(request, code)
+    if number not in CITIZEN_FORMS or not printing.FORMS[number].is_available_for(dossier):
+        raise Http404("Không có biểu mẫu này cho hồ sơ.")
+    pdf = printing.render_form(dossier, number)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}-mau-{number}.pdf"'
+    return response
+
+
+@never_cache
+@require_GET
+def track_document(request, code: str, pk: int):
+    """A document the agency issued to a verified dossier (the electronic result, a form)."""
+    dossier = _tracked_or_404(request, code)
+    document = next((d for d in _issued_documents(dossier) if d.pk == pk), None)
+    if document is None:
+        raise Http404("Không tìm thấy tài liệu.")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
+                            filename=document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _issued_documents(dossier) -> list:
+    """Files the agency issued that the applicant may take: forms always, the result once it is theirs."""
+    result_is_out = dossier.state == State.RETURNED
+    return [
+        d for d in dossier.documents.all()
+        if d.kind == DocumentKind.FORM or (d.kind == DocumentKind.RESULT and result_is_out)
+    ]
+
+
+# What each event means to the applicant; {agency} is the agency's name, never a person's.
+CITIZEN_SENTENCES = {
+    "submit_online": "Hồ sơ được nộp trực tuyến tới {agency}.",
+    "submit": "Hồ sơ được nộp trực tuyến tới {agency}.",
+    "receive": "{agency} đã tiếp nhận hồ sơ; thời hạn giải quyết bắt đầu được tính.",
+    "receive_at_counter": "{agency} đã tiếp nhận hồ sơ tại Bộ phận Một cửa; thời hạn giải quyết bắt đầu được tính.",
+    "request_supplement": "{agency} đề nghị bổ sung, hoàn thiện hồ sơ; thời hạn tạm dừng cho đến khi hồ sơ "
+                          "được bổ sung đầy đủ.",
+    "provide_supplement": "Hồ sơ đã được bổ sung đầy đủ; thời hạn giải quyết được tính lại từ đầu.",
+    "refuse": "{agency} từ chối tiếp nhận, giải quyết hồ sơ.",
+    "assign": "{agency} đang xem xét, giải quyết hồ sơ.",
+    "forward": "Hồ sơ đã xong một bước xử lý và được chuyển sang bước tiếp theo.",
+    "send_back": "Hồ sơ được chuyển lại bước trước để xem xét thêm.",
+    "approve": "Hồ sơ đã được phê duyệt; kết quả đang chờ trả.",
+    "issue_apology": "{agency} gửi thư xin lỗi và hẹn lại ngày trả kết quả.",
+    "apologise": "{agency} gửi thư xin lỗi và hẹn lại ngày trả kết quả.",
+    "stop_processing": "{agency} dừng giải quyết hồ sơ.",
+    "return_result": "Kết quả đã được trả cho người nộp.",
+    "withdraw": "Hồ sơ đã được rút theo đề nghị của người nộp.",
+    "record_payment": "Đã ghi nhận thanh toán phí, lệ phí.",
+    "attach_document": "Hồ sơ có thêm tài liệu.",
+}
+EVENTS_WITH_REASONS = {"refuse", "stop_processing", "issue_apology", "apologise"}
+
+
+def citizen_timeline(dossier) -> list[dict]:
+    """The dossier's history in plain Vietnamese, naming agencies and never the officers."""
+    entries = []
+    for event in dossier.events.all():
+        agency = event.agency.name if event.agency_id else dossier.receiving_agency.name
+        template = CITIZEN_SENTENCES.get(event.action)
+        if template is None:
+            text = f"Hồ sơ chuyển sang trạng thái “{State(event.to_state).label}”."
+        else:
+            text = template.format(agency=agency)
+        details: list[str] = []
+        if event.action == "request_supplement":
+            details = [f"{item['name']}{' — ' + item['reason'] if item['reason'] else ''}"
+                       for item in printing.supplement_items(event)]
+        elif event.action in EVENTS_WITH_REASONS:
+            details = printing.event_reasons(event)
+        entries.append({"at": event.at, "text": text, "details": details})
+    return entries
+
+
+def _current_place(dossier) -> str:
+    if dossier.is_terminal or dossier.current_step_id is None:
+        return ""
+    step = next((s for s in dossier.steps.all() if s.pk == dossier.current_step_id), None)
+    if step is None:
+        return ""
+    return step.agency.name if step.agency_id else (step.partner or dossier.receiving_agency.name)
+
+
+def _mask_phone(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return mask_id_number(digits)
+
+
+def _tracking_context(dossier) -> dict:
+    forms_available = [printing.FORMS[n] for n in CITIZEN_FORMS if printing.FORMS[n].is_available_for(dossier)]
+    return {
+        "dossier": dossier,
+        "deadline": dossier_status(dossier),
+        "timeline": citizen_timeline(dossier),
+        "current_place": _current_place(dossier),
+        "masked_id": dossier.masked_id_number,
+        "masked_phone": _mask_phone(dossier.applicant_phone),
+        "print_forms": forms_available,
+        "issued": _issued_documents(dossier),
+    }

@@ -1,0 +1,100 @@
+"""The portal's own records: online-filing drafts with their uploaded papers, and the account's notices.
+
+Dossiers themselves belong to the one-stop engine (``tinhso.dossiers``); a draft becomes a dossier only
+through ``dossiers.services.submit_online`` and is deleted then.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.dispatch import receiver
+from django.utils import timezone
+
+from tinhso.dossiers.notifications import applicant_notified
+
+
+class Draft(models.Model):
+    """An online application being prepared (hồ sơ lưu nháp): saved at every step, resumable later."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filing_drafts",
+                             verbose_name="tài khoản")
+    procedure_version = models.ForeignKey("catalogue.ProcedureVersion", on_delete=models.CASCADE,
+                                          related_name="+", verbose_name="thủ tục (phiên bản)")
+    # {"applicant": {...}, "receiving_agency": <pk>, "eform": {...}, "step": "<last step reached>"}
+    data = models.JSONField("dữ liệu đã nhập", default=dict, blank=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    updated_at = models.DateTimeField("lưu lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "hồ sơ lưu nháp"
+        verbose_name_plural = "hồ sơ lưu nháp"
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["user", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.procedure_version_id} · {self.updated_at:%d/%m/%Y %H:%M}"
+
+
+def draft_file_path(instance: DraftFile, filename: str) -> str:
+    # The stored name never comes from the uploader.
+    return f"drafts/{uuid.uuid4().hex}"
+
+
+class DraftFile(models.Model):
+    """A paper uploaded into a draft, already checked by content, size and name (dossiers.uploads)."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files", verbose_name="bản nháp")
+    required_document = models.ForeignKey("catalogue.RequiredDocument", null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+",
+                                          verbose_name="thành phần hồ sơ")
+    file = models.FileField("tệp", upload_to=draft_file_path, max_length=255)
+    original_name = models.CharField("tên tệp", max_length=255)
+    content_type = models.CharField("kiểu nội dung", max_length=100)
+    size = models.PositiveBigIntegerField("kích thước (byte)")
+    checksum = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField("tải lên lúc", default=timezone.now)
+
+    class Meta:
+        verbose_name = "tệp của hồ sơ lưu nháp"
+        verbose_name_plural = "tệp của hồ sơ lưu nháp"
+        ordering = ["draft", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Notification(models.Model):
+    """A copy of a notice sent to the applicant, kept in their account (thông báo)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_notifications",
+                             verbose_name="tài khoản")
+    dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="+", verbose_name="hồ sơ")
+    subject = models.CharField("tiêu đề", max_length=255)
+    text = models.TextField("nội dung")
+    created_at = models.DateTimeField("thời điểm", default=timezone.now)
+    read_at = models.DateTimeField("đã đọc lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "thông báo"
+        verbose_name_plural = "thông báo"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+@receiver(applicant_notified, dispatch_uid="tinhso.portal.keep_applicant_notice")
+def keep_applicant_notice(sender, dossier, event, subject, text, **kwargs):
+    """Every notice the engine sends an applicant with an account is also listed in that account."""
+    from tinhso.portal.filing.services import record_notification
+
+    record_notification(dossier=dossier, subject=subject, text=text)

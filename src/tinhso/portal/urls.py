@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tinhso.portal.find.urls")),
+    path("", include("tinhso.portal.filing.urls")),
+]
