@@ -31,6 +31,7 @@ from tinhso.portal.feedback.models import (
     Rating,
     Verdict,
 )
+from tinhso.portal.feedback.notifications import notify_citizen
 
 # Handling deadline of a complaint, in working days from its arrival at the responsible agency.
 # Default 10 working days, after NĐ 20/2008/NĐ-CP on receiving and handling feedback and proposals on
@@ -246,6 +247,7 @@ def answer_complaint(complaint: Complaint | int, *, actor, answer: str) -> Compl
         _event(complaint, actor, "answer", from_state,
                note="Trả lời đúng hạn" if complaint.answered_on_time else "Trả lời quá hạn")
         _audit(complaint, actor, "trả lời", before)
+        notify_citizen(complaint, "answer")
     return complaint
 
 
@@ -263,6 +265,7 @@ def refuse_complaint(complaint: Complaint | int, *, actor, reason: str) -> Compl
         complaint.save()
         _event(complaint, actor, "refuse", from_state, note=reason)
         _audit(complaint, actor, "từ chối (không thuộc thẩm quyền)", before)
+        notify_citizen(complaint, "refuse")
     return complaint
 
 
@@ -292,6 +295,7 @@ def transfer_complaint(complaint: Complaint | int, *, actor, agency: Agency | No
         text = f"Chuyển từ {previous} đến {agency.name}"
         _event(complaint, actor, "transfer", from_state, note=f"{text}. {note.strip()}" if note.strip() else text)
         _audit(complaint, actor, text, before)
+        notify_citizen(complaint, "transfer")
     return complaint
 
 

@@ -231,3 +231,28 @@ def test_the_lists_are_paginated(client, owner, agency):
     client.force_login(owner)
     assert "Trang 1/2" in client.get("/phan-anh/").content.decode()
     assert "Phản ánh số 0<" in client.get("/phan-anh/?trang=2").content.decode()
+
+
+def test_the_citizen_is_told_of_the_answer_by_mail_sms_and_in_the_account(
+        owner, agency, mailoutbox, django_capture_on_commit_callbacks, caplog):
+    from tinhso.portal.models import Notification
+
+    complaint = file(owner, agency=agency)
+    handler = officer(Role.HANDLER, agency)
+    with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+        services.answer_complaint(complaint, actor=handler, answer="Đã chấn chỉnh bộ phận một cửa.")
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["binh@example.vn"]
+    assert complaint.code in message.subject and "đã được trả lời" in message.subject
+    assert "Đã chấn chỉnh bộ phận một cửa." in message.body
+    notice = Notification.objects.get(user=owner)
+    assert complaint.code in notice.subject
+    assert "0912345678" not in caplog.text  # the SMS log masks the phone
+
+
+def test_a_rolled_back_answer_tells_nobody(owner, agency, mailoutbox, django_capture_on_commit_callbacks):
+    complaint = file(owner, agency=agency)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.InvalidInput):
+        services.answer_complaint(complaint, actor=officer(Role.HANDLER, agency), answer="   ")
+    assert mailoutbox == []
