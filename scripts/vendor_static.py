@@ -9,8 +9,9 @@ TARGET = ROOT / "src" / "tinhso" / "static" / "vendor"
 # package → files to serve (relative to the package in node_modules)
 FILES = {
     "htmx.org": ["dist/htmx.min.js"],
+    "echarts": ["dist/echarts.min.js"],
 }
-DESTINATION = {"htmx.org": "htmx"}
+DESTINATION = {"htmx.org": "htmx", "echarts": "echarts"}
 
 
 def main() -> int:

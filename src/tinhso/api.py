@@ -8,6 +8,7 @@ from tinhso.common.api import router as common_router
 from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.geo.api import router as geo_router
+from tinhso.ioc.api import router as ioc_router
 
 api = NinjaAPI(
     title="tinhso API",
@@ -20,6 +21,7 @@ api.add_router("/geo", geo_router)
 api.add_router("/directory", directory_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/dossiers", dossiers_router)
+api.add_router("/ioc", ioc_router)
 
 
 @api.exception_handler(ValidationError)

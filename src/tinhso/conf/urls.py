@@ -14,6 +14,7 @@ urlpatterns = [
     path("mot-cua/", include("tinhso.dossiers.urls")),
     path("tai-khoan/", include("tinhso.portal.accounts.urls")),
     path("phan-anh/", include("tinhso.portal.feedback.urls")),
+    path("dieu-hanh/", include("tinhso.ioc.urls")),
     path("", include("tinhso.common.urls")),
     path("", include("tinhso.portal.urls")),
 ]

@@ -22,11 +22,13 @@ class DemoSummary:
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
               ) -> DemoSummary:
     """Load the administrative units, the demo province's villages, agencies, one login per role and the
-    procedure catalogue, then a year of dossiers driven through the engine (``dossier_days`` long)."""
+    procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long) and the
+    operations centre's demo plans, targets and reported values."""
     from tinhso.catalogue.demo import load_demo_catalogue
     from tinhso.directory.demo import load_demo_directory
     from tinhso.dossiers.demo import load_demo_dossiers
     from tinhso.geo.services import generate_demo_villages, load_units
+    from tinhso.ioc.indicators import load_demo_ioc
 
     code = province_code or settings.TINHSO_PROVINCE_CODE
     summary = DemoSummary()
@@ -36,4 +38,5 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
         summary.logins = load_demo_directory(code, password)
     summary.procedures = load_demo_catalogue(code)
     summary.dossiers = load_demo_dossiers(code, days=dossier_days, password=password)
+    load_demo_ioc(code)
     return summary

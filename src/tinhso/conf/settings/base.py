@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "tinhso.directory",
     "tinhso.catalogue",
     "tinhso.dossiers",
+    "tinhso.ioc",
     "tinhso.portal",
     "tinhso.portal.accounts",
     "tinhso.portal.feedback",

@@ -1,0 +1,322 @@
+"""The operations centre's records: the indicator registry, plans with their targets, values reported by
+agencies, the QĐ 766 point weights, and the rollups kept from dossier events (see ``rollups.py``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from tinhso.ioc.periods import GRANULARITIES, Period, PeriodError
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Càng cao càng tốt"
+    LOWER = "lower", "Càng thấp càng tốt"
+
+
+class Group(models.TextChoices):
+    # QĐ 766/QĐ-TTg (standards §5): the five groups of the indicator set serving citizens and businesses.
+    QD766_PUBLICITY = "qd766_publicity", "QĐ 766 — Công khai, minh bạch"
+    QD766_PROGRESS = "qd766_progress", "QĐ 766 — Tiến độ, kết quả giải quyết"
+    QD766_DIGITISATION = "qd766_digitisation", "QĐ 766 — Số hóa hồ sơ"
+    QD766_ONLINE = "qd766_online", "QĐ 766 — Cung cấp dịch vụ trực tuyến"
+    QD766_SATISFACTION = "qd766_satisfaction", "QĐ 766 — Mức độ hài lòng"
+    # QĐ 922/QĐ-BTTTT (standards §6): the DTI pillars.
+    DTI_GOVERNMENT = "dti_government", "DTI — Chính quyền số"
+    DTI_ECONOMY = "dti_economy", "DTI — Kinh tế số"
+    DTI_SOCIETY = "dti_society", "DTI — Xã hội số"
+    DTI_OVERALL = "dti_overall", "DTI — Chỉ số tổng hợp"
+    TELECOM = "telecom", "Bưu chính, viễn thông"
+    PRESS = "press", "Thông tin, báo chí, truyền thanh"
+    ADMIN_REFORM = "admin_reform", "Cải cách hành chính"
+
+
+QD766_GROUPS = {
+    # standards §5: maximum points per group, 100 in all.
+    Group.QD766_PUBLICITY: 18,
+    Group.QD766_PROGRESS: 20,
+    Group.QD766_DIGITISATION: 22,
+    Group.QD766_ONLINE: 22,
+    Group.QD766_SATISFACTION: 18,
+}
+
+
+class Source(models.TextChoices):
+    COMPUTED = "computed", "Tính từ dữ liệu nền tảng"
+    REPORTED = "reported", "Cơ quan báo cáo"
+    IMPORTED = "imported", "Nhập từ nguồn bên ngoài"
+
+
+class Granularity(models.TextChoices):
+    MONTH = "month", "Tháng"
+    QUARTER = "quarter", "Quý"
+    YEAR = "year", "Năm"
+
+
+DIMENSIONS = ("province", "agency", "commune", "field", "procedure")
+
+
+def validate_period(value: str) -> None:
+    try:
+        Period.parse(value)
+    except PeriodError as error:
+        raise ValidationError(str(error), code="period") from error
+
+
+def validate_dimensions(value) -> None:
+    if not isinstance(value, list) or any(item not in DIMENSIONS for item in value):
+        raise ValidationError(f"Chiều phân tích phải là danh sách con của {', '.join(DIMENSIONS)}.",
+                              code="dimensions")
+
+
+class Indicator(models.Model):
+    """A measure the province is judged by (chỉ số, chỉ tiêu)."""
+
+    code = models.SlugField("mã chỉ số", max_length=60, unique=True)
+    name = models.CharField("tên chỉ số", max_length=300)
+    name_en = models.CharField("tên tiếng Anh", max_length=300, blank=True)
+    unit = models.CharField("đơn vị tính", max_length=40)
+    direction = models.CharField("chiều tốt", max_length=6, choices=Direction.choices, default=Direction.HIGHER)
+    group = models.CharField("nhóm", max_length=24, choices=Group.choices)
+    source = models.CharField("nguồn số liệu", max_length=10, choices=Source.choices)
+    definition = models.TextField("định nghĩa, cách tính", blank=True)
+    legal_source = models.CharField("căn cứ", max_length=300, blank=True)
+    dimensions = models.JSONField("chiều phân tích", default=list, blank=True, validators=[validate_dimensions])
+    granularity = models.CharField("kỳ", max_length=8, choices=Granularity.choices, default=Granularity.YEAR)
+    # Whether values over sub-periods or agencies add up (counts, revenue) or not (rates, scores, ranks).
+    additive = models.BooleanField("cộng dồn được", default=False)
+    # For computed indicators: the name of the formula in ``indicators.FORMULAS``.
+    formula = models.CharField("công thức", max_length=40, blank=True)
+    decimals = models.PositiveSmallIntegerField("số chữ số thập phân", default=1)
+    order = models.PositiveIntegerField("thứ tự", default=0)
+    active = models.BooleanField("đang theo dõi", default=True)
+
+    class Meta:
+        verbose_name = "chỉ số"
+        verbose_name_plural = "chỉ số"
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from tinhso.ioc.indicators import FORMULAS
+
+        if self.source == Source.COMPUTED and self.formula not in FORMULAS:
+            raise ValidationError({"formula": "Chỉ số tính từ dữ liệu phải chọn một công thức đã có."})
+        if self.granularity not in GRANULARITIES:
+            raise ValidationError({"granularity": "Kỳ không hợp lệ."})
+
+
+class Plan(models.Model):
+    """A plan, resolution or programme that sets targets (kế hoạch, nghị quyết)."""
+
+    name = models.CharField("tên văn bản", max_length=300)
+    number = models.CharField("số, ký hiệu", max_length=60, blank=True)
+    issuer = models.CharField("cơ quan ban hành", max_length=200)
+    issued_on = models.DateField("ngày ban hành")
+    note = models.TextField("ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "kế hoạch, nghị quyết"
+        verbose_name_plural = "kế hoạch, nghị quyết"
+        ordering = ["-issued_on", "name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="ioc_plan_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(models.Model):
+    """The value a plan sets for an indicator in a period (province-wide unless an agency is named)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets", verbose_name="kế hoạch")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets",
+                                  verbose_name="chỉ số")
+    period = models.CharField("kỳ", max_length=7, validators=[validate_period])
+    value = models.DecimalField("chỉ tiêu", max_digits=18, decimal_places=4)
+    unit = models.CharField("đơn vị tính", max_length=40)
+
+    class Meta:
+        verbose_name = "chỉ tiêu"
+        verbose_name_plural = "chỉ tiêu"
+        ordering = ["indicator__order", "period"]
+        constraints = [models.UniqueConstraint(fields=["plan", "indicator", "period"], name="ioc_target_once")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.period}: {self.value} {self.unit}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Đang nhập"
+    SUBMITTED = "submitted", "Chờ lãnh đạo duyệt"
+    APPROVED = "approved", "Đã duyệt"
+
+
+class ValueSource(models.TextChoices):
+    FORM = "form", "Nhập trên biểu mẫu"
+    XLSX = "xlsx", "Tải lên tệp Excel"
+    API = "api", "Gửi qua API"
+    IMPORT = "import", "Nhập từ nguồn bên ngoài"
+    DEMO = "demo", "Dữ liệu mẫu"
+
+
+class ReportedValue(models.Model):
+    """A value an agency reports for an indicator and a period; counts once its leader approves it."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="reported_values",
+                                  verbose_name="chỉ số")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                               verbose_name="cơ quan báo cáo")
+    period = models.CharField("kỳ", max_length=7, validators=[validate_period])
+    value = models.DecimalField("giá trị", max_digits=18, decimal_places=4)
+    note = models.TextField("ghi chú", blank=True)
+    source = models.CharField("nguồn", max_length=8, choices=ValueSource.choices, default=ValueSource.FORM)
+    status = models.CharField("trạng thái", max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="người nhập")
+    entered_label = models.CharField("người nhập (lưu)", max_length=255, blank=True)
+    entered_at = models.DateTimeField("thời điểm nhập")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="người duyệt")
+    approved_at = models.DateTimeField("thời điểm duyệt", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "số liệu báo cáo"
+        verbose_name_plural = "số liệu báo cáo"
+        ordering = ["indicator__order", "period", "agency_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "agency", "period"], name="ioc_reported_once"),
+        ]
+        indexes = [models.Index(fields=["status", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.period} {self.agency_id}: {self.value}"
+
+
+class ScoreWeight(models.Model):
+    """The points a QĐ 766 indicator carries, set by an administrator (standards §5: only some are official)."""
+
+    indicator = models.OneToOneField(Indicator, on_delete=models.CASCADE, related_name="score_weight",
+                                     verbose_name="chỉ số")
+    points = models.DecimalField("điểm tối đa", max_digits=5, decimal_places=2)
+    official = models.BooleanField("theo công thức chính thức", default=False)
+    basis = models.CharField("căn cứ", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "trọng số điểm QĐ 766"
+        verbose_name_plural = "trọng số điểm QĐ 766"
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.points}"
+
+    def clean(self) -> None:
+        if self.indicator_id and self.indicator.group not in QD766_GROUPS:
+            raise ValidationError({"indicator": "Chỉ gán điểm cho chỉ số thuộc một nhóm của QĐ 766."})
+
+
+# -- rollups (maintained by rollups.py; never edited by hand) -----------------------------------------------
+
+ROLLUP_COUNTS = (
+    "submitted_online",   # online submissions (month of submission)
+    "received",           # dossiers received (month of reception)
+    "received_online", "received_counter", "received_post",
+    "returned",           # results handed over (month of return)
+    "early", "on_time", "late",
+    "processing_days",    # sum of working days from reception to result, over returned dossiers
+    "refused", "stopped", "withdrawn",
+    "supplement_requests",
+    "apologies",
+    "electronic_results",  # results returned electronically
+    "payments", "payments_online",
+)
+
+
+class DossierMonth(models.Model):
+    """Counts of one month's dossier events for one receiving agency, procedure and applicant commune."""
+
+    month = models.DateField("tháng")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+",
+                               verbose_name="cơ quan tiếp nhận")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+",
+                                  verbose_name="thủ tục")
+    field = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="+",
+                              verbose_name="lĩnh vực")
+    # The applicant's commune code ("" when unknown): a code, not a key, so the unique key has no NULL.
+    commune_code = models.CharField("mã xã", max_length=5, blank=True, default="")
+
+    submitted_online = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)
+    received_online = models.PositiveIntegerField(default=0)
+    received_counter = models.PositiveIntegerField(default=0)
+    received_post = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    early = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    processing_days = models.PositiveBigIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    stopped = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    supplement_requests = models.PositiveIntegerField(default=0)
+    apologies = models.PositiveIntegerField(default=0)
+    electronic_results = models.PositiveIntegerField(default=0)
+    payments = models.PositiveIntegerField(default=0)
+    payments_online = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "tổng hợp hồ sơ theo tháng"
+        verbose_name_plural = "tổng hợp hồ sơ theo tháng"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "agency", "procedure", "field", "commune_code"],
+                                    name="ioc_dossier_month_key"),
+        ]
+        indexes = [models.Index(fields=["agency", "month"]), models.Index(fields=["field", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id}/{self.procedure_id}/{self.commune_code}"
+
+
+class ProcessingDays(models.Model):
+    """How many dossiers returned in a month took a given number of working days: the median's histogram."""
+
+    month = models.DateField("tháng")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="+")
+    commune_code = models.CharField(max_length=5, blank=True, default="")
+    days = models.PositiveIntegerField("số ngày làm việc")
+    dossiers = models.PositiveIntegerField("số hồ sơ", default=0)
+
+    class Meta:
+        verbose_name = "phân bố thời gian giải quyết"
+        verbose_name_plural = "phân bố thời gian giải quyết"
+        constraints = [
+            models.UniqueConstraint(fields=["month", "agency", "procedure", "field", "commune_code", "days"],
+                                    name="ioc_processing_days_key"),
+        ]
+        indexes = [models.Index(fields=["agency", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id}/{self.procedure_id}: {self.days} ngày × {self.dossiers}"
+
+
+class RunningDossier(models.Model):
+    """A dossier whose processing clock is running, with its due moment: the small set overdue counts read."""
+
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="+")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="+")
+    commune_code = models.CharField(max_length=5, blank=True, default="")
+    due_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "hồ sơ đang tính thời hạn"
+        verbose_name_plural = "hồ sơ đang tính thời hạn"
+        indexes = [models.Index(fields=["due_at"]), models.Index(fields=["agency", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,152 @@
+"""Writes of the operations centre: values an agency reports (entered in a form, uploaded as XLSX or posted
+through the API) and their approval by the agency's leader. Every value keeps who entered it, when, how,
+and who approved it; every change is on the audit chain (``track`` in the app config)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from tinhso.directory.models import Agency, Role
+from tinhso.directory.selectors import active_memberships, has_role
+from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, Source, ValueSource
+from tinhso.ioc.periods import Period, PeriodError
+
+
+class ReportError(Exception):
+    """A reported value that cannot be taken: a Vietnamese message, the field it concerns, an HTTP status."""
+
+    def __init__(self, message: str, field: str = "", status: int = 400):
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+def reporting_agencies(user) -> list[Agency]:
+    """The agencies ``user`` may enter values for: where they hold a role in force (not as a mere viewer)."""
+    if user.is_superuser:
+        return list(Agency.objects.order_by("name"))
+    ids = {m.agency_id for m in active_memberships(user) if m.role != Role.OPERATIONS_VIEWER}
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
+def _parse(indicator_code: str, period: str, value) -> tuple[Indicator, Period, Decimal]:
+    indicator = Indicator.objects.filter(code=str(indicator_code or "").strip(), active=True).first()
+    if indicator is None:
+        raise ReportError(f"Không có chỉ số mã “{indicator_code}”.", "indicator")
+    if indicator.source == Source.COMPUTED:
+        raise ReportError(f"Chỉ số “{indicator.name}” được tính tự động từ dữ liệu hồ sơ, không nhập tay.",
+                          "indicator")
+    try:
+        parsed = Period.parse(str(period or ""))
+    except PeriodError as error:
+        raise ReportError(str(error), "period") from error
+    if parsed.kind != indicator.granularity:
+        raise ReportError(f"Chỉ số “{indicator.name}” báo cáo theo {indicator.get_granularity_display().lower()}; "
+                          f"kỳ “{period}” không đúng.", "period")
+    try:
+        number = Decimal(str(value).replace(",", ".").strip())
+    except (InvalidOperation, AttributeError):
+        raise ReportError(f"Giá trị “{value}” không phải là số.", "value") from None
+    if not number.is_finite() or number < 0:
+        raise ReportError("Giá trị phải là số không âm.", "value")
+    return indicator, parsed, number
+
+
+def enter_value(*, agency: Agency, indicator_code: str, period: str, value, note: str = "", user=None,
+                label: str = "", source: str = ValueSource.FORM, submit: bool = True) -> ReportedValue:
+    """Enter (or correct) an agency's value for an indicator and period; it waits for the leader's approval.
+
+    Correcting an approved value sends it back for approval: only approved values count.
+    """
+    if user is not None and not user.is_superuser and agency.pk not in {a.pk for a in reporting_agencies(user)}:
+        raise ReportError("Bạn không thuộc cơ quan này nên không thể nhập số liệu cho cơ quan.", "agency", 403)
+    indicator, parsed, number = _parse(indicator_code, period, value)
+    with transaction.atomic():
+        reported, _ = ReportedValue.objects.select_for_update().get_or_create(
+            indicator=indicator, agency=agency, period=parsed.key,
+            defaults={"value": number, "entered_at": timezone.now()},
+        )
+        reported.value = number
+        reported.note = note.strip()
+        reported.source = source
+        reported.entered_by = user if getattr(user, "pk", None) else None
+        reported.entered_label = label or (user.get_username() if getattr(user, "pk", None) else "")
+        reported.entered_at = timezone.now()
+        reported.status = ReportStatus.SUBMITTED if submit else ReportStatus.DRAFT
+        reported.approved_by, reported.approved_at = None, None
+        reported.save()
+    return reported
+
+
+def approve_value(reported: ReportedValue, *, user) -> ReportedValue:
+    """The agency's leader (approver) approves a submitted value; from then on it counts."""
+    if not has_role(user, Role.APPROVER, reported.agency):
+        raise ReportError("Chỉ lãnh đạo cơ quan báo cáo mới được duyệt số liệu.", "status", 403)
+    with transaction.atomic():
+        reported = ReportedValue.objects.select_for_update().get(pk=reported.pk)
+        if reported.status != ReportStatus.SUBMITTED:
+            raise ReportError("Chỉ duyệt được số liệu đang chờ duyệt.", "status", 409)
+        reported.status = ReportStatus.APPROVED
+        reported.approved_by = user
+        reported.approved_at = timezone.now()
+        reported.save()
+    return reported
+
+
+# -- XLSX template and upload ------------------------------------------------------------------------------
+
+TEMPLATE_HEADERS = ["Mã chỉ số", "Tên chỉ số", "Đơn vị tính", "Kỳ (2026, 2026-Q1, 2026-03)", "Giá trị", "Ghi chú"]
+
+
+def template_xlsx(period: Period) -> bytes:
+    """The workbook an agency fills in: one line per reported indicator, with the period prefilled."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "So lieu"
+    sheet.append(TEMPLATE_HEADERS)
+    for indicator in Indicator.objects.filter(active=True).exclude(source=Source.COMPUTED):
+        sheet.append([indicator.code, indicator.name, indicator.unit, period.within(indicator.granularity).key,
+                      None, ""])
+    for column, width in zip("ABCDEF", (28, 60, 14, 24, 14, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class UploadResult:
+    saved: list[ReportedValue] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def import_xlsx(content: bytes, *, agency: Agency, user) -> UploadResult:
+    """Take the filled template: every line with a value is entered; a bad line is named and none is saved."""
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ReportError("Tệp tải lên không phải tệp Excel (.xlsx) hợp lệ.", "file") from error
+    result = UploadResult()
+    rows = []
+    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        if not row or row[0] is None or len(row) < 5 or row[4] in (None, ""):
+            continue
+        try:
+            _parse(row[0], row[3], row[4])
+        except ReportError as error:
+            result.errors.append(f"Dòng {number}: {error.message}")
+            continue
+        rows.append(row)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for row in rows:
+            result.saved.append(enter_value(agency=agency, indicator_code=row[0], period=str(row[3]), value=row[4],
+                                            note=str(row[5] or "") if len(row) > 5 else "", user=user,
+                                            source=ValueSource.XLSX))
+    return result

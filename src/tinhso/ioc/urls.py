@@ -1,0 +1,23 @@
+"""The operations centre under /dieu-hanh/ (Trung tâm giám sát, điều hành)."""
+
+from django.urls import path
+
+from tinhso.ioc import navigation, views
+
+# The centre's menu entries are registered when its URLs load, as the desk's are.
+navigation.register_entries()
+
+app_name = "ioc"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("chi-so/<slug:code>/", views.indicator, name="indicator"),
+    path("ho-so/<slug:kind>/", views.dossiers, name="dossiers"),
+    path("xep-hang/", views.league, name="league"),
+    path("bo-chi-so-766/", views.scorecard, name="scorecard"),
+    path("bao-cao/", views.report, name="report"),
+    path("so-lieu/", views.reported_values, name="reported"),
+    path("so-lieu/<int:pk>/duyet/", views.approve_reported, name="approve"),
+    path("so-lieu/mau.xlsx", views.reported_template, name="template"),
+    path("so-lieu/tai-len/", views.reported_upload, name="upload"),
+]

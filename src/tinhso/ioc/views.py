@@ -1,0 +1,333 @@
+"""The operations centre's pages under /dieu-hanh/: overview, indicator drill-down, the dossiers behind a
+number, the agency league table, the QĐ 766 scorecard, reported values and the supervision report.
+
+Thin views: reads from ``selectors`` (always within :func:`selectors.ioc_scope`), writes through
+``services``. Every table also downloads as XLSX (``?xuat=xlsx``).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.directory.models import Role
+from tinhso.directory.selectors import has_role
+from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.dossiers.deadlines import dossier_status
+from tinhso.dossiers.views import desk_roles
+from tinhso.ioc import reports, selectors, services
+from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, Source
+from tinhso.ioc.periods import MONTH, QUARTER, YEAR, Period, PeriodError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 25
+TABLE_PAGE_SIZE = 100
+
+
+def centre_view(view):
+    """Sign-in first; then only those with an operations-centre scope (others get 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        scope = selectors.ioc_scope(request.user)
+        if scope is None:
+            raise PermissionDenied("Bạn không có quyền xem trung tâm giám sát, điều hành.")
+        try:
+            period = Period.parse(request.GET["ky"]) if request.GET.get("ky") else Period.current(YEAR)
+        except PeriodError as error:
+            return render(request, "ioc/error.html", {"message": str(error)}, status=400)
+        try:
+            filters = _filters(request)
+        except ValueError:
+            return render(request, "ioc/error.html", {"message": "Bộ lọc không hợp lệ."}, status=400)
+        if filters.agency and not scope.allows(filters.agency):
+            raise PermissionDenied("Cơ quan này nằm ngoài phạm vi bạn được xem.")
+        return view(request, scope, period, filters, *args, **kwargs)
+
+    return wrapper
+
+
+def _filters(request) -> selectors.Filters:
+    def number(name):
+        value = request.GET.get(name, "").strip()
+        return int(value) if value else None
+
+    commune = request.GET.get("xa", "").strip() or None
+    if commune and not commune.isdigit():
+        raise ValueError(commune)
+    return selectors.Filters(agency=number("co-quan"), field=number("linh-vuc"), procedure=number("thu-tuc"),
+                             commune=commune)
+
+
+def _xlsx(name: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+def _period_choices(period: Period) -> dict:
+    """The period picker: the years around, the quarters and months of the selected year."""
+    this_year = timezone.localdate().year
+    return {
+        "years": [Period(y) for y in range(this_year - 2, this_year + 1)],
+        "quarters": Period(period.year).parts(QUARTER),
+        "months": Period(period.year).parts(MONTH),
+    }
+
+
+def _query(period: Period, filters: selectors.Filters, **more) -> str:
+    return urlencode({"ky": period.key, **filters.query(), **{k: v for k, v in more.items() if v}})
+
+
+@require_GET
+@centre_view
+def overview(request, scope, period, filters):
+    assessments = selectors.overview(scope, period, filters=filters)
+    if request.GET.get("xuat") == "xlsx":
+        rows = [[a.indicator.name, a.indicator.unit, a.value, a.target, a.achieved, a.status_label]
+                for a in assessments]
+        return _xlsx(f"tong-quan-{period.key}", reports.table_xlsx(
+            f"Tổng quan chỉ số — {period.label}", ["Chỉ số", "Đơn vị", "Thực hiện", "Chỉ tiêu", "% đạt", "Đánh giá"],
+            rows))
+    groups: dict[str, list] = {}
+    for a in assessments:
+        groups.setdefault(a.indicator.get_group_display(), []).append(a)
+    trends = selectors.monthly_trends(scope, Period(period.year), [a.indicator for a in assessments], filters)
+    return render(request, "ioc/overview.html", {
+        "period": period, "groups": groups, "query": _query(period, filters), "scope": scope,
+        "choices": _period_choices(period), "filters": filters, "trends": trends,
+    })
+
+
+@require_GET
+@centre_view
+def indicator(request, scope, period, filters, code):
+    indicator = get_object_or_404(Indicator, code=code)
+    assessment = selectors.overview(scope, period, indicators=[indicator], filters=filters)[0]
+    context = {"indicator": indicator, "a": assessment, "period": period, "filters": filters,
+               "choices": _period_choices(period), "query": _query(period, filters)}
+    if indicator.source == Source.COMPUTED and assessment.formula.from_rollups:
+        dimension = request.GET.get("theo", "agency")
+        if dimension not in selectors.DIMENSION_FIELDS:
+            dimension = "agency"
+        rows = selectors.breakdown(scope, period, dimension, filters=filters, formula=indicator.formula)
+        if request.GET.get("xuat") == "xlsx":
+            label = selectors.DIMENSION_LABELS[dimension]
+            return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
+                f"{indicator.name} — {period.label}", [label, "Tiếp nhận", "Đã giải quyết", "Trễ hạn",
+                                                       "Đang quá hạn", indicator.name],
+                [[r.label, r["received"], r["returned"], r["late"], r["overdue"], r.value] for r in rows]))
+        drill_key = {"agency": "co-quan", "field": "linh-vuc", "procedure": "thu-tuc", "commune": "xa"}.get(dimension)
+        page = Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
+        rows = page.object_list
+        for row in rows:
+            row.link = (f"?{_query(period, filters, **{drill_key: row.key}, theo=_next_dimension(dimension))}"
+                        if drill_key and row.key not in (None, "") else "")
+        context.update(rows=rows, page_obj=page, page_query=_query(period, filters, theo=dimension),
+                       dimension=dimension, dimensions=selectors.DIMENSION_LABELS,
+                       drill=assessment.formula.drill, lists=selectors.DOSSIER_LISTS)
+        if not assessment.formula.live:
+            trend = selectors.breakdown(scope, Period(period.year), "month", filters=filters,
+                                        formula=indicator.formula)
+            context["chart"] = _chart(indicator, [f"{r.key:%m/%Y}" for r in trend], [r.value for r in trend],
+                                      assessment.target if not indicator.additive else None)
+    elif indicator.source != Source.COMPUTED:
+        values = scope.filter(ReportedValue.objects.filter(indicator=indicator)).select_related(
+            "agency", "entered_by", "approved_by").order_by("-period", "agency__name")
+        context["values"] = context["page_obj"] = Paginator(values, PAGE_SIZE).get_page(request.GET.get("trang"))
+        context["page_query"] = _query(period, filters)
+        context["targets"] = indicator.targets.select_related("plan").order_by("-period")
+    return render(request, "ioc/indicator.html", context)
+
+
+def _chart(indicator, labels: list[str], values: list, target=None, kind: str = "line") -> dict:
+    """The data a chart element reads (as JSON, never executed); numbers as floats, gaps as null."""
+    return {"name": indicator.name if indicator else "", "unit": indicator.unit if indicator else "",
+            "kind": kind, "labels": labels, "values": [None if v is None else float(v) for v in values],
+            "target": None if target is None else float(target)}
+
+
+def _next_dimension(dimension: str) -> str:
+    return {"agency": "field", "field": "procedure", "procedure": "month", "commune": "agency"}.get(dimension, "month")
+
+
+@require_GET
+@centre_view
+def dossiers(request, scope, period, filters, kind):
+    if kind not in selectors.DOSSIER_LISTS:
+        return render(request, "ioc/error.html", {"message": "Không có danh sách này."}, status=404)
+    queryset = selectors.dossier_list(scope, kind, period, filters)
+    if request.GET.get("xuat") == "xlsx":
+        rows = [[d.code, d.receiving_agency.name, d.procedure_version.name, d.get_state_display(),
+                 timezone.localtime(d.due_at).strftime("%d/%m/%Y %H:%M") if d.due_at else "",
+                 dossier_status(d).label] for d in queryset[:10000]]
+        return _xlsx(f"ho-so-{kind}-{period.key}", reports.table_xlsx(
+            selectors.DOSSIER_LISTS[kind], ["Mã hồ sơ", "Cơ quan", "Thủ tục", "Trạng thái", "Hạn trả", "Thời hạn"],
+            rows))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("trang"))
+    ids = [d.pk for d in page.object_list]
+    openable = set()
+    if ids and desk_roles(request.user):
+        openable = set(dossier_selectors.dossiers_visible_to(request.user).filter(pk__in=ids)
+                       .values_list("pk", flat=True))
+    rows = [{"dossier": d, "deadline": dossier_status(d), "link": d.pk in openable} for d in page.object_list]
+    return render(request, "ioc/dossiers.html", {
+        "title": selectors.DOSSIER_LISTS[kind], "kind": kind, "page_obj": page, "rows": rows, "period": period,
+        "query": _query(period, filters), "page_query": _query(period, filters), "filters": filters,
+    })
+
+
+@require_GET
+@centre_view
+def league(request, scope, period, filters):
+    table = selectors.league_table(scope, period)
+    columns = selectors.LEAGUE_COLUMNS
+    if request.GET.get("xuat") == "xlsx":
+        return _xlsx(f"xep-hang-{period.key}", reports.table_xlsx(
+            f"Xếp hạng cơ quan — {period.label}", ["Hạng", "Cơ quan", *[label for _, label in columns]],
+            [[r.rank, r.agency, *[r.values[code] for code, _ in columns]] for r in table]))
+    page = Paginator(table, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
+    rows = [{"row": r, "cells": [r.values[code] for code, _ in columns]} for r in page.object_list]
+    shown = page.object_list[:30]
+    chart = _chart(None, [r.agency for r in shown], [r.values["on_time_rate"] for r in shown], kind="bar")
+    chart.update(name="Tỷ lệ đúng hạn", unit="%")
+    return render(request, "ioc/league.html", {"rows": rows, "columns": columns, "period": period, "chart": chart,
+                                               "page_obj": page, "page_query": _query(period, filters),
+                                               "choices": _period_choices(period), "query": _query(period, filters)})
+
+
+@require_GET
+@centre_view
+def scorecard(request, scope, period, filters):
+    groups = selectors.scorecard(scope, period)
+    if request.GET.get("xuat") == "xlsx":
+        rows = []
+        for g in groups:
+            for line in g.lines:
+                a = line.assessment
+                rows.append([g.label, g.max_points, a.indicator.name, a.value, line.weight.points if line.weight
+                             else None, line.points])
+        return _xlsx(f"qd766-{period.key}", reports.table_xlsx(
+            f"Bộ chỉ số QĐ 766 — {period.label}", ["Nhóm", "Điểm tối đa nhóm", "Chỉ số", "Giá trị",
+                                                   "Trọng số", "Điểm"], rows))
+    return render(request, "ioc/scorecard.html", {"groups": groups, "period": period,
+                                                  "choices": _period_choices(period), "query": _query(period, filters)})
+
+
+@require_GET
+@centre_view
+def report(request, scope, period, filters):
+    fmt = request.GET.get("dinh-dang")
+    if fmt in ("pdf", "xlsx"):
+        data = reports.supervision_report(scope, period)
+        if fmt == "xlsx":
+            return _xlsx(f"bao-cao-giam-sat-{period.key}", reports.report_xlsx(data))
+        response = HttpResponse(reports.report_pdf(data), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="bao-cao-giam-sat-{period.key}.pdf"'
+        return response
+    return render(request, "ioc/report_page.html", {"period": period, "choices": _period_choices(period),
+                                                    "query": _query(period, filters)})
+
+
+# -- reported values -------------------------------------------------------------------------------------
+
+
+def _reporter(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        agencies = services.reporting_agencies(request.user)
+        if not agencies:
+            raise PermissionDenied("Bạn không thuộc cơ quan nào để báo cáo số liệu.")
+        return view(request, agencies, *args, **kwargs)
+
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+@_reporter
+def reported_values(request, agencies):
+    indicators = Indicator.objects.filter(active=True).exclude(source=Source.COMPUTED)
+    errors, form = {}, {}
+    if request.method == "POST":
+        form = request.POST
+        agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
+        if agency is None:
+            errors["agency"] = "Chọn cơ quan báo cáo."
+        else:
+            try:
+                services.enter_value(agency=agency, indicator_code=request.POST.get("indicator", ""),
+                                     period=request.POST.get("period", ""), value=request.POST.get("value", ""),
+                                     note=request.POST.get("note", ""), user=request.user)
+            except services.ReportError as error:
+                errors[error.field or "value"] = error.message
+            else:
+                messages.success(request, "Đã ghi số liệu, chờ lãnh đạo cơ quan duyệt.")
+                return redirect("ioc:reported")
+    values = ReportedValue.objects.filter(agency__in=agencies).select_related(
+        "indicator", "agency", "entered_by", "approved_by").order_by("status", "-entered_at", "-pk")
+    page = Paginator(values, PAGE_SIZE).get_page(request.GET.get("trang"))
+    approvable = {a.pk for a in agencies if has_role(request.user, Role.APPROVER, a)}
+    return render(request, "ioc/reported.html", {
+        "agencies": agencies, "indicators": indicators, "page_obj": page, "errors": errors, "form": form,
+        "approvable": approvable, "period": Period.current(YEAR), "status_submitted": ReportStatus.SUBMITTED,
+    }, status=400 if errors else 200)
+
+
+@require_POST
+@_reporter
+def approve_reported(request, agencies, pk):
+    reported = get_object_or_404(ReportedValue, pk=pk, agency__in=agencies)
+    try:
+        services.approve_value(reported, user=request.user)
+    except services.ReportError as error:
+        if error.status == 403:
+            raise PermissionDenied(error.message) from error
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Đã duyệt số liệu.")
+    return redirect("ioc:reported")
+
+
+@require_GET
+@_reporter
+def reported_template(request, agencies):
+    try:
+        period = Period.parse(request.GET["ky"]) if request.GET.get("ky") else Period.current(YEAR)
+    except PeriodError:
+        period = Period.current(YEAR)
+    return _xlsx(f"mau-so-lieu-{period.key}", services.template_xlsx(period))
+
+
+@require_POST
+@_reporter
+def reported_upload(request, agencies):
+    agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
+    upload = request.FILES.get("file")
+    if agency is None or upload is None:
+        messages.error(request, "Chọn cơ quan và tệp Excel cần tải lên.")
+        return redirect("ioc:reported")
+    if upload.size > 5 * 1024 * 1024:
+        messages.error(request, "Tệp quá lớn (tối đa 5 MB).")
+        return redirect("ioc:reported")
+    try:
+        result = services.import_xlsx(upload.read(), agency=agency, user=request.user)
+    except services.ReportError as error:
+        messages.error(request, error.message)
+        return redirect("ioc:reported")
+    if result.errors:
+        for line in result.errors[:20]:
+            messages.error(request, line)
+    else:
+        messages.success(request, f"Đã nhận {len(result.saved)} số liệu từ tệp, chờ lãnh đạo duyệt.")
+    return redirect("ioc:reported")
