@@ -25,6 +25,7 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long) and the
     operations centre's demo plans, targets and reported values."""
     from tinhso.catalogue.demo import load_demo_catalogue
+    from tinhso.demo.desks import fill_printed_desks
     from tinhso.directory.demo import load_demo_directory
     from tinhso.dossiers.demo import load_demo_dossiers
     from tinhso.geo.services import generate_demo_villages, load_units
@@ -39,4 +40,5 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     summary.procedures = load_demo_catalogue(code)
     summary.dossiers = load_demo_dossiers(code, days=dossier_days, password=password)
     load_demo_ioc(code)
+    fill_printed_desks()
     return summary

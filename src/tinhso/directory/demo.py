@@ -53,6 +53,10 @@ DEMO_USERS: list[tuple[Role, str, str, str, str]] = [
     (Role.OPERATIONS_VIEWER, "dieuhanh", "Võ Thị", "Thu", "01"),
     (Role.PLATFORM_ADMIN, "quantri", "Đặng Minh", "Tuấn", "02"),
 ]
+# Departments second their own officers to the service centre's desk: the demo receiver and returner also
+# act for the department of the demo handler and approver, so one set of logins takes a dossier from
+# reception to return.
+SECONDED: list[tuple[str, Role, str]] = [("tiepnhan", Role.RECEIVER, "03"), ("trakq", Role.RETURNER, "03")]
 
 
 def load_demo_directory(province_code: str, password: str) -> list[tuple[str, str, str]]:
@@ -103,6 +107,11 @@ def load_demo_directory(province_code: str, password: str) -> list[tuple[str, st
                 user=user, agency=agency, role=role, defaults={"valid_from": TWO_TIER_DAY},
             )
             logins.append((str(role.label), username, agency.name))
+        for username, role, where in SECONDED:
+            Membership.objects.get_or_create(
+                user=get_user_model().objects.get(username=username), agency=departments[where], role=role,
+                defaults={"valid_from": TWO_TIER_DAY},
+            )
     return logins
 
 

@@ -47,3 +47,14 @@ def test_every_printed_demo_login_signs_in_and_sees_its_agency_and_role(client):
         home = client.get(reverse("staff-home")).content.decode()
         assert agency_name in home
         assert role_label in home
+
+
+def test_the_printed_desk_logins_find_a_dossier_in_each_of_their_queues():
+    from tinhso.demo.services import load_demo
+    from tinhso.dossiers.selectors import queue_for
+
+    load_demo(dossier_days=10)
+    users = get_user_model().objects
+    for username, queue in [("tiepnhan", "receive"), ("xuly", "handle"), ("lanhdao", "approve"),
+                            ("trakq", "return")]:
+        assert queue_for(users.get(username=username), queue).exists(), (username, queue)
