@@ -21,7 +21,18 @@ until the action commits.
 
 :func:`rebuild` recomputes both tables from the dossiers (under a table lock on PostgreSQL, so live
 actions wait and then apply their deltas on top); :func:`verify` recounts and lists every difference.
+
+Both read the dossier table (and its supplement and payment events), never the events' deltas, so verify
+is an independent recount. On PostgreSQL they are set-based: one ``INSERT … SELECT … GROUP BY`` per table
+(rebuild), or the same recount into temporary tables compared with a ``FULL JOIN`` (verify), so only the
+differing keys come back to Python. The working-day calendar enters the SQL as a temporary table of
+"working days up to and including this date" (the calendar's own arithmetic, see ``workdays.py``), so
+processing days are one subtraction. Elsewhere (SQLite) the portable path walks the dossiers in Python.
 """
+
+# The set-based SQL below is assembled from the models' own table and column names and fixed fragments;
+# every value travels as a query parameter.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -31,10 +42,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from tinhso.common.workdays import working_days_between
+from tinhso.common.workdays import FIRST_YEAR, LAST_YEAR, VIETNAM, current_calendar, working_days_between
 from tinhso.dossiers.deadlines import CLOCK_RUNNING_STATES, EARLY, LATE, dossier_finished_at, finished_status
 from tinhso.dossiers.models import Dossier, DossierEvent, ReturnMethod, State
 from tinhso.ioc.models import ROLLUP_COUNTS, DossierMonth, ProcessingDays, RunningDossier
@@ -167,7 +179,17 @@ def recount() -> dict[tuple[datetime.date, Key], Counter]:
     """Every rollup row computed straight from the dossiers and their supplement and payment events.
 
     The median's histogram rides along under the counter names ``days:<n>`` (see :func:`split_days`).
+    Set-based on PostgreSQL; the same numbers by the portable Python walk elsewhere.
     """
+    if _set_based():
+        with transaction.atomic():
+            _recount_into_temp_tables()
+            return _read_recount()
+    return recount_portable()
+
+
+def recount_portable() -> dict[tuple[datetime.date, Key], Counter]:
+    """:func:`recount` by walking the dossiers and events in Python (any database)."""
     totals: dict[tuple[datetime.date, Key], Counter] = defaultdict(Counter)
     for row in Dossier.objects.order_by().values_list(*DOSSIER_COLUMNS).iterator(chunk_size=5000):
         d = SimpleNamespace(**dict(zip(
@@ -203,6 +225,15 @@ def recount() -> dict[tuple[datetime.date, Key], Counter]:
 
 def recount_running() -> dict[int, tuple]:
     """The running set computed straight from the dossiers: dossier id → (key…, due moment)."""
+    if _set_based():
+        with connection.cursor() as cursor:
+            cursor.execute(running_sql(), [list(CLOCK_RUNNING_STATES)])
+            return {pk: (agency, procedure, field_id, commune, due)
+                    for pk, agency, procedure, field_id, commune, due in cursor.fetchall()}
+    return recount_running_portable()
+
+
+def recount_running_portable() -> dict[int, tuple]:
     rows = (
         Dossier.objects.filter(state__in=CLOCK_RUNNING_STATES, due_at__isnull=False).order_by()
         .values_list(*DOSSIER_COLUMNS[:5], "due_at")
@@ -239,6 +270,233 @@ def stored_running() -> dict[int, tuple]:
                                                           "commune_code", "due_at").iterator(chunk_size=5000)}
 
 
+# -- the set-based recount (PostgreSQL) -------------------------------------------------------------------
+
+def _set_based() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _zone(name: str) -> str:
+    if not all(ch.isalnum() or ch in "/_+-" for ch in name):
+        raise ValueError(f"unexpected time zone name {name!r}")
+    return name
+
+
+def _month(column: str) -> str:
+    """SQL for :func:`~tinhso.ioc.periods.month_of`: the first day of the local month."""
+    return f"date_trunc('month', {column} AT TIME ZONE '{_zone(settings.TIME_ZONE)}')::date"
+
+
+def _vn_date(column: str) -> str:
+    """SQL for the Vietnamese day of a moment (the calendar's day, see ``workdays.to_local``)."""
+    return f"({column} AT TIME ZONE '{_zone(VIETNAM.key)}')::date"
+
+
+def _sql_names() -> dict[str, str]:
+    from tinhso.catalogue.models import ProcedureVersion
+    from tinhso.geo.models import Commune
+
+    return {"dossier": Dossier._meta.db_table, "version": ProcedureVersion._meta.db_table,
+            "commune": Commune._meta.db_table, "event": DossierEvent._meta.db_table}
+
+
+# One row per dossier with its rollup key, the moment its handling finished (returned dossiers) and its
+# processing working days: working days up to the day of ``done`` minus those up to the day of reception
+# (``working_days_between``), from the calendar table.
+DOSSIERS_SQL = """
+SELECT d.id, d.receiving_agency_id AS agency_id, v.procedure_id, v.field_id,
+       COALESCE(c.code, '') AS commune_code, d.channel, d.state, d.submitted_at, d.received_at,
+       d.finished_at, d.due_at, d.apology_issued_at, d.return_method, x.done,
+       CASE WHEN d.received_at IS NOT NULL AND x.done IS NOT NULL
+            THEN GREATEST(COALESCE(w_done.up_to, 0) - COALESCE(w_received.up_to, 0), 0) ELSE 0 END AS days
+FROM {dossier} d
+JOIN {version} v ON v.id = d.procedure_version_id
+LEFT JOIN {commune} c ON c.id = d.applicant_commune_id
+CROSS JOIN LATERAL (SELECT CASE WHEN d.state = 'returned' THEN COALESCE(d.result_ready_at, d.finished_at) END
+                    AS done) x
+LEFT JOIN ioc_workday w_done ON w_done.day = {done_day}
+LEFT JOIN ioc_workday w_received ON w_received.day = {received_day}
+"""
+
+# What each dossier and each supplement or payment event adds, one row per (month, counter group): the
+# submission (s), reception (r), apology (a), closing (f), supplement request (q) and payment (p).
+FACTS_SQL = """
+SELECT {fact_month} AS month, k.agency_id, k.procedure_id, k.field_id, k.commune_code, f.kind, k.channel,
+       k.state, k.done, k.due_at, k.days, k.return_method, FALSE AS online
+FROM ({dossiers}) k
+CROSS JOIN LATERAL (VALUES ('s', k.submitted_at), ('r', k.received_at), ('a', k.apology_issued_at),
+                           ('f', k.finished_at)) f(kind, at)
+WHERE f.at IS NOT NULL AND (f.kind <> 's' OR k.channel = 'online')
+  AND (f.kind <> 'f' OR k.state IN ('returned', 'refused', 'stopped', 'withdrawn'))
+UNION ALL
+SELECT {event_month}, d.receiving_agency_id, v.procedure_id, v.field_id, COALESCE(c.code, ''),
+       CASE WHEN e.action = 'request_supplement' THEN 'q' ELSE 'p' END, NULL, NULL, NULL, NULL, 0, NULL,
+       COALESCE(e.data ->> 'channel' = 'online', FALSE)
+FROM {event} e
+JOIN {dossier} d ON d.id = e.dossier_id
+JOIN {version} v ON v.id = d.procedure_version_id
+LEFT JOIN {commune} c ON c.id = d.applicant_commune_id
+WHERE e.action IN ('request_supplement', 'record_payment')
+"""
+
+_RETURNED = "kind = 'f' AND state = 'returned'"
+MONTH_COUNTERS = {
+    "submitted_online": "count(*) FILTER (WHERE kind = 's')",
+    "received": "count(*) FILTER (WHERE kind = 'r')",
+    "received_online": "count(*) FILTER (WHERE kind = 'r' AND channel = 'online')",
+    "received_counter": "count(*) FILTER (WHERE kind = 'r' AND channel = 'counter')",
+    "received_post": "count(*) FILTER (WHERE kind = 'r' AND channel = 'post')",
+    "returned": f"count(*) FILTER (WHERE {_RETURNED})",
+    "early": f"count(*) FILTER (WHERE {_RETURNED} AND done <= due_at AND {{done_day}} < {{due_day}})",
+    "on_time": f"count(*) FILTER (WHERE {_RETURNED} AND done <= due_at AND {{done_day}} >= {{due_day}})",
+    "late": f"count(*) FILTER (WHERE {_RETURNED} AND done > due_at)",
+    "processing_days": f"COALESCE(sum(days) FILTER (WHERE {_RETURNED}), 0)",
+    "refused": "count(*) FILTER (WHERE kind = 'f' AND state = 'refused')",
+    "stopped": "count(*) FILTER (WHERE kind = 'f' AND state = 'stopped')",
+    "withdrawn": "count(*) FILTER (WHERE kind = 'f' AND state = 'withdrawn')",
+    "supplement_requests": "count(*) FILTER (WHERE kind = 'q')",
+    "apologies": "count(*) FILTER (WHERE kind = 'a')",
+    "electronic_results": f"count(*) FILTER (WHERE {_RETURNED} AND return_method = 'online')",
+    "payments": "count(*) FILTER (WHERE kind = 'p')",
+    "payments_online": "count(*) FILTER (WHERE kind = 'p' AND online)",
+}
+assert tuple(MONTH_COUNTERS) == ROLLUP_COUNTS
+KEY_COLUMNS = "month, agency_id, procedure_id, field_id, commune_code"
+
+
+def _dossiers_sql() -> str:
+    return DOSSIERS_SQL.format(**_sql_names(), done_day=_vn_date("x.done"), received_day=_vn_date("d.received_at"))
+
+
+def month_sql() -> str:
+    """SELECT of every ``DossierMonth`` row (key columns, then ``ROLLUP_COUNTS``) from the dossier table."""
+    facts = FACTS_SQL.format(**_sql_names(), dossiers=_dossiers_sql(), fact_month=_month("f.at"),
+                             event_month=_month("e.at"))
+    counters = ",\n       ".join(
+        f"{expression.format(done_day=_vn_date('done'), due_day=_vn_date('due_at'))} AS {name}"
+        for name, expression in MONTH_COUNTERS.items())
+    return f"SELECT {KEY_COLUMNS},\n       {counters}\nFROM ({facts}) facts\nGROUP BY {KEY_COLUMNS}"
+
+
+def days_sql() -> str:
+    """SELECT of every ``ProcessingDays`` row (key columns, days, dossiers) from the dossier table."""
+    return (f"SELECT {_month('k.finished_at')} AS month, k.agency_id, k.procedure_id, k.field_id, k.commune_code, "
+            f"k.days, count(*) AS dossiers\nFROM ({_dossiers_sql()}) k\n"
+            f"WHERE k.state = 'returned' AND k.finished_at IS NOT NULL\nGROUP BY 1, 2, 3, 4, 5, 6")
+
+
+RUNNING_SQL_TEMPLATE = """
+SELECT d.id AS dossier_id, d.receiving_agency_id AS agency_id, v.procedure_id, v.field_id,
+       COALESCE(c.code, '') AS commune_code, d.due_at
+FROM {dossier} d
+JOIN {version} v ON v.id = d.procedure_version_id
+LEFT JOIN {commune} c ON c.id = d.applicant_commune_id
+WHERE d.state = ANY(%s) AND d.due_at IS NOT NULL
+"""
+
+
+def running_sql() -> str:
+    """SELECT of the running set (dossier id, key columns, due moment); one parameter: the states."""
+    return RUNNING_SQL_TEMPLATE.format(**_sql_names())
+
+
+def _workday_table(cursor) -> None:
+    """The temporary table ``ioc_workday(day, up_to)``: how many working days there are from the start of
+    the calendar up to and including ``day`` (the arrays behind ``WorkdayCalendar.working_days_between``)."""
+    calendar = current_calendar()
+    cursor.execute("DROP TABLE IF EXISTS ioc_workday")
+    cursor.execute("CREATE TEMPORARY TABLE ioc_workday (day date PRIMARY KEY, up_to integer NOT NULL) "
+                   "ON COMMIT DROP")
+    day, last = datetime.date(FIRST_YEAR, 1, 1), datetime.date(LAST_YEAR, 12, 31)
+    rows, up_to = [], 0
+    while day <= last:
+        up_to += calendar.is_working_day(day)
+        rows.append(f"{day.isoformat()}\t{up_to}\n")
+        day += datetime.timedelta(days=1)
+    with cursor.cursor.copy("COPY ioc_workday (day, up_to) FROM STDIN") as copy:
+        copy.write("".join(rows))
+    cursor.execute("ANALYZE ioc_workday")
+
+
+def _recount_into_temp_tables() -> None:
+    """The recount into ``ioc_recount_month``, ``ioc_recount_days`` and ``ioc_recount_running``
+    (temporary, dropped at commit)."""
+    with connection.cursor() as cursor:
+        _workday_table(cursor)
+        for name, select, params in (("ioc_recount_month", month_sql(), []), ("ioc_recount_days", days_sql(), []),
+                                     ("ioc_recount_running", running_sql(), [list(CLOCK_RUNNING_STATES)])):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}", params)
+            cursor.execute(f"ANALYZE {name}")
+
+
+def _read_recount(where: str = "") -> dict[tuple[datetime.date, Key], Counter]:
+    """The recount tables as :func:`recount_portable` returns them (``where`` narrows the keys)."""
+    return _read_rows("ioc_recount_month", "ioc_recount_days", where)
+
+
+def _read_stored(where: str = "") -> dict[tuple[datetime.date, Key], Counter]:
+    return _read_rows(DossierMonth._meta.db_table, ProcessingDays._meta.db_table, where)
+
+
+def _read_rows(month_table: str, days_table: str, where: str) -> dict[tuple[datetime.date, Key], Counter]:
+    found: dict[tuple[datetime.date, Key], Counter] = defaultdict(Counter)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.month, t.agency_id, t.procedure_id, t.field_id, t.commune_code, "
+                       f"{', '.join('t.' + n for n in ROLLUP_COUNTS)} FROM {month_table} t {where}")
+        for month, agency, procedure, field_id, commune, *values in cursor.fetchall():
+            found[(month, (agency, procedure, field_id, commune))].update(
+                +Counter(dict(zip(ROLLUP_COUNTS, values, strict=True))))
+        cursor.execute(f"SELECT t.month, t.agency_id, t.procedure_id, t.field_id, t.commune_code, t.days, t.dossiers "
+                       f"FROM {days_table} t {where}")
+        for month, agency, procedure, field_id, commune, days, dossiers in cursor.fetchall():
+            if dossiers:
+                found[(month, (agency, procedure, field_id, commune))][f"days:{days}"] += dossiers
+    return {key: counts for key, counts in found.items() if counts}
+
+
+_SAME_KEY = " AND ".join(f"r.{c} = s.{c}" for c in KEY_COLUMNS.split(", "))
+_EITHER_KEY = ", ".join(f"COALESCE(r.{c}, s.{c}) AS {c}" for c in KEY_COLUMNS.split(", "))
+
+
+def _verify_set_based(limit: int) -> VerifyResult:
+    """:func:`verify` on PostgreSQL: recount into temporary tables, find the differing keys with FULL JOINs,
+    and compare only those keys' counters in Python."""
+    with transaction.atomic():
+        _recount_into_temp_tables()
+        month_table, days_table = DossierMonth._meta.db_table, ProcessingDays._meta.db_table
+        differs = " OR ".join(f"COALESCE(r.{n}, 0) <> COALESCE(s.{n}, 0)" for n in ROLLUP_COUNTS)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM ioc_recount_month")
+            rows = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM ioc_recount_running")
+            running = cursor.fetchone()[0]
+            cursor.execute("DROP TABLE IF EXISTS ioc_verify_keys")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE ioc_verify_keys ON COMMIT DROP AS "
+                f"SELECT {_EITHER_KEY} FROM ioc_recount_month r FULL JOIN {month_table} s ON {_SAME_KEY} "
+                f"WHERE {differs} "
+                f"UNION SELECT {_EITHER_KEY} FROM ioc_recount_days r FULL JOIN {days_table} s "
+                f"ON {_SAME_KEY} AND r.days = s.days WHERE COALESCE(r.dossiers, 0) <> COALESCE(s.dossiers, 0)")
+            where = ("WHERE EXISTS (SELECT 1 FROM ioc_verify_keys k WHERE "
+                     + " AND ".join(f"k.{c} = t.{c}" for c in KEY_COLUMNS.split(", ")) + ")")
+            expected, actual = _read_recount(where), _read_stored(where)
+            columns = ("agency_id", "procedure_id", "field_id", "commune_code", "due_at")
+            cursor.execute(
+                f"SELECT COALESCE(r.dossier_id, s.dossier_id), {', '.join('r.' + c for c in columns)}, "
+                f"{', '.join('s.' + c for c in columns)} FROM ioc_recount_running r "
+                f"FULL JOIN {RunningDossier._meta.db_table} s ON r.dossier_id = s.dossier_id "
+                f"WHERE r.dossier_id IS NULL OR s.dossier_id IS NULL OR "
+                f"({', '.join('r.' + c for c in columns)}) IS DISTINCT FROM ({', '.join('s.' + c for c in columns)})")
+            expected_running, actual_running = {}, {}
+            for pk, *values in cursor.fetchall():
+                if values[0] is not None:
+                    expected_running[pk] = tuple(values[:5])
+                if values[5] is not None:
+                    actual_running[pk] = tuple(values[5:])
+    return VerifyResult(rows, running, _differences(expected, actual, expected_running, actual_running, limit))
+
+
 def _lock_tables() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -255,13 +513,15 @@ class RebuildResult:
 
 def rebuild() -> RebuildResult:
     """Throw the rollups away and recompute them from the dossiers."""
+    if _set_based():
+        return _rebuild_set_based()
     with transaction.atomic():
         _lock_tables()
         DossierMonth.objects.all().delete()
         ProcessingDays.objects.all().delete()
         RunningDossier.objects.all().delete()
         rows, histogram = [], []
-        for (month, key), counts in recount().items():
+        for (month, key), counts in recount_portable().items():
             plain, days = split_days(counts)
             where = {"month": month, "agency_id": key[0], "procedure_id": key[1], "field_id": key[2],
                      "commune_code": key[3]}
@@ -272,10 +532,30 @@ def rebuild() -> RebuildResult:
         running = [
             RunningDossier(dossier_id=pk, agency_id=v[0], procedure_id=v[1], field_id=v[2], commune_code=v[3],
                            due_at=v[4])
-            for pk, v in recount_running().items()
+            for pk, v in recount_running_portable().items()
         ]
         RunningDossier.objects.bulk_create(running, batch_size=2000)
     return RebuildResult(len(rows), len(running), len(histogram))
+
+
+def _rebuild_set_based() -> RebuildResult:
+    """:func:`rebuild` on PostgreSQL: one INSERT … SELECT … GROUP BY per table."""
+    month_table, days_table = DossierMonth._meta.db_table, ProcessingDays._meta.db_table
+    running_table = RunningDossier._meta.db_table
+    with transaction.atomic():
+        _lock_tables()
+        with connection.cursor() as cursor:
+            for table in (month_table, days_table, running_table):
+                cursor.execute(f"DELETE FROM {table}")
+            _workday_table(cursor)
+            cursor.execute(f"INSERT INTO {month_table} ({KEY_COLUMNS}, {', '.join(ROLLUP_COUNTS)}) {month_sql()}")
+            rows = cursor.rowcount
+            cursor.execute(f"INSERT INTO {days_table} ({KEY_COLUMNS}, days, dossiers) {days_sql()}")
+            histogram = cursor.rowcount
+            cursor.execute(f"INSERT INTO {running_table} (dossier_id, agency_id, procedure_id, field_id, "
+                           f"commune_code, due_at) {running_sql()}", [list(CLOCK_RUNNING_STATES)])
+            running = cursor.rowcount
+    return RebuildResult(rows, running, histogram)
 
 
 @dataclass
@@ -296,9 +576,16 @@ def _describe(key) -> str:
 
 def verify(limit: int = 50) -> VerifyResult:
     """Compare the rollups with a full recount; every differing counter is listed (up to ``limit``)."""
+    if _set_based():
+        return _verify_set_based(limit)
     with transaction.atomic():
-        expected, actual = recount(), stored()
-        expected_running, actual_running = recount_running(), stored_running()
+        expected, actual = recount_portable(), stored()
+        expected_running, actual_running = recount_running_portable(), stored_running()
+    return VerifyResult(len(expected), len(expected_running),
+                        _differences(expected, actual, expected_running, actual_running, limit))
+
+
+def _differences(expected, actual, expected_running, actual_running, limit: int) -> list[str]:
     differences: list[str] = []
     for key in sorted(set(expected) | set(actual), key=lambda k: (k[0], k[1])):
         want, have = expected.get(key, Counter()), actual.get(key, Counter())
@@ -313,7 +600,7 @@ def verify(limit: int = 50) -> VerifyResult:
     total = len(differences)
     if total > limit:
         differences = [*differences[:limit], f"… và {total - limit} khác biệt nữa"]
-    return VerifyResult(len(expected), len(expected_running), differences)
+    return differences
 
 
 def _running_text(value: Iterable | None) -> str:
