@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from tinhso.geo import sources
 from tinhso.geo.models import (
@@ -102,7 +102,10 @@ def commune_detail(code: str) -> Commune:
     commune = Commune.objects.select_related("province").filter(code=_code(code, 5, "code")).first()
     if commune is None:
         raise UnitNotFound("code", f"Không có xã, phường, đặc khu mã {code}.")
-    former = LegacyWard.objects.filter(Q(successor=commune) | Q(also_into=commune)).values("pk")
+    # Two indexed lookups rather than one OR across the many-to-many join: that OR, as a subquery, gets a
+    # plan that scans every legacy ward per row on a freshly loaded PostgreSQL table.
+    former = set(LegacyWard.objects.filter(successor=commune).values_list("pk", flat=True))
+    former.update(LegacyWard.also_into.through.objects.filter(commune=commune).values_list("legacyward_id", flat=True))
     commune.formed_from = list(
         LegacyWard.objects.filter(pk__in=former).annotate(parts=Count("also_into"))
         .select_related("district__province").order_by("code")
