@@ -45,6 +45,7 @@ from tinhso.common.workdays import VIETNAM, configured_office_hours, current_cal
 from tinhso.directory.models import Agency, Membership, Role
 from tinhso.dossiers import notifications, services
 from tinhso.dossiers.models import ApplicantKind, Channel, Dossier, Payment, PaymentChannel, ReturnMethod, State
+from tinhso.geo.naming import fold
 
 FAMILY_NAMES = (
     ["Nguyễn"] * 38 + ["Trần"] * 11 + ["Lê"] * 10 + ["Phạm"] * 7 + ["Hoàng"] * 4 + ["Huỳnh"] + ["Phan"] * 4
@@ -619,9 +620,7 @@ class _Generator:
 
 
 def _ascii(text: str) -> str:
-    """The name without diacritics, for an e-mail address."""
-    import unicodedata
+    """The name as it goes into an e-mail address: folded like search text (đ → d), without spaces."""
+    return fold(text).replace(" ", "")
 
-    plain = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in plain if not unicodedata.combining(c)).lower()
 
