@@ -78,6 +78,9 @@ SELECT y.year,
   count(*) FILTER (WHERE extract(year FROM d.apology_issued_at {local}) = y.year),
   count(*) FILTER (WHERE d.state = 'returned' AND d.return_method = 'online'
                    AND extract(year FROM d.finished_at {local}) = y.year),
+  count(*) FILTER (WHERE d.digitised AND extract(year FROM d.received_at {local}) = y.year),
+  count(*) FILTER (WHERE d.state = 'returned' AND d.result_digitised
+                   AND extract(year FROM d.finished_at {local}) = y.year),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY d.days) FILTER (
       WHERE d.state = 'returned' AND extract(year FROM d.finished_at {local}) = y.year),
   (SELECT count(*) FILTER (WHERE e.action = 'request_supplement') FROM dossiers_dossierevent e
@@ -96,8 +99,8 @@ GROUP BY y.year
 
 NAIVE_NAMES = ("submitted_online", "received", "received_online", "received_counter", "received_post", "returned",
                "early", "on_time", "late", "processing_days", "refused", "stopped", "withdrawn", "apologies",
-               "electronic_results", "median_processing_days", "supplement_requests", "payments",
-               "payments_online", "overdue")
+               "electronic_results", "digitised", "results_digitised", "median_processing_days",
+               "supplement_requests", "payments", "payments_online", "overdue")
 
 
 def naive(year: int, now: datetime.datetime) -> dict[int, dict]:

@@ -365,6 +365,10 @@ class Generator:
                         min(bisect_right(plan.commune_cum, rng.random() * commune_total), len(plan.communes) - 1)]
                 (state, received, due, original_due, apology, ready, finished, clock, supplements, before,
                  method, last, events) = self.dossier(pk, moment, version, agency, channel, commune)
+                # Online filings hold every paper as a file; desks scan about 60 % at reception. Results are
+                # held as files when returned online and for about half of the others.
+                digitised = received is not None and (channel == "online" or rng.random() < 0.6)
+                result_digitised = state == "returned" and (method == "online" or rng.random() < 0.5)
                 person = rng.random() < 0.85
                 name = rng.choice(self.people) if person else rng.choice(self.companies)
                 id_number = f"040{rng.randrange(10**9):09d}" if person else ""
@@ -383,6 +387,7 @@ class Generator:
                     text(finished) if finished is not None else r"\N",
                     method, str(supplements), before, text(moment), text(last),
                     str(commune) if commune is not None else r"\N", str(version[0]), str(agency),
+                    "t" if digitised else "f", "t" if result_digitised else "f",
                 )))
                 for at, action, data in events:
                     moved_from, moved_to = ("in_progress", "supplement_requested") if action == "request_supplement" \
@@ -405,7 +410,7 @@ DOSSIER_COLUMNS = (
     "applicant_tax_code, applicant_phone, applicant_email, applicant_address, eform_data, submitted_at, "
     "received_at, clock_started_at, due_at, original_due_at, apology_issued_at, result_ready_at, finished_at, "
     "return_method, supplement_count, state_before_supplement, created_at, updated_at, applicant_commune_id, "
-    "procedure_version_id, receiving_agency_id"
+    "procedure_version_id, receiving_agency_id, digitised, result_digitised"
 )
 EVENT_COLUMNS = "id, at, actor_label, action, from_state, to_state, note, data, dossier_id"
 

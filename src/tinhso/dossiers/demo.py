@@ -37,6 +37,7 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,8 +45,20 @@ from tinhso.catalogue.models import OnlineLevel, ProcedureVersion, Status, StepR
 from tinhso.common.workdays import VIETNAM, configured_office_hours, current_calendar, to_local
 from tinhso.directory.models import Agency, Membership, Role
 from tinhso.dossiers import notifications, services
-from tinhso.dossiers.models import ApplicantKind, Channel, Dossier, Payment, PaymentChannel, ReturnMethod, State
+from tinhso.dossiers.models import (
+    ApplicantKind,
+    Channel,
+    DocumentKind,
+    Dossier,
+    Payment,
+    PaymentChannel,
+    ReturnMethod,
+    State,
+)
 from tinhso.geo.naming import fold
+
+# The smallest file the upload check accepts as a PDF: the demo's scanned papers and results.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 FAMILY_NAMES = (
     ["Nguyễn"] * 38 + ["Trần"] * 11 + ["Lê"] * 10 + ["Phạm"] * 7 + ["Hoàng"] * 4 + ["Huỳnh"] + ["Phan"] * 4
@@ -147,7 +160,7 @@ def load_demo_dossiers(province_code: str, *, days: int = 365, per_day: int | No
         return 0
     versions = list(
         ProcedureVersion.objects.filter(status=Status.PUBLISHED, agencies__in=agencies).distinct()
-        .select_related("field").prefetch_related("agencies", "steps", "fees").order_by("procedure__code")
+        .select_related("field").prefetch_related("agencies", "steps", "fees", "documents").order_by("procedure__code")
     )
     if not versions:
         return 0
@@ -436,7 +449,7 @@ class _Generator:
         fees = sum(fee.amount for fee in version.fees.all())
         if channel == Channel.ONLINE:
             dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant,
-                                             eform_data=eform)
+                                             eform_data=eform, documents=self.papers(version))
             self.created += 1
             if fees and rng.random() < 0.85:
                 yield self.moment_after(submitted, 0) if rng.random() < 0.5 else submitted + datetime.timedelta(
@@ -473,8 +486,11 @@ class _Generator:
                 yield self.moment_after(timezone.now(), rng.choice([0, 1]))
             dossier = services.receive(dossier, actor=receiver, expected_version=None)
         else:
+            # Most desks scan the papers at reception (QĐ 766 digitisation); some still do not.
+            papers = self.papers(version) if rng.random() < 0.7 else []
             dossier = services.receive_at_counter(version=version, receiving_agency=agency, applicant=applicant,
-                                                  actor=receiver, eform_data=eform, channel=channel)
+                                                  actor=receiver, eform_data=eform, channel=channel,
+                                                  documents=papers)
             self.created += 1
             if fees and rng.random() < 0.9:
                 yield submitted + datetime.timedelta(minutes=rng.randint(1, 10))
@@ -570,8 +586,16 @@ class _Generator:
             Channel.ONLINE: rng.choice([ReturnMethod.ONLINE] * 5 + [ReturnMethod.DESK] * 3 + [ReturnMethod.POST]),
             Channel.POST: ReturnMethod.POST,
         }.get(channel, ReturnMethod.DESK if rng.random() < 0.85 else ReturnMethod.POST)
+        if method == ReturnMethod.ONLINE or rng.random() < 0.6:
+            services.attach_document(dossier, actor=self.officer(agency.pk, Role.RECEIVER),
+                                     upload=SimpleUploadedFile("ket-qua.pdf", DEMO_PDF), kind=DocumentKind.RESULT)
         services.return_result(dossier, actor=self.officer(agency.pk, Role.RECEIVER), expected_version=None,
                                method=method)
+
+    def papers(self, version) -> list[services.DocumentUpload]:
+        """One scanned file for each required component of the procedure (a minimal valid PDF)."""
+        required = [d for d in version.documents.all() if d.required]
+        return [services.DocumentUpload(SimpleUploadedFile(f"giay-to-{d.pk}.pdf", DEMO_PDF), d) for d in required]
 
     def _moves(self, dossier) -> list[tuple[str, int]]:
         """The forward/approve actions left on the route: (role, agency) of each handling or approval step."""

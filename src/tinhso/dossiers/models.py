@@ -101,6 +101,11 @@ class Dossier(models.Model):
         "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name="bước hiện tại",
     )
+    # QĐ 766 digitisation: set when the dossier is received (every required component held as a file) and
+    # when its result is handed over (the result itself is held as a file). Fixed at that moment, so the
+    # indicators counted from them never change with later uploads.
+    digitised = models.BooleanField("thành phần hồ sơ đã số hóa khi tiếp nhận", default=False, db_default=False)
+    result_digitised = models.BooleanField("kết quả đã số hóa khi trả", default=False, db_default=False)
     supplement_count = models.PositiveSmallIntegerField("số lần yêu cầu bổ sung", default=0)
     # The state a supplement request interrupted, to resume once the complete dossier arrives.
     state_before_supplement = models.CharField(max_length=24, choices=State.choices, blank=True)

@@ -460,6 +460,17 @@ def receive_at_counter(
                        data={"documents": len(uploads), "due_at": dossier.due_at.isoformat()})
 
 
+def components_digitised(dossier: Dossier) -> bool:
+    """Whether every required component of the dossier's procedure is held as a file (QĐ 766 digitisation):
+    an applicant's or supplement file linked to each required component; a procedure that names no required
+    component counts when at least one of the applicant's papers is held."""
+    held = dossier.documents.filter(kind__in=[DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT])
+    required = set(dossier.procedure_version.documents.filter(required=True).values_list("pk", flat=True))
+    if not required:
+        return held.exists()
+    return required <= set(held.exclude(required_document=None).values_list("required_document_id", flat=True))
+
+
 def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
     """Copy the version's route, start the clock and complete the receiving step."""
     version = dossier.procedure_version
@@ -477,6 +488,7 @@ def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> Doss
         ))
     DossierStep.objects.bulk_create(route_steps)
     dossier.received_at = now
+    dossier.digitised = components_digitised(dossier)
     _start_clock(dossier, now)
     first = DossierStep.objects.filter(dossier=dossier).order_by("order", "id").first()
     first.state, first.started_at, first.finished_at = StepState.DONE, now, now
@@ -767,6 +779,7 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
         dossier.current_step = None
         dossier.state = State.RETURNED
         dossier.return_method = method
+        dossier.result_digitised = dossier.documents.filter(kind=DocumentKind.RESULT).exists()
         dossier.finished_at = now
         return _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note,
                        data={"method": method})

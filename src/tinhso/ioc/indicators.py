@@ -102,6 +102,9 @@ FORMULAS: dict[str, Formula] = {
     "apologies": Formula(_count("apologies"), drill="apologies"),
     "electronic_result_rate": Formula(lambda c: _pct(c.get("electronic_results", 0), c.get("returned", 0)),
                                       drill="returned"),
+    "digitised_rate": Formula(lambda c: _pct(c.get("digitised", 0), c.get("received", 0)), drill="received"),
+    "result_digitised_rate": Formula(lambda c: _pct(c.get("results_digitised", 0), c.get("returned", 0)),
+                                     drill="returned"),
     "online_payment_share": Formula(lambda c: _pct(c.get("payments_online", 0), c.get("payments", 0))),
     "rating_satisfied_rate": Formula(lambda c: None, reader=_feedback("rating_satisfied_rate")),
     "average_rating": Formula(lambda c: None, reader=_feedback("average_rating")),
@@ -166,6 +169,15 @@ COMPUTED = [
      Group.QD766_DIGITISATION, "electronic_result_rate", False,
      "Hồ sơ trả kết quả điện tử ÷ hồ sơ đã trả kết quả trong kỳ × 100%. Công thức chấm điểm chính thức chưa "
      "được xác nhận.", LEGAL_766),
+    ("ty-le-so-hoa-ho-so", "Tỷ lệ hồ sơ được số hóa khi tiếp nhận", "Dossiers digitised at reception", PERCENT,
+     Direction.HIGHER, Group.QD766_DIGITISATION, "digitised_rate", False,
+     "Hồ sơ có đủ các thành phần bắt buộc dưới dạng tệp điện tử tại thời điểm tiếp nhận (nộp trực tuyến, hoặc "
+     "giấy tờ được quét khi tiếp nhận tại quầy) ÷ hồ sơ tiếp nhận trong kỳ × 100%. Công thức chấm điểm chính "
+     "thức chưa được xác nhận.", LEGAL_766),
+    ("ty-le-so-hoa-ket-qua", "Tỷ lệ kết quả giải quyết được số hóa", "Results digitised", PERCENT,
+     Direction.HIGHER, Group.QD766_DIGITISATION, "result_digitised_rate", False,
+     "Hồ sơ có kết quả giải quyết lưu dưới dạng tệp điện tử khi trả kết quả ÷ hồ sơ đã trả kết quả trong kỳ "
+     "× 100%. Công thức chấm điểm chính thức chưa được xác nhận.", LEGAL_766),
     ("ty-le-thanh-toan-truc-tuyen", "Tỷ lệ thanh toán trực tuyến", "Online payment share", PERCENT,
      Direction.HIGHER, Group.QD766_ONLINE, "online_payment_share", False,
      "Số lượt thanh toán phí, lệ phí trực tuyến ÷ tổng số lượt thanh toán ghi nhận trong kỳ × 100%.", LEGAL_766),
@@ -296,6 +308,8 @@ DEMO_TARGETS = [
     (1, "ho-so-qua-han", "2026", "0"),
     (1, "thoi-gian-xu-ly-tb", "2026", "5"),
     (1, "ty-le-ket-qua-dien-tu", "2026", "50"),
+    (1, "ty-le-so-hoa-ho-so", "2026", "80"),
+    (1, "ty-le-so-hoa-ket-qua", "2026", "70"),
     (1, "ty-le-thanh-toan-truc-tuyen", "2026", "45"),
     (1, "hai-long-giai-quyet-tthc", "2026", "90"),
     (1, "thon-ban-bang-rong-di-dong", "2026", "4480"),

@@ -230,21 +230,13 @@ ROLLUP_COUNTS = (
     "apologies",
     "electronic_results",  # results returned electronically
     "payments", "payments_online",
+    "digitised",          # received with every required component held as a file (month of reception)
+    "results_digitised",  # returned with the result held as a file (month of return)
 )
 
 
-class DossierMonth(models.Model):
-    """Counts of one month's dossier events for one receiving agency, procedure and applicant commune."""
-
-    month = models.DateField("tháng")
-    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+",
-                               verbose_name="cơ quan tiếp nhận")
-    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+",
-                                  verbose_name="thủ tục")
-    field = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="+",
-                              verbose_name="lĩnh vực")
-    # The applicant's commune code ("" when unknown): a code, not a key, so the unique key has no NULL.
-    commune_code = models.CharField("mã xã", max_length=5, blank=True, default="")
+class Counters(models.Model):
+    """The counters of ``ROLLUP_COUNTS``, shared by the fine and the agency-level monthly rollups."""
 
     submitted_online = models.PositiveIntegerField(default=0)
     received = models.PositiveIntegerField(default=0)
@@ -264,6 +256,25 @@ class DossierMonth(models.Model):
     electronic_results = models.PositiveIntegerField(default=0)
     payments = models.PositiveIntegerField(default=0)
     payments_online = models.PositiveIntegerField(default=0)
+    digitised = models.PositiveIntegerField(default=0)
+    results_digitised = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DossierMonth(Counters):
+    """Counts of one month's dossier events for one receiving agency, procedure and applicant commune."""
+
+    month = models.DateField("tháng")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+",
+                               verbose_name="cơ quan tiếp nhận")
+    procedure = models.ForeignKey("catalogue.Procedure", on_delete=models.CASCADE, related_name="+",
+                                  verbose_name="thủ tục")
+    field = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="+",
+                              verbose_name="lĩnh vực")
+    # The applicant's commune code ("" when unknown): a code, not a key, so the unique key has no NULL.
+    commune_code = models.CharField("mã xã", max_length=5, blank=True, default="")
 
     class Meta:
         verbose_name = "tổng hợp hồ sơ theo tháng"
@@ -300,6 +311,43 @@ class ProcessingDays(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.agency_id}/{self.procedure_id}: {self.days} ngày × {self.dossiers}"
+
+
+class AgencyMonth(Counters):
+    """The same counters per month and receiving agency only: what the unfiltered overview, the agency
+    league table and the month trends read (a few thousand rows, where ``DossierMonth`` holds one row per
+    procedure and commune as well). Kept in the same transaction as ``DossierMonth`` and always equal to its
+    sum over procedure, field and commune (``rollups.verify`` checks both)."""
+
+    month = models.DateField("tháng")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+",
+                               verbose_name="cơ quan tiếp nhận")
+
+    class Meta:
+        verbose_name = "tổng hợp hồ sơ theo tháng và cơ quan"
+        verbose_name_plural = "tổng hợp hồ sơ theo tháng và cơ quan"
+        constraints = [models.UniqueConstraint(fields=["month", "agency"], name="ioc_agency_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id}"
+
+
+class AgencyProcessingDays(models.Model):
+    """``ProcessingDays`` summed per month and receiving agency: the median's histogram at agency level."""
+
+    month = models.DateField("tháng")
+    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+")
+    days = models.PositiveIntegerField("số ngày làm việc")
+    dossiers = models.PositiveIntegerField("số hồ sơ", default=0)
+
+    class Meta:
+        verbose_name = "phân bố thời gian giải quyết theo cơ quan"
+        verbose_name_plural = "phân bố thời gian giải quyết theo cơ quan"
+        constraints = [models.UniqueConstraint(fields=["month", "agency", "days"],
+                                               name="ioc_agency_processing_days_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id}: {self.days} ngày × {self.dossiers}"
 
 
 class RunningDossier(models.Model):

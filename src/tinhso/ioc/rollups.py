@@ -8,19 +8,23 @@ return, request…), so a month's row only ever grows: an event adds to it and n
 ``ProcessingDays`` is the histogram of processing working days of the dossiers returned each month (same
 key), from which the median is read. ``RunningDossier`` holds one row per dossier whose processing clock
 runs, with its due moment; "overdue in progress" depends on *now*, so it is counted at read time from this
-small set (work in hand, not history).
+small set (work in hand, not history). ``AgencyMonth`` and ``AgencyProcessingDays`` hold the same counters
+and histogram per month and receiving agency only — the level the unfiltered overview, the league table and
+the trends read: a few thousand rows where the fine table holds hundreds of thousands at province scale.
 
 Maintenance. :func:`on_dossier_event` is connected to ``DossierEvent``'s ``post_save`` by the app config and
 runs inside the transaction of the business action that wrote the event: the dossier's new fields are
-already saved, the rollup delta is applied with ``UPDATE … SET n = n + 1`` (an insert, in a savepoint, when
-the row does not exist yet; a concurrent insert of the same key is caught and turned into the update).
+already saved, the rollup delta is applied with one ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``
+per table (the row is created when new; a concurrent first insert of the same key becomes the addition).
 Why in the transaction rather than by a task: the counters can never disagree with the committed events
 (a refused or rolled-back action leaves no trace in either), there is no queue lag on the dashboards, and
-no replay bookkeeping is needed. The cost is one short row lock per transition on a fine-grained key, held
-until the action commits.
+no replay bookkeeping is needed. The cost is two row locks per counted transition, held until the action
+commits: one on a fine-grained key, one on the agency's row of the month — so transitions of one agency that
+change counters take turns at commit (the audit chain's head already orders every transition one at a time).
 
 :func:`rebuild` recomputes both tables from the dossiers (under a table lock on PostgreSQL, so live
-actions wait and then apply their deltas on top); :func:`verify` recounts and lists every difference.
+actions wait and then apply their deltas on top); :func:`verify` recounts and lists every difference, at
+both levels (the agency level against the recount's own sums, not against the fine table).
 
 Both read the dossier table (and its supplement and payment events), never the events' deltas, so verify
 is an independent recount. On PostgreSQL they are set-based: one ``INSERT … SELECT … GROUP BY`` per table
@@ -43,13 +47,19 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from tinhso.common.workdays import FIRST_YEAR, LAST_YEAR, VIETNAM, current_calendar, working_days_between
 from tinhso.dossiers.deadlines import CLOCK_RUNNING_STATES, EARLY, LATE, dossier_finished_at, finished_status
 from tinhso.dossiers.models import Dossier, DossierEvent, ReturnMethod, State
-from tinhso.ioc.models import ROLLUP_COUNTS, DossierMonth, ProcessingDays, RunningDossier
+from tinhso.ioc.models import (
+    ROLLUP_COUNTS,
+    AgencyMonth,
+    AgencyProcessingDays,
+    DossierMonth,
+    ProcessingDays,
+    RunningDossier,
+)
 from tinhso.ioc.periods import month_of
 
 # (agency_id, procedure_id, field_id, commune_code)
@@ -73,6 +83,8 @@ def finished_counts(dossier) -> dict[str, int]:
         counts["processing_days"] = working_days_between(dossier.received_at, done)
     if dossier.return_method == ReturnMethod.ONLINE:
         counts["electronic_results"] = 1
+    if dossier.result_digitised:
+        counts["results_digitised"] = 1
     return counts
 
 
@@ -82,7 +94,10 @@ def event_counts(event: DossierEvent, dossier) -> list[tuple[datetime.date, dict
     if action == "submit_online":
         return [(month_of(dossier.submitted_at), {"submitted_online": 1})]
     if action in ("receive", "receive_at_counter"):
-        return [(month_of(dossier.received_at), {"received": 1, f"received_{dossier.channel}": 1})]
+        counts = {"received": 1, f"received_{dossier.channel}": 1}
+        if dossier.digitised:
+            counts["digitised"] = 1
+        return [(month_of(dossier.received_at), counts)]
     if action == "request_supplement":
         return [(month_of(event.at), {"supplement_requests": 1})]
     if action == "issue_apology":
@@ -106,34 +121,36 @@ def _key(dossier_id: int) -> Key:
     return agency, procedure, field_id, commune or ""
 
 
+def _upsert(model, key: dict, counts: dict[str, int], columns: Iterable[str]) -> None:
+    """Add ``counts`` to the row ``key`` of ``model``, creating it (the other ``columns`` at 0) when new: one
+    ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` on the table's unique key (PostgreSQL and
+    SQLite both have it), so a concurrent first insert of the same key turns into the addition with no
+    savepoint and no retry."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = [*key, *columns]
+    values = [*key.values(), *(counts.get(name, 0) for name in columns)]
+    sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in counts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+            f"ON CONFLICT ({', '.join(quote(n) for n in key)}) DO UPDATE SET {sets}", values)
+
+
 def _add(month: datetime.date, key: Key, counts: dict[str, int]) -> None:
-    """Add ``counts`` to the row (month, key): an F() update, or an insert when the row is new."""
+    """Add ``counts`` to the row (month, key) and to the agency's row of the month."""
     agency, procedure, field_id, commune = key
-    lookup = {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
-              "commune_code": commune}
-    updates = {name: F(name) + value for name, value in counts.items()}
-    if DossierMonth.objects.filter(**lookup).update(**updates):
-        return
-    try:
-        with transaction.atomic():
-            DossierMonth.objects.create(**lookup, **counts)
-    except IntegrityError:
-        # Another transaction created the row between our update and insert: add to it instead.
-        DossierMonth.objects.filter(**lookup).update(**updates)
+    _upsert(DossierMonth, {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
+                           "commune_code": commune}, counts, ROLLUP_COUNTS)
+    _upsert(AgencyMonth, {"month": month, "agency_id": agency}, counts, ROLLUP_COUNTS)
 
 
 def _add_days(month: datetime.date, key: Key, days: int) -> None:
-    """One more returned dossier that took ``days`` working days, in the median's histogram."""
+    """One more returned dossier that took ``days`` working days, in the median's histograms."""
     agency, procedure, field_id, commune = key
-    lookup = {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
-              "commune_code": commune, "days": days}
-    if ProcessingDays.objects.filter(**lookup).update(dossiers=F("dossiers") + 1):
-        return
-    try:
-        with transaction.atomic():
-            ProcessingDays.objects.create(**lookup, dossiers=1)
-    except IntegrityError:
-        ProcessingDays.objects.filter(**lookup).update(dossiers=F("dossiers") + 1)
+    _upsert(ProcessingDays, {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
+                             "commune_code": commune, "days": days}, {"dossiers": 1}, ["dossiers"])
+    _upsert(AgencyProcessingDays, {"month": month, "agency_id": agency, "days": days}, {"dossiers": 1}, ["dossiers"])
 
 
 def _sync_running(dossier, key: Key | None) -> None:
@@ -167,7 +184,7 @@ def on_dossier_event(sender, instance: DossierEvent, created: bool, raw: bool = 
 DOSSIER_COLUMNS = (
     "pk", "receiving_agency_id", "procedure_version__procedure_id", "procedure_version__field_id",
     "applicant_commune__code", "channel", "state", "submitted_at", "received_at", "result_ready_at",
-    "finished_at", "due_at", "apology_issued_at", "return_method",
+    "finished_at", "due_at", "apology_issued_at", "return_method", "digitised", "result_digitised",
 )
 EVENT_COLUMNS = (
     "dossier__receiving_agency_id", "dossier__procedure_version__procedure_id",
@@ -194,7 +211,8 @@ def recount_portable() -> dict[tuple[datetime.date, Key], Counter]:
     for row in Dossier.objects.order_by().values_list(*DOSSIER_COLUMNS).iterator(chunk_size=5000):
         d = SimpleNamespace(**dict(zip(
             ("pk", "agency", "procedure", "field", "commune", "channel", "state", "submitted_at", "received_at",
-             "result_ready_at", "finished_at", "due_at", "apology_issued_at", "return_method"), row, strict=True)))
+             "result_ready_at", "finished_at", "due_at", "apology_issued_at", "return_method", "digitised",
+             "result_digitised"), row, strict=True)))
         key = (d.agency, d.procedure, d.field, d.commune or "")
         if d.channel == "online":
             totals[(month_of(d.submitted_at), key)]["submitted_online"] += 1
@@ -202,6 +220,7 @@ def recount_portable() -> dict[tuple[datetime.date, Key], Counter]:
             bucket = totals[(month_of(d.received_at), key)]
             bucket["received"] += 1
             bucket[f"received_{d.channel}"] += 1
+            bucket["digitised"] += int(d.digitised)
         if d.apology_issued_at is not None:
             totals[(month_of(d.apology_issued_at), key)]["apologies"] += 1
         if d.finished_at is not None:
@@ -270,6 +289,29 @@ def stored_running() -> dict[int, tuple]:
                                                           "commune_code", "due_at").iterator(chunk_size=5000)}
 
 
+AgencyKey = tuple[datetime.date, int]
+
+
+def by_agency(rows: dict[tuple[datetime.date, Key], Counter]) -> dict[AgencyKey, Counter]:
+    """Fine rows (counters and ``days:<n>`` entries) summed per month and receiving agency."""
+    found: dict[AgencyKey, Counter] = defaultdict(Counter)
+    for (month, key), counts in rows.items():
+        found[(month, key[0])].update(counts)
+    return {key: +counts for key, counts in found.items() if +counts}
+
+
+def stored_by_agency() -> dict[AgencyKey, Counter]:
+    """The stored agency-level rollups, the histogram folded in as ``days:<n>`` counters."""
+    found: dict[AgencyKey, Counter] = defaultdict(Counter)
+    for row in AgencyMonth.objects.order_by().values("month", "agency_id", *ROLLUP_COUNTS).iterator(chunk_size=5000):
+        found[(row["month"], row["agency_id"])].update(+Counter({name: row[name] for name in ROLLUP_COUNTS}))
+    histogram = AgencyProcessingDays.objects.order_by().values_list("month", "agency_id", "days", "dossiers")
+    for month, agency, days, dossiers in histogram.iterator(chunk_size=5000):
+        if dossiers:
+            found[(month, agency)][f"days:{days}"] += dossiers
+    return {key: counts for key, counts in found.items() if counts}
+
+
 # -- the set-based recount (PostgreSQL) -------------------------------------------------------------------
 
 def _set_based() -> bool:
@@ -306,7 +348,7 @@ def _sql_names() -> dict[str, str]:
 DOSSIERS_SQL = """
 SELECT d.id, d.receiving_agency_id AS agency_id, v.procedure_id, v.field_id,
        COALESCE(c.code, '') AS commune_code, d.channel, d.state, d.submitted_at, d.received_at,
-       d.finished_at, d.due_at, d.apology_issued_at, d.return_method, x.done,
+       d.finished_at, d.due_at, d.apology_issued_at, d.return_method, d.digitised, d.result_digitised, x.done,
        CASE WHEN d.received_at IS NOT NULL AND x.done IS NOT NULL
             THEN GREATEST(COALESCE(w_done.up_to, 0) - COALESCE(w_received.up_to, 0), 0) ELSE 0 END AS days
 FROM {dossier} d
@@ -322,7 +364,7 @@ LEFT JOIN ioc_workday w_received ON w_received.day = {received_day}
 # submission (s), reception (r), apology (a), closing (f), supplement request (q) and payment (p).
 FACTS_SQL = """
 SELECT {fact_month} AS month, k.agency_id, k.procedure_id, k.field_id, k.commune_code, f.kind, k.channel,
-       k.state, k.done, k.due_at, k.days, k.return_method, FALSE AS online
+       k.state, k.done, k.due_at, k.days, k.return_method, FALSE AS online, k.digitised, k.result_digitised
 FROM ({dossiers}) k
 CROSS JOIN LATERAL (VALUES ('s', k.submitted_at), ('r', k.received_at), ('a', k.apology_issued_at),
                            ('f', k.finished_at)) f(kind, at)
@@ -331,7 +373,7 @@ WHERE f.at IS NOT NULL AND (f.kind <> 's' OR k.channel = 'online')
 UNION ALL
 SELECT {event_month}, d.receiving_agency_id, v.procedure_id, v.field_id, COALESCE(c.code, ''),
        CASE WHEN e.action = 'request_supplement' THEN 'q' ELSE 'p' END, NULL, NULL, NULL, NULL, 0, NULL,
-       COALESCE(e.data ->> 'channel' = 'online', FALSE)
+       COALESCE(e.data ->> 'channel' = 'online', FALSE), FALSE, FALSE
 FROM {event} e
 JOIN {dossier} d ON d.id = e.dossier_id
 JOIN {version} v ON v.id = d.procedure_version_id
@@ -359,6 +401,8 @@ MONTH_COUNTERS = {
     "electronic_results": f"count(*) FILTER (WHERE {_RETURNED} AND return_method = 'online')",
     "payments": "count(*) FILTER (WHERE kind = 'p')",
     "payments_online": "count(*) FILTER (WHERE kind = 'p' AND online)",
+    "digitised": "count(*) FILTER (WHERE kind = 'r' AND digitised)",
+    "results_digitised": f"count(*) FILTER (WHERE {_RETURNED} AND result_digitised)",
 }
 assert tuple(MONTH_COUNTERS) == ROLLUP_COUNTS
 KEY_COLUMNS = "month, agency_id, procedure_id, field_id, commune_code"
@@ -494,13 +538,26 @@ def _verify_set_based(limit: int) -> VerifyResult:
                     expected_running[pk] = tuple(values[:5])
                 if values[5] is not None:
                     actual_running[pk] = tuple(values[5:])
-    return VerifyResult(rows, running, _differences(expected, actual, expected_running, actual_running, limit))
+            # The agency level is small (months × agencies): the recount's sums come back whole.
+            expected_agency: dict[AgencyKey, Counter] = defaultdict(Counter)
+            cursor.execute(f"SELECT month, agency_id, {', '.join(f'sum({n})' for n in ROLLUP_COUNTS)} "
+                           f"FROM ioc_recount_month GROUP BY 1, 2")
+            for month, agency, *values in cursor.fetchall():
+                expected_agency[(month, agency)].update(+Counter(dict(zip(ROLLUP_COUNTS, values, strict=True))))
+            cursor.execute("SELECT month, agency_id, days, sum(dossiers) FROM ioc_recount_days GROUP BY 1, 2, 3")
+            for month, agency, days, dossiers in cursor.fetchall():
+                if dossiers:
+                    expected_agency[(month, agency)][f"days:{days}"] += dossiers
+        actual_agency = stored_by_agency()
+    return VerifyResult(rows, running, _differences(expected, actual, expected_running, actual_running, limit,
+                                                    dict(expected_agency), actual_agency))
 
 
 def _lock_tables() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            tables = ", ".join(m._meta.db_table for m in (DossierMonth, ProcessingDays, RunningDossier))
+            tables = ", ".join(m._meta.db_table for m in (DossierMonth, ProcessingDays, AgencyMonth,
+                                                          AgencyProcessingDays, RunningDossier))
             cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
 
 
@@ -517,11 +574,11 @@ def rebuild() -> RebuildResult:
         return _rebuild_set_based()
     with transaction.atomic():
         _lock_tables()
-        DossierMonth.objects.all().delete()
-        ProcessingDays.objects.all().delete()
-        RunningDossier.objects.all().delete()
+        for model in (DossierMonth, ProcessingDays, AgencyMonth, AgencyProcessingDays, RunningDossier):
+            model.objects.all().delete()
         rows, histogram = [], []
-        for (month, key), counts in recount_portable().items():
+        recounted = recount_portable()
+        for (month, key), counts in recounted.items():
             plain, days = split_days(counts)
             where = {"month": month, "agency_id": key[0], "procedure_id": key[1], "field_id": key[2],
                      "commune_code": key[3]}
@@ -529,6 +586,14 @@ def rebuild() -> RebuildResult:
             histogram += [ProcessingDays(**where, days=n, dossiers=count) for n, count in days.items()]
         DossierMonth.objects.bulk_create(rows, batch_size=2000)
         ProcessingDays.objects.bulk_create(histogram, batch_size=2000)
+        agency_rows, agency_histogram = [], []
+        for (month, agency), counts in by_agency(recounted).items():
+            plain, days = split_days(counts)
+            agency_rows.append(AgencyMonth(month=month, agency_id=agency, **plain))
+            agency_histogram += [AgencyProcessingDays(month=month, agency_id=agency, days=n, dossiers=count)
+                                 for n, count in days.items()]
+        AgencyMonth.objects.bulk_create(agency_rows, batch_size=2000)
+        AgencyProcessingDays.objects.bulk_create(agency_histogram, batch_size=2000)
         running = [
             RunningDossier(dossier_id=pk, agency_id=v[0], procedure_id=v[1], field_id=v[2], commune_code=v[3],
                            due_at=v[4])
@@ -542,16 +607,23 @@ def _rebuild_set_based() -> RebuildResult:
     """:func:`rebuild` on PostgreSQL: one INSERT … SELECT … GROUP BY per table."""
     month_table, days_table = DossierMonth._meta.db_table, ProcessingDays._meta.db_table
     running_table = RunningDossier._meta.db_table
+    agency_table, agency_days_table = AgencyMonth._meta.db_table, AgencyProcessingDays._meta.db_table
     with transaction.atomic():
         _lock_tables()
         with connection.cursor() as cursor:
-            for table in (month_table, days_table, running_table):
+            for table in (month_table, days_table, agency_table, agency_days_table, running_table):
                 cursor.execute(f"DELETE FROM {table}")
             _workday_table(cursor)
             cursor.execute(f"INSERT INTO {month_table} ({KEY_COLUMNS}, {', '.join(ROLLUP_COUNTS)}) {month_sql()}")
             rows = cursor.rowcount
             cursor.execute(f"INSERT INTO {days_table} ({KEY_COLUMNS}, days, dossiers) {days_sql()}")
             histogram = cursor.rowcount
+            # The agency level is the sum of the fine rows just written.
+            cursor.execute(f"INSERT INTO {agency_table} (month, agency_id, {', '.join(ROLLUP_COUNTS)}) "
+                           f"SELECT month, agency_id, {', '.join(f'sum({n})' for n in ROLLUP_COUNTS)} "
+                           f"FROM {month_table} GROUP BY 1, 2")
+            cursor.execute(f"INSERT INTO {agency_days_table} (month, agency_id, days, dossiers) "
+                           f"SELECT month, agency_id, days, sum(dossiers) FROM {days_table} GROUP BY 1, 2, 3")
             cursor.execute(f"INSERT INTO {running_table} (dossier_id, agency_id, procedure_id, field_id, "
                            f"commune_code, due_at) {running_sql()}", [list(CLOCK_RUNNING_STATES)])
             running = cursor.rowcount
@@ -581,17 +653,27 @@ def verify(limit: int = 50) -> VerifyResult:
     with transaction.atomic():
         expected, actual = recount_portable(), stored()
         expected_running, actual_running = recount_running_portable(), stored_running()
+        actual_agency = stored_by_agency()
     return VerifyResult(len(expected), len(expected_running),
-                        _differences(expected, actual, expected_running, actual_running, limit))
+                        _differences(expected, actual, expected_running, actual_running, limit,
+                                     by_agency(expected), actual_agency))
 
 
-def _differences(expected, actual, expected_running, actual_running, limit: int) -> list[str]:
+def _differences(expected, actual, expected_running, actual_running, limit: int, expected_agency=None,
+                 actual_agency=None) -> list[str]:
     differences: list[str] = []
     for key in sorted(set(expected) | set(actual), key=lambda k: (k[0], k[1])):
         want, have = expected.get(key, Counter()), actual.get(key, Counter())
         for name in sorted(set(want) | set(have)):
             if want[name] != have[name]:
                 differences.append(f"{_describe(key)}: {name} lưu {have[name]}, đếm lại {want[name]}")
+    expected_agency, actual_agency = expected_agency or {}, actual_agency or {}
+    for month, agency in sorted(set(expected_agency) | set(actual_agency)):
+        want, have = expected_agency.get((month, agency), Counter()), actual_agency.get((month, agency), Counter())
+        for name in sorted(set(want) | set(have)):
+            if want[name] != have[name]:
+                differences.append(f"{month:%Y-%m} cơ quan={agency} (tổng hợp theo cơ quan): {name} lưu {have[name]}, "
+                                   f"đếm lại {want[name]}")
     for pk in sorted(set(expected_running) | set(actual_running)):
         want, have = expected_running.get(pk), actual_running.get(pk)
         if want != have:

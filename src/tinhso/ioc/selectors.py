@@ -25,6 +25,8 @@ from tinhso.ioc.indicators import FORMULAS
 from tinhso.ioc.models import (
     QD766_GROUPS,
     ROLLUP_COUNTS,
+    AgencyMonth,
+    AgencyProcessingDays,
     Direction,
     DossierMonth,
     Group,
@@ -100,6 +102,11 @@ class Filters:
             queryset = queryset.filter(commune_code=self.commune)
         return queryset
 
+    @property
+    def fine(self) -> bool:
+        """Whether the filters need the fine rollups (field, procedure or commune) rather than the agency's."""
+        return bool(self.field or self.procedure or self.commune)
+
     def query(self) -> dict[str, str]:
         pairs = {"co-quan": self.agency, "linh-vuc": self.field, "thu-tuc": self.procedure, "xa": self.commune}
         return {name: str(value) for name, value in pairs.items() if value}
@@ -108,8 +115,25 @@ class Filters:
 SUMS = {name: Sum(name) for name in ROLLUP_COUNTS}
 
 
-def rollup_rows(scope: Scope, period: Period, filters: Filters = Filters()) -> QuerySet[DossierMonth]:
-    rows = DossierMonth.objects.filter(month__gte=period.start, month__lt=period.end)
+AGENCY_LEVEL = {"agency", "month"}
+
+
+def rollup_rows(scope: Scope, period: Period, filters: Filters = Filters(), dimension: str | None = None
+                ) -> QuerySet:
+    """The monthly rollup rows of ``period`` within scope and filters: the agency-level table whenever
+    neither the filters nor the grouping ``dimension`` need procedure, field or commune."""
+    fine = filters.fine or (dimension is not None and dimension not in AGENCY_LEVEL)
+    model = DossierMonth if fine else AgencyMonth
+    rows = model.objects.filter(month__gte=period.start, month__lt=period.end)
+    return filters.apply(scope.filter(rows))
+
+
+def days_rows(scope: Scope, period: Period, filters: Filters = Filters(), dimension: str | None = None
+              ) -> QuerySet:
+    """The processing-days histogram rows of ``period``, at the agency level when that suffices."""
+    fine = filters.fine or (dimension is not None and dimension not in AGENCY_LEVEL)
+    model = ProcessingDays if fine else AgencyProcessingDays
+    rows = model.objects.filter(month__gte=period.start, month__lt=period.end)
     return filters.apply(scope.filter(rows))
 
 
@@ -137,10 +161,8 @@ def totals(scope: Scope, period: Period, filters: Filters = Filters(), at: datet
     summed = rollup_rows(scope, period, filters).aggregate(**SUMS)
     counts = Counter({name: value or 0 for name, value in summed.items()})
     counts["overdue"] = running_rows(scope, filters).filter(due_at__lt=at or timezone.now()).count()
-    histogram = filters.apply(scope.filter(ProcessingDays.objects.filter(month__gte=period.start,
-                                                                         month__lt=period.end)))
     counts["median_processing_days"] = median(dict(
-        histogram.values_list("days").annotate(n=Sum("dossiers")).order_by()))
+        days_rows(scope, period, filters).values_list("days").annotate(n=Sum("dossiers")).order_by()))
     return counts
 
 
@@ -371,7 +393,7 @@ def breakdown(scope: Scope, period: Period, dimension: str, *, filters: Filters 
     """The period's counters grouped by one dimension, with ``formula`` computed per row (rollups only)."""
     key_field, _ = DIMENSION_FIELDS[dimension]
     rows: dict[object, BreakdownRow] = {}
-    for row in rollup_rows(scope, period, filters).values(key_field).annotate(**SUMS).order_by(key_field):
+    for row in rollup_rows(scope, period, filters, dimension).values(key_field).annotate(**SUMS).order_by(key_field):
         key = row.pop(key_field)
         rows[key] = BreakdownRow(key, "", Counter({k: v or 0 for k, v in row.items()}))
     if dimension != "month":
@@ -380,8 +402,7 @@ def breakdown(scope: Scope, period: Period, dimension: str, *, filters: Filters 
             rows.setdefault(key, BreakdownRow(key, "")).counts["overdue"] = overdue
     if formula == "median_processing_days":
         histograms: dict[object, dict[int, int]] = defaultdict(dict)
-        histogram = filters.apply(scope.filter(ProcessingDays.objects.filter(month__gte=period.start,
-                                                                             month__lt=period.end)))
+        histogram = days_rows(scope, period, filters, dimension)
         for key, days, count in histogram.values_list(key_field, "days").annotate(n=Sum("dossiers")).order_by():
             histograms[key][days] = count
         for key, found in histograms.items():
