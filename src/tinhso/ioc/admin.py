@@ -33,7 +33,11 @@ class ScoreWeightAdmin(admin.ModelAdmin):
 
 @admin.register(ReportedValue)
 class ReportedValueAdmin(admin.ModelAdmin):
-    list_display = ("indicator", "agency", "period", "value", "status", "source", "entered_label", "approved_at")
+    """Who entered and who reviewed a value are facts written by the services (four eyes), never typed here."""
+
+    list_display = ("indicator", "agency", "period", "value", "status", "source", "entered_label", "approved_at",
+                    "rejected_at")
     list_filter = ("status", "source", "indicator__group")
-    readonly_fields = ("entered_by", "entered_label", "entered_at", "approved_by", "approved_at")
+    readonly_fields = ("entered_by", "entered_label", "entered_at", "approved_by", "approved_at", "rejected_by",
+                       "rejected_at", "review_note")
     list_select_related = ("indicator", "agency")

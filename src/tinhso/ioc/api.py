@@ -1,9 +1,11 @@
 """The operations-centre API (/api/ioc): the indicator registry, values against targets for a period, and
-reported values posted by an agency with its API token (the dossiers API's ``TokenAuth``) or by a
-signed-in officer. Posted values wait for the agency leader's approval like any other."""
+reported values posted and read back by an agency with its API token (the dossiers API's ``TokenAuth``) or
+by a signed-in officer. Posted values wait for the agency leader's review like any other; reading them back
+tells the agency which were approved and which were returned, and why."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from ninja import Router, Schema
@@ -14,7 +16,7 @@ from ninja.responses import Status
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 from tinhso.dossiers.services import AgencyClient
 from tinhso.ioc import selectors, services
-from tinhso.ioc.models import Indicator, ValueSource
+from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, ValueSource
 from tinhso.ioc.periods import YEAR, Period, PeriodError
 
 router = Router(tags=["ioc"], auth=[TokenAuth(), ActiveSession()])
@@ -59,6 +61,39 @@ class ReportedOut(Schema):
     source: str
 
 
+class ReportedItemOut(Schema):
+    id: int
+    indicator: str
+    agency: str
+    period: str
+    value: Decimal
+    note: str
+    source: str
+    status: str
+    status_label: str
+    review_note: str
+    entered_by: str
+    entered_at: datetime.datetime
+    approved_at: datetime.datetime | None
+    rejected_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_indicator(reported) -> str:
+        return reported.indicator.code
+
+    @staticmethod
+    def resolve_agency(reported) -> str:
+        return reported.agency.identifier
+
+    @staticmethod
+    def resolve_status_label(reported) -> str:
+        return reported.get_status_display()
+
+    @staticmethod
+    def resolve_entered_by(reported) -> str:
+        return reported.entered_label
+
+
 @router.get("/indicators", response=list[IndicatorOut])
 @paginate(PageNumberPagination, page_size=50)
 def indicators(request):
@@ -78,6 +113,40 @@ def values(request, ky: str = ""):
         raise HttpError(422, str(error)) from error
     return [{"code": a.indicator.code, "value": a.value, "target": a.target, "achieved": a.achieved,
              "status": a.status, "status_label": a.status_label} for a in selectors.overview(scope, period)]
+
+
+@router.get("/reported-values", response=list[ReportedItemOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_reported(request, indicator: str = "", period: str = "", status: str = "", agency: str = ""):
+    """The reported values of the token's agency, or of the agencies a signed-in officer reports for, newest
+    first; filtered by indicator code, exact period key (2026, 2026-Q1, 2026-03), status and agency.
+
+    A token reads its own agency only, as it writes only there: an agency's pending or returned figures
+    are not another agency's business.
+    """
+    if isinstance(request.auth, AgencyClient):
+        agencies = [request.auth.agency]
+    else:
+        agencies = services.reporting_agencies(request.auth)
+        if not agencies:
+            raise HttpError(403, "Bạn không thuộc cơ quan nào để xem số liệu báo cáo.")
+    if agency:
+        agencies = [a for a in agencies if a.identifier == agency or str(a.pk) == agency]
+        if not agencies:
+            raise HttpError(403, "Bạn không xem được số liệu của cơ quan này.")
+    values = ReportedValue.objects.filter(agency__in=agencies)
+    if indicator:
+        values = values.filter(indicator__code=indicator)
+    if period:
+        try:
+            values = values.filter(period=Period.parse(period).key)
+        except PeriodError as error:
+            raise HttpError(422, str(error)) from error
+    if status:
+        if status not in ReportStatus.values:
+            raise HttpError(422, f"Trạng thái phải là một trong: {', '.join(ReportStatus.values)}.")
+        values = values.filter(status=status)
+    return values.select_related("indicator", "agency").order_by("-entered_at", "-pk")
 
 
 @router.post("/reported-values", response={201: ReportedOut})

@@ -152,6 +152,7 @@ class ReportStatus(models.TextChoices):
     DRAFT = "draft", "Đang nhập"
     SUBMITTED = "submitted", "Chờ lãnh đạo duyệt"
     APPROVED = "approved", "Đã duyệt"
+    REJECTED = "rejected", "Bị trả lại"
 
 
 class ValueSource(models.TextChoices):
@@ -162,8 +163,15 @@ class ValueSource(models.TextChoices):
     DEMO = "demo", "Dữ liệu mẫu"
 
 
+REVIEW_NOTE_MAX = 1000
+
+
 class ReportedValue(models.Model):
-    """A value an agency reports for an indicator and a period; counts once its leader approves it."""
+    """A value an agency reports for an indicator and a period; counts once its leader approves it.
+
+    Four eyes: the leader who approves or returns a value is never the person who entered it. A returned
+    value keeps the leader's reason until the agency enters it again, which sends it back for review.
+    """
 
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="reported_values",
                                   verbose_name="chỉ số")
@@ -181,6 +189,10 @@ class ReportedValue(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name="người duyệt")
     approved_at = models.DateTimeField("thời điểm duyệt", null=True, blank=True)
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name="người trả lại")
+    rejected_at = models.DateTimeField("thời điểm trả lại", null=True, blank=True)
+    review_note = models.CharField("lý do trả lại", max_length=REVIEW_NOTE_MAX, blank=True)
 
     class Meta:
         verbose_name = "số liệu báo cáo"
@@ -188,6 +200,10 @@ class ReportedValue(models.Model):
         ordering = ["indicator__order", "period", "agency_id"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "agency", "period"], name="ioc_reported_once"),
+            # A value returned to its agency always says why, whoever writes the row.
+            models.CheckConstraint(condition=~models.Q(status="rejected") | ~models.Q(review_note=""),
+                                   name="ioc_reported_rejected_has_reason",
+                                   violation_error_message="Số liệu bị trả lại phải có lý do."),
         ]
         indexes = [models.Index(fields=["status", "period"])]
 

@@ -1,6 +1,7 @@
 """Writes of the operations centre: values an agency reports (entered in a form, uploaded as XLSX or posted
-through the API) and their approval by the agency's leader. Every value keeps who entered it, when, how,
-and who approved it; every change is on the audit chain (``track`` in the app config)."""
+through the API) and their review by the agency's leader, who approves a value or returns it with a reason,
+never for a value they entered themselves. Every value keeps who entered it, when, how, and who reviewed
+it; every change is on the audit chain (``track`` in the app config), and each decision also as an action."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from tinhso.common import audit
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import active_memberships, has_role
-from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, Source, ValueSource
+from tinhso.ioc.models import REVIEW_NOTE_MAX, Indicator, ReportedValue, ReportStatus, Source, ValueSource
 from tinhso.ioc.periods import Period, PeriodError
 
 
@@ -61,7 +63,8 @@ def enter_value(*, agency: Agency, indicator_code: str, period: str, value, note
                 label: str = "", source: str = ValueSource.FORM, submit: bool = True) -> ReportedValue:
     """Enter (or correct) an agency's value for an indicator and period; it waits for the leader's approval.
 
-    Correcting an approved value sends it back for approval: only approved values count.
+    Correcting an approved or returned value sends it back for review: only approved values count, and the
+    leader must see the corrected figure. The earlier decision and its reason stay on the audit chain.
     """
     if user is not None and not user.is_superuser and agency.pk not in {a.pk for a in reporting_agencies(user)}:
         raise ReportError("Bạn không thuộc cơ quan này nên không thể nhập số liệu cho cơ quan.", "agency", 403)
@@ -79,22 +82,76 @@ def enter_value(*, agency: Agency, indicator_code: str, period: str, value, note
         reported.entered_at = timezone.now()
         reported.status = ReportStatus.SUBMITTED if submit else ReportStatus.DRAFT
         reported.approved_by, reported.approved_at = None, None
+        reported.rejected_by, reported.rejected_at, reported.review_note = None, None, ""
         reported.save()
     return reported
 
 
-def approve_value(reported: ReportedValue, *, user) -> ReportedValue:
-    """The agency's leader (approver) approves a submitted value; from then on it counts."""
+def _check_reviewer(reported: ReportedValue, user) -> None:
+    """Only a leader (approver) of the agency reviews its values, and never one they entered themselves."""
     if not has_role(user, Role.APPROVER, reported.agency):
-        raise ReportError("Chỉ lãnh đạo cơ quan báo cáo mới được duyệt số liệu.", "status", 403)
+        raise ReportError("Chỉ lãnh đạo cơ quan báo cáo mới được xét duyệt số liệu.", "status", 403)
+    _check_four_eyes(reported, user)
+
+
+def _check_four_eyes(reported: ReportedValue, user) -> None:
+    """Four eyes: the person who entered a value does not approve or return it.
+
+    Superusers are held to it too: the rule protects the figure, not the account. A value posted with an
+    agency token has no person behind it (``entered_by`` is empty), so any leader of the agency reviews it.
+    """
+    if reported.entered_by_id is not None and reported.entered_by_id == getattr(user, "pk", None):
+        raise ReportError("Bạn đã nhập số liệu này nên không thể tự xét duyệt; một lãnh đạo khác của cơ quan "
+                          "sẽ duyệt hoặc trả lại.", "status", 403)
+
+
+def _locked(reported: ReportedValue) -> ReportedValue:
+    """The row read again under its lock: it may have been re-entered (by the reviewer, even) meanwhile.
+
+    Only the value's own row is locked, not its indicator: leaders of other agencies review at the same time.
+    """
+    return ReportedValue.objects.select_for_update(of=("self",)).select_related("indicator").get(pk=reported.pk)
+
+
+def approve_value(reported: ReportedValue, *, user) -> ReportedValue:
+    """A leader (approver) of the agency, other than the person who entered it, approves a submitted value;
+    from then on it counts."""
+    _check_reviewer(reported, user)
     with transaction.atomic():
-        reported = ReportedValue.objects.select_for_update().get(pk=reported.pk)
+        reported = _locked(reported)
+        _check_four_eyes(reported, user)
         if reported.status != ReportStatus.SUBMITTED:
             raise ReportError("Chỉ duyệt được số liệu đang chờ duyệt.", "status", 409)
         reported.status = ReportStatus.APPROVED
         reported.approved_by = user
         reported.approved_at = timezone.now()
         reported.save()
+        audit.record("action", reported, actor=user, summary=f"Duyệt số liệu {reported}",
+                     after={"status": reported.status, "approved_at": reported.approved_at})
+    return reported
+
+
+def reject_value(reported: ReportedValue, *, user, note: str) -> ReportedValue:
+    """A leader of the agency, other than the person who entered it, returns a submitted value for
+    correction with a reason; it does not count until the agency enters it again and it is approved."""
+    _check_reviewer(reported, user)
+    note = (note or "").strip()
+    if not note:
+        raise ReportError("Ghi rõ lý do trả lại để cơ quan biết cần sửa gì.", "review_note")
+    if len(note) > REVIEW_NOTE_MAX:
+        raise ReportError(f"Lý do trả lại dài quá {REVIEW_NOTE_MAX} ký tự.", "review_note")
+    with transaction.atomic():
+        reported = _locked(reported)
+        _check_four_eyes(reported, user)
+        if reported.status != ReportStatus.SUBMITTED:
+            raise ReportError("Chỉ trả lại được số liệu đang chờ duyệt.", "status", 409)
+        reported.status = ReportStatus.REJECTED
+        reported.rejected_by = user
+        reported.rejected_at = timezone.now()
+        reported.review_note = note
+        reported.save()
+        audit.record("action", reported, actor=user, summary=f"Trả lại số liệu {reported}: {note}",
+                     after={"status": reported.status, "rejected_at": reported.rejected_at, "review_note": note})
     return reported
 
 

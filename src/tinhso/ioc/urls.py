@@ -18,6 +18,7 @@ urlpatterns = [
     path("bao-cao/", views.report, name="report"),
     path("so-lieu/", views.reported_values, name="reported"),
     path("so-lieu/<int:pk>/duyet/", views.approve_reported, name="approve"),
+    path("so-lieu/<int:pk>/tra-lai/", views.reject_reported, name="reject"),
     path("so-lieu/mau.xlsx", views.reported_template, name="template"),
     path("so-lieu/tai-len/", views.reported_upload, name="upload"),
 ]

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,7 +26,7 @@ from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.deadlines import dossier_status
 from tinhso.dossiers.views import desk_roles
 from tinhso.ioc import reports, selectors, services
-from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, Source
+from tinhso.ioc.models import REVIEW_NOTE_MAX, Indicator, ReportedValue, ReportStatus, Source
 from tinhso.ioc.periods import MONTH, QUARTER, YEAR, Period, PeriodError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -254,10 +255,13 @@ def _reporter(view):
     return wrapper
 
 
+# What needs someone's hand first: waiting for a leader, returned for correction, being entered, settled.
+STATUS_ORDER = (ReportStatus.SUBMITTED, ReportStatus.REJECTED, ReportStatus.DRAFT, ReportStatus.APPROVED)
+
+
 @require_http_methods(["GET", "POST"])
 @_reporter
 def reported_values(request, agencies):
-    indicators = Indicator.objects.filter(active=True).exclude(source=Source.COMPUTED)
     errors, form = {}, {}
     if request.method == "POST":
         form = request.POST
@@ -274,29 +278,73 @@ def reported_values(request, agencies):
             else:
                 messages.success(request, "Đã ghi số liệu, chờ lãnh đạo cơ quan duyệt.")
                 return redirect("ioc:reported")
-    values = ReportedValue.objects.filter(agency__in=agencies).select_related(
-        "indicator", "agency", "entered_by", "approved_by").order_by("status", "-entered_at", "-pk")
+    return _reported_page(request, agencies, errors=errors, form=form, status=400 if errors else 200)
+
+
+def _reported_page(request, agencies, *, errors=None, form=None, review_error=None, status=200):
+    """The reported-values page: entry form, upload, and the values of the user's agencies.
+
+    The values waiting for this user's decision (submitted, in an agency they lead, entered by someone
+    else) come first and are marked, so a leader's queue is the top of the table.
+    """
+    shown = request.GET.get("trang-thai", "")
+    if shown and shown not in ReportStatus.values:
+        return render(request, "ioc/error.html", {"message": "Trạng thái lọc không hợp lệ."}, status=400)
+    approvable = [a.pk for a in agencies if has_role(request.user, Role.APPROVER, a)]
+    awaiting = (Q(status=ReportStatus.SUBMITTED, agency_id__in=approvable)
+                & (Q(entered_by__isnull=True) | ~Q(entered_by_id=request.user.pk)))
+    values = ReportedValue.objects.filter(agency__in=agencies)
+    queue_size = values.filter(awaiting).count() if approvable else 0
+    if shown:
+        values = values.filter(status=shown)
+    values = values.select_related("indicator", "agency", "approved_by", "rejected_by").annotate(
+        for_me=Case(When(awaiting, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        stage=Case(*(When(status=code, then=Value(rank)) for rank, code in enumerate(STATUS_ORDER)),
+                   default=Value(len(STATUS_ORDER)), output_field=IntegerField()),
+    ).order_by("-for_me", "stage", "-entered_at", "-pk")
     page = Paginator(values, PAGE_SIZE).get_page(request.GET.get("trang"))
-    approvable = {a.pk for a in agencies if has_role(request.user, Role.APPROVER, a)}
+    tabs = [{"key": "", "label": "Tất cả"}, *({"key": code.value, "label": code.label} for code in STATUS_ORDER)]
+    for tab in tabs:
+        tab["query"] = urlencode({"trang-thai": tab["key"]}) if tab["key"] else ""
     return render(request, "ioc/reported.html", {
-        "agencies": agencies, "indicators": indicators, "page_obj": page, "errors": errors, "form": form,
-        "approvable": approvable, "period": Period.current(YEAR), "status_submitted": ReportStatus.SUBMITTED,
-    }, status=400 if errors else 200)
+        "agencies": agencies, "indicators": Indicator.objects.filter(active=True).exclude(source=Source.COMPUTED),
+        "page_obj": page, "errors": errors or {}, "form": form or {}, "review_error": review_error,
+        "queue_size": queue_size, "tabs": tabs, "shown": shown, "approvable": set(approvable),
+        "statuses": ReportStatus,
+        "page_query": urlencode({"trang-thai": shown}) if shown else "",
+        "period": Period.current(YEAR), "review_note_max": REVIEW_NOTE_MAX,
+    }, status=status)
+
+
+def _review(request, agencies, pk, decide, done: str):
+    """Approve or return one value of the user's agencies; a refusal is a 403, any other error a 4xx page
+    naming the row, with nothing written."""
+    reported = get_object_or_404(ReportedValue.objects.select_related("agency"), pk=pk, agency__in=agencies)
+    try:
+        decide(reported)
+    except services.ReportError as error:
+        if error.status == 403:
+            raise PermissionDenied(error.message) from error
+        review_error = {"pk": reported.pk, "message": error.message, "note": request.POST.get("review_note", "")}
+        return _reported_page(request, agencies, review_error=review_error, status=error.status)
+    messages.success(request, done)
+    return redirect("ioc:reported")
 
 
 @require_POST
 @_reporter
 def approve_reported(request, agencies, pk):
-    reported = get_object_or_404(ReportedValue, pk=pk, agency__in=agencies)
-    try:
-        services.approve_value(reported, user=request.user)
-    except services.ReportError as error:
-        if error.status == 403:
-            raise PermissionDenied(error.message) from error
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Đã duyệt số liệu.")
-    return redirect("ioc:reported")
+    return _review(request, agencies, pk, lambda reported: services.approve_value(reported, user=request.user),
+                   "Đã duyệt số liệu.")
+
+
+@require_POST
+@_reporter
+def reject_reported(request, agencies, pk):
+    note = request.POST.get("review_note", "")
+    return _review(request, agencies, pk,
+                   lambda reported: services.reject_value(reported, user=request.user, note=note),
+                   "Đã trả lại số liệu để cơ quan sửa.")
 
 
 @require_GET
