@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0001_initial'),
-        ('ioc', '0002_seed_registry'),
+        ('ioc', '0003_agency_rollups'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
