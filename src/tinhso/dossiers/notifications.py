@@ -66,7 +66,7 @@ sms_backends = SmsBackendRegistry()
 
 
 def mask_phone(phone: str) -> str:
-    """The phone as logs show it: the last 3 digits only."""
+    """A phone number as every page, record and log shows it: the last 3 digits only."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     return "•" * max(len(digits) - 3, 0) + digits[-3:] if digits else ""
 

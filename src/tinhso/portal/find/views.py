@@ -27,7 +27,8 @@ from tinhso.catalogue.models import Level, OnlineLevel, Status
 from tinhso.common.ratelimit import Limit, client_address, hit
 from tinhso.dossiers import printing
 from tinhso.dossiers.deadlines import dossier_status
-from tinhso.dossiers.models import DocumentKind, State, mask_id_number
+from tinhso.dossiers.models import DocumentKind, State
+from tinhso.dossiers.notifications import mask_phone
 from tinhso.portal.find import selectors
 
 PAGE_SIZE = 20
@@ -331,11 +332,6 @@ def _current_place(dossier) -> str:
     return step.agency.name if step.agency_id else (step.partner or dossier.receiving_agency.name)
 
 
-def _mask_phone(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return mask_id_number(digits)
-
-
 def _tracking_context(dossier) -> dict:
     forms_available = [printing.FORMS[n] for n in CITIZEN_FORMS if printing.FORMS[n].is_available_for(dossier)]
     return {
@@ -344,7 +340,7 @@ def _tracking_context(dossier) -> dict:
         "timeline": citizen_timeline(dossier),
         "current_place": _current_place(dossier),
         "masked_id": dossier.masked_id_number,
-        "masked_phone": _mask_phone(dossier.applicant_phone),
+        "masked_phone": mask_phone(dossier.applicant_phone),
         "print_forms": forms_available,
         "issued": _issued_documents(dossier),
     }

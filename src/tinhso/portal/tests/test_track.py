@@ -91,6 +91,8 @@ def test_the_id_number_digits_work_too_and_the_id_is_masked(client, dossier):
     assert "••••••••2345" in text
     assert "040200012345" not in text
     assert "0912 345 678" not in text and "0912345678" not in text
+    # One masking rule for phones everywhere (logs, SMS records, pages): the last 3 digits only.
+    assert "•••••••678" in text and "345678" not in text
 
 
 def test_officers_are_never_named_only_agencies(client, dossier, receiver):
