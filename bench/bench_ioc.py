@@ -49,10 +49,11 @@ def naive_sql() -> str:
     done = "CASE WHEN d.state = 'returned' THEN COALESCE(d.result_ready_at, d.finished_at) END"
     return f"""
 WITH d AS (
-  SELECT d.*, {done} AS done,
+  SELECT d.*, v.online_level, {done} AS done,
          CASE WHEN d.received_at IS NOT NULL AND ({done}) IS NOT NULL
               THEN GREATEST(COALESCE(w1.up_to, 0) - COALESCE(w0.up_to, 0), 0) ELSE 0 END AS days
   FROM dossiers_dossier d
+  JOIN catalogue_procedureversion v ON v.id = d.procedure_version_id
   LEFT JOIN ioc_workday w1 ON w1.day = {_vn_date(done)}
   LEFT JOIN ioc_workday w0 ON w0.day = {_vn_date("d.received_at")}
   WHERE d.submitted_at >= %(start)s OR d.received_at >= %(start)s OR d.finished_at >= %(start)s
@@ -79,6 +80,9 @@ SELECT y.year,
   count(*) FILTER (WHERE d.state = 'returned' AND d.return_method = 'online'
                    AND extract(year FROM d.finished_at {local}) = y.year),
   count(*) FILTER (WHERE d.digitised AND extract(year FROM d.received_at {local}) = y.year),
+  count(*) FILTER (WHERE d.online_level = 'full' AND extract(year FROM d.received_at {local}) = y.year),
+  count(*) FILTER (WHERE d.online_level = 'full' AND d.channel = 'online'
+                   AND extract(year FROM d.received_at {local}) = y.year),
   count(*) FILTER (WHERE d.state = 'returned' AND d.result_digitised
                    AND extract(year FROM d.finished_at {local}) = y.year),
   percentile_cont(0.5) WITHIN GROUP (ORDER BY d.days) FILTER (
@@ -99,7 +103,8 @@ GROUP BY y.year
 
 NAIVE_NAMES = ("submitted_online", "received", "received_online", "received_counter", "received_post", "returned",
                "early", "on_time", "late", "processing_days", "refused", "stopped", "withdrawn", "apologies",
-               "electronic_results", "digitised", "results_digitised", "median_processing_days",
+               "electronic_results", "digitised", "received_full_service", "received_full_online",
+               "results_digitised", "median_processing_days",
                "supplement_requests", "payments", "payments_online", "overdue")
 
 

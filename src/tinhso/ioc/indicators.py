@@ -102,6 +102,8 @@ FORMULAS: dict[str, Formula] = {
     "apologies": Formula(_count("apologies"), drill="apologies"),
     "electronic_result_rate": Formula(lambda c: _pct(c.get("electronic_results", 0), c.get("returned", 0)),
                                       drill="returned"),
+    "full_online_share": Formula(lambda c: _pct(c.get("received_full_online", 0), c.get("received_full_service", 0)),
+                                 drill="received"),
     "digitised_rate": Formula(lambda c: _pct(c.get("digitised", 0), c.get("received", 0)), drill="received"),
     "result_digitised_rate": Formula(lambda c: _pct(c.get("results_digitised", 0), c.get("returned", 0)),
                                      drill="returned"),
@@ -134,6 +136,11 @@ COMPUTED = [
      Group.QD766_ONLINE, "online_share", False,
      "Hồ sơ tiếp nhận trực tuyến ÷ tổng số hồ sơ tiếp nhận trong kỳ × 100%. Công thức chấm điểm chính thức "
      "chưa được xác nhận: hiển thị tỷ lệ, không quy đổi điểm.", LEGAL_766),
+    ("ty-le-truc-tuyen-toan-trinh", "Tỷ lệ hồ sơ trực tuyến toàn trình", "Full-online share", PERCENT,
+     Direction.HIGHER, Group.QD766_ONLINE, "full_online_share", False,
+     "Hồ sơ nộp trực tuyến của các thủ tục cung cấp dịch vụ công trực tuyến toàn trình ÷ tổng số hồ sơ tiếp nhận "
+     "của các thủ tục đó trong kỳ × 100% (mức độ trực tuyến theo phiên bản thủ tục của hồ sơ). Công thức chấm "
+     "điểm chính thức chưa được xác nhận.", "NĐ 42/2022/NĐ-CP; " + LEGAL_766),
     ("ho-so-da-giai-quyet", "Số hồ sơ đã giải quyết, trả kết quả", "Dossiers settled", "hồ sơ",
      Direction.HIGHER, Group.QD766_PROGRESS, "returned", True,
      "Số hồ sơ đã trả kết quả trong kỳ, theo thời điểm trả.", "TT 01/2018/TT-VPCP"),
@@ -304,6 +311,7 @@ DEMO_TARGETS = [
     (0, "ty-le-ngam-hoa-cap", "2025", "50"),
     (0, "giay-phep-bts", "2025", "250"),
     (1, "ty-le-truc-tuyen", "2026", "60"),
+    (1, "ty-le-truc-tuyen-toan-trinh", "2026", "80"),
     (1, "ty-le-dung-han", "2026", "98"),
     (1, "ho-so-qua-han", "2026", "0"),
     (1, "thoi-gian-xu-ly-tb", "2026", "5"),

@@ -248,6 +248,8 @@ ROLLUP_COUNTS = (
     "payments", "payments_online",
     "digitised",          # received with every required component held as a file (month of reception)
     "results_digitised",  # returned with the result held as a file (month of return)
+    "received_full_service",  # received under a procedure version offered fully online (month of reception)
+    "received_full_online",   # … and filed online
 )
 
 
@@ -274,6 +276,8 @@ class Counters(models.Model):
     payments_online = models.PositiveIntegerField(default=0)
     digitised = models.PositiveIntegerField(default=0)
     results_digitised = models.PositiveIntegerField(default=0)
+    received_full_service = models.PositiveIntegerField(default=0)
+    received_full_online = models.PositiveIntegerField(default=0)
 
     class Meta:
         abstract = True

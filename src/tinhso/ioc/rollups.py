@@ -49,6 +49,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import connection, transaction
 
+from tinhso.catalogue.models import OnlineLevel
 from tinhso.common.workdays import FIRST_YEAR, LAST_YEAR, VIETNAM, current_calendar, working_days_between
 from tinhso.dossiers.deadlines import CLOCK_RUNNING_STATES, EARLY, LATE, dossier_finished_at, finished_status
 from tinhso.dossiers.models import Dossier, DossierEvent, ReturnMethod, State
@@ -97,6 +98,10 @@ def event_counts(event: DossierEvent, dossier) -> list[tuple[datetime.date, dict
         counts = {"received": 1, f"received_{dossier.channel}": 1}
         if dossier.digitised:
             counts["digitised"] = 1
+        if dossier.procedure_version.online_level == OnlineLevel.FULL:
+            counts["received_full_service"] = 1
+            if dossier.channel == "online":
+                counts["received_full_online"] = 1
         return [(month_of(dossier.received_at), counts)]
     if action == "request_supplement":
         return [(month_of(event.at), {"supplement_requests": 1})]
@@ -185,6 +190,7 @@ DOSSIER_COLUMNS = (
     "pk", "receiving_agency_id", "procedure_version__procedure_id", "procedure_version__field_id",
     "applicant_commune__code", "channel", "state", "submitted_at", "received_at", "result_ready_at",
     "finished_at", "due_at", "apology_issued_at", "return_method", "digitised", "result_digitised",
+    "procedure_version__online_level",
 )
 EVENT_COLUMNS = (
     "dossier__receiving_agency_id", "dossier__procedure_version__procedure_id",
@@ -212,7 +218,7 @@ def recount_portable() -> dict[tuple[datetime.date, Key], Counter]:
         d = SimpleNamespace(**dict(zip(
             ("pk", "agency", "procedure", "field", "commune", "channel", "state", "submitted_at", "received_at",
              "result_ready_at", "finished_at", "due_at", "apology_issued_at", "return_method", "digitised",
-             "result_digitised"), row, strict=True)))
+             "result_digitised", "online_level"), row, strict=True)))
         key = (d.agency, d.procedure, d.field, d.commune or "")
         if d.channel == "online":
             totals[(month_of(d.submitted_at), key)]["submitted_online"] += 1
@@ -221,6 +227,9 @@ def recount_portable() -> dict[tuple[datetime.date, Key], Counter]:
             bucket["received"] += 1
             bucket[f"received_{d.channel}"] += 1
             bucket["digitised"] += int(d.digitised)
+            if d.online_level == OnlineLevel.FULL:
+                bucket["received_full_service"] += 1
+                bucket["received_full_online"] += int(d.channel == "online")
         if d.apology_issued_at is not None:
             totals[(month_of(d.apology_issued_at), key)]["apologies"] += 1
         if d.finished_at is not None:
@@ -348,7 +357,8 @@ def _sql_names() -> dict[str, str]:
 DOSSIERS_SQL = """
 SELECT d.id, d.receiving_agency_id AS agency_id, v.procedure_id, v.field_id,
        COALESCE(c.code, '') AS commune_code, d.channel, d.state, d.submitted_at, d.received_at,
-       d.finished_at, d.due_at, d.apology_issued_at, d.return_method, d.digitised, d.result_digitised, x.done,
+       d.finished_at, d.due_at, d.apology_issued_at, d.return_method, d.digitised, d.result_digitised,
+       v.online_level, x.done,
        CASE WHEN d.received_at IS NOT NULL AND x.done IS NOT NULL
             THEN GREATEST(COALESCE(w_done.up_to, 0) - COALESCE(w_received.up_to, 0), 0) ELSE 0 END AS days
 FROM {dossier} d
@@ -364,7 +374,8 @@ LEFT JOIN ioc_workday w_received ON w_received.day = {received_day}
 # submission (s), reception (r), apology (a), closing (f), supplement request (q) and payment (p).
 FACTS_SQL = """
 SELECT {fact_month} AS month, k.agency_id, k.procedure_id, k.field_id, k.commune_code, f.kind, k.channel,
-       k.state, k.done, k.due_at, k.days, k.return_method, FALSE AS online, k.digitised, k.result_digitised
+       k.state, k.done, k.due_at, k.days, k.return_method, FALSE AS online, k.digitised, k.result_digitised,
+       k.online_level
 FROM ({dossiers}) k
 CROSS JOIN LATERAL (VALUES ('s', k.submitted_at), ('r', k.received_at), ('a', k.apology_issued_at),
                            ('f', k.finished_at)) f(kind, at)
@@ -373,7 +384,7 @@ WHERE f.at IS NOT NULL AND (f.kind <> 's' OR k.channel = 'online')
 UNION ALL
 SELECT {event_month}, d.receiving_agency_id, v.procedure_id, v.field_id, COALESCE(c.code, ''),
        CASE WHEN e.action = 'request_supplement' THEN 'q' ELSE 'p' END, NULL, NULL, NULL, NULL, 0, NULL,
-       COALESCE(e.data ->> 'channel' = 'online', FALSE), FALSE, FALSE
+       COALESCE(e.data ->> 'channel' = 'online', FALSE), FALSE, FALSE, NULL
 FROM {event} e
 JOIN {dossier} d ON d.id = e.dossier_id
 JOIN {version} v ON v.id = d.procedure_version_id
@@ -403,6 +414,8 @@ MONTH_COUNTERS = {
     "payments_online": "count(*) FILTER (WHERE kind = 'p' AND online)",
     "digitised": "count(*) FILTER (WHERE kind = 'r' AND digitised)",
     "results_digitised": f"count(*) FILTER (WHERE {_RETURNED} AND result_digitised)",
+    "received_full_service": "count(*) FILTER (WHERE kind = 'r' AND online_level = 'full')",
+    "received_full_online": "count(*) FILTER (WHERE kind = 'r' AND online_level = 'full' AND channel = 'online')",
 }
 assert tuple(MONTH_COUNTERS) == ROLLUP_COUNTS
 KEY_COLUMNS = "month, agency_id, procedure_id, field_id, commune_code"

@@ -133,3 +133,40 @@ def test_unfiltered_numbers_read_the_agency_level_and_filtered_ones_the_fine_row
     assert [r["returned"] for r in selectors.breakdown(scope, period, "agency")] == [13]
     assert [r["returned"] for r in selectors.breakdown(scope, period, "procedure")] == [3]
     assert selectors.rollup_rows(scope, period, dimension="commune").model is DossierMonth
+
+
+def test_full_online_share_counts_dossiers_of_fully_online_procedures(desk):
+    seed_registry()
+    agency, full, actors = desk
+    assert full.online_level == "full"
+    partial = ProcedureWithRouteFactory(agency=agency, online_level="partial",
+                                        online_limit_reason="Cần đối chiếu bản chính.")
+    dossier_in_state(State.RECEIVED, version=full, actors=actors)  # filed online
+    services.receive_at_counter(version=full, receiving_agency=agency, actor=actors[Role.RECEIVER],
+                                applicant=applicant())
+    dossier_in_state(State.RECEIVED, version=partial, actors=actors)  # a partly online procedure: not counted
+    totals = selectors.totals(selectors.Scope(True), Period.parse("2026-03"))
+    assert (totals["received"], totals["received_full_service"], totals["received_full_online"]) == (3, 2, 1)
+    indicator = Indicator.objects.get(code="ty-le-truc-tuyen-toan-trinh")
+    [assessment] = selectors.overview(selectors.Scope(True), Period.parse("2026-03"), indicators=[indicator])
+    assert assessment.value == 50
+    assert rollups.verify().ok
+
+
+def test_the_upgrade_counts_full_online_dossiers_already_held(desk):
+    """Migration 0005 fills the two new counters for an existing database's dossiers."""
+    import importlib
+
+    from django.apps import apps
+
+    agency, full, actors = desk
+    dossier_in_state(State.RETURNED, version=full, actors=actors)
+    services.receive_at_counter(version=full, receiving_agency=agency, actor=actors[Role.RECEIVER],
+                                applicant=applicant())
+    expected = rollups.stored(), rollups.stored_by_agency()
+    for model in (DossierMonth, AgencyMonth):
+        model.objects.update(received_full_service=0, received_full_online=0)
+    assert not rollups.verify().ok
+    importlib.import_module("tinhso.ioc.migrations.0005_full_online").count_existing(apps, None)
+    assert (rollups.stored(), rollups.stored_by_agency()) == expected
+    assert rollups.verify().ok
