@@ -269,6 +269,11 @@ REPORTED = [
 
 
 
+# Indices a central body computes and publishes (the ministry, VCCI): imported from the publication by the
+# platform's administrators, never entered or approved by an agency of the province.
+PUBLISHED = frozenset({"dti-diem", "dti-xep-hang", "par-index", "pci-minh-bach"})
+
+
 @transaction.atomic
 def seed_registry(indicator_model=Indicator) -> int:
     """Create or update every indicator of the registry; returns how many were created.
@@ -288,7 +293,8 @@ def seed_registry(indicator_model=Indicator) -> int:
         code, name, name_en, unit, direction, group, granularity, additive, definition, legal = row
         _, was_created = indicator_model.objects.update_or_create(code=code, defaults={
             "name": name, "name_en": name_en, "unit": unit, "direction": direction, "group": group,
-            "source": Source.REPORTED, "formula": "", "granularity": granularity, "additive": additive,
+            "source": Source.IMPORTED if code in PUBLISHED else Source.REPORTED, "formula": "",
+            "granularity": granularity, "additive": additive,
             "definition": definition, "legal_source": legal, "dimensions": AGENCY_ONLY, "order": order,
             "decimals": 4 if code == "dti-diem" else 0 if unit != PERCENT else 1})
         created += was_created

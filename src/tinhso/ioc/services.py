@@ -5,6 +5,7 @@ it; every change is on the audit chain (``track`` in the app config), and each d
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -36,13 +37,21 @@ def reporting_agencies(user) -> list[Agency]:
     return list(Agency.objects.filter(pk__in=ids).order_by("name"))
 
 
-def _parse(indicator_code: str, period: str, value) -> tuple[Indicator, Period, Decimal]:
+def _parse(indicator_code: str, period: str, value, source: str = Source.REPORTED
+           ) -> tuple[Indicator, Period, Decimal]:
+    """The indicator, period and number of one value, for an indicator obtained the way ``source`` says."""
     indicator = Indicator.objects.filter(code=str(indicator_code or "").strip(), active=True).first()
     if indicator is None:
         raise ReportError(f"Không có chỉ số mã “{indicator_code}”.", "indicator")
     if indicator.source == Source.COMPUTED:
         raise ReportError(f"Chỉ số “{indicator.name}” được tính tự động từ dữ liệu hồ sơ, không nhập tay.",
                           "indicator")
+    if indicator.source != source:
+        raise ReportError(
+            f"Chỉ số “{indicator.name}” lấy từ kết quả công bố chính thức; quản trị nền tảng nhập theo văn bản "
+            "công bố, cơ quan không báo cáo chỉ số này." if indicator.source == Source.IMPORTED else
+            f"Chỉ số “{indicator.name}” do cơ quan báo cáo và lãnh đạo duyệt, không nhập từ nguồn công bố.",
+            "indicator")
     try:
         parsed = Period.parse(str(period or ""))
     except PeriodError as error:
@@ -160,13 +169,14 @@ def reject_value(reported: ReportedValue, *, user, note: str) -> ReportedValue:
 TEMPLATE_HEADERS = ["Mã chỉ số", "Tên chỉ số", "Đơn vị tính", "Kỳ (2026, 2026-Q1, 2026-03)", "Giá trị", "Ghi chú"]
 
 
-def template_xlsx(period: Period) -> bytes:
-    """The workbook an agency fills in: one line per reported indicator, with the period prefilled."""
+def template_xlsx(period: Period, source: str = Source.REPORTED) -> bytes:
+    """The workbook to fill in: one line per indicator obtained that way (reported by agencies, or imported
+    from publications), with the period prefilled."""
     book = Workbook()
     sheet = book.active
     sheet.title = "So lieu"
     sheet.append(TEMPLATE_HEADERS)
-    for indicator in Indicator.objects.filter(active=True).exclude(source=Source.COMPUTED):
+    for indicator in Indicator.objects.filter(active=True, source=source):
         sheet.append([indicator.code, indicator.name, indicator.unit, period.within(indicator.granularity).key,
                       None, ""])
     for column, width in zip("ABCDEF", (28, 60, 14, 24, 14, 40), strict=True):
@@ -182,23 +192,44 @@ class UploadResult:
     errors: list[str] = field(default_factory=list)
 
 
-def import_xlsx(content: bytes, *, agency: Agency, user) -> UploadResult:
-    """Take the filled template: every line with a value is entered; a bad line is named and none is saved."""
+def _sheet_rows(content: bytes, name: str = "") -> list[tuple[int, tuple]]:
+    """(line number, cells) of every line after the header, from the XLSX template or the same columns as
+    CSV (UTF-8, comma or semicolon separated), chosen by the file's name."""
+    if name.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ReportError("Tệp CSV phải mã hóa UTF-8.", "file") from error
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
+        lines = list(csv.reader(io.StringIO(text), dialect))
+        return [(number, tuple(cell.strip() or None for cell in line))
+                for number, line in enumerate(lines[1:], start=2)]
     try:
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise ReportError("Tệp tải lên không phải tệp Excel (.xlsx) hợp lệ.", "file") from error
-    result = UploadResult()
+    return list(enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2))
+
+
+def _checked_rows(content: bytes, name: str, source: str, result: UploadResult) -> list[tuple]:
+    """The lines that carry a value, each checked; a bad line is named in ``result.errors``."""
     rows = []
-    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+    for number, row in _sheet_rows(content, name):
         if not row or row[0] is None or len(row) < 5 or row[4] in (None, ""):
             continue
         try:
-            _parse(row[0], row[3], row[4])
+            _parse(row[0], row[3], row[4], source)
         except ReportError as error:
             result.errors.append(f"Dòng {number}: {error.message}")
             continue
         rows.append(row)
+    return rows
+
+
+def import_xlsx(content: bytes, *, agency: Agency, user) -> UploadResult:
+    """Take the filled template: every line with a value is entered; a bad line is named and none is saved."""
+    result = UploadResult()
+    rows = _checked_rows(content, "", Source.REPORTED, result)
     if result.errors:
         return result
     with transaction.atomic():
@@ -206,4 +237,58 @@ def import_xlsx(content: bytes, *, agency: Agency, user) -> UploadResult:
             result.saved.append(enter_value(agency=agency, indicator_code=row[0], period=str(row[3]), value=row[4],
                                             note=str(row[5] or "") if len(row) > 5 else "", user=user,
                                             source=ValueSource.XLSX))
+    return result
+
+
+# -- values imported from official publications --------------------------------------------------------------
+
+PUBLICATION_MAX = 300
+
+
+def may_import(user) -> bool:
+    """Published indices are imported by the platform's administrators (or a superuser)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or active_memberships(user).filter(role=Role.PLATFORM_ADMIN).exists()
+
+
+def import_published(content: bytes, *, name: str, agency: Agency, publication: str, user=None, label: str = ""
+                     ) -> UploadResult:
+    """Import indices a central body published (DTI, PAR Index, PCI…) from the template's columns (XLSX or CSV).
+
+    They count at once — the publication is the approval: each value is stored approved, with the source
+    "imported", the publication it comes from (``publication``, required) in its note, and who imported it.
+    Any bad line is named and nothing is saved.
+    """
+    if user is not None and not may_import(user):
+        raise ReportError("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức.", "file", 403)
+    publication = (publication or "").strip()
+    if not publication:
+        raise ReportError("Ghi rõ văn bản, nguồn công bố số liệu (ví dụ: số quyết định, ngày công bố).",
+                          "publication")
+    if len(publication) > PUBLICATION_MAX:
+        raise ReportError(f"Nguồn công bố dài quá {PUBLICATION_MAX} ký tự.", "publication")
+    result = UploadResult()
+    rows = _checked_rows(content, name, Source.IMPORTED, result)
+    if result.errors:
+        return result
+    if not rows:
+        result.errors.append("Tệp không có dòng nào ghi giá trị.")
+        return result
+    label = label or (user.get_username() if getattr(user, "pk", None) else "")
+    now = timezone.now()
+    with transaction.atomic():
+        for row in rows:
+            indicator, period, number = _parse(row[0], row[3], row[4], Source.IMPORTED)
+            note = f"{publication}. {row[5]}".strip() if len(row) > 5 and row[5] else publication
+            reported, _ = ReportedValue.objects.select_for_update().update_or_create(
+                indicator=indicator, agency=agency, period=period.key, defaults={
+                    "value": number, "note": note, "source": ValueSource.IMPORT, "status": ReportStatus.APPROVED,
+                    "entered_by": user if getattr(user, "pk", None) else None, "entered_label": label,
+                    "entered_at": now, "approved_by": None, "approved_at": now, "rejected_by": None,
+                    "rejected_at": None, "review_note": ""})
+            audit.record("action", reported, actor=user if getattr(user, "pk", None) else None,
+                         summary=f"Nhập số liệu công bố {reported}: {publication}",
+                         after={"value": str(number), "publication": publication, "source": ValueSource.IMPORT})
+            result.saved.append(reported)
     return result

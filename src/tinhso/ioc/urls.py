@@ -21,4 +21,5 @@ urlpatterns = [
     path("so-lieu/<int:pk>/tra-lai/", views.reject_reported, name="reject"),
     path("so-lieu/mau.xlsx", views.reported_template, name="template"),
     path("so-lieu/tai-len/", views.reported_upload, name="upload"),
+    path("so-lieu/nhap-cong-bo/", views.reported_import, name="import"),
 ]

@@ -307,7 +307,8 @@ def _reported_page(request, agencies, *, errors=None, form=None, review_error=No
     for tab in tabs:
         tab["query"] = urlencode({"trang-thai": tab["key"]}) if tab["key"] else ""
     return render(request, "ioc/reported.html", {
-        "agencies": agencies, "indicators": Indicator.objects.filter(active=True).exclude(source=Source.COMPUTED),
+        "agencies": agencies, "indicators": Indicator.objects.filter(active=True, source=Source.REPORTED),
+        "may_import": services.may_import(request.user), "publication_max": services.PUBLICATION_MAX,
         "page_obj": page, "errors": errors or {}, "form": form or {}, "review_error": review_error,
         "queue_size": queue_size, "tabs": tabs, "shown": shown, "approvable": set(approvable),
         "statuses": ReportStatus,
@@ -354,6 +355,8 @@ def reported_template(request, agencies):
         period = Period.parse(request.GET["ky"]) if request.GET.get("ky") else Period.current(YEAR)
     except PeriodError:
         period = Period.current(YEAR)
+    if request.GET.get("nguon") == Source.IMPORTED:
+        return _xlsx(f"mau-so-lieu-cong-bo-{period.key}", services.template_xlsx(period, Source.IMPORTED))
     return _xlsx(f"mau-so-lieu-{period.key}", services.template_xlsx(period))
 
 
@@ -378,4 +381,35 @@ def reported_upload(request, agencies):
             messages.error(request, line)
     else:
         messages.success(request, f"Đã nhận {len(result.saved)} số liệu từ tệp, chờ lãnh đạo duyệt.")
+    return redirect("ioc:reported")
+
+
+@require_POST
+@_reporter
+def reported_import(request, agencies):
+    """Platform administrators import published indices (DTI, PAR Index, PCI…) from the template or CSV."""
+    if not services.may_import(request.user):
+        raise PermissionDenied("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức.")
+    agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
+    upload = request.FILES.get("file")
+    if agency is None or upload is None:
+        messages.error(request, "Chọn cơ quan quản lý số liệu và tệp cần nhập.")
+        return redirect("ioc:reported")
+    if upload.size > 5 * 1024 * 1024:
+        messages.error(request, "Tệp quá lớn (tối đa 5 MB).")
+        return redirect("ioc:reported")
+    if not upload.name.lower().endswith((".xlsx", ".csv")):
+        messages.error(request, "Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv).")
+        return redirect("ioc:reported")
+    try:
+        result = services.import_published(upload.read(), name=upload.name, agency=agency,
+                                           publication=request.POST.get("publication", ""), user=request.user)
+    except services.ReportError as error:
+        messages.error(request, error.message)
+        return redirect("ioc:reported")
+    if result.errors:
+        for line in result.errors[:20]:
+            messages.error(request, line)
+    else:
+        messages.success(request, f"Đã nhập {len(result.saved)} số liệu công bố; số liệu được tính ngay.")
     return redirect("ioc:reported")

@@ -1,6 +1,9 @@
-"""`tinhso ioc seed|rebuild|verify`: the indicator registry and the rollups of the operations centre."""
+"""`tinhso ioc seed|rebuild|verify|import`: the indicator registry, the rollups of the operations centre, and
+the import of published indices (DTI, PAR Index, PCI) from the template's XLSX or CSV."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +23,13 @@ class Command(BaseCommand):
         sub.add_parser("rebuild", help="Tính lại toàn bộ bảng tổng hợp từ hồ sơ.")
         verify = sub.add_parser("verify", help="Đếm lại từ hồ sơ và so với bảng tổng hợp; mã thoát 1 nếu lệch.")
         verify.add_argument("--limit", type=int, default=50)
+        imported = sub.add_parser("import", help="Nhập số liệu công bố chính thức (DTI, PAR Index, PCI) từ tệp "
+                                                 ".xlsx theo mẫu hoặc .csv cùng các cột.")
+        imported.add_argument("file", type=Path)
+        imported.add_argument("--agency", required=True, help="Mã định danh cơ quan quản lý số liệu.")
+        imported.add_argument("--publication", required=True, help="Văn bản, nguồn công bố.")
+        imported.add_argument("--by", default="",
+                              help="Người nhập (ghi vào nhật ký); mặc định là tài khoản hệ điều hành.")
 
     def handle(self, *args, action: str, **options):
         if action == "seed":
@@ -29,6 +39,8 @@ class Command(BaseCommand):
             else:
                 created = seed_registry()
                 self.stdout.write(f"Đã nạp danh mục chỉ số ({created} chỉ số mới).")
+        elif action == "import":
+            self._import(options)
         elif action == "rebuild":
             result = rollups.rebuild()
             self.stdout.write(f"Đã tính lại: {result.rows} dòng tổng hợp, {result.running} hồ sơ đang tính thời hạn.")
@@ -41,3 +53,29 @@ class Command(BaseCommand):
                                    returncode=1)
             self.stdout.write(self.style.SUCCESS(
                 f"Khớp: {result.rows} dòng tổng hợp, {result.running} hồ sơ đang tính thời hạn."))
+
+    def _import(self, options) -> None:
+        import getpass
+
+        from tinhso.directory.models import Agency
+        from tinhso.ioc import services
+
+        agency = Agency.objects.filter(identifier=options["agency"].strip()).first()
+        if agency is None:
+            raise CommandError(f"Không có cơ quan mã định danh “{options['agency']}”.")
+        path: Path = options["file"]
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Không đọc được tệp {path}: {error.strerror}.") from error
+        label = options["by"] or f"{getpass.getuser()} (dòng lệnh)"
+        try:
+            result = services.import_published(content, name=path.name, agency=agency,
+                                               publication=options["publication"], label=label)
+        except services.ReportError as error:
+            raise CommandError(error.message) from error
+        if result.errors:
+            for line in result.errors:
+                self.stderr.write(line)
+            raise CommandError(f"Không nhập số liệu nào: {len(result.errors)} dòng lỗi.")
+        self.stdout.write(self.style.SUCCESS(f"Đã nhập {len(result.saved)} số liệu công bố cho {agency.name}."))
