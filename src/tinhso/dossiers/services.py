@@ -239,9 +239,11 @@ def _store(dossier: Dossier, upload: DocumentUpload, actor, kind: str | None = N
 def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
     """The dossier's row, locked for this transaction, after the version and terminal-state checks."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    # The current step (and its agency) comes in the same statement; only the dossier's row is locked.
+    # The current step (and its agency), the procedure version and the applicant's commune come in the same
+    # statement (the rollups key on them); only the dossier's row is locked.
     locked = (
-        Dossier.objects.select_for_update(of=("self",)).select_related("current_step__agency")
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("current_step__agency", "procedure_version", "applicant_commune")
         .filter(pk=pk).first()
     )
     if locked is None:

@@ -118,6 +118,19 @@ def event_counts(event: DossierEvent, dossier) -> list[tuple[datetime.date, dict
     return []
 
 
+def _key_of(dossier) -> Key:
+    """The rollup key of ``dossier``: from the instance when its version and commune are loaded (the
+    services load them with the row lock), otherwise in one query."""
+    version_field = Dossier._meta.get_field("procedure_version")
+    commune_field = Dossier._meta.get_field("applicant_commune")
+    if version_field.is_cached(dossier) and (dossier.applicant_commune_id is None
+                                             or commune_field.is_cached(dossier)):
+        version = dossier.procedure_version
+        commune = dossier.applicant_commune.code if dossier.applicant_commune_id else ""
+        return dossier.receiving_agency_id, version.procedure_id, version.field_id, commune
+    return _key(dossier.pk)
+
+
 def _key(dossier_id: int) -> Key:
     agency, procedure, field_id, commune = Dossier.objects.filter(pk=dossier_id).values_list(
         "receiving_agency_id", "procedure_version__procedure_id", "procedure_version__field_id",
@@ -176,7 +189,7 @@ def on_dossier_event(sender, instance: DossierEvent, created: bool, raw: bool = 
         return
     dossier = instance.dossier
     deltas = event_counts(instance, dossier)
-    key = _key(dossier.pk) if deltas or dossier.state in CLOCK_RUNNING_STATES else None
+    key = _key_of(dossier) if deltas or dossier.state in CLOCK_RUNNING_STATES else None
     for month, counts in deltas:
         _add(month, key, counts)
         if counts.get("returned"):

@@ -170,3 +170,13 @@ def test_the_upgrade_counts_full_online_dossiers_already_held(desk):
     importlib.import_module("tinhso.ioc.migrations.0005_full_online").count_existing(apps, None)
     assert (rollups.stored(), rollups.stored_by_agency()) == expected
     assert rollups.verify().ok
+
+
+def test_the_key_taken_from_the_locked_dossier_names_the_applicants_commune(desk):
+    from tinhso.geo.tests.factories import CommuneFactory
+
+    commune = CommuneFactory()
+    _agency, version, actors = desk
+    dossier_in_state(State.RETURNED, version=version, actors=actors, commune_id=commune.pk)
+    assert set(DossierMonth.objects.values_list("commune_code", flat=True)) == {commune.code}
+    assert rollups.verify().ok
