@@ -98,6 +98,19 @@ def report_xlsx(report: SupervisionReport) -> bytes:
     return buffer.getvalue()
 
 
-def report_pdf(report: SupervisionReport) -> bytes:
-    html = render_to_string("ioc/report.html", {"report": report})
+@dataclass(frozen=True)
+class ReportHeading:
+    """The heading block of the printed report: the superior body, the issuing body and the place name."""
+
+    superior: str = ""
+    issuer: str = ""
+    place: str = ""
+
+
+def report_pdf(report: SupervisionReport, heading: ReportHeading = ReportHeading()) -> bytes:
+    """The report laid out as a Vietnamese administrative report (Decree 30/2020/NĐ-CP): A4, the issuing
+    body opposite the national motto, place and date, numbered sections, tables whose header row repeats
+    on every page and "Trang X/Y" at the foot of each page."""
+    html = render_to_string("ioc/report.html", {"report": report, "heading": heading,
+                                                "issued": timezone.localtime(report.generated_at)})
     return html_to_pdf(html)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,14 +19,17 @@ from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.directory.models import Role
+from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import has_role
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.deadlines import dossier_status
-from tinhso.dossiers.views import desk_roles
-from tinhso.ioc import reports, selectors, services
+from tinhso.dossiers.views import desk_roles, is_fragment_request
+from tinhso.geo.models import Province
+from tinhso.geo.sources import province_code
+from tinhso.ioc import pickers, reports, selectors, services
 from tinhso.ioc.models import REVIEW_NOTE_MAX, Indicator, ReportedValue, ReportStatus, Source
 from tinhso.ioc.periods import MONTH, QUARTER, YEAR, Period, PeriodError
 
@@ -87,7 +91,32 @@ def _period_choices(period: Period) -> dict:
 
 
 def _query(period: Period, filters: selectors.Filters, **more) -> str:
+    """The query string that keeps the period and the chosen units (plus ``more``) across links."""
     return urlencode({"ky": period.key, **filters.query(), **{k: v for k, v in more.items() if v}})
+
+
+# The element of the pages with a unit picker that an htmx request replaces: everything below the site
+# header, so the heading, the picker (whose procedure list follows the field) and the links all follow.
+PARTIAL_TARGET = "ioc-page"
+
+
+def _page(request, template: str, context: dict, scope: selectors.Scope, filters: selectors.Filters, *,
+          full_picker: bool) -> HttpResponse:
+    """Render a page with the unit picker: the whole page, or — for an htmx request from the picker — only
+    the part that changes, so that the header, the scripts and the live region stay in place.
+
+    ``Vary: HX-Request`` keeps a cache from answering a full-page load with the fragment or the reverse.
+    """
+    picker = pickers.build(scope, filters, full=full_picker)
+    chips = [{"kind": chip.kind, "label": chip.label, "query": _query(context["period"], chip.without,
+                                                                      theo=context.get("dimension"))}
+             for chip in picker.chips]
+    context.setdefault("scope", scope)
+    context.update(picker=picker, chips=chips, partial_target=PARTIAL_TARGET,
+                   layout="ioc/_fragment.html" if is_fragment_request(request) else "base.html")
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET
@@ -104,10 +133,10 @@ def overview(request, scope, period, filters):
     for a in assessments:
         groups.setdefault(a.indicator.get_group_display(), []).append(a)
     trends = selectors.monthly_trends(scope, Period(period.year), [a.indicator for a in assessments], filters)
-    return render(request, "ioc/overview.html", {
+    return _page(request, "ioc/overview.html", {
         "period": period, "groups": groups, "query": _query(period, filters), "scope": scope,
         "choices": _period_choices(period), "filters": filters, "trends": trends,
-    })
+    }, scope, filters, full_picker=True)
 
 
 @require_GET
@@ -148,7 +177,8 @@ def indicator(request, scope, period, filters, code):
         context["values"] = context["page_obj"] = Paginator(values, PAGE_SIZE).get_page(request.GET.get("trang"))
         context["page_query"] = _query(period, filters)
         context["targets"] = indicator.targets.select_related("plan").order_by("-period")
-    return render(request, "ioc/indicator.html", context)
+    # The unit picker and the htmx fragment (see ``_page``); the breakdown above is not its concern.
+    return _page(request, "ioc/indicator.html", context, scope, filters, full_picker=True)
 
 
 def _chart(indicator, labels: list[str], values: list, target=None, kind: str = "line") -> dict:
@@ -191,7 +221,12 @@ def dossiers(request, scope, period, filters, kind):
 @require_GET
 @centre_view
 def league(request, scope, period, filters):
+    """Agencies ranked across the scope; choosing an agency shows its row with its rank among all, not a
+    ranking of one. The table has no field, procedure or commune dimension, so only the agency applies."""
+    filters = selectors.Filters(agency=filters.agency)
     table = selectors.league_table(scope, period)
+    if filters.agency:
+        table = [row for row in table if row.agency_id == filters.agency]
     columns = selectors.LEAGUE_COLUMNS
     if request.GET.get("xuat") == "xlsx":
         return _xlsx(f"xep-hang-{period.key}", reports.table_xlsx(
@@ -202,9 +237,10 @@ def league(request, scope, period, filters):
     shown = page.object_list[:30]
     chart = _chart(None, [r.agency for r in shown], [r.values["on_time_rate"] for r in shown], kind="bar")
     chart.update(name="Tỷ lệ đúng hạn", unit="%")
-    return render(request, "ioc/league.html", {"rows": rows, "columns": columns, "period": period, "chart": chart,
-                                               "page_obj": page, "page_query": _query(period, filters),
-                                               "choices": _period_choices(period), "query": _query(period, filters)})
+    return _page(request, "ioc/league.html", {
+        "rows": rows, "columns": columns, "period": period, "chart": chart, "filters": filters,
+        "page_obj": page, "page_query": _query(period, filters), "choices": _period_choices(period),
+        "query": _query(period, filters)}, scope, filters, full_picker=False)
 
 
 @require_GET
@@ -233,11 +269,33 @@ def report(request, scope, period, filters):
         data = reports.supervision_report(scope, period)
         if fmt == "xlsx":
             return _xlsx(f"bao-cao-giam-sat-{period.key}", reports.report_xlsx(data))
-        response = HttpResponse(reports.report_pdf(data), content_type="application/pdf")
+        response = HttpResponse(reports.report_pdf(data, heading=_report_heading(scope)),
+                                content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="bao-cao-giam-sat-{period.key}.pdf"'
         return response
     return render(request, "ioc/report_page.html", {"period": period, "choices": _period_choices(period),
                                                     "query": _query(period, filters)})
+
+
+def _report_heading(scope: selectors.Scope) -> reports.ReportHeading:
+    """Who issues the report and where, for its administrative heading (Decree 30/2020/NĐ-CP layout).
+
+    The whole province reports as the province's People's Committee through its operations centre; a
+    leader scoped to some agencies reports as the topmost of them (a department above its sub-units).
+    """
+    province = Province.objects.filter(code=province_code(settings.TINHSO_PROVINCE_CODE)).first()
+    place = province.name if province else ""
+    kind = "thành phố" if province and province.kind == Province.Kind.CITY else "tỉnh"
+    committee = f"Ủy ban nhân dân {kind} {place}".strip()
+    if scope.whole_province:
+        return reports.ReportHeading(committee, "Trung tâm giám sát, điều hành", place)
+    agencies = list(Agency.objects.filter(pk__in=sorted(scope.agency_ids)).select_related("parent")
+                    .order_by("name", "pk"))
+    top = next((a for a in agencies if a.parent_id not in scope.agency_ids), agencies[0] if agencies else None)
+    if top is None:
+        return reports.ReportHeading(committee, "", place)
+    superior = top.parent.name if top.parent_id else committee
+    return reports.ReportHeading(superior, top.name, place)
 
 
 # -- reported values -------------------------------------------------------------------------------------
