@@ -24,7 +24,7 @@ class VersionListInline(admin.TabularInline):
     """The procedure's versions, to read: content is edited on the version itself."""
 
     model = ProcedureVersion
-    fields = ["number", "status", "name", "published_at", "superseded_at"]
+    fields = ["number", "status", "name", "decision_number", "effective_from", "published_at", "superseded_at"]
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -112,9 +112,10 @@ class RouteStepInline(DraftOnlyInline):
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status", "field", "level", "time_limit", "time_unit", "online_level", "published_at"]
+    list_display = ["__str__", "status", "field", "level", "time_limit", "time_unit", "online_level",
+                    "decision_number", "effective_from", "published_at"]
     list_filter = ["status", "level", "online_level", "field"]
-    search_fields = ["procedure__code", "name"]
+    search_fields = ["procedure__code", "name", "decision_number"]
     list_select_related = ["procedure", "field"]
     readonly_fields = ["number", "status", "published_at", "superseded_at", "created_at"]
     autocomplete_fields = ["agencies"]

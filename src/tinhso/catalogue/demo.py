@@ -7,17 +7,33 @@ the province's published catalogue: nothing here is official, and a deployment i
 
 Agencies come from the demo directory (``tinhso.directory.demo``), looked up by kind and name; when one is
 missing the procedure is still loaded, without that link. Running the loader twice writes nothing new.
+
+Each sector's procedures carry an announcing decision (sample numbers and dates in 2026, not the
+province's decisions) and the demo dates their publication in the catalogue around the effective date —
+most before it, a few sectors after — so that the QĐ 766 publicity indicator has a history to show. The
+publication moment is only ever moved earlier, never past the moment the loader actually published.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import transaction
 
-from tinhso.catalogue.models import Field, Level, OnlineLevel, Procedure, Status, StepRole, TimeUnit
+from tinhso.catalogue.models import (
+    Field,
+    Level,
+    OnlineLevel,
+    Procedure,
+    ProcedureVersion,
+    Status,
+    StepRole,
+    TimeUnit,
+)
 from tinhso.catalogue.services import DocumentLine, FeeLine, StepLine, VersionContent, apply_content
+from tinhso.common.workdays import VIETNAM
 from tinhso.directory.models import Agency
 
 DAYS, HOURS = TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS
@@ -38,6 +54,28 @@ FIELDS = {
     "YT": "Khám bệnh, chữa bệnh",
     "ATTP": "An toàn thực phẩm",
     "GD": "Giáo dục và Đào tạo",
+}
+
+# A sector's announcing decision: (number, date issued, date in effect, days the catalogue published its
+# procedures before the effective date — negative: after it, late). Education carries none: its
+# procedures came over from an older catalogue without their decision, and the indicator leaves them out.
+Decision = tuple[str, datetime.date, datetime.date, int]
+_JUSTICE_2026 = ("86/QĐ-UBND", datetime.date(2026, 1, 12), datetime.date(2026, 1, 20), 2)
+_POST_TELECOM_2026 = ("1034/QĐ-UBND", datetime.date(2026, 6, 5), datetime.date(2026, 6, 15), 3)
+_PRESS_2026 = ("1037/QĐ-UBND", datetime.date(2026, 6, 5), datetime.date(2026, 6, 15), -4)
+DECISIONS: dict[str, Decision] = {
+    "HT": _JUSTICE_2026,
+    "CT": _JUSTICE_2026,
+    "LLTP": _JUSTICE_2026,
+    "DD": ("412/QĐ-UBND", datetime.date(2026, 3, 2), datetime.date(2026, 3, 10), -6),
+    "XD": ("415/QĐ-UBND", datetime.date(2026, 3, 3), datetime.date(2026, 3, 15), 1),
+    "DKKD": ("690/QĐ-UBND", datetime.date(2026, 4, 20), datetime.date(2026, 5, 1), 0),
+    "BC": _POST_TELECOM_2026,
+    "VT": _POST_TELECOM_2026,
+    "XB": _PRESS_2026,
+    "BCH": _PRESS_2026,
+    "YT": ("1420/QĐ-UBND", datetime.date(2026, 8, 3), datetime.date(2026, 8, 10), 2),
+    "ATTP": ("1421/QĐ-UBND", datetime.date(2026, 8, 3), datetime.date(2026, 8, 10), -9),
 }
 
 # Department names as the demo directory writes them.
@@ -393,6 +431,7 @@ def load_demo_catalogue(province_code: str) -> int:
         fields = {code: _field(code, name) for code, name in FIELDS.items()}
         for item in PROCEDURES:
             apply_content(item.code, _content(item, fields, places), publish_now=True)
+        _date_publications()
     codes = [item.code for item in PROCEDURES]
     return Procedure.objects.filter(code__in=codes, versions__status=Status.PUBLISHED).count()
 
@@ -417,6 +456,24 @@ class _Places:
         return self.departments.get(name) if name else None
 
 
+def _date_publications() -> None:
+    """Move each demo version's publication to its planned moment (09:00 local, the planned number of days
+    from the effective date), when that is earlier than when it was actually published."""
+    planned_by_code = {}
+    for item in PROCEDURES:
+        if item.field in DECISIONS:
+            _, _, effective, days_before = DECISIONS[item.field]
+            day = effective - datetime.timedelta(days=days_before)
+            planned_by_code[item.code] = (effective, datetime.datetime.combine(day, datetime.time(9), tzinfo=VIETNAM))
+    versions = ProcedureVersion.objects.filter(procedure__code__in=list(planned_by_code), status=Status.PUBLISHED)
+    for pk, code, effective, published_at in versions.values_list("pk", "procedure__code", "effective_from",
+                                                                  "published_at"):
+        planned_effective, planned = planned_by_code[code]
+        if effective == planned_effective and published_at is not None and planned < published_at:
+            # A lifecycle field: the frozen content is untouched.
+            ProcedureVersion.objects.filter(pk=pk).update(published_at=planned)
+
+
 def _field(code: str, name: str) -> Field:
     found, created = Field.objects.get_or_create(code=code, defaults={"name": name})
     if not created and found.name != name:
@@ -434,7 +491,9 @@ def _content(item: DemoProcedure, fields: dict[str, Field], places: _Places) -> 
             steps.append(StepLine(role=role, share=share, agency=department))
         else:
             steps.append(StepLine(role=role, share=share, partner=where or ""))
+    number, issued, effective, _ = DECISIONS.get(item.field, ("", None, None, 0))
     return VersionContent(
+        decision_number=number, decision_date=issued, effective_from=effective,
         name=item.name, field=fields[item.field], level=item.level, time_limit=item.time_limit,
         time_unit=item.time_unit, legal_basis=item.legal_basis, result=item.result,
         online_level=item.online_level, online_limit_reason=item.online_limit_reason,

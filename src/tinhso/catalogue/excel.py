@@ -19,6 +19,11 @@ Sheet ``Thủ tục`` — one row per procedure:
     Mức độ DVC trực tuyến  Toàn trình | Một phần | Không cung cấp trực tuyến (default: Một phần)
     Lý do chưa toàn trình  required unless Toàn trình
     Biểu mẫu điện tử       JSON Schema of the e-form (see eforms.py), or blank
+    Số quyết định công bố  the decision announcing the procedure (e.g. 125/QĐ-UBND), or blank
+    Ngày ban hành quyết định   a date (dd/mm/yyyy or an Excel date), or blank
+    Ngày có hiệu lực       the date the announced procedure takes effect, or blank; the publicity
+                           indicator counts the version as published on time when the catalogue publishes
+                           it no later than this date
 
 Sheet ``Thành phần hồ sơ``:
     Mã thủ tục* | Tên giấy tờ* | Số bản chính (default 1) | Số bản sao (default 0) |
@@ -41,6 +46,7 @@ its draft updated; one that is the same is left alone. Imported versions are dra
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from collections import defaultdict
@@ -81,7 +87,8 @@ COLUMNS: dict[str, list[str]] = {
     PROCEDURES: [
         CODE, "Tên thủ tục", "Mã lĩnh vực", "Tên lĩnh vực", "Cấp thực hiện", "Cơ quan thực hiện", "Thời hạn",
         "Đơn vị thời hạn", "Căn cứ pháp lý", "Kết quả thực hiện", "Mức độ DVC trực tuyến",
-        "Lý do chưa toàn trình", "Biểu mẫu điện tử",
+        "Lý do chưa toàn trình", "Biểu mẫu điện tử", "Số quyết định công bố", "Ngày ban hành quyết định",
+        "Ngày có hiệu lực",
     ],
     DOCUMENTS: [
         CODE, "Tên giấy tờ", "Số bản chính", "Số bản sao", "Bắt buộc", "Dùng lại từ hồ sơ trước", "Tệp mẫu",
@@ -103,7 +110,11 @@ _COLUMN_OF = {
     "name": "Tên thủ tục", "field": "Mã lĩnh vực", "level": "Cấp thực hiện", "time_limit": "Thời hạn",
     "time_unit": "Đơn vị thời hạn", "result": "Kết quả thực hiện", "online_level": "Mức độ DVC trực tuyến",
     "online_limit_reason": "Lý do chưa toàn trình", "eform_schema": "Biểu mẫu điện tử",
+    "decision_number": "Số quyết định công bố", "decision_date": "Ngày ban hành quyết định",
+    "effective_from": "Ngày có hiệu lực",
 }
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
+DATE_COLUMNS = frozenset({"Ngày ban hành quyết định", "Ngày có hiệu lực"})
 _YES, _NO = {"co", "x", "1", "true", "yes"}, {"khong", "0", "false", "no"}
 
 
@@ -312,6 +323,24 @@ def _yes_no(row: _Row, column: str, default: bool, report: ImportReport) -> bool
     return default
 
 
+def _date(row: _Row, column: str, report: ImportReport) -> datetime.date | None:
+    """A date cell: an Excel date, or text as dd/mm/yyyy (the way dates are written in Vietnam) or ISO."""
+    value = row.cells.get(column)
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(str(value), pattern).date()
+        except ValueError:
+            continue
+    report.add_error(row.sheet, row.number, column, f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
+    return None
+
+
 def _code(row: _Row, report: ImportReport) -> str | None:
     value = row.cells.get(CODE)
     if value is None:
@@ -355,6 +384,9 @@ def _parse_procedures(rows: list[_Row], report: ImportReport) -> dict[str, _Proc
             "online_level": _choice(row, "Mức độ DVC trực tuyến", OnlineLevel, report, OnlineLevel.PARTIAL),
             "online_limit_reason": _text(row, "Lý do chưa toàn trình", report),
             "eform_schema": _json(row, "Biểu mẫu điện tử", report),
+            "decision_number": _text(row, "Số quyết định công bố", report),
+            "decision_date": _date(row, "Ngày ban hành quyết định", report),
+            "effective_from": _date(row, "Ngày có hiệu lực", report),
         }
         for part in _text(row, "Cơ quan thực hiện", report).split(";"):
             identifier = normalise_identifier(part)
@@ -473,7 +505,9 @@ def _contents(
             name=values["name"], field=found, level=values["level"], time_limit=values["time_limit"],
             time_unit=values["time_unit"], legal_basis=values["legal_basis"], result=values["result"],
             online_level=values["online_level"], online_limit_reason=values["online_limit_reason"],
-            eform_schema=values["eform_schema"], agencies=tuple(item.agencies),
+            eform_schema=values["eform_schema"], decision_number=values["decision_number"],
+            decision_date=values["decision_date"], effective_from=values["effective_from"],
+            agencies=tuple(item.agencies),
             documents=tuple(line for _, line in item.documents), fees=tuple(line for _, line in item.fees),
             steps=tuple(line for _, line in item.steps),
         )
@@ -506,6 +540,7 @@ def export_catalogue(versions) -> bytes:
             TimeUnit(content.time_unit).label, content.legal_basis, content.result,
             OnlineLevel(content.online_level).label, content.online_limit_reason,
             json.dumps(content.eform_schema, ensure_ascii=False) if content.eform_schema else None,
+            content.decision_number or None, content.decision_date, content.effective_from,
         ])
         for line in content.documents:
             tables[DOCUMENTS].append([
@@ -524,9 +559,12 @@ def export_catalogue(versions) -> bytes:
         sheet.append(columns)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+        dates = [index for index, column in enumerate(columns, start=1) if column in DATE_COLUMNS]
         for values in tables[name]:
             sheet.append(values)
             sheet.cell(row=sheet.max_row, column=1).number_format = "@"  # codes stay text
+            for index in dates:
+                sheet.cell(row=sheet.max_row, column=index).number_format = "DD/MM/YYYY"
         sheet.freeze_panes = "B2"
         for index, column in enumerate(columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(14, min(60, len(column) + 4))

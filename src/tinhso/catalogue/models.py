@@ -153,6 +153,15 @@ class ProcedureVersion(models.Model):
         "biểu mẫu điện tử", null=True, blank=True,
         help_text="JSON Schema (tập con): object với properties kiểu string/number/integer/boolean.",
     )
+    # The decision announcing this version (quyết định công bố): the QĐ 766 publicity indicator compares
+    # the date it takes effect with the day the version was published in the catalogue.
+    decision_number = models.CharField("số quyết định công bố", max_length=100, blank=True)
+    decision_date = models.DateField("ngày ban hành quyết định công bố", null=True, blank=True)
+    effective_from = models.DateField(
+        "ngày có hiệu lực", null=True, blank=True, db_index=True,
+        help_text="Ngày thủ tục theo quyết định công bố có hiệu lực; dùng để tính tỷ lệ công bố, công khai "
+                  "đúng hạn (phiên bản phải được công bố trên hệ thống chậm nhất vào ngày này).",
+    )
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     published_at = models.DateTimeField("công bố lúc", null=True, blank=True, editable=False)
     superseded_at = models.DateTimeField("thay thế lúc", null=True, blank=True, editable=False)
@@ -214,6 +223,8 @@ class ProcedureVersion(models.Model):
             procedure_id=self.procedure_id, status=Status.DRAFT,
         ).exists():
             errors["procedure"] = ["Thủ tục này đã có một bản nháp; hãy sửa bản nháp đó."]
+        if self.decision_date and self.effective_from and self.effective_from < self.decision_date:
+            errors["effective_from"] = ["Ngày có hiệu lực không được trước ngày ban hành quyết định công bố."]
         if self.time_unit == TimeUnit.WORKING_HOURS and self.time_limit == 0:
             errors["time_limit"] = ["Thời hạn tính bằng giờ làm việc phải lớn hơn 0."]
         if errors:

@@ -10,6 +10,7 @@ Content travels as a :class:`VersionContent` — what the Excel import and the d
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -72,6 +73,9 @@ class VersionContent:
     online_level: str = OnlineLevel.PARTIAL
     online_limit_reason: str = ""
     eform_schema: dict | None = None
+    decision_number: str = ""
+    decision_date: datetime.date | None = None
+    effective_from: datetime.date | None = None
     agencies: tuple[Agency, ...] = ()
     documents: tuple[DocumentLine, ...] = ()
     fees: tuple[FeeLine, ...] = ()
@@ -87,7 +91,7 @@ class VersionContent:
 
 VERSION_FIELDS = (
     "name", "field", "level", "time_limit", "time_unit", "legal_basis", "result", "online_level",
-    "online_limit_reason", "eform_schema",
+    "online_limit_reason", "eform_schema", "decision_number", "decision_date", "effective_from",
 )
 
 
@@ -184,7 +188,11 @@ def update_draft(version: ProcedureVersion, content: VersionContent) -> Procedur
 
 @transaction.atomic
 def new_version_from(published: ProcedureVersion) -> ProcedureVersion:
-    """A draft copying the published version and all its children; the published one stays as it is."""
+    """A draft copying the published version and all its children; the published one stays as it is.
+
+    The announcing decision is not copied: a new version is announced by a new decision, and a copied
+    effective date would count the new version as published late in the publicity indicator.
+    """
     published = ProcedureVersion.objects.select_related("procedure").get(pk=published.pk)
     if published.status != Status.PUBLISHED:
         raise ValidationError("Chỉ tạo phiên bản mới từ phiên bản đang áp dụng.", code="not_published")
@@ -194,7 +202,7 @@ def new_version_from(published: ProcedureVersion) -> ProcedureVersion:
             f"Thủ tục {published.procedure.code} đã có một bản nháp; hãy sửa bản nháp đó.", code="draft_exists",
         )
     draft = ProcedureVersion(procedure=published.procedure)
-    _write(draft, content_of(published))
+    _write(draft, replace(content_of(published), decision_number="", decision_date=None, effective_from=None))
     return draft
 
 

@@ -3,9 +3,10 @@ every indicator the province tracks, with demo plans, targets and reported value
 
 Computed formulas read summed ``DossierMonth`` counters; "overdue in progress" reads the running set at
 the moment asked; the satisfaction and complaint indicators read the feedback app's selectors (ratings and
-complaints are that app's records, counted in one aggregate query each). An indicator whose data the
-platform does not hold yet is registered with the formula ``no_data``: it appears with its definition and
-never with an invented number.
+complaints are that app's records) and the publicity indicator the catalogue's (procedure versions with
+their announcing decision), through a :class:`Reader`: one aggregate query for a value, one grouped query
+for a breakdown. An indicator whose data the platform does not hold yet is registered with the formula
+``no_data``: it appears with its definition and never with an invented number.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from tinhso.common.workdays import VIETNAM
 from tinhso.ioc.models import (
     Direction,
     Granularity,
@@ -45,6 +47,65 @@ def _ratio(part: int, whole: int) -> Decimal | None:
 
 
 @dataclass(frozen=True)
+class ReadQuery:
+    """What a reader is asked: the period as local dates ``[start, end)``, the agencies in view (None: all),
+    the moment counts are taken at, and the one-stop filters (field, procedure primary keys; commune code)."""
+
+    start: datetime.date
+    end: datetime.date
+    agency_ids: tuple[int, ...] | None
+    at: datetime.datetime
+    field: int | None = None
+    procedure: int | None = None
+    commune: str | None = None
+
+    @property
+    def since(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.start, datetime.time(), tzinfo=VIETNAM)
+
+    @property
+    def until(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.end, datetime.time(), tzinfo=VIETNAM)
+
+    @property
+    def filters(self) -> dict:
+        pairs = {"field": self.field, "procedure": self.procedure, "commune": self.commune}
+        return {name: value for name, value in pairs.items() if value}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A computed indicator read outside the rollups, from another app's records.
+
+    ``counts`` gives the counts behind the value (one query) and ``counts_by`` the same counts grouped by a
+    dimension (one query, key → counts); ``value`` turns counts into the indicator's value, for the total
+    and for every row of a breakdown alike, so that the rows and the total agree. ``dimensions`` are the
+    filters and breakdowns the records carry besides the agency: a filter on any other makes the value
+    None (the page says the indicator does not break down that way). ``columns`` are the counts the
+    breakdown table shows; ``unknown`` labels the row of records without a key in that dimension; ``note``
+    says how a field, procedure or commune filter narrows the records.
+    """
+
+    counts: Callable[[ReadQuery], Mapping]
+    counts_by: Callable[[ReadQuery, str], dict]
+    value: Callable[[Mapping], Decimal | None]
+    dimensions: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    unknown: str = "Không rõ"
+    note: str = ""
+
+    def supports(self, query: ReadQuery) -> bool:
+        return all(name in self.dimensions for name in query.filters)
+
+    def read(self, query: ReadQuery) -> Decimal | None:
+        return self.value(self.counts(query)) if self.supports(query) else None
+
+    @property
+    def breakdowns(self) -> tuple[str, ...]:
+        return ("agency", *self.dimensions)
+
+
+@dataclass(frozen=True)
 class Formula:
     """How a computed indicator follows from the summed rollup counters ``c``.
 
@@ -56,26 +117,73 @@ class Formula:
     drill: str = ""
     live: bool = False
     no_data: bool = False
-    # Read elsewhere than the rollups: (agency ids or None for all, start, end, at) → value.
-    reader: Callable | None = None
+    # Read elsewhere than the rollups (ratings, complaints, the catalogue).
+    reader: Reader | None = None
 
     @property
     def from_rollups(self) -> bool:
         return not self.no_data and self.reader is None
 
 
-def _feedback(name: str) -> Callable:
-    """A satisfaction or complaint rate from ``portal.feedback.selectors`` over [start, end)."""
+ONE_STOP_DIMENSIONS = ("field", "procedure", "commune", "month")
 
-    def read(agency_ids, start, end, at):
+
+def _ratings(value: Callable[[Mapping], Decimal | None]) -> Reader:
+    """A satisfaction indicator over the ratings of ``portal.feedback`` given in the period."""
+
+    def counts(q: ReadQuery):
         from tinhso.portal.feedback import selectors as feedback
 
-        function = getattr(feedback, name)
-        value = function(start, end, agency_ids, at) if name.startswith("complaint") else \
-            function(start, end, agency_ids)
-        return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return feedback.rating_counts(q.since, q.until, q.agency_ids, **q.filters)
 
-    return read
+    def counts_by(q: ReadQuery, dimension: str):
+        from tinhso.portal.feedback import selectors as feedback
+
+        return feedback.rating_counts_by(dimension, q.since, q.until, q.agency_ids, **q.filters)
+
+    return Reader(counts, counts_by, value, ONE_STOP_DIMENSIONS,
+                  (("ratings", "Số đánh giá"), ("satisfied", "Hài lòng, rất hài lòng")))
+
+
+def _complaints(value: Callable[[Mapping], Decimal | None]) -> Reader:
+    """A complaint indicator over the complaints of ``portal.feedback`` filed in the period."""
+
+    def counts(q: ReadQuery):
+        from tinhso.portal.feedback import selectors as feedback
+
+        return feedback.complaint_counts(q.since, q.until, q.agency_ids, q.at, **q.filters)
+
+    def counts_by(q: ReadQuery, dimension: str):
+        from tinhso.portal.feedback import selectors as feedback
+
+        return feedback.complaint_counts_by(dimension, q.since, q.until, q.agency_ids, q.at, **q.filters)
+
+    return Reader(counts, counts_by, value, ONE_STOP_DIMENSIONS,
+                  (("received", "Số phản ánh, kiến nghị"), ("decided", "Đã trả lời hoặc đã quá hạn"),
+                   ("on_time", "Trả lời đúng hạn"), ("not_satisfied_or_late", "Không hài lòng hoặc trễ hạn")),
+                  unknown="Không gắn với hồ sơ",
+                  note="Theo lĩnh vực, thủ tục hoặc xã, phường chỉ tính các phản ánh, kiến nghị gắn với một hồ sơ.")
+
+
+def _publication(value: Callable[[Mapping], Decimal | None]) -> Reader:
+    """The publicity indicator over the catalogue's procedure versions taking effect in the period."""
+
+    def counts(q: ReadQuery):
+        from tinhso.catalogue import selectors as catalogue
+
+        return catalogue.publication_counts(q.start, q.end, q.agency_ids, today=timezone.localtime(q.at).date(),
+                                            **q.filters)
+
+    def counts_by(q: ReadQuery, dimension: str):
+        from tinhso.catalogue import selectors as catalogue
+
+        return catalogue.publication_counts_by(dimension, q.start, q.end, q.agency_ids,
+                                               today=timezone.localtime(q.at).date(), **q.filters)
+
+    # A procedure version has no commune: it is implemented by agencies, in a field.
+    return Reader(counts, counts_by, value, ("field", "procedure", "month"),
+                  (("versions", "Thủ tục có hiệu lực trong kỳ"), ("on_time", "Công bố đúng hạn")),
+                  unknown="Chưa gắn cơ quan thực hiện")
 
 
 def _count(name: str) -> Callable[[Mapping[str, int]], Decimal]:
@@ -108,10 +216,16 @@ FORMULAS: dict[str, Formula] = {
     "result_digitised_rate": Formula(lambda c: _pct(c.get("results_digitised", 0), c.get("returned", 0)),
                                      drill="returned"),
     "online_payment_share": Formula(lambda c: _pct(c.get("payments_online", 0), c.get("payments", 0))),
-    "rating_satisfied_rate": Formula(lambda c: None, reader=_feedback("rating_satisfied_rate")),
-    "average_rating": Formula(lambda c: None, reader=_feedback("average_rating")),
-    "complaints_on_time_rate": Formula(lambda c: None, reader=_feedback("complaints_on_time_rate")),
-    "complaint_satisfaction_rate": Formula(lambda c: None, reader=_feedback("complaint_satisfaction_rate")),
+    "rating_satisfied_rate": Formula(lambda c: None, reader=_ratings(
+        lambda c: _pct(c.get("satisfied", 0), c.get("ratings", 0)))),
+    "average_rating": Formula(lambda c: None, reader=_ratings(
+        lambda c: _ratio(c.get("score_total", 0), c.get("ratings", 0)))),
+    "complaints_on_time_rate": Formula(lambda c: None, reader=_complaints(
+        lambda c: _pct(c.get("on_time", 0), c.get("decided", 0)))),
+    "complaint_satisfaction_rate": Formula(lambda c: None, reader=_complaints(
+        lambda c: _pct(c.get("decided", 0) - c.get("not_satisfied_or_late", 0), c.get("decided", 0)))),
+    "publication_on_time_rate": Formula(lambda c: None, reader=_publication(
+        lambda c: _pct(c.get("on_time", 0), c.get("versions", 0)))),
     "no_data": Formula(lambda c: None, no_data=True),
 }
 
@@ -205,6 +319,17 @@ COMPUTED = [
      "complaint_satisfaction_rate", False,
      "(Số phản ánh, kiến nghị − số bị đánh giá “không hài lòng” hoặc xử lý trễ hạn) ÷ số phản ánh, kiến nghị "
      "× 100%.", LEGAL_766 + " (công thức chính thức)"),
+    ("tthc-cong-khai-dung-han", "Tỷ lệ thủ tục hành chính được công bố, công khai đúng hạn",
+     "Procedures published on time", PERCENT, Direction.HIGHER, Group.QD766_PUBLICITY,
+     "publication_on_time_rate", False,
+     "Số phiên bản thủ tục hành chính có hiệu lực trong kỳ (theo ngày có hiệu lực ghi trong quyết định công "
+     "bố) được công bố trên Bộ thủ tục hành chính của hệ thống chậm nhất vào ngày có hiệu lực (ngày công bố "
+     "tính theo giờ Việt Nam) ÷ tổng số phiên bản có hiệu lực trong kỳ × 100%. Phiên bản chưa ghi ngày có "
+     "hiệu lực không được tính; phiên bản đã qua ngày có hiệu lực mà chưa công bố tính là không đúng hạn, "
+     "chưa đến ngày có hiệu lực thì chưa tính. Theo cơ quan: cơ quan thực hiện thủ tục. Đây là tỷ lệ theo "
+     "định nghĩa này, không phải điểm chính thức: QĐ 766 dành 4/18 điểm nhóm công khai, minh bạch cho việc "
+     "cập nhật, công khai thủ tục đúng hạn nhưng công thức chấm điểm chính thức chưa được xác nhận.",
+     LEGAL_766 + " (tối đa 4/18 điểm nhóm công khai, minh bạch)"),
 ]
 
 # (code, name, name_en, unit, direction, group, granularity, additive, definition, legal source)
@@ -283,10 +408,13 @@ def seed_registry(indicator_model=Indicator) -> int:
     created = 0
     for order, row in enumerate(COMPUTED, start=1):
         code, name, name_en, unit, direction, group, formula, additive, definition, legal = row
+        reader = FORMULAS[formula].reader
+        dimensions = ONE_STOP if reader is None else [
+            dimension for dimension in ONE_STOP if dimension in ("province", "agency", *reader.dimensions)]
         _, was_created = indicator_model.objects.update_or_create(code=code, defaults={
             "name": name, "name_en": name_en, "unit": unit, "direction": direction, "group": group,
             "source": Source.COMPUTED, "formula": formula, "granularity": Granularity.MONTH, "additive": additive,
-            "definition": definition, "legal_source": legal, "dimensions": ONE_STOP, "order": order,
+            "definition": definition, "legal_source": legal, "dimensions": dimensions, "order": order,
             "decimals": 0 if additive else 2})
         created += was_created
     for order, row in enumerate(REPORTED, start=100):

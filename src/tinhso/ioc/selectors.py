@@ -1,8 +1,10 @@
 """Reads of the operations centre: who sees what, indicator values against targets, breakdowns, the
 league table, the QĐ 766 scorecard and the dossier lists behind the numbers.
 
-Computed indicators read only the rollups (``DossierMonth``; ``RunningDossier`` for what is overdue now);
-the dossier table is read only to list the dossiers behind a number, one page at a time.
+Computed indicators read only the rollups (``DossierMonth``; ``RunningDossier`` for what is overdue now),
+or, for ratings, complaints and the publication of procedures, their app's selectors through the formula's
+reader (one aggregate query per value, one grouped query per breakdown); the dossier table is read only to
+list the dossiers behind a number, one page at a time.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
 from tinhso.dossiers.models import Dossier, State
 from tinhso.geo.models import Commune
-from tinhso.ioc.indicators import FORMULAS
+from tinhso.ioc.indicators import FORMULAS, ReadQuery
 from tinhso.ioc.models import (
     QD766_GROUPS,
     ROLLUP_COUNTS,
@@ -295,13 +297,30 @@ def _keys_around(period: Period) -> set[str]:
     return keys
 
 
+def reader_query(scope: Scope, period: Period, filters: Filters = Filters(),
+                 at: datetime.datetime | None = None) -> ReadQuery:
+    """What a reader-based indicator is asked for under this scope and these filters: the one agency
+    filtered on (the views have checked it is in scope), else the scope's agencies (None: all)."""
+    if filters.agency:
+        agency_ids = (filters.agency,)
+    else:
+        agency_ids = None if scope.whole_province else tuple(sorted(scope.agency_ids))
+    return ReadQuery(period.start, period.end, agency_ids, at or timezone.now(), field=filters.field,
+                     procedure=filters.procedure, commune=filters.commune)
+
+
 def _read(formula, scope: Scope, period: Period, filters: Filters, at) -> Decimal | None:
-    """A value read outside the rollups (ratings, complaints): by agency only; other filters do not apply."""
-    if filters.field or filters.procedure or filters.commune:
-        return None
-    agency_ids = [filters.agency] if filters.agency else None if scope.whole_province else sorted(scope.agency_ids)
-    return formula.reader(agency_ids, _local_midnight(period.start), _local_midnight(period.end),
-                          at or timezone.now())
+    """A value read outside the rollups (ratings, complaints, the catalogue), under every filter its records
+    carry; None under a filter they do not (a procedure version has no commune)."""
+    return formula.reader.read(reader_query(scope, period, filters, at))
+
+
+def reader_unsupported_filters(formula, filters: Filters) -> list[str]:
+    """The labels of the filters set that the reader's records do not carry: the value is then None by
+    design, not for lack of data, and the page says so."""
+    wanted = {"field": filters.field, "procedure": filters.procedure, "commune": filters.commune}
+    return [DIMENSION_LABELS[name] for name, value in wanted.items()
+            if value and name not in formula.reader.dimensions]
 
 
 def overview(scope: Scope, period: Period, *, indicators: list[Indicator] | None = None,
@@ -429,6 +448,26 @@ def _label(rows: dict[object, BreakdownRow], dimension: str) -> None:
         names = {k: f"{k:%m/%Y}" for k in keys}
     for key, row in rows.items():
         row.label = names.get(key) or ("Không rõ" if key in (None, "") else str(key))
+
+
+def reader_breakdown(scope: Scope, period: Period, dimension: str, *, formula: str, filters: Filters = Filters(),
+                     at: datetime.datetime | None = None) -> list[BreakdownRow]:
+    """A reader-based indicator's counts and value grouped by one dimension, in one grouped query; months in
+    order, other rows by label. Empty when the reader does not carry the dimension or a filter set."""
+    reader = FORMULAS[formula].reader
+    query = reader_query(scope, period, filters, at)
+    if dimension not in reader.breakdowns or not reader.supports(query):
+        return []
+    rows = {key: BreakdownRow(key, "", Counter({name: value or 0 for name, value in counts.items()}))
+            for key, counts in reader.counts_by(query, dimension).items()}
+    _label(rows, dimension)
+    for row in rows.values():
+        if row.key in (None, ""):
+            row.label = reader.unknown
+        row.value = reader.value(row.counts)
+    if dimension == "month":
+        return sorted(rows.values(), key=lambda r: (r.key is None, r.key or datetime.date.min))
+    return sorted(rows.values(), key=lambda r: (r.key in (None, ""), r.label, str(r.key)))
 
 
 LEAGUE_COLUMNS = [

@@ -151,19 +151,16 @@ def indicator(request, scope, period, filters, code):
         if dimension not in selectors.DIMENSION_FIELDS:
             dimension = "agency"
         rows = selectors.breakdown(scope, period, dimension, filters=filters, formula=indicator.formula)
+        columns = ["received", "returned", "late", "overdue"]
+        headers = [selectors.DIMENSION_LABELS[dimension], "Tiếp nhận", "Đã giải quyết", "Trễ hạn", "Đang quá hạn",
+                   indicator.name]
         if request.GET.get("xuat") == "xlsx":
-            label = selectors.DIMENSION_LABELS[dimension]
             return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
-                f"{indicator.name} — {period.label}", [label, "Tiếp nhận", "Đã giải quyết", "Trễ hạn",
-                                                       "Đang quá hạn", indicator.name],
-                [[r.label, r["received"], r["returned"], r["late"], r["overdue"], r.value] for r in rows]))
-        drill_key = {"agency": "co-quan", "field": "linh-vuc", "procedure": "thu-tuc", "commune": "xa"}.get(dimension)
+                f"{indicator.name} — {period.label}", headers,
+                [[r.label, *[r[name] for name in columns], r.value] for r in rows]))
         page = Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
-        rows = page.object_list
-        for row in rows:
-            row.link = (f"?{_query(period, filters, **{drill_key: row.key}, theo=_next_dimension(dimension))}"
-                        if drill_key and row.key not in (None, "") else "")
-        context.update(rows=rows, page_obj=page, page_query=_query(period, filters, theo=dimension),
+        context.update(rows=_table(page.object_list, columns, period, filters, dimension, _next_dimension(dimension)),
+                       page_obj=page, page_query=_query(period, filters, theo=dimension), headers=headers,
                        dimension=dimension, dimensions=selectors.DIMENSION_LABELS,
                        drill=assessment.formula.drill, lists=selectors.DOSSIER_LISTS)
         if not assessment.formula.live:
@@ -171,6 +168,10 @@ def indicator(request, scope, period, filters, code):
                                         formula=indicator.formula)
             context["chart"] = _chart(indicator, [f"{r.key:%m/%Y}" for r in trend], [r.value for r in trend],
                                       assessment.target if not indicator.additive else None)
+    elif indicator.source == Source.COMPUTED and assessment.formula.reader is not None:
+        response = _reader_breakdown(request, scope, period, filters, indicator, assessment, context)
+        if response is not None:
+            return response
     elif indicator.source != Source.COMPUTED:
         values = scope.filter(ReportedValue.objects.filter(indicator=indicator)).select_related(
             "agency", "entered_by", "approved_by").order_by("-period", "agency__name")
@@ -179,6 +180,52 @@ def indicator(request, scope, period, filters, code):
         context["targets"] = indicator.targets.select_related("plan").order_by("-period")
     # The unit picker and the htmx fragment (see ``_page``); the breakdown above is not its concern.
     return _page(request, "ioc/indicator.html", context, scope, filters, full_picker=True)
+
+
+def _reader_breakdown(request, scope, period, filters, indicator, assessment, context) -> HttpResponse | None:
+    """The breakdown of an indicator read from ratings, complaints or the catalogue: its counts and value by
+    each dimension its records carry, with drill links, a monthly chart and the XLSX download (returned)."""
+    reader = assessment.formula.reader
+    unsupported = selectors.reader_unsupported_filters(assessment.formula, filters)
+    if unsupported:
+        context["unsupported"] = unsupported
+        return None
+    dimensions = {key: selectors.DIMENSION_LABELS[key] for key in reader.breakdowns}
+    dimension = request.GET.get("theo", "agency")
+    if dimension not in dimensions:
+        dimension = "agency"
+    rows = selectors.reader_breakdown(scope, period, dimension, formula=indicator.formula, filters=filters)
+    columns = [name for name, _ in reader.columns]
+    headers = [dimensions[dimension], *[label for _, label in reader.columns], indicator.name]
+    if request.GET.get("xuat") == "xlsx":
+        return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
+            f"{indicator.name} — {period.label}", headers,
+            [[r.label, *[r[name] for name in columns], r.value] for r in rows]))
+    following = _next_dimension(dimension)
+    following = following if following in dimensions else "month"
+    page = Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
+    narrowed = bool(filters.field or filters.procedure or filters.commune)
+    context.update(rows=_table(page.object_list, columns, period, filters, dimension, following), page_obj=page,
+                   page_query=_query(period, filters, theo=dimension),
+                   dimension=dimension, dimensions=dimensions, headers=headers, reader=True,
+                   reader_note=reader.note if narrowed else "")
+    year = Period(period.year)
+    trend = {r.key: r.value for r in selectors.reader_breakdown(scope, year, "month", formula=indicator.formula,
+                                                                 filters=filters)}
+    months = year.parts(MONTH)
+    context["chart"] = _chart(indicator, [f"{m.start:%m/%Y}" for m in months], [trend.get(m.start) for m in months],
+                              assessment.target)
+    return None
+
+
+def _table(rows, columns: list[str], period, filters, dimension: str, following: str) -> list[dict]:
+    """Breakdown rows as plain dicts for the template: a ``BreakdownRow`` answers every ``row.x`` lookup
+    with its counter (the template engine tries ``row["x"]`` first), so its label, value and link are
+    copied out here, with the drill link to the next dimension."""
+    drill_key = {"agency": "co-quan", "field": "linh-vuc", "procedure": "thu-tuc", "commune": "xa"}.get(dimension)
+    return [{"label": row.label, "cells": [row[name] for name in columns], "value": row.value,
+             "link": f"?{_query(period, filters, **{drill_key: row.key}, theo=following)}"
+             if drill_key and row.key not in (None, "") else ""} for row in rows]
 
 
 def _chart(indicator, labels: list[str], values: list, target=None, kind: str = "line") -> dict:

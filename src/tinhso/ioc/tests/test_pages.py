@@ -95,8 +95,9 @@ def test_overview_query_count_does_not_grow_with_data(client, province, steady_c
         dossier_in_state(State.RETURNED, version=version)
     with CaptureQueriesContext(connection) as second:
         client.get("/dieu-hanh/?ky=2026")
-    # the rollups (3), targets and reported values (2), four feedback rates (4), session, user and menu
-    assert len(second) == len(first) <= 18
+    # the rollups (3), targets and reported values (2), four feedback rates and the publicity rate (5),
+    # session, user and menu
+    assert len(second) == len(first) <= 19
 
 
 def test_reported_value_form_approval_and_xlsx_upload(client, clock):

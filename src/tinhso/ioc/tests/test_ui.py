@@ -103,7 +103,7 @@ def test_choosing_an_agency_narrows_the_numbers_and_shows_a_removable_chip(clien
 
     indicator = client.get(f"/dieu-hanh/chi-so/{SETTLED}/?ky=2026&co-quan={b.pk}")
     assert indicator.context["a"].value == 1
-    assert [row.label for row in indicator.context["rows"]] == ["Sở Xây dựng"]
+    assert [row["label"] for row in indicator.context["rows"]] == ["Sở Xây dựng"]
     assert '<input type="hidden" name="theo" value="agency">' in indicator.content.decode()
 
     league = client.get(f"/dieu-hanh/xep-hang/?ky=2026&co-quan={b.pk}")

@@ -8,15 +8,23 @@ an iterable / queryset of either; ``None`` means every agency.
 The indicator functions return plain numbers: counts as ``int``, rates as a percentage ``float`` rounded
 to two decimals, or ``None`` when there is nothing to measure (no complaint, no rating) — never a 0 that
 would read as a bad score.
+
+Besides the agency, ratings and complaints narrow by the one-stop filters of the operations centre through
+the dossier they concern: ``field`` and ``procedure`` (primary keys, of the dossier's procedure version) and
+``commune`` (the applicant's commune code). A complaint not tied to a dossier belongs to no field, procedure
+or commune, so those filters leave it out. The ``*_by`` functions group the same counts by one dimension in
+one query, for the operations centre's breakdown tables.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, DateField, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from tinhso.common.workdays import VIETNAM
 from tinhso.directory.models import Agency
 from tinhso.directory.selectors import visible_agencies
 from tinhso.dossiers.models import Dossier
@@ -61,6 +69,36 @@ def _for_agency(queryset: QuerySet, agency) -> QuerySet:
     return queryset.filter(agency_id__in=ids)
 
 
+# The dimension → the path from a rating or a complaint to its key; ``month`` is the local month.
+DIMENSIONS = {
+    "agency": "agency_id",
+    "field": "dossier__procedure_version__field_id",
+    "procedure": "dossier__procedure_version__procedure_id",
+    "commune": "dossier__applicant_commune__code",
+    "month": "month",
+}
+
+
+def _narrowed(queryset: QuerySet, agency=None, field: int | None = None, procedure: int | None = None,
+              commune: str | None = None) -> QuerySet:
+    queryset = _for_agency(queryset, agency)
+    if field:
+        queryset = queryset.filter(dossier__procedure_version__field_id=field)
+    if procedure:
+        queryset = queryset.filter(dossier__procedure_version__procedure_id=procedure)
+    if commune:
+        queryset = queryset.filter(dossier__applicant_commune__code=commune)
+    return queryset
+
+
+def _grouped(queryset: QuerySet, dimension: str, moment: str, expressions: dict) -> dict[object, dict]:
+    key = DIMENSIONS[dimension]
+    if dimension == "month":
+        queryset = queryset.annotate(month=TruncMonth(moment, tzinfo=VIETNAM, output_field=DateField()))
+    rows = queryset.order_by().values(key).annotate(**expressions)
+    return {row.pop(key): row for row in rows}
+
+
 def _complaint_count_expressions(at: datetime.datetime) -> dict:
     """Conditional counts behind the complaint indicators, as of the moment ``at``.
 
@@ -88,13 +126,22 @@ def _complaint_count_expressions(at: datetime.datetime) -> dict:
 
 
 def complaint_counts(start: datetime.datetime, end: datetime.datetime, agency=None,
-                     at: datetime.datetime | None = None) -> dict[str, int]:
+                     at: datetime.datetime | None = None, **filters) -> dict[str, int]:
     """The counts behind the complaint indicators for one agency (or several, or all) and period, in one
     query: received, within_competence, refused, answered, decided, on_time, late, not_satisfied,
-    not_satisfied_or_late."""
+    not_satisfied_or_late. ``filters``: field, procedure, commune (complaints tied to such a dossier)."""
     expressions = _complaint_count_expressions(at or timezone.now())
-    return _for_agency(Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=end), agency) \
-        .aggregate(**expressions)
+    return _narrowed(Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=end), agency,
+                     **filters).aggregate(**expressions)
+
+
+def complaint_counts_by(dimension: str, start: datetime.datetime, end: datetime.datetime, agency=None,
+                        at: datetime.datetime | None = None, **filters) -> dict[object, dict[str, int]]:
+    """:func:`complaint_counts` grouped by one of :data:`DIMENSIONS`, in one query; complaints not tied to a
+    dossier come under the key None when grouped by field, procedure or commune."""
+    complaints = _narrowed(Complaint.objects.filter(submitted_at__gte=start, submitted_at__lt=end), agency,
+                           **filters)
+    return _grouped(complaints, dimension, "submitted_at", _complaint_count_expressions(at or timezone.now()))
 
 
 def complaint_counts_by_agency(start: datetime.datetime, end: datetime.datetime,
@@ -117,47 +164,73 @@ def complaints_received(start: datetime.datetime, end: datetime.datetime, agency
 
 
 def complaints_on_time_rate(start: datetime.datetime, end: datetime.datetime, agency=None,
-                            at: datetime.datetime | None = None) -> float | None:
+                            at: datetime.datetime | None = None, **filters) -> float | None:
     """QĐ 766: complaints handled on time = handled on time or early ÷ complaints within competence ×100%.
 
     Within competence: not refused as out of competence, and decided as of ``at`` (answered, or past due
     unanswered, which counts as not on time).
     """
-    counts = complaint_counts(start, end, agency, at)
+    counts = complaint_counts(start, end, agency, at, **filters)
     return _percent(counts["on_time"], counts["decided"])
 
 
 def complaint_satisfaction_rate(start: datetime.datetime, end: datetime.datetime, agency=None,
-                                at: datetime.datetime | None = None) -> float | None:
+                                at: datetime.datetime | None = None, **filters) -> float | None:
     """QĐ 766: satisfaction in complaint handling = (complaints − those marked "not satisfied" or late)
     ÷ complaints ×100%, over the same complaints as :func:`complaints_on_time_rate`; a complaint both
     late and marked not satisfied is subtracted once."""
-    counts = complaint_counts(start, end, agency, at)
+    counts = complaint_counts(start, end, agency, at, **filters)
     return _percent(counts["decided"] - counts["not_satisfied_or_late"], counts["decided"])
 
 
-def rating_averages(start: datetime.datetime, end: datetime.datetime, agency=None) -> dict[str, float | None]:
+def _ratings(start: datetime.datetime, end: datetime.datetime, agency=None, **filters) -> QuerySet[Rating]:
+    return _narrowed(Rating.objects.filter(created_at__gte=start, created_at__lt=end), agency, **filters)
+
+
+# The counts behind the rating indicators: a rate and a mean both follow from them, for a total or a row.
+RATING_COUNTS = {
+    "ratings": Count("id"),
+    "satisfied": Count("id", filter=Q(overall_score__gte=4)),
+    "score_total": Sum("overall_score"),
+}
+
+
+def rating_counts(start: datetime.datetime, end: datetime.datetime, agency=None, **filters) -> dict[str, int]:
+    """How many ratings were given in the period, how many of them "satisfied" or "very satisfied" (overall
+    4–5), and the sum of their overall scores, in one query. ``filters``: field, procedure, commune."""
+    counts = _ratings(start, end, agency, **filters).aggregate(**RATING_COUNTS)
+    return {name: value or 0 for name, value in counts.items()}
+
+
+def rating_counts_by(dimension: str, start: datetime.datetime, end: datetime.datetime, agency=None,
+                     **filters) -> dict[object, dict[str, int]]:
+    """:func:`rating_counts` grouped by one of :data:`DIMENSIONS`, in one query."""
+    return _grouped(_ratings(start, end, agency, **filters), dimension, "created_at", RATING_COUNTS)
+
+
+def rating_averages(start: datetime.datetime, end: datetime.datetime, agency=None,
+                    **filters) -> dict[str, float | None]:
     """The number of ratings and the mean of each score (1–5, two decimals) in the period:
     ``{"ratings": n, "overall_score": 4.25, "access_score": …}``."""
-    values = _for_agency(Rating.objects.filter(created_at__gte=start, created_at__lt=end), agency).aggregate(
+    values = _ratings(start, end, agency, **filters).aggregate(
         ratings=Count("id"), **{name: Avg(name) for name in SCORE_FIELDS})
     return {key: (round(value, 2) if isinstance(value, float) else value) for key, value in values.items()}
 
 
-def average_rating(start: datetime.datetime, end: datetime.datetime, agency=None) -> float | None:
+def average_rating(start: datetime.datetime, end: datetime.datetime, agency=None, **filters) -> float | None:
     """The mean overall score (1–5) of the ratings given in the period; None without ratings."""
-    return rating_averages(start, end, agency)["overall_score"]
+    return rating_averages(start, end, agency, **filters)["overall_score"]
 
 
-def rating_satisfied_rate(start: datetime.datetime, end: datetime.datetime, agency=None) -> float | None:
+def rating_satisfied_rate(start: datetime.datetime, end: datetime.datetime, agency=None,
+                          **filters) -> float | None:
     """Share of ratings whose overall score is "satisfied" or "very satisfied" (4 or 5), ×100%.
 
     A rate with this definition, not an official QĐ 766 score (its procedure-satisfaction formula is
     unconfirmed, standards §5).
     """
-    counts = _for_agency(Rating.objects.filter(created_at__gte=start, created_at__lt=end), agency).aggregate(
-        total=Count("id"), satisfied=Count("id", filter=Q(overall_score__gte=4)))
-    return _percent(counts["satisfied"], counts["total"])
+    counts = rating_counts(start, end, agency, **filters)
+    return _percent(counts["satisfied"], counts["ratings"])
 
 
 # -- the portal and the officers' pages --------------------------------------------------------------------
