@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +35,7 @@ from tinhso.ioc.models import REVIEW_NOTE_MAX, Indicator, ReportedValue, ReportS
 from tinhso.ioc.periods import MONTH, QUARTER, YEAR, Period, PeriodError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ON_TIME_RATE = "ty-le-dung-han"  # the league table's chart opens this indicator for the agency clicked
 PAGE_SIZE = 25
 TABLE_PAGE_SIZE = 100
 
@@ -166,8 +168,12 @@ def indicator(request, scope, period, filters, code):
         if not assessment.formula.live:
             trend = selectors.breakdown(scope, Period(period.year), "month", filters=filters,
                                         formula=indicator.formula)
+            # Each month drills to the dossiers behind its number (or to the month's own page).
+            drill = assessment.formula.drill
+            base = reverse("ioc:dossiers", args=[drill]) if drill else ""
+            links = [f"{base}?{_query(Period.containing(r.key, MONTH), filters)}" for r in trend]
             context["chart"] = _chart(indicator, [f"{r.key:%m/%Y}" for r in trend], [r.value for r in trend],
-                                      assessment.target if not indicator.additive else None)
+                                      assessment.target if not indicator.additive else None, links=links)
     elif indicator.source == Source.COMPUTED and assessment.formula.reader is not None:
         response = _reader_breakdown(request, scope, period, filters, indicator, assessment, context)
         if response is not None:
@@ -214,7 +220,7 @@ def _reader_breakdown(request, scope, period, filters, indicator, assessment, co
                                                                  filters=filters)}
     months = year.parts(MONTH)
     context["chart"] = _chart(indicator, [f"{m.start:%m/%Y}" for m in months], [trend.get(m.start) for m in months],
-                              assessment.target)
+                              assessment.target, links=[f"?{_query(m, filters)}" for m in months])
     return None
 
 
@@ -228,9 +234,13 @@ def _table(rows, columns: list[str], period, filters, dimension: str, following:
              if drill_key and row.key not in (None, "") else ""} for row in rows]
 
 
-def _chart(indicator, labels: list[str], values: list, target=None, kind: str = "line") -> dict:
-    """The data a chart element reads (as JSON, never executed); numbers as floats, gaps as null."""
-    return {"name": indicator.name if indicator else "", "unit": indicator.unit if indicator else "",
+def _chart(indicator, labels: list[str], values: list, target=None, kind: str = "line",
+           links: list[str] | None = None) -> dict:
+    """The data a chart element reads (as JSON, never executed); numbers as floats, gaps as null. ``links``
+    gives each point the address it drills down to (a click on the point opens it; the table beside the
+    chart carries the same links for keyboards and screen readers)."""
+    return {"links": links or [],
+            "name": indicator.name if indicator else "", "unit": indicator.unit if indicator else "",
             "kind": kind, "labels": labels, "values": [None if v is None else float(v) for v in values],
             "target": None if target is None else float(target)}
 
@@ -282,7 +292,10 @@ def league(request, scope, period, filters):
     page = Paginator(table, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
     rows = [{"row": r, "cells": [r.values[code] for code, _ in columns]} for r in page.object_list]
     shown = page.object_list[:30]
-    chart = _chart(None, [r.agency for r in shown], [r.values["on_time_rate"] for r in shown], kind="bar")
+    on_time = reverse("ioc:indicator", args=[ON_TIME_RATE])
+    chart = _chart(None, [r.agency for r in shown], [r.values["on_time_rate"] for r in shown], kind="bar",
+                   links=[f"{on_time}?{_query(period, selectors.Filters(agency=r.agency_id), theo='field')}"
+                          for r in shown])
     chart.update(name="Tỷ lệ đúng hạn", unit="%")
     return _page(request, "ioc/league.html", {
         "rows": rows, "columns": columns, "period": period, "chart": chart, "filters": filters,

@@ -11,14 +11,24 @@
       var source = document.getElementById(element.getAttribute("data-chart"));
       if (!source || window.echarts.getInstanceByDom(element)) { return; }
       var data = JSON.parse(source.textContent);
-      window.echarts.init(element, null, { renderer: "canvas" }).setOption({
+      var chart = window.echarts.init(element, null, { renderer: "canvas" });
+      // A click on a point or bar drills down to the list behind it (the same links are in the table).
+      if (data.links && data.links.length) {
+        chart.on("click", function (params) {
+          var link = data.links[params.dataIndex];
+          if (link && params.seriesIndex === 0) { window.location.assign(link); }
+        });
+      }
+      chart.setOption({
         animation: false,
         tooltip: { trigger: "axis" },
         grid: { left: 48, right: 16, top: 24, bottom: 56, containLabel: true },
         xAxis: { type: "category", data: data.labels, axisLabel: { rotate: data.labels.length > 6 ? 45 : 0 } },
         yAxis: { type: "value", name: data.unit },
         series: [{ type: data.kind === "bar" ? "bar" : "line", name: data.name, data: data.values,
-                   connectNulls: false, label: { show: data.labels.length <= 12 } }].concat(
+                   connectNulls: false, label: { show: data.labels.length <= 12 },
+                   cursor: data.links && data.links.length ? "pointer" : "default",
+                   symbolSize: data.links && data.links.length ? 8 : 4 }].concat(
           data.target === null || data.target === undefined ? [] : [{
             type: "line", name: "Chỉ tiêu", data: data.labels.map(function () { return data.target; }),
             symbol: "none", lineStyle: { type: "dashed" } }])
@@ -32,7 +42,14 @@
     root.querySelectorAll("[data-spark]").forEach(function (element) {
       var data = series[element.getAttribute("data-spark")];
       if (!data || window.echarts.getInstanceByDom(element)) { return; }
-      window.echarts.init(element, null, { renderer: "canvas" }).setOption({
+      var spark = window.echarts.init(element, null, { renderer: "canvas" });
+      // The trend belongs to its card: a click opens the indicator, like the card's heading link.
+      var heading = element.closest("li") && element.closest("li").querySelector("h3 a");
+      if (heading) {
+        element.style.cursor = "pointer";
+        spark.getZr().on("click", function () { window.location.assign(heading.href); });
+      }
+      spark.setOption({
         animation: false,
         grid: { left: 2, right: 2, top: 4, bottom: 4 },
         xAxis: { type: "category", show: false, data: data.labels },
