@@ -546,3 +546,12 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def busiest_field() -> int:
+    """The field with the most rollup rows: the heaviest filtered overview."""
+    from django.db.models import Count
+
+    from tinhso.ioc.models import DossierMonth
+
+    return DossierMonth.objects.values("field_id").annotate(n=Count("pk")).order_by("-n")[0]["field_id"]
