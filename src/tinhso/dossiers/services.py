@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tinhso.catalogue.eforms import validate_eform_data
@@ -250,6 +251,8 @@ def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
         raise NotFound()
     if expected_version is not None and locked.version != expected_version:
         raise Conflict()
+    # What the transition may change and the rollups keep (the due moment): remembered to skip a no-op.
+    locked.due_at_when_locked = locked.due_at
     if locked.state in TERMINAL_STATES:
         # Nothing leaves a terminal state.
         raise InvalidTransition(
@@ -295,7 +298,7 @@ def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Doss
     event = DossierEvent.objects.create(
         dossier=dossier, at=timezone.now(), actor=_actor_user(actor), actor_label=_actor_label(actor),
         action=action, from_state=from_state, to_state=dossier.state, step=step,
-        agency=step.agency if step is not None else dossier.receiving_agency, note=note, data=data or {},
+        agency_id=step.agency_id if step is not None else dossier.receiving_agency_id, note=note, data=data or {},
     )
     record(
         "action", dossier,
@@ -363,10 +366,18 @@ def _activate_next(dossier: Dossier, after: DossierStep, now: datetime.datetime)
     return following
 
 
-def _complete(step: DossierStep, now: datetime.datetime) -> None:
+_UNCHANGED = object()  # "leave the step's assignee as it is"
+
+
+def _complete(step: DossierStep, now: datetime.datetime, assignee=_UNCHANGED) -> None:
+    """The step is done at ``now`` (and, when given, done by ``assignee``): one UPDATE."""
     step.state = StepState.DONE
     step.finished_at = now
-    step.save(update_fields=["state", "finished_at"])
+    fields = ["state", "finished_at"]
+    if assignee is not _UNCHANGED:
+        step.assignee = assignee
+        fields.append("assignee")
+    step.save(update_fields=fields)
 
 
 def _cancel_open_steps(dossier: Dossier, now: datetime.datetime) -> None:
@@ -467,10 +478,12 @@ def components_digitised(dossier: Dossier) -> bool:
     an applicant's or supplement file linked to each required component; a procedure that names no required
     component counts when at least one of the applicant's papers is held."""
     held = dossier.documents.filter(kind__in=[DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT])
-    required = set(dossier.procedure_version.documents.filter(required=True).values_list("pk", flat=True))
-    if not required:
+    counts = RequiredDocument.objects.filter(version_id=dossier.procedure_version_id, required=True).aggregate(
+        required=Count("pk"),
+        missing=Count("pk", filter=~Q(pk__in=held.exclude(required_document=None).values("required_document_id"))))
+    if not counts["required"]:
         return held.exists()
-    return required <= set(held.exclude(required_document=None).values_list("required_document_id", flat=True))
+    return counts["missing"] == 0
 
 
 def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
@@ -645,10 +658,8 @@ def forward(dossier: Dossier | int, *, actor, expected_version: int | None, note
                                    "The step is assigned to another handler.")
         from_state = dossier.state
         now = timezone.now()
-        if step.assignee_id is None and _actor_user(actor) is not None:
-            step.assignee = actor
-            step.save(update_fields=["assignee"])
-        _complete(step, now)
+        assignee = actor if step.assignee_id is None and _actor_user(actor) is not None else _UNCHANGED
+        _complete(step, now, assignee)
         following = _activate_next(dossier, step, now)
         if dossier.state == State.RECEIVED:
             dossier.state = State.IN_PROGRESS
@@ -690,9 +701,7 @@ def approve(dossier: Dossier | int, *, actor, expected_version: int | None, note
         step = _current_step(dossier, StepRole.APPROVE, "phê duyệt")
         _require(holds_role(actor, [Role.APPROVER], step.agency))
         now = timezone.now()
-        step.assignee = _actor_user(actor)
-        step.save(update_fields=["assignee"])
-        _complete(step, now)
+        _complete(step, now, _actor_user(actor))
         following = _activate_next(dossier, step, now)
         return _finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
                        data={"next_step": following.pk if following else None})
@@ -775,9 +784,7 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
                             step.agency if step is not None else dossier.receiving_agency))
         now = timezone.now()
         if step is not None:
-            step.assignee = _actor_user(actor)
-            step.save(update_fields=["assignee"])
-            _complete(step, now)
+            _complete(step, now, _actor_user(actor))
         dossier.current_step = None
         dossier.state = State.RETURNED
         dossier.return_method = method

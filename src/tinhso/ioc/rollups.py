@@ -183,12 +183,23 @@ def _sync_running(dossier, key: Key | None) -> None:
         RunningDossier.objects.filter(dossier_id=dossier.pk).delete()
 
 
+def _running_row_unchanged(event: DossierEvent, dossier) -> bool:
+    """Whether the transition leaves the dossier's running-set row as it was: its clock ran before and runs
+    after, and its due moment is the one it had when the services locked it (the key — agency, procedure,
+    commune — does not change in a transition)."""
+    if event.from_state not in CLOCK_RUNNING_STATES or dossier.state not in CLOCK_RUNNING_STATES:
+        return False
+    return hasattr(dossier, "due_at_when_locked") and dossier.due_at_when_locked == dossier.due_at
+
+
 def on_dossier_event(sender, instance: DossierEvent, created: bool, raw: bool = False, **kwargs) -> None:
     """Apply one event's delta to the rollups, in the event's transaction."""
     if raw or not created:
         return
     dossier = instance.dossier
     deltas = event_counts(instance, dossier)
+    if not deltas and _running_row_unchanged(instance, dossier):
+        return
     key = _key_of(dossier) if deltas or dossier.state in CLOCK_RUNNING_STATES else None
     for month, counts in deltas:
         _add(month, key, counts)

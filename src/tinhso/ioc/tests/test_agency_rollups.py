@@ -180,3 +180,22 @@ def test_the_key_taken_from_the_locked_dossier_names_the_applicants_commune(desk
     dossier_in_state(State.RETURNED, version=version, actors=actors, commune_id=commune.pk)
     assert set(DossierMonth.objects.values_list("commune_code", flat=True)) == {commune.code}
     assert rollups.verify().ok
+
+
+def test_a_transition_that_keeps_the_due_moment_leaves_the_running_set_alone(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tinhso.ioc.models import RunningDossier
+
+    _agency, version, actors = desk
+    dossier = dossier_in_state(State.RECEIVED, version=version, actors=actors)
+    with CaptureQueriesContext(connection) as forwarded:
+        dossier = services.forward(dossier, actor=actors[Role.HANDLER], expected_version=dossier.version)
+    assert not [q for q in forwarded.captured_queries if "ioc_runningdossier" in q["sql"]]
+    assert RunningDossier.objects.get(dossier=dossier).due_at == dossier.due_at
+    later = dossier.due_at.date().replace(day=dossier.due_at.day + 3)
+    dossier = services.issue_apology(dossier, actor=actors[Role.HANDLER], expected_version=dossier.version,
+                                     reason="Cần xác minh thêm", new_due_at=later)
+    assert RunningDossier.objects.get(dossier=dossier).due_at == dossier.due_at
+    assert rollups.verify().ok
