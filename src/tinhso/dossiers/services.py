@@ -330,17 +330,24 @@ def due_moment(version: ProcedureVersion, start: datetime.datetime, amount: int)
 def _start_clock(dossier: Dossier, start: datetime.datetime) -> None:
     """Set the dossier's and every unfinished step's due moment from ``start``: each step is due at the
     cumulative shares of the route up to it; the dossier at the whole time limit."""
+    changed = _set_due_moments(dossier, start, DossierStep.objects.filter(dossier=dossier).order_by("order", "id"))
+    DossierStep.objects.bulk_update(changed, ["due_at"])
+
+
+def _set_due_moments(dossier: Dossier, start: datetime.datetime, steps) -> list[DossierStep]:
+    """The due moments of :func:`_start_clock`, set on the dossier and on ``steps`` (the route in order)
+    without saving; returns the steps given a due moment."""
     version = dossier.procedure_version
     dossier.clock_started_at = start
     dossier.due_at = due_moment(version, start, version.time_limit)
     cumulative = 0
     changed = []
-    for step in DossierStep.objects.filter(dossier=dossier).order_by("order", "id"):
+    for step in steps:
         cumulative += step.share
         if step.state != StepState.DONE:
             step.due_at = min(due_moment(version, start, cumulative), dossier.due_at)
             changed.append(step)
-    DossierStep.objects.bulk_update(changed, ["due_at"])
+    return changed
 
 
 def _activate_next(dossier: Dossier, after: DossierStep, now: datetime.datetime) -> DossierStep | None:
@@ -349,21 +356,27 @@ def _activate_next(dossier: Dossier, after: DossierStep, now: datetime.datetime)
         DossierStep.objects.filter(dossier=dossier, order__gt=after.order, state=StepState.PENDING)
         .order_by("order", "id").first()
     )
+    if following is not None:
+        following.state = StepState.ACTIVE
+        following.started_at = now
+        following.save(update_fields=["state", "started_at"])
+    _follow(dossier, following, now)
+    return following
+
+
+def _follow(dossier: Dossier, following: DossierStep | None, now: datetime.datetime) -> None:
+    """The dossier's current step and state once ``following`` is active (``None``: the route is done)."""
     if following is None:
         dossier.current_step = None
         dossier.state = State.RESULT_READY
         dossier.result_ready_at = now
-        return None
-    following.state = StepState.ACTIVE
-    following.started_at = now
-    following.save(update_fields=["state", "started_at"])
+        return
     dossier.current_step = following
     if following.role == StepRole.RETURN:
         dossier.state = State.RESULT_READY
         dossier.result_ready_at = now
     else:
         dossier.state = State.IN_PROGRESS
-    return following
 
 
 _UNCHANGED = object()  # "leave the step's assignee as it is"
@@ -501,15 +514,19 @@ def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> Doss
             agency_id=rs.agency_id or dossier.receiving_agency_id, partner=rs.partner,
             description=rs.description, share=rs.share,
         ))
-    DossierStep.objects.bulk_create(route_steps)
     dossier.received_at = now
     dossier.digitised = components_digitised(dossier)
-    _start_clock(dossier, now)
-    first = DossierStep.objects.filter(dossier=dossier).order_by("order", "id").first()
+    # The steps are written once, already as they stand after reception: due moments set, the receiving
+    # step done, the next one active (the list is in route order, as ``_activate_next`` reads it).
+    _set_due_moments(dossier, now, route_steps)
+    first = route_steps[0]
     first.state, first.started_at, first.finished_at = StepState.DONE, now, now
     first.assignee = _actor_user(actor)
-    first.save(update_fields=["state", "started_at", "finished_at", "assignee"])
-    _activate_next(dossier, first, now)
+    following = next((step for step in route_steps[1:] if step.order > first.order), None)
+    if following is not None:
+        following.state, following.started_at = StepState.ACTIVE, now
+    DossierStep.objects.bulk_create(route_steps)
+    _follow(dossier, following, now)
     if dossier.state == State.IN_PROGRESS:
         dossier.state = State.RECEIVED
     return first
