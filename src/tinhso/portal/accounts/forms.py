@@ -1,16 +1,17 @@
-"""Forms of the citizen's account pages; every message is Vietnamese and names its field."""
+"""Forms of the citizen's account pages; every message names its field (Vietnamese, or English on request)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.dossiers.models import validate_citizen_id
 from tinhso.geo.models import Commune
 from tinhso.portal.accounts.phones import normalise_phone
 
-INVALID_SIGN_IN = "Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng thử lại."
+INVALID_SIGN_IN = _("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng thử lại.")
 
 
 class SignInForm(AuthenticationForm):
@@ -23,9 +24,9 @@ class SignInForm(AuthenticationForm):
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "Email, số điện thoại hoặc tên đăng nhập"
+        self.fields["username"].label = _("Email, số điện thoại hoặc tên đăng nhập")
         self.fields["username"].max_length = 254
-        self.fields["password"].label = "Mật khẩu"
+        self.fields["password"].label = _("Mật khẩu")
 
 
 def _clean_phone(value: str) -> str:
@@ -35,7 +36,7 @@ def _clean_phone(value: str) -> str:
     phone = normalise_phone(value)
     if phone is None:
         raise forms.ValidationError(
-            "Số điện thoại di động không hợp lệ (ví dụ 0912345678 hoặc +84912345678).", code="phone")
+            _("Số điện thoại di động không hợp lệ (ví dụ 0912345678 hoặc +84912345678)."), code="phone")
     return phone
 
 
@@ -47,20 +48,20 @@ def _clean_id_number(value: str) -> str:
 
 
 class RegistrationForm(forms.Form):
-    full_name = forms.CharField(label="Họ và tên", max_length=150)
-    email = forms.EmailField(label="Email", required=False,
-                             error_messages={"invalid": "Địa chỉ email không hợp lệ."})
-    phone = forms.CharField(label="Số điện thoại di động", max_length=20, required=False)
-    id_number = forms.CharField(label="Số định danh cá nhân (không bắt buộc)", max_length=20, required=False)
-    password1 = forms.CharField(label="Mật khẩu", strip=False,
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    email = forms.EmailField(label=_("Email"), required=False,
+                             error_messages={"invalid": _("Địa chỉ email không hợp lệ.")})
+    phone = forms.CharField(label=_("Số điện thoại di động"), max_length=20, required=False)
+    id_number = forms.CharField(label=_("Số định danh cá nhân (không bắt buộc)"), max_length=20, required=False)
+    password1 = forms.CharField(label=_("Mật khẩu"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="Nhập lại mật khẩu", strip=False,
+    password2 = forms.CharField(label=_("Nhập lại mật khẩu"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())
         if not name:
-            raise forms.ValidationError("Vui lòng nhập họ và tên.", code="required")
+            raise forms.ValidationError(_("Vui lòng nhập họ và tên."), code="required")
         return name
 
     def clean_email(self):
@@ -76,11 +77,11 @@ class RegistrationForm(forms.Form):
         data = super().clean()
         if not data.get("email") and not data.get("phone") and "email" not in self.errors \
                 and "phone" not in self.errors:
-            self.add_error(None, forms.ValidationError("Vui lòng nhập email hoặc số điện thoại (ít nhất một).",
+            self.add_error(None, forms.ValidationError(_("Vui lòng nhập email hoặc số điện thoại (ít nhất một)."),
                                                        code="contact"))
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", forms.ValidationError("Hai mật khẩu không khớp.", code="mismatch"))
+            self.add_error("password2", forms.ValidationError(_("Hai mật khẩu không khớp."), code="mismatch"))
         elif password1:
             candidate = get_user_model()(email=data.get("email", ""), first_name=data.get("full_name", ""))
             try:
@@ -91,9 +92,9 @@ class RegistrationForm(forms.Form):
 
 
 class PhoneCodeForm(forms.Form):
-    phone = forms.CharField(label="Số điện thoại di động", max_length=20)
-    code = forms.RegexField(label="Mã xác minh (6 chữ số)", regex=r"^\d{6}$", max_length=6,
-                            error_messages={"invalid": "Mã xác minh gồm 6 chữ số."})
+    phone = forms.CharField(label=_("Số điện thoại di động"), max_length=20)
+    code = forms.RegexField(label=_("Mã xác minh (6 chữ số)"), regex=r"^\d{6}$", max_length=6,
+                            error_messages={"invalid": _("Mã xác minh gồm 6 chữ số.")})
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data["phone"])
@@ -105,18 +106,18 @@ class CommuneChoiceField(forms.ModelChoiceField):
 
 
 class ProfileForm(forms.Form):
-    full_name = forms.CharField(label="Họ và tên", max_length=150)
-    id_number = forms.CharField(label="Số định danh cá nhân", max_length=20, required=False)
-    email = forms.EmailField(label="Email", required=False,
-                             error_messages={"invalid": "Địa chỉ email không hợp lệ."},
-                             help_text="Email mới có hiệu lực sau khi bạn bấm liên kết xác minh gửi tới địa chỉ đó.")
-    phone = forms.CharField(label="Số điện thoại di động", max_length=20, required=False,
-                            help_text="Số mới cần xác minh bằng mã gửi qua tin nhắn.")
-    address = forms.CharField(label="Địa chỉ (số nhà, đường, thôn, tổ dân phố)", max_length=255, required=False)
-    commune = CommuneChoiceField(label="Xã, phường, đặc khu", required=False,
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    id_number = forms.CharField(label=_("Số định danh cá nhân"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Email"), required=False,
+                             error_messages={"invalid": _("Địa chỉ email không hợp lệ.")},
+                             help_text=_("Email mới có hiệu lực sau khi bạn bấm liên kết xác minh gửi tới địa chỉ đó."))
+    phone = forms.CharField(label=_("Số điện thoại di động"), max_length=20, required=False,
+                            help_text=_("Số mới cần xác minh bằng mã gửi qua tin nhắn."))
+    address = forms.CharField(label=_("Địa chỉ (số nhà, đường, thôn, tổ dân phố)"), max_length=255, required=False)
+    commune = CommuneChoiceField(label=_("Xã, phường, đặc khu"), required=False,
                                  queryset=Commune.objects.select_related("province"),
-                                 empty_label="— Chọn xã, phường, đặc khu —",
-                                 error_messages={"invalid_choice": "Xã, phường, đặc khu không có trong danh mục."})
+                                 empty_label=_("— Chọn xã, phường, đặc khu —"),
+                                 error_messages={"invalid_choice": _("Xã, phường, đặc khu không có trong danh mục.")})
 
     def __init__(self, *args, profile=None, choices_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,12 +129,12 @@ class ProfileForm(forms.Form):
             ]
         if profile is not None and profile.id_verified:
             self.fields["id_number"].disabled = True
-            self.fields["id_number"].help_text = "Đã xác thực qua VNeID, không sửa được."
+            self.fields["id_number"].help_text = _("Đã xác thực qua VNeID, không sửa được.")
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())
         if not name:
-            raise forms.ValidationError("Vui lòng nhập họ và tên.", code="required")
+            raise forms.ValidationError(_("Vui lòng nhập họ và tên."), code="required")
         return name
 
     def clean_email(self):

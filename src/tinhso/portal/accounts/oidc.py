@@ -20,6 +20,7 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, resolve_url
+from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -29,7 +30,7 @@ from tinhso.portal.accounts.phones import normalise_phone
 
 logger = logging.getLogger("tinhso.portal.accounts.oidc")
 
-SIGN_IN_FAILED = "Không đăng nhập được bằng VNeID. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu."
+SIGN_IN_FAILED = gettext_lazy("Không đăng nhập được bằng VNeID. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu.")
 
 
 def is_configured() -> bool:

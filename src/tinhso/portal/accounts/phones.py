@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 _SEPARATORS = re.compile(r"[\s.\-()]")
 # Mobile numbers since the 2018 renumbering: 0 + 3/5/7/8/9 + 8 digits.
@@ -24,5 +25,5 @@ def normalise_phone(value: str) -> str | None:
 def validate_phone(value: str) -> None:
     if normalise_phone(value) is None:
         raise ValidationError(
-            "Số điện thoại di động không hợp lệ (ví dụ 0912345678 hoặc +84912345678).", code="phone",
+            _("Số điện thoại di động không hợp lệ (ví dụ 0912345678 hoặc +84912345678)."), code="phone",
         )

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.common.ratelimit import Limit, client_address, hit, reset
@@ -26,8 +28,8 @@ SIGN_IN_PER_ADDRESS = Limit("sign-in:address", 30, 15 * 60)
 # Registration, reset and phone codes send mail or SMS, or guess codes: 10 per address per 15 minutes.
 ACCOUNT_FORMS_PER_ADDRESS = Limit("citizens:forms", 10, 15 * 60)
 
-TOO_MANY_SIGN_INS = "Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau 15 phút."
-TOO_MANY_REQUESTS = "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau 15 phút."
+TOO_MANY_SIGN_INS = gettext_lazy("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau 15 phút.")
+TOO_MANY_REQUESTS = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau 15 phút.")
 REGISTRATION_SESSION_KEY = "citizens:registered-phone"
 
 
@@ -99,10 +101,10 @@ def verify_email(request, token: str):
     user = services.verify_email(token)
     if user is None:
         return render(request, "accounts/verify_email_failed.html", status=400)
-    messages.success(request, "Email đã được xác minh.")
+    messages.success(request, _("Email đã được xác minh."))
     if request.user.is_authenticated:
         return redirect("citizens:profile")
-    messages.info(request, "Bạn có thể đăng nhập bằng email và mật khẩu đã đăng ký.")
+    messages.info(request, _("Bạn có thể đăng nhập bằng email và mật khẩu đã đăng ký."))
     return redirect("login")
 
 
@@ -115,9 +117,9 @@ def verify_phone(request):
         if form.is_valid():
             profile = services.verify_phone(form.cleaned_data["phone"], form.cleaned_data["code"])
             if profile is not None:
-                messages.success(request, "Số điện thoại đã được xác minh.")
+                messages.success(request, _("Số điện thoại đã được xác minh."))
                 return redirect("citizens:profile" if request.user.is_authenticated else "login")
-            form.add_error("code", "Mã xác minh không đúng hoặc đã hết hạn.")
+            form.add_error("code", _("Mã xác minh không đúng hoặc đã hết hạn."))
     return render(request, "accounts/verify_phone.html", {"form": form})
 
 
@@ -138,7 +140,7 @@ def _commune_choices(selected=None, query: str = ""):
 def profile(request):
     profile = profile_of(request.user)
     if profile is None:
-        raise Http404("Tài khoản này không có hồ sơ công dân.")
+        raise Http404(_("Tài khoản này không có hồ sơ công dân."))
     initial = {
         "full_name": profile.full_name, "id_number": profile.id_number, "phone": profile.phone,
         "email": profile.pending_email or request.user.email, "address": profile.address,
@@ -152,12 +154,12 @@ def profile(request):
             profile, full_name=data["full_name"], id_number=data.get("id_number") or profile.id_number,
             phone=data["phone"], email=data["email"], address=data["address"], commune=data["commune"],
         )
-        messages.success(request, "Đã lưu hồ sơ.")
+        messages.success(request, _("Đã lưu hồ sơ."))
         if started["email"]:
-            messages.info(request, "Chúng tôi đã gửi liên kết xác minh tới email mới; email chỉ được thay "
-                                   "sau khi bạn bấm liên kết đó.")
+            messages.info(request, _("Chúng tôi đã gửi liên kết xác minh tới email mới; email chỉ được thay "
+                                     "sau khi bạn bấm liên kết đó."))
         if started["phone"]:
-            messages.info(request, "Chúng tôi đã gửi mã xác minh tới số điện thoại mới.")
+            messages.info(request, _("Chúng tôi đã gửi mã xác minh tới số điện thoại mới."))
             return redirect(reverse("citizens:verify-phone") + f"?so={data['phone']}")
         return redirect("citizens:profile")
     return render(request, "accounts/profile.html", {"form": form, "profile": profile})

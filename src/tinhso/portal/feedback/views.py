@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.directory.selectors import active_memberships
@@ -25,6 +26,7 @@ from tinhso.dossiers.errors import DossierError, InvalidInput
 from tinhso.dossiers.models import State
 from tinhso.portal.feedback import forms, selectors, services
 from tinhso.portal.feedback.models import ComplaintState, Rating
+from tinhso.portal.labels import error_message
 
 PAGE_SIZE = 20
 
@@ -32,9 +34,9 @@ PAGE_SIZE = 20
 def _show_error(form, error: DossierError) -> None:
     """Put a service's refusal on the form: on its field when it names one, else above the form."""
     if isinstance(error, InvalidInput) and error.field in form.fields:
-        form.add_error(error.field, error.message)
+        form.add_error(error.field, error_message(error))
     else:
-        form.add_error(None, error.message)
+        form.add_error(None, error_message(error))
 
 
 def _page(request, queryset):
@@ -58,7 +60,7 @@ def rate(request, code: str):
     """Rate a returned dossier: its applicant only, once (changes allowed for a few days)."""
     dossier = selectors.own_dossier(request.user, code)
     if dossier is None:
-        raise Http404("Không tìm thấy hồ sơ.")
+        raise Http404(_("Không tìm thấy hồ sơ."))
     try:
         rating = dossier.rating
     except Rating.DoesNotExist:
@@ -74,7 +76,7 @@ def rate(request, code: str):
                 _show_error(form, error)
                 status = error.status
             else:
-                messages.success(request, "Cảm ơn bạn đã đánh giá. Ý kiến của bạn đã được ghi nhận.")
+                messages.success(request, _("Cảm ơn bạn đã đánh giá. Ý kiến của bạn đã được ghi nhận."))
                 return redirect("feedback:rate", code=dossier.code)
         else:
             status = 400
@@ -114,8 +116,8 @@ def file_complaint(request):
                 _show_error(form, error)
                 status = error.status
             else:
-                messages.success(request, f"Đã gửi phản ánh, kiến nghị. Mã số: {complaint.code}. Hạn trả lời: "
-                                          f"{timezone.localtime(complaint.due_at):%H:%M %d/%m/%Y}.")
+                messages.success(request, _("Đã gửi phản ánh, kiến nghị. Mã số: {code}. Hạn trả lời: {due}.").format(
+                    code=complaint.code, due=f"{timezone.localtime(complaint.due_at):%H:%M %d/%m/%Y}"))
                 return redirect("feedback:complaint", code=complaint.code)
         else:
             status = 400
@@ -143,7 +145,7 @@ def _complaint_page(request, complaint, verdict_form=None, status=200):
 def complaint(request, code: str):
     found = selectors.complaint_of(request.user, code)
     if found is None:
-        raise Http404("Không tìm thấy phản ánh, kiến nghị.")
+        raise Http404(_("Không tìm thấy phản ánh, kiến nghị."))
     return _complaint_page(request, found)
 
 
@@ -152,7 +154,7 @@ def complaint(request, code: str):
 def complaint_verdict(request, code: str):
     found = selectors.complaint_of(request.user, code)
     if found is None:
-        raise Http404("Không tìm thấy phản ánh, kiến nghị.")
+        raise Http404(_("Không tìm thấy phản ánh, kiến nghị."))
     form = forms.VerdictForm(request.POST)
     if not form.is_valid():
         return _complaint_page(request, found, form, status=400)
@@ -162,7 +164,7 @@ def complaint_verdict(request, code: str):
     except DossierError as error:
         _show_error(form, error)
         return _complaint_page(request, found, form, status=error.status)
-    messages.success(request, "Cảm ơn bạn đã đánh giá câu trả lời.")
+    messages.success(request, _("Cảm ơn bạn đã đánh giá câu trả lời."))
     return redirect("feedback:complaint", code=found.code)
 
 
@@ -189,7 +191,7 @@ def officer_required(view: Callable) -> Callable:
     @login_required
     def wrapped(request, *args, **kwargs):
         if not is_complaint_officer(request.user):
-            raise PermissionDenied("Chỉ cán bộ của cơ quan được xử lý phản ánh, kiến nghị.")
+            raise PermissionDenied(_("Chỉ cán bộ của cơ quan được xử lý phản ánh, kiến nghị."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -241,7 +243,7 @@ def _officer_page(request, complaint, bound=None, error: str = "", status=200):
 def _officer_complaint(user, code: str):
     found = selectors.complaint_for_officer(user, code)
     if found is None:
-        raise Http404("Không tìm thấy phản ánh, kiến nghị.")
+        raise Http404(_("Không tìm thấy phản ánh, kiến nghị."))
     return found
 
 
@@ -257,12 +259,12 @@ def officer_action(request, code: str, action: str):
     found = _officer_complaint(request.user, code)
     name = ACTIONS.get(action)
     if name is None:
-        raise Http404("Không có thao tác này.")
+        raise Http404(_("Không có thao tác này."))
     form = None
     try:
         if name == "take":
             services.take_complaint(found, actor=request.user)
-            done = "Đã tiếp nhận xử lý phản ánh, kiến nghị."
+            done = _("Đã tiếp nhận xử lý phản ánh, kiến nghị.")
         else:
             if name == "answer":
                 form = forms.AnswerForm(request.POST)
@@ -275,18 +277,19 @@ def officer_action(request, code: str, action: str):
             data = form.cleaned_data
             if name == "answer":
                 services.answer_complaint(found, actor=request.user, answer=data["answer"])
-                done = "Đã gửi câu trả lời đến người phản ánh, kiến nghị."
+                done = _("Đã gửi câu trả lời đến người phản ánh, kiến nghị.")
             elif name == "refuse":
                 services.refuse_complaint(found, actor=request.user, reason=data["reason"])
-                done = "Đã từ chối: phản ánh, kiến nghị không thuộc thẩm quyền."
+                done = _("Đã từ chối: phản ánh, kiến nghị không thuộc thẩm quyền.")
             else:
                 services.transfer_complaint(found, actor=request.user, agency=data["agency"], note=data["note"])
-                messages.success(request, f"Đã chuyển phản ánh, kiến nghị đến {data['agency'].name}.")
+                messages.success(request, _("Đã chuyển phản ánh, kiến nghị đến {agency}.").format(
+                    agency=data["agency"].name))
                 return redirect("feedback:queue")
     except DossierError as error:
         if form is not None:
             _show_error(form, error)
             return _officer_page(request, found, (name, form), status=error.status)
-        return _officer_page(request, found, error=error.message, status=error.status)
+        return _officer_page(request, found, error=error_message(error), status=error.status)
     messages.success(request, done)
     return redirect("feedback:handle", code=found.code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from tinhso.catalogue.eforms import validate_eform_data
 from tinhso.portal.filing.forms import LinkedErrorsMixin
@@ -37,7 +38,7 @@ def _field(definition: dict, required: bool) -> forms.Field:
     common = {"label": label, "required": False, "help_text": definition.get("description", "")}
     attrs = _attrs(definition, required)
     if "enum" in definition:
-        choices = [("", "— Chọn —")] + [(str(value), str(value)) for value in definition["enum"]]
+        choices = [("", _("— Chọn —"))] + [(str(value), str(value)) for value in definition["enum"]]
         coerce = {"integer": int, "number": float}.get(kind, str)
         return forms.TypedChoiceField(choices=choices, coerce=coerce, empty_value=None,
                                       widget=forms.Select(attrs=attrs), **common)
@@ -114,7 +115,7 @@ def display_rows(schema: dict | None, data: dict | None) -> list[tuple[str, str]
             continue
         value = data[name]
         if isinstance(value, bool):
-            shown = "Có" if value else "Không"
+            shown = _("Có") if value else _("Không")
         elif definition.get("format") == "date" and isinstance(value, str):
             try:
                 shown = datetime.date.fromisoformat(value).strftime("%d/%m/%Y")

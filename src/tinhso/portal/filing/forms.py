@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.dossiers.models import ApplicantKind, validate_citizen_id
+from tinhso.portal.labels import choice_labels
 
 
 class LinkedErrorsMixin:
@@ -26,28 +28,28 @@ class LinkedErrorsMixin:
 class ApplicantForm(LinkedErrorsMixin, forms.Form):
     """Who applies (a person or an organisation) and which agency receives the dossier."""
 
-    kind = forms.ChoiceField(label="Người nộp là", choices=ApplicantKind.choices, widget=forms.RadioSelect,
-                             initial=ApplicantKind.PERSON)
-    name = forms.CharField(label="Họ và tên / tên tổ chức", max_length=255,
-                           error_messages={"required": "Vui lòng nhập họ tên người nộp hoặc tên tổ chức."})
+    kind = forms.ChoiceField(label=_("Người nộp là"), choices=choice_labels(ApplicantKind.choices),
+                             widget=forms.RadioSelect, initial=ApplicantKind.PERSON)
+    name = forms.CharField(label=_("Họ và tên / tên tổ chức"), max_length=255,
+                           error_messages={"required": _("Vui lòng nhập họ tên người nộp hoặc tên tổ chức.")})
     id_number = forms.CharField(
-        label="Số định danh cá nhân (CCCD, 12 chữ số)", max_length=12, required=False,
-        help_text="Bắt buộc với cá nhân.",
+        label=_("Số định danh cá nhân (CCCD, 12 chữ số)"), max_length=12, required=False,
+        help_text=_("Bắt buộc với cá nhân."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{12}"}),
     )
-    tax_code = forms.CharField(label="Mã số thuế (mã số doanh nghiệp)", max_length=14, required=False,
-                               help_text="Bắt buộc với tổ chức, doanh nghiệp.")
-    phone = forms.CharField(label="Số điện thoại", max_length=20, required=False,
-                            help_text="Để nhận tin nhắn về tình trạng hồ sơ.",
+    tax_code = forms.CharField(label=_("Mã số thuế (mã số doanh nghiệp)"), max_length=14, required=False,
+                               help_text=_("Bắt buộc với tổ chức, doanh nghiệp."))
+    phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False,
+                            help_text=_("Để nhận tin nhắn về tình trạng hồ sơ."),
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
-    email = forms.EmailField(label="Thư điện tử", required=False,
+    email = forms.EmailField(label=_("Thư điện tử"), required=False,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    address = forms.CharField(label="Địa chỉ liên hệ", max_length=500, required=False,
+    address = forms.CharField(label=_("Địa chỉ liên hệ"), max_length=500, required=False,
                               widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
     receiving_agency = forms.TypedChoiceField(
-        label="Cơ quan tiếp nhận hồ sơ", coerce=int, widget=forms.RadioSelect,
-        error_messages={"required": "Vui lòng chọn cơ quan tiếp nhận hồ sơ.",
-                        "invalid_choice": "Cơ quan đã chọn không thực hiện thủ tục này."},
+        label=_("Cơ quan tiếp nhận hồ sơ"), coerce=int, widget=forms.RadioSelect,
+        error_messages={"required": _("Vui lòng chọn cơ quan tiếp nhận hồ sơ."),
+                        "invalid_choice": _("Cơ quan đã chọn không thực hiện thủ tục này.")},
     )
 
     def __init__(self, *args, agencies=(), **kwargs):
@@ -67,16 +69,16 @@ class ApplicantForm(LinkedErrorsMixin, forms.Form):
         if kind == ApplicantKind.PERSON:
             number = cleaned.get("id_number", "")
             if not number:
-                self.add_error("id_number", "Vui lòng nhập số định danh cá nhân (12 chữ số).")
+                self.add_error("id_number", _("Vui lòng nhập số định danh cá nhân (12 chữ số)."))
             else:
                 try:
                     validate_citizen_id(number)
                 except ValidationError as error:
                     self.add_error("id_number", error.messages[0])
         elif kind == ApplicantKind.ORGANISATION and not cleaned.get("tax_code", "").strip():
-            self.add_error("tax_code", "Tổ chức phải nhập mã số thuế (mã số doanh nghiệp).")
+            self.add_error("tax_code", _("Tổ chức phải nhập mã số thuế (mã số doanh nghiệp)."))
         if not cleaned.get("phone") and not cleaned.get("email"):
-            self.add_error("phone", "Vui lòng nhập số điện thoại hoặc thư điện tử để nhận thông báo về hồ sơ.")
+            self.add_error("phone", _("Vui lòng nhập số điện thoại hoặc thư điện tử để nhận thông báo về hồ sơ."))
         return cleaned
 
     def applicant(self) -> dict:
@@ -89,5 +91,5 @@ class SupplementForm(LinkedErrorsMixin, forms.Form):
     """The applicant's answer to a supplement request: the files (read from ``request.FILES``) and a note."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
-    note = forms.CharField(label="Ghi chú gửi cơ quan (không bắt buộc)", required=False, max_length=2000,
+    note = forms.CharField(label=_("Ghi chú gửi cơ quan (không bắt buộc)"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))

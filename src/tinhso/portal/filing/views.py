@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.dossiers import deadlines, printing
@@ -22,16 +24,17 @@ from tinhso.dossiers.errors import DossierError
 from tinhso.dossiers.models import DocumentKind, State
 from tinhso.portal.filing import eform_render, selectors, services
 from tinhso.portal.filing.forms import ApplicantForm, SupplementForm
+from tinhso.portal.labels import error_message
 
 PAGE_SIZE = 20
 CITIZEN_FORMS = ("01", "02")
 
 STEP_APPLICANT, STEP_DOCUMENTS, STEP_EFORM, STEP_REVIEW = "nguoi-nop", "giay-to", "to-khai", "xem-lai"
 STEP_LABELS = {
-    STEP_APPLICANT: "Người nộp và nơi nộp",
-    STEP_DOCUMENTS: "Giấy tờ",
-    STEP_EFORM: "Tờ khai",
-    STEP_REVIEW: "Xem lại và nộp",
+    STEP_APPLICANT: gettext_lazy("Người nộp và nơi nộp"),
+    STEP_DOCUMENTS: gettext_lazy("Giấy tờ"),
+    STEP_EFORM: gettext_lazy("Tờ khai"),
+    STEP_REVIEW: gettext_lazy("Xem lại và nộp"),
 }
 
 
@@ -99,7 +102,7 @@ def start(request, code: str):
     """Step 1 of a new application (applicant and receiving agency); saving creates the draft."""
     version = selectors.published_version(code)
     if version is None:
-        raise Http404("Không tìm thấy thủ tục.")
+        raise Http404(_("Không tìm thấy thủ tục."))
     if not selectors.accepts_online(version):
         return _refused_online(request, version)
     agencies = list(version.agencies.all())
@@ -126,7 +129,7 @@ def start(request, code: str):
 def _own_draft(request, pk: int):
     draft = selectors.draft_of(request.user, pk)
     if draft is None:
-        raise Http404("Không tìm thấy hồ sơ lưu nháp.")
+        raise Http404(_("Không tìm thấy hồ sơ lưu nháp."))
     return draft
 
 
@@ -138,7 +141,7 @@ def draft_step(request, pk: int, step: str):
     if not selectors.accepts_online(version):
         return _refused_online(request, version)
     if step not in _steps(version):
-        raise Http404("Không có bước này.")
+        raise Http404(_("Không có bước này."))
     handler = {STEP_APPLICANT: _applicant_step, STEP_DOCUMENTS: _documents_step, STEP_EFORM: _eform_step,
                STEP_REVIEW: _review_step}[step]
     return handler(request, draft)
@@ -184,21 +187,22 @@ def _documents_step(request, draft):
         try:
             services.add_files(draft, uploads)
         except DossierError as error:
-            errors[error.field or "documents"] = error.message
+            errors[error.field or "documents"] = error_message(error)
             status = error.status
         else:
             draft = _own_draft(request, draft.pk)
             if request.POST.get("intent") != "upload":
                 missing = services.missing_documents(draft)
                 for doc in missing:
-                    errors[f"doc-{doc.pk}"] = f"Vui lòng tải lên “{doc.name}” (thành phần bắt buộc)."
+                    message = _("Vui lòng tải lên “{name}” (thành phần bắt buộc).")
+                    errors[f"doc-{doc.pk}"] = message.format(name=doc.name)
                 if not missing:
                     following = _next_step(version, STEP_DOCUMENTS)
                     services.save_step(draft, following)
                     return _saved(request, _step_url(draft, following))
                 status = 400
             else:
-                messages.success(request, "Đã lưu các tệp vào hồ sơ lưu nháp.")
+                messages.success(request, _("Đã lưu các tệp vào hồ sơ lưu nháp."))
                 return _saved(request, _step_url(draft, STEP_DOCUMENTS))
     context = _base_context(version, STEP_DOCUMENTS, draft)
     context.update({"slots": _slots(draft, errors), "errors": errors,
@@ -215,7 +219,7 @@ def _max_mb() -> str:
 def draft_file_delete(request, pk: int, file_id: int):
     draft = _own_draft(request, pk)
     services.remove_file(draft, file_id)
-    messages.success(request, "Đã bỏ tệp khỏi hồ sơ lưu nháp.")
+    messages.success(request, _("Đã bỏ tệp khỏi hồ sơ lưu nháp."))
     return redirect(_step_url(draft, STEP_DOCUMENTS))
 
 
@@ -250,7 +254,7 @@ def _review_step(request, draft):
         "applicant": applicant, "agency": agency, "slots": _slots(draft),
         "missing": services.missing_documents(draft),
         "eform_rows": eform_render.display_rows(version.eform_schema, draft.data.get("eform")),
-        "error": error, "error_step": _error_step(error),
+        "error": error, "error_message": error_message(error) if error else "", "error_step": _error_step(error),
     })
     return render(request, "portal/filing/review.html", context, status=error.status if error else 200)
 
@@ -271,7 +275,7 @@ def _error_step(error) -> str | None:
 @require_POST
 def draft_delete(request, pk: int):
     services.delete_draft(_own_draft(request, pk))
-    messages.success(request, "Đã xoá hồ sơ lưu nháp.")
+    messages.success(request, _("Đã xoá hồ sơ lưu nháp."))
     return redirect("filing:my-dossiers")
 
 
@@ -292,7 +296,7 @@ def submitted(request, code: str):
 def _own_dossier(request, code: str):
     dossier = selectors.my_dossier(request.user, code)
     if dossier is None:
-        raise Http404("Không tìm thấy hồ sơ.")
+        raise Http404(_("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -312,19 +316,21 @@ def my_dossiers(request):
 
 
 CITIZEN_EVENTS = {
-    "submit_online": "Bạn đã nộp hồ sơ trực tuyến; hồ sơ chờ cơ quan tiếp nhận.",
-    "receive": "Cơ quan đã tiếp nhận hồ sơ; thời hạn giải quyết bắt đầu được tính.",
-    "receive_at_counter": "Hồ sơ được tiếp nhận tại Bộ phận Một cửa; thời hạn giải quyết bắt đầu được tính.",
-    "request_supplement": "Cơ quan đề nghị bổ sung, hoàn thiện hồ sơ; thời hạn tạm dừng cho đến khi nhận đủ.",
-    "provide_supplement": "Hồ sơ đã được bổ sung và chuyển lại cho cơ quan giải quyết.",
-    "refuse": "Cơ quan từ chối tiếp nhận, giải quyết hồ sơ.",
-    "forward": "Hồ sơ được chuyển sang bước xử lý tiếp theo.",
-    "approve": "Lãnh đạo cơ quan đã phê duyệt kết quả.",
-    "issue_apology": "Cơ quan xin lỗi vì chậm trễ và hẹn lại ngày trả kết quả.",
-    "stop_processing": "Cơ quan dừng giải quyết hồ sơ.",
-    "return_result": "Kết quả đã được trả cho bạn.",
-    "withdraw": "Hồ sơ đã được rút.",
-    "record_payment": "Đã ghi nhận khoản phí, lệ phí bạn nộp.",
+    "submit_online": gettext_lazy("Bạn đã nộp hồ sơ trực tuyến; hồ sơ chờ cơ quan tiếp nhận."),
+    "receive": gettext_lazy("Cơ quan đã tiếp nhận hồ sơ; thời hạn giải quyết bắt đầu được tính."),
+    "receive_at_counter": gettext_lazy(
+        "Hồ sơ được tiếp nhận tại Bộ phận Một cửa; thời hạn giải quyết bắt đầu được tính."),
+    "request_supplement": gettext_lazy(
+        "Cơ quan đề nghị bổ sung, hoàn thiện hồ sơ; thời hạn tạm dừng cho đến khi nhận đủ."),
+    "provide_supplement": gettext_lazy("Hồ sơ đã được bổ sung và chuyển lại cho cơ quan giải quyết."),
+    "refuse": gettext_lazy("Cơ quan từ chối tiếp nhận, giải quyết hồ sơ."),
+    "forward": gettext_lazy("Hồ sơ được chuyển sang bước xử lý tiếp theo."),
+    "approve": gettext_lazy("Lãnh đạo cơ quan đã phê duyệt kết quả."),
+    "issue_apology": gettext_lazy("Cơ quan xin lỗi vì chậm trễ và hẹn lại ngày trả kết quả."),
+    "stop_processing": gettext_lazy("Cơ quan dừng giải quyết hồ sơ."),
+    "return_result": gettext_lazy("Kết quả đã được trả cho bạn."),
+    "withdraw": gettext_lazy("Hồ sơ đã được rút."),
+    "record_payment": gettext_lazy("Đã ghi nhận khoản phí, lệ phí bạn nộp."),
 }
 NOTED_ACTIONS = ("request_supplement", "refuse", "stop_processing", "issue_apology", "provide_supplement")
 
@@ -336,8 +342,9 @@ def citizen_timeline(dossier) -> list[dict]:
         sentence = CITIZEN_EVENTS.get(event.action)
         if sentence is None:
             continue
+        sentence = str(sentence)
         if event.to_state == State.RESULT_READY and event.from_state != State.RESULT_READY:
-            sentence += " Đã có kết quả, chờ trả."
+            sentence += " " + _("Đã có kết quả, chờ trả.")
         lines.append({
             "at": event.at, "sentence": sentence, "agency": event.agency,
             "missing": (event.data or {}).get("missing") or [],
@@ -369,7 +376,8 @@ def _dossier_context(request, dossier, form=None, error=None) -> dict:
         "own_documents": [d for d in dossier.documents.all() if d.kind != DocumentKind.RESULT],
         "eform_rows": eform_render.display_rows(dossier.procedure_version.eform_schema, dossier.eform_data),
         "supplement": supplement, "supplement_form": form, "supplement_error": error,
-        "file_error": error.message if error is not None and error.field in ("files", "file") else "",
+        "supplement_error_message": error_message(error) if error is not None else "",
+        "file_error": error_message(error) if error is not None and error.field in ("files", "file") else "",
         "rating_url": _rating_url(dossier) if dossier.state == State.RETURNED else None,
         "in_person": _in_person(dossier.procedure_version)
         if dossier.procedure_version.online_level != "full" and not dossier.is_terminal else None,
@@ -399,7 +407,7 @@ def answer_supplement(request, code: str):
         except DossierError as exc:
             error = exc
         else:
-            messages.success(request, "Đã gửi giấy tờ bổ sung; hồ sơ đã được chuyển lại cho cơ quan giải quyết.")
+            messages.success(request, _("Đã gửi giấy tờ bổ sung; hồ sơ đã được chuyển lại cho cơ quan giải quyết."))
             return _saved(request, reverse("filing:my-dossier", args=[dossier.code]))
     dossier = _own_dossier(request, code)
     context = _dossier_context(request, dossier, form=form, error=error)
@@ -412,11 +420,11 @@ def dossier_form(request, code: str, number: str):
     """Form 01 (receipt and appointment) or 02 (supplement request) of the citizen's own dossier."""
     dossier = _own_dossier(request, code)
     if number not in CITIZEN_FORMS:
-        raise Http404("Không có mẫu này.")
+        raise Http404(_("Không có mẫu này."))
     try:
         pdf = printing.render_form(dossier, number)
     except DossierError as exc:
-        raise Http404(exc.message) from None
+        raise Http404(error_message(exc)) from None
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{dossier.code}-mau-{number}.pdf"'
     return response
@@ -428,7 +436,7 @@ def dossier_document(request, code: str, pk: int):
     dossier = _own_dossier(request, code)
     document = next((d for d in dossier.documents.all() if d.pk == pk), None)
     if document is None:
-        raise Http404("Không tìm thấy tài liệu.")
+        raise Http404(_("Không tìm thấy tài liệu."))
     response = FileResponse(document.file.open("rb"), content_type=document.content_type,
                             as_attachment=True, filename=document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -453,7 +461,7 @@ def notification_read(request, pk: int):
     if request.headers.get("HX-Request") == "true":
         note = selectors.notifications_of(request.user).filter(pk=pk).first()
         if note is None:
-            raise Http404("Không tìm thấy thông báo.")
+            raise Http404(_("Không tìm thấy thông báo."))
         return render(request, "portal/filing/_notification.html", {"note": note})
     return redirect("filing:notifications")
 
@@ -462,5 +470,9 @@ def notification_read(request, pk: int):
 @require_POST
 def notifications_read_all(request):
     count = services.mark_read(request.user)
-    messages.success(request, f"Đã đánh dấu {count} thông báo là đã đọc." if count else "Không có thông báo chưa đọc.")
+    if count:
+        messages.success(request, ngettext("Đã đánh dấu %(count)d thông báo là đã đọc.",
+                                           "Đã đánh dấu %(count)d thông báo là đã đọc.", count) % {"count": count})
+    else:
+        messages.success(request, _("Không có thông báo chưa đọc."))
     return redirect("filing:notifications")

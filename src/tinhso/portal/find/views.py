@@ -1,4 +1,4 @@
-"""The public portal's "find" and "track" pages: no sign-in, Vietnamese, usable on a phone.
+"""The public portal's "find" and "track" pages: no sign-in, Vietnamese first (English on request), usable on a phone.
 
 Tracking asks for the dossier code and the last 4 digits of the applicant's phone or personal ID number.
 A wrong code and wrong digits get the same answer (nobody learns which codes exist), attempts are limited
@@ -20,6 +20,8 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,6 +32,7 @@ from tinhso.dossiers.deadlines import dossier_status
 from tinhso.dossiers.models import DocumentKind, State
 from tinhso.dossiers.notifications import mask_phone
 from tinhso.portal.find import selectors
+from tinhso.portal.labels import choice_labels
 
 PAGE_SIZE = 20
 AGENCY_PAGE_SIZE = 50
@@ -40,9 +43,10 @@ SESSION_KEY = "portal_tracked_dossiers"
 SESSION_MAX_DOSSIERS = 20
 # The forms a citizen may download: receipt, supplement request, refusal, apology (05 is the desk's own).
 CITIZEN_FORMS = ("01", "02", "03", "04")
-NOT_FOUND_MESSAGE = ("Không tìm thấy hồ sơ khớp với mã số hồ sơ và 4 chữ số đã nhập. Vui lòng kiểm tra lại mã số "
-                     "trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và 4 chữ số cuối của số điện thoại hoặc số "
-                     "định danh cá nhân đã khai khi nộp.")
+NOT_FOUND_MESSAGE = gettext_lazy(
+    "Không tìm thấy hồ sơ khớp với mã số hồ sơ và 4 chữ số đã nhập. Vui lòng kiểm tra lại mã số "
+    "trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và 4 chữ số cuối của số điện thoại hoặc số "
+    "định danh cá nhân đã khai khi nộp.")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -60,18 +64,18 @@ def home(request):
 
 
 class ProcedureFilter(forms.Form):
-    q = forms.CharField(label="Từ khóa", required=False, max_length=200)
-    field = forms.ChoiceField(label="Lĩnh vực", required=False)
-    agency = forms.ChoiceField(label="Cơ quan thực hiện", required=False)
-    level = forms.ChoiceField(label="Cấp thực hiện", required=False,
-                              choices=[("", "Tất cả các cấp"), *Level.choices])
-    online_level = forms.ChoiceField(label="Dịch vụ công trực tuyến", required=False,
-                                     choices=[("", "Tất cả"), *OnlineLevel.choices])
+    q = forms.CharField(label=gettext_lazy("Từ khóa"), required=False, max_length=200)
+    field = forms.ChoiceField(label=gettext_lazy("Lĩnh vực"), required=False)
+    agency = forms.ChoiceField(label=gettext_lazy("Cơ quan thực hiện"), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("Cấp thực hiện"), required=False,
+                              choices=[("", gettext_lazy("Tất cả các cấp")), *choice_labels(Level.choices)])
+    online_level = forms.ChoiceField(label=gettext_lazy("Dịch vụ công trực tuyến"), required=False,
+                                     choices=[("", gettext_lazy("Tất cả")), *choice_labels(OnlineLevel.choices)])
 
     def __init__(self, *args, fields, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [("", "Tất cả lĩnh vực"), *((f.code, f.name) for f in fields)]
-        self.fields["agency"].choices = [("", "Tất cả cơ quan"), *((a.identifier, a.name) for a in agencies)]
+        self.fields["field"].choices = [("", _("Tất cả lĩnh vực")), *((f.code, f.name) for f in fields)]
+        self.fields["agency"].choices = [("", _("Tất cả cơ quan")), *((a.identifier, a.name) for a in agencies)]
 
     def criteria(self) -> dict[str, str]:
         """The valid filters; a value that is not among the choices is ignored rather than refused."""
@@ -112,7 +116,7 @@ def procedure_detail(request, code: str):
     """A procedure as in force: papers, fees, time limit, where to file, online level, legal basis, route."""
     version = selectors.procedure_page(code)
     if version is None:
-        raise Http404("Không tìm thấy thủ tục hành chính này.")
+        raise Http404(_("Không tìm thấy thủ tục hành chính này."))
     steps = list(version.steps.all())
     return render(request, "portal/find/procedure_detail.html", {
         "version": version,
@@ -131,7 +135,7 @@ def procedure_template(request, code: str, pk: int):
     version = selectors.procedure_page(code)
     paper = next((d for d in version.documents.all() if d.pk == pk), None) if version else None
     if paper is None or not paper.template:
-        raise Http404("Không tìm thấy mẫu đơn, tờ khai này.")
+        raise Http404(_("Không tìm thấy mẫu đơn, tờ khai này."))
     filename = posixpath.basename(paper.template.name)
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(paper.template.open("rb"), as_attachment=True, filename=filename,
@@ -146,15 +150,15 @@ def procedure_template(request, code: str, pk: int):
 
 class TrackingForm(forms.Form):
     code = forms.CharField(
-        label="Mã số hồ sơ", max_length=60,
-        help_text="In trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, ví dụ 000.00.12.H41-260315-0001.",
-        error_messages={"required": "Vui lòng nhập mã số hồ sơ."},
+        label=gettext_lazy("Mã số hồ sơ"), max_length=60,
+        help_text=gettext_lazy("In trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, ví dụ 000.00.12.H41-260315-0001."),
+        error_messages={"required": gettext_lazy("Vui lòng nhập mã số hồ sơ.")},
     )
     digits = forms.RegexField(
-        label="4 chữ số cuối", regex=r"^\s*[0-9]{4}\s*$", max_length=8,
-        help_text="4 chữ số cuối của số điện thoại hoặc số định danh cá nhân đã khai khi nộp hồ sơ.",
-        error_messages={"required": "Vui lòng nhập 4 chữ số cuối.",
-                        "invalid": "Vui lòng nhập đúng 4 chữ số."},
+        label=gettext_lazy("4 chữ số cuối"), regex=r"^\s*[0-9]{4}\s*$", max_length=8,
+        help_text=gettext_lazy("4 chữ số cuối của số điện thoại hoặc số định danh cá nhân đã khai khi nộp hồ sơ."),
+        error_messages={"required": gettext_lazy("Vui lòng nhập 4 chữ số cuối."),
+                        "invalid": gettext_lazy("Vui lòng nhập đúng 4 chữ số.")},
     )
 
 
@@ -176,8 +180,13 @@ def _render_tracking_form(request, form, *, status=200, error="", retry_after: i
 
 def _too_many(request, seconds: int):
     minutes = max(1, -(-seconds // 60))
-    message = (f"Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau {minutes} phút. "
-               "(Too many attempts: please try again later.)")
+    message = ngettext(
+        "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút. "
+        "(Too many attempts: please try again later.)",
+        "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút. "
+        "(Too many attempts: please try again later.)",
+        minutes,
+    ) % {"minutes": minutes}
     return _render_tracking_form(request, TrackingForm(), status=429, error=message, retry_after=seconds)
 
 
@@ -238,7 +247,7 @@ def _tracked_or_404(request, code: str):
     pk = _verified_pk(request, code)
     dossier = selectors.tracked_dossier(pk, code) if pk else None
     if dossier is None:
-        raise Http404("Không tìm thấy hồ sơ.")
+        raise Http404(_("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -248,7 +257,7 @@ def track_form(request, code: str, number: str):
     """A statutory form of a verified dossier as PDF (receipt, supplement request, refusal, apology)."""
     dossier = _tracked_or_404(request, code)
     if number not in CITIZEN_FORMS or not printing.FORMS[number].is_available_for(dossier):
-        raise Http404("Không có biểu mẫu này cho hồ sơ.")
+        raise Http404(_("Không có biểu mẫu này cho hồ sơ."))
     pdf = printing.render_form(dossier, number)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{dossier.code}-mau-{number}.pdf"'
@@ -262,7 +271,7 @@ def track_document(request, code: str, pk: int):
     dossier = _tracked_or_404(request, code)
     document = next((d for d in _issued_documents(dossier) if d.pk == pk), None)
     if document is None:
-        raise Http404("Không tìm thấy tài liệu.")
+        raise Http404(_("Không tìm thấy tài liệu."))
     response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
                             filename=document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -280,39 +289,40 @@ def _issued_documents(dossier) -> list:
 
 # What each event means to the applicant; {agency} is the agency's name, never a person's.
 CITIZEN_SENTENCES = {
-    "submit_online": "Hồ sơ được nộp trực tuyến tới {agency}.",
-    "submit": "Hồ sơ được nộp trực tuyến tới {agency}.",
-    "receive": "{agency} đã tiếp nhận hồ sơ; thời hạn giải quyết bắt đầu được tính.",
-    "receive_at_counter": "{agency} đã tiếp nhận hồ sơ tại Bộ phận Một cửa; thời hạn giải quyết bắt đầu được tính.",
-    "request_supplement": "{agency} đề nghị bổ sung, hoàn thiện hồ sơ; thời hạn tạm dừng cho đến khi hồ sơ "
-                          "được bổ sung đầy đủ.",
-    "provide_supplement": "Hồ sơ đã được bổ sung đầy đủ; thời hạn giải quyết được tính lại từ đầu.",
-    "refuse": "{agency} từ chối tiếp nhận, giải quyết hồ sơ.",
-    "assign": "{agency} đang xem xét, giải quyết hồ sơ.",
-    "forward": "Hồ sơ đã xong một bước xử lý và được chuyển sang bước tiếp theo.",
-    "send_back": "Hồ sơ được chuyển lại bước trước để xem xét thêm.",
-    "approve": "Hồ sơ đã được phê duyệt; kết quả đang chờ trả.",
-    "issue_apology": "{agency} gửi thư xin lỗi và hẹn lại ngày trả kết quả.",
-    "apologise": "{agency} gửi thư xin lỗi và hẹn lại ngày trả kết quả.",
-    "stop_processing": "{agency} dừng giải quyết hồ sơ.",
-    "return_result": "Kết quả đã được trả cho người nộp.",
-    "withdraw": "Hồ sơ đã được rút theo đề nghị của người nộp.",
-    "record_payment": "Đã ghi nhận thanh toán phí, lệ phí.",
-    "attach_document": "Hồ sơ có thêm tài liệu.",
+    "submit_online": gettext_lazy("Hồ sơ được nộp trực tuyến tới {agency}."),
+    "submit": gettext_lazy("Hồ sơ được nộp trực tuyến tới {agency}."),
+    "receive": gettext_lazy("{agency} đã tiếp nhận hồ sơ; thời hạn giải quyết bắt đầu được tính."),
+    "receive_at_counter": gettext_lazy(
+        "{agency} đã tiếp nhận hồ sơ tại Bộ phận Một cửa; thời hạn giải quyết bắt đầu được tính."),
+    "request_supplement": gettext_lazy("{agency} đề nghị bổ sung, hoàn thiện hồ sơ; thời hạn tạm dừng cho đến khi "
+                                       "hồ sơ được bổ sung đầy đủ."),
+    "provide_supplement": gettext_lazy("Hồ sơ đã được bổ sung đầy đủ; thời hạn giải quyết được tính lại từ đầu."),
+    "refuse": gettext_lazy("{agency} từ chối tiếp nhận, giải quyết hồ sơ."),
+    "assign": gettext_lazy("{agency} đang xem xét, giải quyết hồ sơ."),
+    "forward": gettext_lazy("Hồ sơ đã xong một bước xử lý và được chuyển sang bước tiếp theo."),
+    "send_back": gettext_lazy("Hồ sơ được chuyển lại bước trước để xem xét thêm."),
+    "approve": gettext_lazy("Hồ sơ đã được phê duyệt; kết quả đang chờ trả."),
+    "issue_apology": gettext_lazy("{agency} gửi thư xin lỗi và hẹn lại ngày trả kết quả."),
+    "apologise": gettext_lazy("{agency} gửi thư xin lỗi và hẹn lại ngày trả kết quả."),
+    "stop_processing": gettext_lazy("{agency} dừng giải quyết hồ sơ."),
+    "return_result": gettext_lazy("Kết quả đã được trả cho người nộp."),
+    "withdraw": gettext_lazy("Hồ sơ đã được rút theo đề nghị của người nộp."),
+    "record_payment": gettext_lazy("Đã ghi nhận thanh toán phí, lệ phí."),
+    "attach_document": gettext_lazy("Hồ sơ có thêm tài liệu."),
 }
 EVENTS_WITH_REASONS = {"refuse", "stop_processing", "issue_apology", "apologise"}
 
 
 def citizen_timeline(dossier) -> list[dict]:
-    """The dossier's history in plain Vietnamese, naming agencies and never the officers."""
+    """The dossier's history in plain words (in the visitor's language), naming agencies and never the officers."""
     entries = []
     for event in dossier.events.all():
         agency = event.agency.name if event.agency_id else dossier.receiving_agency.name
         template = CITIZEN_SENTENCES.get(event.action)
         if template is None:
-            text = f"Hồ sơ chuyển sang trạng thái “{State(event.to_state).label}”."
+            text = _("Hồ sơ chuyển sang trạng thái “{state}”.").format(state=_(State(event.to_state).label))
         else:
-            text = template.format(agency=agency)
+            text = str(template).format(agency=agency)
         details: list[str] = []
         if event.action == "request_supplement":
             details = [f"{item['name']}{' — ' + item['reason'] if item['reason'] else ''}"

@@ -59,7 +59,7 @@
     xhr.addEventListener("load", function () { showAnswer(xhr, form); });
     xhr.addEventListener("error", function () {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
-      if (text) { text.textContent = "Không gửi được tệp; vui lòng kiểm tra kết nối và thử lại."; }
+      if (text) { text.textContent = text.getAttribute("data-error-text") || "Không gửi được tệp; vui lòng kiểm tra kết nối và thử lại."; }
     });
     xhr.send(data);
   }
