@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tinhso.common.workdays import to_local, working_days_between
 from tinhso.dossiers.models import State
@@ -30,15 +32,15 @@ PAUSED = "paused"
 NONE = "none"
 
 LABELS = {
-    ON_TIME: "Trong hạn",
-    DUE_SOON: "Sắp đến hạn",
-    OVERDUE: "Quá hạn",
-    EARLY: "Hoàn thành trước hạn",
-    LATE: "Hoàn thành trễ hạn",
-    PAUSED: "Tạm dừng tính thời hạn (chờ bổ sung)",
-    NONE: "Không tính thời hạn",
+    ON_TIME: _("Trong hạn"),
+    DUE_SOON: _("Sắp đến hạn"),
+    OVERDUE: _("Quá hạn"),
+    EARLY: _("Hoàn thành trước hạn"),
+    LATE: _("Hoàn thành trễ hạn"),
+    PAUSED: _("Tạm dừng tính thời hạn (chờ bổ sung)"),
+    NONE: _("Không tính thời hạn"),
 }
-FINISHED_ON_TIME_LABEL = "Hoàn thành đúng hạn"
+FINISHED_ON_TIME_LABEL = _("Hoàn thành đúng hạn")
 
 # States in which the processing clock runs.
 CLOCK_RUNNING_STATES = frozenset({State.RECEIVED, State.IN_PROGRESS, State.RESULT_READY})
@@ -53,12 +55,13 @@ class DeadlineStatus:
 
     @property
     def label(self) -> str:
+        """The status in words, in the active language."""
         if self.kind == ON_TIME and self.finished:
-            return FINISHED_ON_TIME_LABEL
-        label = LABELS[self.kind]
+            return str(FINISHED_ON_TIME_LABEL)
         if self.kind == LATE and self.working_days_late:
-            return f"{label} {self.working_days_late} ngày làm việc"
-        return label
+            return ngettext("Hoàn thành trễ hạn %(days)d ngày làm việc", "Hoàn thành trễ hạn %(days)d ngày làm việc",
+                            self.working_days_late) % {"days": self.working_days_late}
+        return str(LABELS[self.kind])
 
     @property
     def is_problem(self) -> bool:

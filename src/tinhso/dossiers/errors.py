@@ -6,6 +6,13 @@ where the error concerns one input, its ``field``.
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
+
+
+def english_active() -> bool:
+    """Whether the request (or the code around) has English as its active language."""
+    return (get_language() or "").split("-")[0] == "en"
+
 
 class DossierError(Exception):
     status = 400
@@ -17,6 +24,11 @@ class DossierError(Exception):
         self.message_en = message_en or self.default_message_en
         self.field = field
         super().__init__(self.message)
+
+    @property
+    def localized(self) -> str:
+        """The message in the active language: English when English is chosen, Vietnamese otherwise."""
+        return self.message_en if english_active() else self.message
 
     def as_dict(self) -> dict:
         body = {"detail": self.message, "detail_en": self.message_en}

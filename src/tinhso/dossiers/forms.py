@@ -9,6 +9,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import Field, ProcedureVersion, RequiredDocument
 from tinhso.dossiers.errors import UploadRejected
@@ -24,11 +26,10 @@ from tinhso.dossiers.models import (
 from tinhso.dossiers.uploads import validate_upload
 from tinhso.geo.models import Commune
 
-REQUIRED = "Vui lòng nhập {}."
 
-
-def _required(label: str) -> dict[str, str]:
-    return {"required": REQUIRED.format(label)}
+def _required(message) -> dict:
+    """The message for an empty required field, a whole sentence (“Vui lòng nhập …”) so it translates."""
+    return {"required": message}
 
 
 class DescribedErrors:
@@ -47,35 +48,35 @@ class DescribedErrors:
 class QueueFilterForm(DescribedErrors, forms.Form):
     """The filters above a queue; every field is optional and a bad value is ignored, not fatal."""
 
-    q = forms.CharField(label="Tìm theo mã hồ sơ hoặc người nộp", required=False, max_length=100)
-    procedure = forms.ChoiceField(label="Thủ tục", required=False)
-    field = forms.ChoiceField(label="Lĩnh vực", required=False)
-    state = forms.ChoiceField(label="Trạng thái", required=False,
-                              choices=[("", "Tất cả trạng thái"), *State.choices])
-    channel = forms.ChoiceField(label="Hình thức nộp", required=False,
-                                choices=[("", "Tất cả hình thức"), *Channel.choices])
-    due_soon = forms.BooleanField(label="Sắp đến hạn", required=False)
-    overdue = forms.BooleanField(label="Quá hạn", required=False)
-    date_from = forms.DateField(label="Nộp từ ngày", required=False,
+    q = forms.CharField(label=_("Tìm theo mã hồ sơ hoặc người nộp"), required=False, max_length=100)
+    procedure = forms.ChoiceField(label=_("Thủ tục"), required=False)
+    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
+    state = forms.ChoiceField(label=_("Trạng thái"), required=False,
+                              choices=[("", _("Tất cả trạng thái")), *State.choices])
+    channel = forms.ChoiceField(label=_("Hình thức nộp"), required=False,
+                                choices=[("", _("Tất cả hình thức")), *Channel.choices])
+    due_soon = forms.BooleanField(label=_("Sắp đến hạn"), required=False)
+    overdue = forms.BooleanField(label=_("Quá hạn"), required=False)
+    date_from = forms.DateField(label=_("Nộp từ ngày"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                error_messages={"invalid": "Ngày không hợp lệ."})
-    date_to = forms.DateField(label="Đến ngày", required=False,
+                                error_messages={"invalid": _("Ngày không hợp lệ.")})
+    date_to = forms.DateField(label=_("Đến ngày"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                              error_messages={"invalid": "Ngày không hợp lệ."})
+                              error_messages={"invalid": _("Ngày không hợp lệ.")})
 
     def __init__(self, *args, procedures=(), **kwargs):
         """``procedures``: (national code, name) pairs the officer may filter on."""
         super().__init__(*args, **kwargs)
-        self.fields["procedure"].choices = [("", "Tất cả thủ tục"),
+        self.fields["procedure"].choices = [("", _("Tất cả thủ tục")),
                                             *((code, f"{code} — {name}") for code, name in procedures)]
-        self.fields["field"].choices = [("", "Tất cả lĩnh vực"),
+        self.fields["field"].choices = [("", _("Tất cả lĩnh vực")),
                                         *Field.objects.order_by("name").values_list("code", "name")]
 
     def clean(self):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", "Ngày kết thúc không được trước ngày bắt đầu.")
+            self.add_error("date_to", _("Ngày kết thúc không được trước ngày bắt đầu."))
         return data
 
     def params(self) -> dict:
@@ -94,7 +95,7 @@ class ActionForm(DescribedErrors, forms.Form):
 
 
 class NoteForm(ActionForm):
-    note = forms.CharField(label="Ghi chú", required=False, max_length=2000,
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -114,50 +115,50 @@ def _lines(value: str) -> list[str]:
     return [line.strip(" -•\t") for line in value.splitlines() if line.strip(" -•\t")]
 
 
-def _reason_field(label: str, what: str) -> forms.CharField:
+def _reason_field(label, required_message) -> forms.CharField:
     return forms.CharField(label=label, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages=_required(what))
+                           error_messages=_required(required_message))
 
 
 class SupplementRequestForm(ActionForm):
     # NĐ 61/2018 Art. 15.3: everything missing is asked for once, in one complete list.
     missing = forms.CharField(
-        label="Giấy tờ, nội dung cần bổ sung (mỗi dòng một mục)", widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=4000, error_messages=_required("danh sách giấy tờ cần bổ sung"),
-        help_text="Liệt kê đầy đủ trong một lần: người nộp chỉ phải bổ sung một lần.",
+        label=_("Giấy tờ, nội dung cần bổ sung (mỗi dòng một mục)"), widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000, error_messages=_required(_("Vui lòng nhập danh sách giấy tờ cần bổ sung.")),
+        help_text=_("Liệt kê đầy đủ trong một lần: người nộp chỉ phải bổ sung một lần."),
     )
-    note = forms.CharField(label="Hướng dẫn thêm", required=False, max_length=2000,
+    note = forms.CharField(label=_("Hướng dẫn thêm"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_missing(self):
         items = _lines(self.cleaned_data["missing"])
         if not items:
-            raise ValidationError("Vui lòng nhập ít nhất một giấy tờ cần bổ sung.")
+            raise ValidationError(_("Vui lòng nhập ít nhất một giấy tờ cần bổ sung."))
         return items
 
 
 class RefuseForm(ActionForm):
-    reasons = _reason_field("Lý do từ chối", "lý do từ chối")
+    reasons = _reason_field(_("Lý do từ chối"), _("Vui lòng nhập lý do từ chối."))
 
 
 class StopForm(ActionForm):
-    reasons = _reason_field("Lý do dừng giải quyết", "lý do dừng giải quyết")
+    reasons = _reason_field(_("Lý do dừng giải quyết"), _("Vui lòng nhập lý do dừng giải quyết."))
 
 
 class SendBackForm(ActionForm):
-    reason = _reason_field("Lý do trả lại", "lý do trả lại")
+    reason = _reason_field(_("Lý do trả lại"), _("Vui lòng nhập lý do trả lại."))
 
 
 class WithdrawForm(ActionForm):
-    reason = forms.CharField(label="Lý do (theo đề nghị của người nộp)", required=False, max_length=4000,
+    reason = forms.CharField(label=_("Lý do (theo đề nghị của người nộp)"), required=False, max_length=4000,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssignForm(ActionForm):
-    assignee = forms.ModelChoiceField(label="Giao cho chuyên viên", queryset=None, empty_label="— Chọn —",
-                                      error_messages={**_required("chuyên viên"),
-                                                      "invalid_choice": "Chuyên viên không hợp lệ."})
-    note = forms.CharField(label="Ghi chú", required=False, max_length=2000,
+    assignee = forms.ModelChoiceField(label=_("Giao cho chuyên viên"), queryset=None, empty_label=_("— Chọn —"),
+                                      error_messages={**_required(_("Vui lòng nhập chuyên viên.")),
+                                                      "invalid_choice": _("Chuyên viên không hợp lệ.")})
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, handlers=None, **kwargs):
@@ -170,43 +171,46 @@ class AssignForm(ActionForm):
 
 class ApologyForm(ActionForm):
     # NĐ 61/2018 Art. 19.9: an apology with the reason and a new date (form 04), once only.
-    new_due_at = forms.DateField(label="Ngày hẹn trả mới",
+    new_due_at = forms.DateField(label=_("Ngày hẹn trả mới"),
                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                 error_messages={**_required("ngày hẹn trả mới"), "invalid": "Ngày không hợp lệ."})
-    reason = _reason_field("Lý do chậm trễ", "lý do chậm trễ")
+                                 error_messages={**_required(_("Vui lòng nhập ngày hẹn trả mới.")),
+                                                 "invalid": _("Ngày không hợp lệ.")})
+    reason = _reason_field(_("Lý do chậm trễ"), _("Vui lòng nhập lý do chậm trễ."))
 
     def clean_new_due_at(self):
         value = self.cleaned_data["new_due_at"]
         if value <= timezone.localdate():
-            raise ValidationError("Ngày hẹn trả mới phải sau ngày hôm nay.")
+            raise ValidationError(_("Ngày hẹn trả mới phải sau ngày hôm nay."))
         return value
 
 
 class ReturnForm(ActionForm):
-    method = forms.ChoiceField(label="Hình thức trả kết quả", choices=ReturnMethod.choices,
+    method = forms.ChoiceField(label=_("Hình thức trả kết quả"), choices=ReturnMethod.choices,
                                initial=ReturnMethod.DESK, widget=forms.RadioSelect,
-                               error_messages={**_required("hình thức trả kết quả"),
-                                               "invalid_choice": "Hình thức trả kết quả không hợp lệ."})
-    note = forms.CharField(label="Ghi chú", required=False, max_length=2000,
+                               error_messages={**_required(_("Vui lòng nhập hình thức trả kết quả.")),
+                                               "invalid_choice": _("Hình thức trả kết quả không hợp lệ.")})
+    note = forms.CharField(label=_("Ghi chú"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PaymentForm(ActionForm):
-    amount = forms.IntegerField(label="Số tiền (đồng)", min_value=1, max_value=10**12,
-                                error_messages={**_required("số tiền"), "invalid": "Số tiền phải là số nguyên.",
-                                                "min_value": "Số tiền phải lớn hơn 0."})
-    channel = forms.ChoiceField(label="Hình thức thanh toán", choices=PaymentChannel.choices,
+    amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1, max_value=10**12,
+                                error_messages={**_required(_("Vui lòng nhập số tiền.")),
+                                                "invalid": _("Số tiền phải là số nguyên."),
+                                                "min_value": _("Số tiền phải lớn hơn 0.")})
+    channel = forms.ChoiceField(label=_("Hình thức thanh toán"), choices=PaymentChannel.choices,
                                 initial=PaymentChannel.CASH,
-                                error_messages={"invalid_choice": "Hình thức thanh toán không hợp lệ."})
-    receipt_number = forms.CharField(label="Số biên lai", required=False, max_length=60)
+                                error_messages={"invalid_choice": _("Hình thức thanh toán không hợp lệ.")})
+    receipt_number = forms.CharField(label=_("Số biên lai"), required=False, max_length=60)
 
 
 class DocumentUploadForm(ActionForm):
-    upload = forms.FileField(label="Tệp", error_messages={**_required("tệp"), "empty": "Tệp rỗng."})
-    kind = forms.ChoiceField(label="Loại tài liệu", choices=DocumentKind.choices, initial=DocumentKind.APPLICANT)
-    required_document = forms.ModelChoiceField(label="Thuộc thành phần hồ sơ", required=False,
+    upload = forms.FileField(label=_("Tệp"), error_messages={**_required(_("Vui lòng nhập tệp.")),
+                                                             "empty": _("Tệp rỗng.")})
+    kind = forms.ChoiceField(label=_("Loại tài liệu"), choices=DocumentKind.choices, initial=DocumentKind.APPLICANT)
+    required_document = forms.ModelChoiceField(label=_("Thuộc thành phần hồ sơ"), required=False,
                                                queryset=RequiredDocument.objects.none(),
-                                               empty_label="— Không thuộc thành phần nào —")
+                                               empty_label=_("— Không thuộc thành phần nào —"))
 
     def __init__(self, *args, dossier=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,7 +224,7 @@ class DocumentUploadForm(ActionForm):
         try:
             validate_upload(upload)
         except UploadRejected as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(error.localized) from None
         upload.seek(0)
         return upload
 
@@ -230,10 +234,10 @@ class DocumentUploadForm(ActionForm):
 class ProcedureChoiceForm(DescribedErrors, forms.Form):
     """Step one of counter reception: which procedure (a published version the desk may receive)."""
 
-    procedure = forms.ModelChoiceField(label="Thủ tục hành chính", queryset=ProcedureVersion.objects.none(),
-                                       empty_label="— Chọn thủ tục —",
-                                       error_messages={**_required("thủ tục"),
-                                                       "invalid_choice": "Thủ tục không hợp lệ."})
+    procedure = forms.ModelChoiceField(label=_("Thủ tục hành chính"), queryset=ProcedureVersion.objects.none(),
+                                       empty_label=_("— Chọn thủ tục —"),
+                                       error_messages={**_required(_("Vui lòng nhập thủ tục.")),
+                                                       "invalid_choice": _("Thủ tục không hợp lệ.")})
 
     def __init__(self, *args, procedures=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,37 +250,37 @@ class CounterReceptionForm(ProcedureChoiceForm):
     """Create and receive a paper dossier in one step (NĐ 61/2018 Art. 17)."""
 
     # Paper dossiers arrive at the desk or by post; online ones come through the portal.
-    channel = forms.ChoiceField(label="Hình thức nộp", initial=Channel.COUNTER, widget=forms.RadioSelect,
+    channel = forms.ChoiceField(label=_("Hình thức nộp"), initial=Channel.COUNTER, widget=forms.RadioSelect,
                                 choices=[(c.value, c.label) for c in (Channel.COUNTER, Channel.POST)])
-    applicant_kind = forms.ChoiceField(label="Người nộp là", choices=ApplicantKind.choices,
+    applicant_kind = forms.ChoiceField(label=_("Người nộp là"), choices=ApplicantKind.choices,
                                        initial=ApplicantKind.PERSON, widget=forms.RadioSelect)
-    applicant_name = forms.CharField(label="Họ tên / tên tổ chức", max_length=255,
-                                     error_messages=_required("họ tên hoặc tên tổ chức"))
-    applicant_id_number = forms.CharField(label="Số định danh cá nhân (12 chữ số)", required=False,
+    applicant_name = forms.CharField(label=_("Họ tên / tên tổ chức"), max_length=255,
+                                     error_messages=_required(_("Vui lòng nhập họ tên hoặc tên tổ chức.")))
+    applicant_id_number = forms.CharField(label=_("Số định danh cá nhân (12 chữ số)"), required=False,
                                           max_length=12, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    applicant_tax_code = forms.CharField(label="Mã số thuế (tổ chức)", required=False, max_length=14)
-    applicant_phone = forms.CharField(label="Số điện thoại", required=False, max_length=20,
+    applicant_tax_code = forms.CharField(label=_("Mã số thuế (tổ chức)"), required=False, max_length=14)
+    applicant_phone = forms.CharField(label=_("Số điện thoại"), required=False, max_length=20,
                                       widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    applicant_email = forms.EmailField(label="Thư điện tử", required=False,
-                                       error_messages={"invalid": "Địa chỉ thư điện tử không hợp lệ."})
-    applicant_address = forms.CharField(label="Địa chỉ", required=False, max_length=500)
-    applicant_commune = forms.ModelChoiceField(label="Xã, phường, đặc khu", required=False,
-                                               queryset=Commune.objects.none(), empty_label="— Chọn —",
-                                               error_messages={"invalid_choice": "Xã, phường không hợp lệ."})
+    applicant_email = forms.EmailField(label=_("Thư điện tử"), required=False,
+                                       error_messages={"invalid": _("Địa chỉ thư điện tử không hợp lệ.")})
+    applicant_address = forms.CharField(label=_("Địa chỉ"), required=False, max_length=500)
+    applicant_commune = forms.ModelChoiceField(label=_("Xã, phường, đặc khu"), required=False,
+                                               queryset=Commune.objects.none(), empty_label=_("— Chọn —"),
+                                               error_messages={"invalid_choice": _("Xã, phường không hợp lệ.")})
     documents_received = forms.ModelMultipleChoiceField(
-        label="Thành phần hồ sơ đã nhận", required=False, queryset=RequiredDocument.objects.none(),
+        label=_("Thành phần hồ sơ đã nhận"), required=False, queryset=RequiredDocument.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Thành phần hồ sơ không thuộc thủ tục đã chọn."},
+        error_messages={"invalid_choice": _("Thành phần hồ sơ không thuộc thủ tục đã chọn.")},
     )
-    files = forms.FileField(label="Tệp scan giấy tờ", required=False,
+    files = forms.FileField(label=_("Tệp scan giấy tờ"), required=False,
                             widget=forms.ClearableFileInput(attrs={"allow_multiple_selected": True}))
-    payment_amount = forms.IntegerField(label="Số tiền đã nộp (đồng)", required=False, min_value=0,
+    payment_amount = forms.IntegerField(label=_("Số tiền đã nộp (đồng)"), required=False, min_value=0,
                                         max_value=10**12,
-                                        error_messages={"invalid": "Số tiền phải là số nguyên.",
-                                                        "min_value": "Số tiền không được âm."})
-    payment_channel = forms.ChoiceField(label="Hình thức thanh toán", choices=PaymentChannel.choices,
+                                        error_messages={"invalid": _("Số tiền phải là số nguyên."),
+                                                        "min_value": _("Số tiền không được âm.")})
+    payment_channel = forms.ChoiceField(label=_("Hình thức thanh toán"), choices=PaymentChannel.choices,
                                         initial=PaymentChannel.CASH, required=False)
-    payment_receipt_number = forms.CharField(label="Số biên lai", required=False, max_length=60)
+    payment_receipt_number = forms.CharField(label=_("Số biên lai"), required=False, max_length=60)
 
     def __init__(self, *args, procedures=None, communes=None, version=None, **kwargs):
         super().__init__(*args, procedures=procedures, **kwargs)
@@ -290,13 +294,14 @@ class CounterReceptionForm(ProcedureChoiceForm):
 
     @staticmethod
     def _document_label(document: RequiredDocument) -> str:
-        label = f"{document.name} ({document.originals} bản chính, {document.copies} bản sao)"
-        return label if document.required else f"{label} — không bắt buộc"
+        label = gettext("%(name)s (%(originals)s bản chính, %(copies)s bản sao)") % {
+            "name": document.name, "originals": document.originals, "copies": document.copies}
+        return label if document.required else gettext("%(label)s — không bắt buộc") % {"label": label}
 
     def clean_applicant_name(self):
         value = " ".join(self.cleaned_data["applicant_name"].split())
         if not value:
-            raise ValidationError("Vui lòng nhập họ tên hoặc tên tổ chức.")
+            raise ValidationError(_("Vui lòng nhập họ tên hoặc tên tổ chức."))
         return value
 
     def clean_applicant_id_number(self):
@@ -310,13 +315,13 @@ class CounterReceptionForm(ProcedureChoiceForm):
         # Tax codes: 10 digits, or 10 digits, a dash and 3 digits for a branch.
         digits = value.replace("-", "")
         if value and not (digits.isdigit() and (len(value) == 10 or (len(value) == 14 and value[10] == "-"))):
-            raise ValidationError("Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số.")
+            raise ValidationError(_("Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số."))
         return value
 
     def clean_applicant_phone(self):
         value = self.cleaned_data["applicant_phone"].strip().replace(" ", "").replace(".", "")
         if value and not (value.lstrip("+").isdigit() and 9 <= len(value.lstrip("+")) <= 12):
-            raise ValidationError("Số điện thoại không hợp lệ.")
+            raise ValidationError(_("Số điện thoại không hợp lệ."))
         return value
 
     def clean_files(self):
@@ -327,7 +332,7 @@ class CounterReceptionForm(ProcedureChoiceForm):
             try:
                 validate_upload(upload)
             except UploadRejected as error:
-                errors.append(error.message)
+                errors.append(error.localized)
             else:
                 upload.seek(0)
         if errors:
@@ -339,23 +344,23 @@ class CounterReceptionForm(ProcedureChoiceForm):
         kind = data.get("applicant_kind")
         if kind == ApplicantKind.PERSON and not data.get("applicant_id_number") and "applicant_id_number" not in (
                 self.errors):
-            self.add_error("applicant_id_number", "Vui lòng nhập số định danh cá nhân của người nộp.")
+            self.add_error("applicant_id_number", _("Vui lòng nhập số định danh cá nhân của người nộp."))
         if kind == ApplicantKind.ORGANISATION and not data.get("applicant_tax_code") and "applicant_tax_code" not in (
                 self.errors):
-            self.add_error("applicant_tax_code", "Vui lòng nhập mã số thuế của tổ chức.")
+            self.add_error("applicant_tax_code", _("Vui lòng nhập mã số thuế của tổ chức."))
         version = data.get("procedure")
         received = data.get("documents_received") or []
         if version is not None and "documents_received" not in self.errors:
             if any(doc.version_id != version.pk for doc in received):
-                self.add_error("documents_received", "Thành phần hồ sơ không thuộc thủ tục đã chọn.")
+                self.add_error("documents_received", _("Thành phần hồ sơ không thuộc thủ tục đã chọn."))
             else:
                 have = {doc.pk for doc in received}
                 missing = [doc.name for doc in version.documents.all() if doc.required and doc.pk not in have]
                 if missing:
-                    self.add_error("documents_received",
-                                   "Hồ sơ chưa đủ thành phần bắt buộc: " + "; ".join(missing)
-                                   + ". Hãy hướng dẫn người nộp bổ sung một lần đầy đủ.")
+                    self.add_error("documents_received", gettext(
+                        "Hồ sơ chưa đủ thành phần bắt buộc: %(missing)s. Hãy hướng dẫn người nộp bổ sung một lần "
+                        "đầy đủ.") % {"missing": "; ".join(missing)})
         if data.get("payment_amount") and not data.get("payment_channel"):
-            self.add_error("payment_channel", "Vui lòng chọn hình thức thanh toán.")
+            self.add_error("payment_channel", _("Vui lòng chọn hình thức thanh toán."))
         return data
 

@@ -14,40 +14,41 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, StepRole
 
 
 class State(models.TextChoices):
-    SUBMITTED = "submitted", "Mới nộp trực tuyến, chờ tiếp nhận"
-    SUPPLEMENT_REQUESTED = "supplement_requested", "Yêu cầu bổ sung, hoàn thiện hồ sơ"
-    RECEIVED = "received", "Đã tiếp nhận"
-    IN_PROGRESS = "in_progress", "Đang giải quyết"
-    RESULT_READY = "result_ready", "Có kết quả, chờ trả"
-    RETURNED = "returned", "Đã trả kết quả"
-    REFUSED = "refused", "Từ chối tiếp nhận, giải quyết"
-    STOPPED = "stopped", "Dừng giải quyết"
-    WITHDRAWN = "withdrawn", "Công dân rút hồ sơ"
+    SUBMITTED = "submitted", _("Mới nộp trực tuyến, chờ tiếp nhận")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Yêu cầu bổ sung, hoàn thiện hồ sơ")
+    RECEIVED = "received", _("Đã tiếp nhận")
+    IN_PROGRESS = "in_progress", _("Đang giải quyết")
+    RESULT_READY = "result_ready", _("Có kết quả, chờ trả")
+    RETURNED = "returned", _("Đã trả kết quả")
+    REFUSED = "refused", _("Từ chối tiếp nhận, giải quyết")
+    STOPPED = "stopped", _("Dừng giải quyết")
+    WITHDRAWN = "withdrawn", _("Công dân rút hồ sơ")
 
 
 TERMINAL_STATES = frozenset({State.RETURNED, State.REFUSED, State.STOPPED, State.WITHDRAWN})
 
 
 class Channel(models.TextChoices):
-    ONLINE = "online", "Trực tuyến"
-    COUNTER = "counter", "Trực tiếp tại Bộ phận Một cửa"
-    POST = "post", "Qua dịch vụ bưu chính"
+    ONLINE = "online", _("Trực tuyến")
+    COUNTER = "counter", _("Trực tiếp tại Bộ phận Một cửa")
+    POST = "post", _("Qua dịch vụ bưu chính")
 
 
 class ApplicantKind(models.TextChoices):
-    PERSON = "person", "Cá nhân"
-    ORGANISATION = "organisation", "Tổ chức, doanh nghiệp"
+    PERSON = "person", _("Cá nhân")
+    ORGANISATION = "organisation", _("Tổ chức, doanh nghiệp")
 
 
 class ReturnMethod(models.TextChoices):
-    DESK = "desk", "Trả trực tiếp tại Bộ phận Một cửa"
-    POST = "post", "Trả qua dịch vụ bưu chính"
-    ONLINE = "online", "Trả kết quả điện tử"
+    DESK = "desk", _("Trả trực tiếp tại Bộ phận Một cửa")
+    POST = "post", _("Trả qua dịch vụ bưu chính")
+    ONLINE = "online", _("Trả kết quả điện tử")
 
 
 class Dossier(models.Model):
@@ -156,11 +157,11 @@ class DossierCounter(models.Model):
 
 
 class StepState(models.TextChoices):
-    PENDING = "pending", "Chưa đến lượt"
-    ACTIVE = "active", "Đang thực hiện"
-    DONE = "done", "Đã hoàn thành"
-    SENT_BACK = "sent_back", "Bị trả lại"
-    CANCELLED = "cancelled", "Huỷ"
+    PENDING = "pending", _("Chưa đến lượt")
+    ACTIVE = "active", _("Đang thực hiện")
+    DONE = "done", _("Đã hoàn thành")
+    SENT_BACK = "sent_back", _("Bị trả lại")
+    CANCELLED = "cancelled", _("Huỷ")
 
 
 class DossierStep(models.Model):
@@ -226,10 +227,10 @@ class DossierEvent(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    APPLICANT = "applicant", "Giấy tờ người nộp"
-    SUPPLEMENT = "supplement", "Giấy tờ bổ sung"
-    RESULT = "result", "Kết quả giải quyết"
-    FORM = "form", "Biểu mẫu do hệ thống lập"
+    APPLICANT = "applicant", _("Giấy tờ người nộp")
+    SUPPLEMENT = "supplement", _("Giấy tờ bổ sung")
+    RESULT = "result", _("Kết quả giải quyết")
+    FORM = "form", _("Biểu mẫu do hệ thống lập")
 
 
 def document_path(instance: DossierDocument, filename: str) -> str:
@@ -280,9 +281,9 @@ class DossierFee(models.Model):
 
 
 class PaymentChannel(models.TextChoices):
-    CASH = "cash", "Tiền mặt"
-    TRANSFER = "transfer", "Chuyển khoản"
-    ONLINE = "online", "Thanh toán trực tuyến"
+    CASH = "cash", _("Tiền mặt")
+    TRANSFER = "transfer", _("Chuyển khoản")
+    ONLINE = "online", _("Thanh toán trực tuyến")
 
 
 class Payment(models.Model):
@@ -357,7 +358,7 @@ class IdempotencyKey(models.Model):
 def validate_citizen_id(value: str) -> None:
     """A 12-digit citizen ID (CCCD): province code 001–096, century/sex digit, year of birth."""
     if not value.isdigit() or len(value) != 12:
-        raise ValidationError("Số định danh cá nhân phải gồm đúng 12 chữ số.", code="citizen_id")
+        raise ValidationError(_("Số định danh cá nhân phải gồm đúng 12 chữ số."), code="citizen_id")
     if not 1 <= int(value[:3]) <= 96:
-        raise ValidationError("Ba chữ số đầu của số định danh cá nhân không phải mã tỉnh hợp lệ (001–096).",
+        raise ValidationError(_("Ba chữ số đầu của số định danh cá nhân không phải mã tỉnh hợp lệ (001–096)."),
                               code="citizen_id")

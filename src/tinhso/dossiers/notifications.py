@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.dispatch import Signal
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger("tinhso.dossiers.notifications")
@@ -102,7 +102,8 @@ def _when(moment) -> str:
 
 def compose(dossier, event) -> tuple[str, str, str]:
     """Subject, e-mail body and SMS text for ``event`` of ``dossier`` (Vietnamese)."""
-    state_label = dossier.get_state_display()
+    with translation.override("vi"):  # the notice is Vietnamese whatever the officer's page language
+        state_label = dossier.get_state_display()
     subject = f"Hồ sơ {dossier.code}: {state_label}"
     lines = [
         f"Kính gửi {dossier.applicant_name},",

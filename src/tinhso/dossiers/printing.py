@@ -25,7 +25,7 @@ import qrcode
 from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from qrcode.constants import ERROR_CORRECT_M
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
@@ -420,6 +420,12 @@ def render_form(dossier: Dossier, number: str, **context) -> bytes:
     Keyword arguments override what the form would take from the dossier, e.g. ``items=[{"name": …,
     "reason": …}]`` for form 02, ``reasons=[…]`` for 03 and 04, ``officer="…"``, ``issued_on=<date>``.
     """
+    # The forms are official Vietnamese documents whatever language the page around them is in.
+    with translation.override("vi"):
+        return _render_form(dossier, number, context)
+
+
+def _render_form(dossier: Dossier, number: str, context: dict) -> bytes:
     form = get_form(number)
     if form.number not in DOSSIER_FORM_NUMBERS:
         raise InvalidInput(
@@ -482,15 +488,16 @@ def render_register(agency, dossiers: Iterable[Dossier], period_from: datetime.d
     """
     form = FORMS["06"]
     now = timezone.now()
-    values = {
-        **agency_heading(agency),
-        "form": form,
-        "title": form.title,
-        "page_size": form.page_size,
-        "period_from": vn_date(period_from),
-        "period_to": vn_date(period_to),
-        "lines": register_lines(dossiers, now),
-        "printed_at": vn_datetime(now),
-    }
-    values["place_date"] = place_and_date(values["place"], now)
-    return html_to_pdf(render_to_string(form.template, values))
+    with translation.override("vi"):
+        values = {
+            **agency_heading(agency),
+            "form": form,
+            "title": form.title,
+            "page_size": form.page_size,
+            "period_from": vn_date(period_from),
+            "period_to": vn_date(period_to),
+            "lines": register_lines(dossiers, now),
+            "printed_at": vn_datetime(now),
+        }
+        values["place_date"] = place_and_date(values["place"], now)
+        return html_to_pdf(render_to_string(form.template, values))

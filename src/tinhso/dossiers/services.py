@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tinhso.catalogue.eforms import validate_eform_data
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
@@ -255,8 +255,10 @@ def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
     locked.due_at_when_locked = locked.due_at
     if locked.state in TERMINAL_STATES:
         # Nothing leaves a terminal state.
+        with translation.override("vi"):
+            closed = locked.get_state_display().lower()
         raise InvalidTransition(
-            f"Hồ sơ đã kết thúc ({locked.get_state_display().lower()}) nên không thể thay đổi.",
+            f"Hồ sơ đã kết thúc ({closed}) nên không thể thay đổi.",
             "The dossier is closed and cannot change.",
         )
     return locked
@@ -264,21 +266,26 @@ def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
 
 def _require_state(dossier: Dossier, states: Iterable[str], action_vi: str) -> None:
     if dossier.state not in states:
-        allowed = ", ".join(State(s).label.lower() for s in states)
+        with translation.override("vi"):  # the Vietnamese message names the states in Vietnamese
+            allowed = ", ".join(State(s).label.lower() for s in states)
+            current = dossier.get_state_display().lower()
         raise InvalidTransition(
-            f"Không thể {action_vi} khi hồ sơ đang ở trạng thái “{dossier.get_state_display().lower()}” "
+            f"Không thể {action_vi} khi hồ sơ đang ở trạng thái “{current}” "
             f"(chỉ thực hiện được khi: {allowed}).",
-            f"Cannot {action_vi!s} in state {dossier.state}.",
+            f"This action is not allowed while the dossier is {dossier.state.replace('_', ' ')} "
+            f"(allowed only when: {', '.join(str(s).replace('_', ' ') for s in states)}).",
         )
 
 
 def _current_step(dossier: Dossier, role: str | None = None, action_vi: str = "") -> DossierStep:
     step = dossier.current_step if dossier.current_step_id else None
     if step is None or (role is not None and step.role != role):
-        wanted = StepRole(role).label.lower() if role else ""
+        with translation.override("vi"):
+            wanted = StepRole(role).label.lower() if role else ""
         raise InvalidTransition(
             f"Không thể {action_vi}: hồ sơ không ở bước {wanted}.".replace("  ", " "),
-            f"Cannot {action_vi}: the dossier is not at a {role} step.",
+            f"This action is not allowed: the dossier is not at a {role} step." if role
+            else "This action is not allowed: the dossier has no current step.",
         )
     return step
 
@@ -286,7 +293,8 @@ def _current_step(dossier: Dossier, role: str | None = None, action_vi: str = ""
 def _reason(text: str | None, field_name: str, what: str) -> str:
     value = (text or "").strip()
     if not value:
-        raise InvalidInput(f"Phải nêu {what}.", f"The {field_name} is required.", field=field_name)
+        raise InvalidInput(f"Phải nêu {what}.", "The reasons are required." if field_name == "reasons"
+                           else "A reason is required.", field=field_name)
     return value
 
 

@@ -23,13 +23,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.catalogue.models import ProcedureVersion, Status, StepRole
+from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit
 from tinhso.directory.models import Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
 from tinhso.dossiers import deadlines, forms, printing, selectors, services
-from tinhso.dossiers.errors import Conflict, DossierError
+from tinhso.dossiers.errors import Conflict, DossierError, english_active
 from tinhso.dossiers.models import DossierDocument, State
 from tinhso.geo.models import Commune
 
@@ -48,10 +50,10 @@ class Queue:
 
 
 QUEUES = (
-    Queue("tiep-nhan", Role.RECEIVER, StepRole.RECEIVE, "Chờ tiếp nhận"),
-    Queue("xu-ly", Role.HANDLER, StepRole.HANDLE, "Chờ xử lý"),
-    Queue("phe-duyet", Role.APPROVER, StepRole.APPROVE, "Chờ phê duyệt"),
-    Queue("tra-ket-qua", Role.RETURNER, StepRole.RETURN, "Chờ trả kết quả"),
+    Queue("tiep-nhan", Role.RECEIVER, StepRole.RECEIVE, _("Chờ tiếp nhận")),
+    Queue("xu-ly", Role.HANDLER, StepRole.HANDLE, _("Chờ xử lý")),
+    Queue("phe-duyet", Role.APPROVER, StepRole.APPROVE, _("Chờ phê duyệt")),
+    Queue("tra-ket-qua", Role.RETURNER, StepRole.RETURN, _("Chờ trả kết quả")),
 )
 
 
@@ -81,7 +83,7 @@ def officer_required(view: Callable) -> Callable:
     def wrapped(request, *args, **kwargs):
         roles = desk_roles(request.user)
         if not roles:
-            raise PermissionDenied("Chỉ cán bộ Bộ phận Một cửa được sử dụng chức năng này.")
+            raise PermissionDenied(gettext("Chỉ cán bộ Bộ phận Một cửa được sử dụng chức năng này."))
         request.desk_roles = roles
         return view(request, *args, **kwargs)
 
@@ -149,7 +151,7 @@ def _visible_dossier(user, code: str):
     """The dossier ``code`` if ``user`` may see it; 404 otherwise (no difference from a missing code)."""
     dossier = selectors.dossier_detail(user, code)
     if dossier is None:
-        raise Http404("Không tìm thấy hồ sơ.")
+        raise Http404(gettext("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -193,38 +195,38 @@ def _call(service, *names):
 
 
 ACTIONS: dict[str, Action] = {a.key: a for a in (
-    Action("receive", "receive", "Tiếp nhận hồ sơ", "Tiếp nhận", forms.ReceiveForm,
-           _call(services.receive, "note"), "Đã tiếp nhận hồ sơ."),
-    Action("request-supplement", "request_supplement", "Yêu cầu bổ sung, hoàn thiện hồ sơ", "Gửi yêu cầu bổ sung",
-           forms.SupplementRequestForm, _call(services.request_supplement, "missing", "note"),
-           "Đã gửi yêu cầu bổ sung, hoàn thiện hồ sơ."),
-    Action("provide-supplement", "provide_supplement", "Nhận hồ sơ đã bổ sung đầy đủ", "Ghi nhận đã bổ sung",
+    Action("receive", "receive", pgettext_lazy("action", "Tiếp nhận hồ sơ"), _("Tiếp nhận"), forms.ReceiveForm,
+           _call(services.receive, "note"), _("Đã tiếp nhận hồ sơ.")),
+    Action("request-supplement", "request_supplement", pgettext_lazy("action", "Yêu cầu bổ sung, hoàn thiện hồ sơ"),
+           _("Gửi yêu cầu bổ sung"), forms.SupplementRequestForm,
+           _call(services.request_supplement, "missing", "note"), _("Đã gửi yêu cầu bổ sung, hoàn thiện hồ sơ.")),
+    Action("provide-supplement", "provide_supplement", _("Nhận hồ sơ đã bổ sung đầy đủ"), _("Ghi nhận đã bổ sung"),
            forms.NoteForm, _call(services.provide_supplement, "note"),
-           "Đã ghi nhận hồ sơ bổ sung; thời hạn được tính lại từ đầu."),
-    Action("assign", "assign", "Giao chuyên viên xử lý", "Giao xử lý", forms.AssignForm,
-           _call(services.assign, "assignee", "note"), "Đã giao chuyên viên xử lý.",
+           _("Đã ghi nhận hồ sơ bổ sung; thời hạn được tính lại từ đầu.")),
+    Action("assign", "assign", _("Giao chuyên viên xử lý"), _("Giao xử lý"), forms.AssignForm,
+           _call(services.assign, "assignee", "note"), _("Đã giao chuyên viên xử lý."),
            form_kwargs=lambda dossier, user: {"handlers": _handlers_of(dossier, user)}),
-    Action("forward", "forward", "Chuyển bước tiếp theo", "Chuyển", forms.ForwardForm,
-           _call(services.forward, "note"), "Đã chuyển hồ sơ sang bước tiếp theo."),
-    Action("approve", "approve", "Phê duyệt", "Phê duyệt", forms.ApproveForm, _call(services.approve, "note"),
-           "Đã phê duyệt hồ sơ."),
-    Action("send-back", "send_back", "Trả lại bước xử lý trước", "Trả lại", forms.SendBackForm,
-           _call(services.send_back, "reason"), "Đã trả lại hồ sơ cho bước xử lý trước.", danger=True),
-    Action("apology", "issue_apology", "Xin lỗi và hẹn lại ngày trả kết quả", "Gửi thư xin lỗi, hẹn lại",
+    Action("forward", "forward", _("Chuyển bước tiếp theo"), _("Chuyển"), forms.ForwardForm,
+           _call(services.forward, "note"), _("Đã chuyển hồ sơ sang bước tiếp theo.")),
+    Action("approve", "approve", _("Phê duyệt"), _("Phê duyệt"), forms.ApproveForm, _call(services.approve, "note"),
+           _("Đã phê duyệt hồ sơ.")),
+    Action("send-back", "send_back", _("Trả lại bước xử lý trước"), _("Trả lại"), forms.SendBackForm,
+           _call(services.send_back, "reason"), _("Đã trả lại hồ sơ cho bước xử lý trước."), danger=True),
+    Action("apology", "issue_apology", _("Xin lỗi và hẹn lại ngày trả kết quả"), _("Gửi thư xin lỗi, hẹn lại"),
            forms.ApologyForm, _call(services.issue_apology, "reason", "new_due_at"),
-           "Đã gửi thư xin lỗi và hẹn lại ngày trả kết quả."),
-    Action("return", "return_result", "Trả kết quả", "Trả kết quả", forms.ReturnForm,
-           _call(services.return_result, "method", "note"), "Đã trả kết quả cho người nộp."),
-    Action("refuse", "refuse", "Từ chối tiếp nhận, giải quyết", "Từ chối", forms.RefuseForm,
-           _call(services.refuse, "reasons"), "Đã từ chối hồ sơ.", danger=True),
-    Action("stop", "stop_processing", "Dừng giải quyết hồ sơ", "Dừng giải quyết", forms.StopForm,
-           _call(services.stop_processing, "reasons"), "Đã dừng giải quyết hồ sơ.", danger=True),
-    Action("withdraw", "withdraw", "Rút hồ sơ theo đề nghị của người nộp", "Rút hồ sơ", forms.WithdrawForm,
-           _call(services.withdraw, "reason"), "Đã rút hồ sơ theo đề nghị của người nộp.", danger=True),
-    Action("payment", "record_payment", "Ghi nhận thanh toán phí, lệ phí", "Ghi nhận", forms.PaymentForm,
-           _call(services.record_payment, "amount", "channel", "receipt_number"), "Đã ghi nhận thanh toán."),
-    Action("document", "attach_document", "Tải lên tài liệu", "Tải lên", forms.DocumentUploadForm,
-           _call(services.attach_document, "upload", "kind", "required_document"), "Đã tải lên tài liệu.",
+           _("Đã gửi thư xin lỗi và hẹn lại ngày trả kết quả.")),
+    Action("return", "return_result", _("Trả kết quả"), _("Trả kết quả"), forms.ReturnForm,
+           _call(services.return_result, "method", "note"), _("Đã trả kết quả cho người nộp.")),
+    Action("refuse", "refuse", pgettext_lazy("action", "Từ chối tiếp nhận, giải quyết"), _("Từ chối"),
+           forms.RefuseForm, _call(services.refuse, "reasons"), _("Đã từ chối hồ sơ."), danger=True),
+    Action("stop", "stop_processing", _("Dừng giải quyết hồ sơ"), pgettext_lazy("action", "Dừng giải quyết"),
+           forms.StopForm, _call(services.stop_processing, "reasons"), _("Đã dừng giải quyết hồ sơ."), danger=True),
+    Action("withdraw", "withdraw", _("Rút hồ sơ theo đề nghị của người nộp"), _("Rút hồ sơ"), forms.WithdrawForm,
+           _call(services.withdraw, "reason"), _("Đã rút hồ sơ theo đề nghị của người nộp."), danger=True),
+    Action("payment", "record_payment", _("Ghi nhận thanh toán phí, lệ phí"), _("Ghi nhận"), forms.PaymentForm,
+           _call(services.record_payment, "amount", "channel", "receipt_number"), _("Đã ghi nhận thanh toán.")),
+    Action("document", "attach_document", _("Tải lên tài liệu"), _("Tải lên"), forms.DocumentUploadForm,
+           _call(services.attach_document, "upload", "kind", "required_document"), _("Đã tải lên tài liệu."),
            multipart=True, form_kwargs=lambda dossier, user: {"dossier": dossier}, field_names={"file": "upload"}),
 )}
 
@@ -263,39 +265,65 @@ def _action_forms(dossier, user, roles, bound: tuple[str, object] | None = None)
 
 
 EVENT_PHRASES = {
-    "submit_online": "nộp hồ sơ trực tuyến",
-    "submit": "nộp hồ sơ trực tuyến",
-    "receive_at_counter": "tiếp nhận hồ sơ trực tiếp tại Bộ phận Một cửa",
-    "receive": "tiếp nhận hồ sơ",
-    "request_supplement": "yêu cầu bổ sung, hoàn thiện hồ sơ",
-    "provide_supplement": "ghi nhận hồ sơ đã được bổ sung đầy đủ",
-    "refuse": "từ chối tiếp nhận, giải quyết hồ sơ",
-    "assign": "giao chuyên viên xử lý",
-    "forward": "chuyển hồ sơ sang bước tiếp theo",
-    "send_back": "trả lại hồ sơ cho bước trước",
-    "approve": "phê duyệt hồ sơ",
-    "issue_apology": "gửi thư xin lỗi và hẹn lại ngày trả kết quả",
-    "apologise": "gửi thư xin lỗi và hẹn lại ngày trả kết quả",
-    "stop_processing": "dừng giải quyết hồ sơ",
-    "return_result": "trả kết quả cho người nộp",
-    "withdraw": "rút hồ sơ",
-    "record_payment": "ghi nhận thanh toán phí, lệ phí",
-    "attach_document": "tải lên tài liệu",
+    "submit_online": gettext_noop("nộp hồ sơ trực tuyến"),
+    "submit": gettext_noop("nộp hồ sơ trực tuyến"),
+    "receive_at_counter": gettext_noop("tiếp nhận hồ sơ trực tiếp tại Bộ phận Một cửa"),
+    "receive": gettext_noop("tiếp nhận hồ sơ"),
+    "request_supplement": gettext_noop("yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "provide_supplement": gettext_noop("ghi nhận hồ sơ đã được bổ sung đầy đủ"),
+    "refuse": gettext_noop("từ chối tiếp nhận, giải quyết hồ sơ"),
+    "assign": gettext_noop("giao chuyên viên xử lý"),
+    "forward": gettext_noop("chuyển hồ sơ sang bước tiếp theo"),
+    "send_back": gettext_noop("trả lại hồ sơ cho bước trước"),
+    "approve": gettext_noop("phê duyệt hồ sơ"),
+    "issue_apology": gettext_noop("gửi thư xin lỗi và hẹn lại ngày trả kết quả"),
+    "apologise": gettext_noop("gửi thư xin lỗi và hẹn lại ngày trả kết quả"),
+    "stop_processing": gettext_noop("dừng giải quyết hồ sơ"),
+    "return_result": gettext_noop("trả kết quả cho người nộp"),
+    "withdraw": gettext_noop("rút hồ sơ"),
+    "record_payment": gettext_noop("ghi nhận thanh toán phí, lệ phí"),
+    "attach_document": gettext_noop("tải lên tài liệu"),
 }
 
 
 def event_sentence(event, dossier) -> str:
-    """One timeline line in plain Vietnamese: who did what, and the state it led to."""
+    """One timeline line in plain words (in the active language): who did what, and the state it led to."""
     if event.action == "submit_online" and not event.actor_id:
-        actor = f"Người nộp {dossier.applicant_name}"
+        actor = gettext("Người nộp %(name)s") % {"name": dossier.applicant_name}
     else:
         actor = event.actor_label or (
-            (event.actor.get_full_name() or event.actor.get_username()) if event.actor_id else "Hệ thống")
-    phrase = EVENT_PHRASES.get(event.action, event.action.replace("_", " "))
+            (event.actor.get_full_name() or event.actor.get_username()) if event.actor_id else gettext("Hệ thống"))
+    phrase = EVENT_PHRASES.get(event.action)
+    phrase = gettext(phrase) if phrase else event.action.replace("_", " ")
     sentence = f"{actor[:1].upper()}{actor[1:]} {phrase}"
     if event.to_state and event.to_state != event.from_state:
-        sentence += f" — hồ sơ chuyển sang “{State(event.to_state).label}”"
+        sentence = gettext("%(sentence)s — hồ sơ chuyển sang “%(state)s”") % {
+            "sentence": sentence, "state": State(event.to_state).label}
     return sentence + "."
+
+
+# The route steps' roles as the desk names them (the catalogue keeps its Vietnamese labels).
+STEP_ROLE_LABELS = {
+    StepRole.RECEIVE: pgettext_lazy("step role", "Tiếp nhận"),
+    StepRole.HANDLE: pgettext_lazy("step role", "Xử lý"),
+    StepRole.APPROVE: pgettext_lazy("step role", "Phê duyệt"),
+    StepRole.RETURN: pgettext_lazy("step role", "Trả kết quả"),
+}
+
+
+# The statutory time units as the desk words them for a count (the catalogue keeps its Vietnamese labels).
+TIME_UNIT_WORDS = {
+    TimeUnit.WORKING_DAYS: ngettext_lazy("%(count)s ngày làm việc", "%(count)s ngày làm việc", "count"),
+    TimeUnit.WORKING_HOURS: ngettext_lazy("%(count)s giờ làm việc", "%(count)s giờ làm việc", "count"),
+}
+
+
+def time_limit_text(version) -> str:
+    """“15 ngày làm việc” / “15 working days”: the version's processing time in the active language."""
+    words = TIME_UNIT_WORDS.get(version.time_unit)
+    if words is None:
+        return f"{version.time_limit} {version.get_time_unit_display()}"
+    return words % {"count": version.time_limit}
 
 
 def vnd(amount: int) -> str:
@@ -316,7 +344,8 @@ def _dossier_context(request, dossier, bound=None, action_error=None) -> dict:
     return {
         "dossier": dossier,
         "deadline": deadlines.dossier_status(dossier, now),
-        "steps": [{"step": s, "deadline": deadlines.step_status(s, now)} for s in dossier.steps.all()],
+        "steps": [{"step": s, "role": STEP_ROLE_LABELS.get(s.role, s.get_role_display()),
+                   "deadline": deadlines.step_status(s, now)} for s in dossier.steps.all()],
         "events": events,
         # The prefetched documents lack their paper and uploader; one query with both keeps the page flat.
         "documents": list(DossierDocument.objects.filter(dossier=dossier)
@@ -326,7 +355,9 @@ def _dossier_context(request, dossier, bound=None, action_error=None) -> dict:
         "payments": payments,
         "paid_total": vnd(sum(p.amount for p in payments)),
         "actions": _action_forms(dossier, request.user, request.desk_roles, bound),
-        "print_forms": printing.available_forms(dossier),
+        # The forms themselves stay Vietnamese; only the links name them in the page's language.
+        "print_forms": [{"number": f.number, "title": f.title_en if english_active() else f.title}
+                        for f in printing.available_forms(dossier)],
         "action_error": action_error,
     }
 
@@ -339,9 +370,9 @@ def dossier_page(request, code: str):
 
 
 ERROR_TITLES = {
-    409: "Không thực hiện được thao tác",
-    403: "Bạn không có quyền thực hiện thao tác này",
-    400: "Thông tin chưa hợp lệ",
+    409: _("Không thực hiện được thao tác"),
+    403: _("Bạn không có quyền thực hiện thao tác này"),
+    400: _("Thông tin chưa hợp lệ"),
 }
 
 
@@ -351,28 +382,30 @@ def dossier_action(request, code: str, action: str):
     """Run one action on the dossier; 400 for bad input, 409 for a stale form or a refused transition."""
     spec = ACTIONS.get(action)
     if spec is None:
-        raise Http404("Không có thao tác này.")
+        raise Http404(gettext("Không có thao tác này."))
     dossier = _visible_dossier(request.user, code)
     form = spec.form_class(request.POST, request.FILES, auto_id=f"{spec.key}_%s",
                            **spec.form_kwargs(dossier, request.user))
     if not form.is_valid():
         error = {"kind": "invalid", "title": ERROR_TITLES[400],
-                 "message": "Vui lòng kiểm tra các ô được đánh dấu trong mục “" + spec.label + "”."}
+                 "message": gettext("Vui lòng kiểm tra các ô được đánh dấu trong mục “%(action)s”.")
+                 % {"action": spec.label}}
         if "expected_version" in form.errors:
-            error["message"] = "Biểu mẫu thiếu phiên bản hồ sơ; vui lòng tải lại trang."
+            error["message"] = gettext("Biểu mẫu thiếu phiên bản hồ sơ; vui lòng tải lại trang.")
         return _dossier_response(request, dossier, (spec.key, form), error, status=400)
     try:
         spec.call(dossier, request.user, form.cleaned_data["expected_version"], form.cleaned_data)
     except DossierError as exc:
         field_name = spec.field_names.get(exc.field, exc.field)
         if field_name and field_name in form.fields:
-            form.add_error(field_name, exc.message)
+            form.add_error(field_name, exc.localized)
         kind = {409: "conflict" if isinstance(exc, Conflict) else "transition",
                 403: "forbidden"}.get(exc.status, "invalid")
-        error = {"kind": kind, "title": ERROR_TITLES.get(exc.status, ERROR_TITLES[400]), "message": exc.message}
+        error = {"kind": kind, "title": ERROR_TITLES.get(exc.status, ERROR_TITLES[400]),
+                 "message": exc.localized}
         fresh = _visible_dossier(request.user, code)
         return _dossier_response(request, fresh, (spec.key, form), error, status=exc.status)
-    messages.success(request, spec.success)
+    messages.success(request, str(spec.success))
     return redirect("dossiers:dossier", code=dossier.code)
 
 
@@ -388,7 +421,7 @@ def document_download(request, code: str, pk: int):
     dossier = _visible_dossier(request.user, code)
     document = dossier.documents.filter(pk=pk).first()
     if document is None:
-        raise Http404("Không tìm thấy tài liệu.")
+        raise Http404(gettext("Không tìm thấy tài liệu."))
     response = FileResponse(document.file.open("rb"), content_type=document.content_type,
                             as_attachment=True, filename=document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -401,12 +434,12 @@ def print_form(request, code: str, number: str):
     """Form ``number`` (01–05) of the dossier as a PDF, named after the dossier code."""
     dossier = _visible_dossier(request.user, code)
     if number not in printing.DOSSIER_FORM_NUMBERS:
-        raise Http404("Không có mẫu này.")
+        raise Http404(gettext("Không có mẫu này."))
     try:
         pdf = printing.render_form(dossier, number)
     except DossierError as exc:
         return render(request, "dossiers/desk/error.html", {
-            "kind": "transition", "title": "Không in được biểu mẫu", "message": exc.message,
+            "kind": "transition", "title": gettext("Không in được biểu mẫu"), "message": exc.localized,
             "dossier_url": reverse("dossiers:dossier", args=[dossier.code]),
         }, status=exc.status)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -453,7 +486,7 @@ def _communes_for(user):
 def reception(request):
     """Create and receive a paper dossier in one step (NĐ 61/2018 Art. 17), then show it with its receipt."""
     if Role.RECEIVER not in request.desk_roles:
-        raise PermissionDenied("Chỉ cán bộ tiếp nhận được tiếp nhận hồ sơ trực tiếp.")
+        raise PermissionDenied(gettext("Chỉ cán bộ tiếp nhận được tiếp nhận hồ sơ trực tiếp."))
     procedures = _receivable_procedures(request.user)
     source = request.POST if request.method == "POST" else request.GET
     choice = forms.ProcedureChoiceForm(source if "procedure" in source else None, procedures=procedures)
@@ -475,12 +508,13 @@ def reception(request):
                     dossier = _receive_at_counter(request.user, version, form.cleaned_data)
                 except DossierError as exc:
                     if exc.field and exc.field in form.fields:
-                        form.add_error(exc.field, exc.message)
-                    error = exc.message
+                        form.add_error(exc.field, exc.localized)
+                    error = exc.localized
                     status = exc.status
                 else:
-                    messages.success(request, f"Đã tiếp nhận hồ sơ {dossier.code}. In giấy tiếp nhận và hẹn "
-                                              "trả kết quả (mẫu 01) để giao cho người nộp.")
+                    messages.success(request, gettext(
+                        "Đã tiếp nhận hồ sơ %(code)s. In giấy tiếp nhận và hẹn trả kết quả (mẫu 01) để giao cho "
+                        "người nộp.") % {"code": dossier.code})
                     _record_counter_payment(request, dossier, form.cleaned_data)
                     return redirect("dossiers:dossier", code=dossier.code)
             else:
@@ -493,7 +527,7 @@ def reception(request):
     return render(request, "dossiers/desk/reception.html", {
         "choice": choice, "version": version, "form": form, "error": error,
         "procedure_count": procedures.count(), "fees": fees, "fees_total": vnd(sum(f.amount for f in fees)),
-        "commune_query": "",
+        "commune_query": "", "time_limit": time_limit_text(version) if version is not None else "",
     }, status=status)
 
 
@@ -527,7 +561,8 @@ def _record_counter_payment(request, dossier, data) -> None:
                                 receipt_number=data.get("payment_receipt_number") or "",
                                 expected_version=dossier.version)
     except DossierError as exc:
-        messages.warning(request, f"Hồ sơ đã được tiếp nhận nhưng chưa ghi nhận được thanh toán: {exc.message}")
+        messages.warning(request, gettext("Hồ sơ đã được tiếp nhận nhưng chưa ghi nhận được thanh toán: %(error)s")
+                         % {"error": exc.localized})
 
 
 @require_GET

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.common.workdays import VIETNAM
 from tinhso.ioc.models import (
@@ -91,7 +92,7 @@ class Reader:
     value: Callable[[Mapping], Decimal | None]
     dimensions: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
-    unknown: str = "Không rõ"
+    unknown: str = _("Không rõ")
     note: str = ""
 
     def supports(self, query: ReadQuery) -> bool:
@@ -142,7 +143,7 @@ def _ratings(value: Callable[[Mapping], Decimal | None]) -> Reader:
         return feedback.rating_counts_by(dimension, q.since, q.until, q.agency_ids, **q.filters)
 
     return Reader(counts, counts_by, value, ONE_STOP_DIMENSIONS,
-                  (("ratings", "Số đánh giá"), ("satisfied", "Hài lòng, rất hài lòng")))
+                  (("ratings", _("Số đánh giá")), ("satisfied", _("Hài lòng, rất hài lòng"))))
 
 
 def _complaints(value: Callable[[Mapping], Decimal | None]) -> Reader:
@@ -159,10 +160,10 @@ def _complaints(value: Callable[[Mapping], Decimal | None]) -> Reader:
         return feedback.complaint_counts_by(dimension, q.since, q.until, q.agency_ids, q.at, **q.filters)
 
     return Reader(counts, counts_by, value, ONE_STOP_DIMENSIONS,
-                  (("received", "Số phản ánh, kiến nghị"), ("decided", "Đã trả lời hoặc đã quá hạn"),
-                   ("on_time", "Trả lời đúng hạn"), ("not_satisfied_or_late", "Không hài lòng hoặc trễ hạn")),
-                  unknown="Không gắn với hồ sơ",
-                  note="Theo lĩnh vực, thủ tục hoặc xã, phường chỉ tính các phản ánh, kiến nghị gắn với một hồ sơ.")
+                  (("received", _("Số phản ánh, kiến nghị")), ("decided", _("Đã trả lời hoặc đã quá hạn")),
+                   ("on_time", _("Trả lời đúng hạn")), ("not_satisfied_or_late", _("Không hài lòng hoặc trễ hạn"))),
+                  unknown=_("Không gắn với hồ sơ"),
+                  note=_("Theo lĩnh vực, thủ tục hoặc xã, phường chỉ tính các phản ánh, kiến nghị gắn với một hồ sơ."))
 
 
 def _publication(value: Callable[[Mapping], Decimal | None]) -> Reader:
@@ -182,8 +183,8 @@ def _publication(value: Callable[[Mapping], Decimal | None]) -> Reader:
 
     # A procedure version has no commune: it is implemented by agencies, in a field.
     return Reader(counts, counts_by, value, ("field", "procedure", "month"),
-                  (("versions", "Thủ tục có hiệu lực trong kỳ"), ("on_time", "Công bố đúng hạn")),
-                  unknown="Chưa gắn cơ quan thực hiện")
+                  (("versions", _("Thủ tục có hiệu lực trong kỳ")), ("on_time", _("Công bố đúng hạn"))),
+                  unknown=_("Chưa gắn cơ quan thực hiện"))
 
 
 def _count(name: str) -> Callable[[Mapping[str, int]], Decimal]:

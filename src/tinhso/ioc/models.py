@@ -6,30 +6,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.ioc.periods import GRANULARITIES, Period, PeriodError
 
 
 class Direction(models.TextChoices):
-    HIGHER = "higher", "Càng cao càng tốt"
-    LOWER = "lower", "Càng thấp càng tốt"
+    HIGHER = "higher", _("Càng cao càng tốt")
+    LOWER = "lower", _("Càng thấp càng tốt")
 
 
 class Group(models.TextChoices):
     # QĐ 766/QĐ-TTg (standards §5): the five groups of the indicator set serving citizens and businesses.
-    QD766_PUBLICITY = "qd766_publicity", "QĐ 766 — Công khai, minh bạch"
-    QD766_PROGRESS = "qd766_progress", "QĐ 766 — Tiến độ, kết quả giải quyết"
-    QD766_DIGITISATION = "qd766_digitisation", "QĐ 766 — Số hóa hồ sơ"
-    QD766_ONLINE = "qd766_online", "QĐ 766 — Cung cấp dịch vụ trực tuyến"
-    QD766_SATISFACTION = "qd766_satisfaction", "QĐ 766 — Mức độ hài lòng"
+    QD766_PUBLICITY = "qd766_publicity", _("QĐ 766 — Công khai, minh bạch")
+    QD766_PROGRESS = "qd766_progress", _("QĐ 766 — Tiến độ, kết quả giải quyết")
+    QD766_DIGITISATION = "qd766_digitisation", _("QĐ 766 — Số hóa hồ sơ")
+    QD766_ONLINE = "qd766_online", _("QĐ 766 — Cung cấp dịch vụ trực tuyến")
+    QD766_SATISFACTION = "qd766_satisfaction", _("QĐ 766 — Mức độ hài lòng")
     # QĐ 922/QĐ-BTTTT (standards §6): the DTI pillars.
-    DTI_GOVERNMENT = "dti_government", "DTI — Chính quyền số"
-    DTI_ECONOMY = "dti_economy", "DTI — Kinh tế số"
-    DTI_SOCIETY = "dti_society", "DTI — Xã hội số"
-    DTI_OVERALL = "dti_overall", "DTI — Chỉ số tổng hợp"
-    TELECOM = "telecom", "Bưu chính, viễn thông"
-    PRESS = "press", "Thông tin, báo chí, truyền thanh"
-    ADMIN_REFORM = "admin_reform", "Cải cách hành chính"
+    DTI_GOVERNMENT = "dti_government", _("DTI — Chính quyền số")
+    DTI_ECONOMY = "dti_economy", _("DTI — Kinh tế số")
+    DTI_SOCIETY = "dti_society", _("DTI — Xã hội số")
+    DTI_OVERALL = "dti_overall", _("DTI — Chỉ số tổng hợp")
+    TELECOM = "telecom", _("Bưu chính, viễn thông")
+    PRESS = "press", _("Thông tin, báo chí, truyền thanh")
+    ADMIN_REFORM = "admin_reform", _("Cải cách hành chính")
 
 
 QD766_GROUPS = {
@@ -43,15 +45,15 @@ QD766_GROUPS = {
 
 
 class Source(models.TextChoices):
-    COMPUTED = "computed", "Tính từ dữ liệu nền tảng"
-    REPORTED = "reported", "Cơ quan báo cáo"
-    IMPORTED = "imported", "Nhập từ nguồn bên ngoài"
+    COMPUTED = "computed", _("Tính từ dữ liệu nền tảng")
+    REPORTED = "reported", _("Cơ quan báo cáo")
+    IMPORTED = "imported", _("Nhập từ nguồn bên ngoài")
 
 
 class Granularity(models.TextChoices):
-    MONTH = "month", "Tháng"
-    QUARTER = "quarter", "Quý"
-    YEAR = "year", "Năm"
+    MONTH = "month", _("Tháng")
+    QUARTER = "quarter", _("Quý")
+    YEAR = "year", _("Năm")
 
 
 DIMENSIONS = ("province", "agency", "commune", "field", "procedure")
@@ -98,6 +100,13 @@ class Indicator(models.Model):
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the English name when English is chosen and one is set."""
+        if self.name_en and (get_language() or "").split("-")[0] == "en":
+            return self.name_en
         return self.name
 
     def clean(self) -> None:
@@ -149,18 +158,18 @@ class Target(models.Model):
 
 
 class ReportStatus(models.TextChoices):
-    DRAFT = "draft", "Đang nhập"
-    SUBMITTED = "submitted", "Chờ lãnh đạo duyệt"
-    APPROVED = "approved", "Đã duyệt"
-    REJECTED = "rejected", "Bị trả lại"
+    DRAFT = "draft", _("Đang nhập")
+    SUBMITTED = "submitted", _("Chờ lãnh đạo duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    REJECTED = "rejected", _("Bị trả lại")
 
 
 class ValueSource(models.TextChoices):
-    FORM = "form", "Nhập trên biểu mẫu"
-    XLSX = "xlsx", "Tải lên tệp Excel"
-    API = "api", "Gửi qua API"
-    IMPORT = "import", "Nhập từ nguồn bên ngoài"
-    DEMO = "demo", "Dữ liệu mẫu"
+    FORM = "form", _("Nhập trên biểu mẫu")
+    XLSX = "xlsx", _("Tải lên tệp Excel")
+    API = "api", _("Gửi qua API")
+    IMPORT = "import", _("Nhập từ nguồn bên ngoài")
+    DEMO = "demo", _("Dữ liệu mẫu")
 
 
 REVIEW_NOTE_MAX = 1000

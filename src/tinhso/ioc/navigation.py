@@ -4,6 +4,8 @@ operations-centre viewer, an agency administrator), once per request."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from tinhso.common.navigation import register
 from tinhso.directory.models import PROVINCE_WIDE_ROLES, Role
 
@@ -43,5 +45,5 @@ def reports_values(user) -> bool:
 
 
 def register_entries() -> None:
-    register("Trung tâm điều hành", "ioc:overview", sees_centre, order=30)
-    register("Số liệu báo cáo", "ioc:reported", reports_values, order=31)
+    register(gettext_noop("Trung tâm điều hành"), "ioc:overview", sees_centre, order=30)
+    register(gettext_noop("Số liệu báo cáo"), "ioc:reported", reports_values, order=31)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
 GRANULARITIES = (MONTH, QUARTER, YEAR)
@@ -32,10 +33,11 @@ class Period:
     def parse(cls, text: str) -> Period:
         match = _PATTERN.match((text or "").strip().upper())
         if not match:
-            raise PeriodError(f"Kỳ báo cáo “{text}” không hợp lệ: dùng năm (2026), quý (2026-Q1) hoặc tháng (2026-03).")
+            raise PeriodError(gettext("Kỳ báo cáo “%(text)s” không hợp lệ: dùng năm (2026), quý (2026-Q1) hoặc tháng "
+                                      "(2026-03).") % {"text": text})
         year = int(match["year"])
         if not 2000 <= year <= 2100:
-            raise PeriodError(f"Năm {year} nằm ngoài khoảng 2000–2100.")
+            raise PeriodError(gettext("Năm %(year)s nằm ngoài khoảng 2000–2100.") % {"year": year})
         if match["quarter"]:
             return cls(year, QUARTER, int(match["quarter"]))
         if match["month"]:
@@ -67,11 +69,13 @@ class Period:
 
     @property
     def label(self) -> str:
+        """The period in words, in the active language (“Quý I/2026”, “Q1 2026”)."""
         if self.kind == MONTH:
-            return f"Tháng {self.number:02d}/{self.year}"
+            return gettext("Tháng %(month)s/%(year)s") % {"month": f"{self.number:02d}", "year": self.year}
         if self.kind == QUARTER:
-            return f"Quý {['I', 'II', 'III', 'IV'][self.number - 1]}/{self.year}"
-        return f"Năm {self.year}"
+            return gettext("Quý %(quarter)s/%(year)s") % {"quarter": ["I", "II", "III", "IV"][self.number - 1],
+                                                          "year": self.year}
+        return gettext("Năm %(year)s") % {"year": self.year}
 
     @property
     def start(self) -> datetime.date:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import Field, Procedure
 from tinhso.directory.models import Agency
@@ -28,7 +29,7 @@ from tinhso.geo.sources import province_code
 from tinhso.ioc.selectors import Filters, Scope
 
 AGENCY, COMMUNE, FIELD, PROCEDURE = "co-quan", "xa", "linh-vuc", "thu-tuc"
-LABELS = {AGENCY: "Cơ quan", COMMUNE: "Xã, phường", FIELD: "Lĩnh vực", PROCEDURE: "Thủ tục"}
+LABELS = {AGENCY: _("Cơ quan"), COMMUNE: _("Xã, phường"), FIELD: _("Lĩnh vực"), PROCEDURE: _("Thủ tục")}
 ATTRIBUTES = {AGENCY: "agency", COMMUNE: "commune", FIELD: "field", PROCEDURE: "procedure"}
 # The agency levels in the order a provincial reader looks for them, as option groups.
 LEVEL_ORDER = [Agency.Level.PROVINCE, Agency.Level.COMMUNE, Agency.Level.CENTRAL]

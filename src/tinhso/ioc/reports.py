@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -31,13 +32,13 @@ def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> 
 
 
 def _write(sheet, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    sheet.append([title])
+    sheet.append([str(title)])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(list(headers))
+    sheet.append([str(h) for h in headers])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([float(v) if hasattr(v, "is_finite") else v for v in row])
+        sheet.append([float(v) if hasattr(v, "is_finite") else str(v) if isinstance(v, Promise) else v for v in row])
 
 
 @dataclass

@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import Field, Procedure
 from tinhso.common.workdays import VIETNAM
@@ -172,8 +174,8 @@ def totals(scope: Scope, period: Period, filters: Filters = Filters(), at: datet
 
 MET, ON_TRACK, AT_RISK, NOT_MET, NO_TARGET, NO_DATA = "met", "on_track", "at_risk", "not_met", "no_target", "no_data"
 STATUS_LABELS = {
-    MET: "Đạt", ON_TRACK: "Đúng tiến độ", AT_RISK: "Có nguy cơ không đạt", NOT_MET: "Không đạt",
-    NO_TARGET: "Chưa giao chỉ tiêu", NO_DATA: "Chưa có số liệu",
+    MET: _("Đạt"), ON_TRACK: _("Đúng tiến độ"), AT_RISK: _("Có nguy cơ không đạt"), NOT_MET: _("Không đạt"),
+    NO_TARGET: _("Chưa giao chỉ tiêu"), NO_DATA: _("Chưa có số liệu"),
 }
 
 
@@ -192,7 +194,7 @@ class Assessment:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def formula(self):
@@ -392,8 +394,8 @@ DIMENSION_FIELDS = {
     "month": ("month", None),
     "commune": ("commune_code", None),
 }
-DIMENSION_LABELS = {"agency": "Cơ quan", "field": "Lĩnh vực", "procedure": "Thủ tục", "month": "Tháng",
-                    "commune": "Xã, phường"}
+DIMENSION_LABELS = {"agency": _("Cơ quan"), "field": _("Lĩnh vực"), "procedure": _("Thủ tục"), "month": _("Tháng"),
+                    "commune": _("Xã, phường")}
 
 
 @dataclass
@@ -447,7 +449,7 @@ def _label(rows: dict[object, BreakdownRow], dimension: str) -> None:
     else:
         names = {k: f"{k:%m/%Y}" for k in keys}
     for key, row in rows.items():
-        row.label = names.get(key) or ("Không rõ" if key in (None, "") else str(key))
+        row.label = names.get(key) or (gettext("Không rõ") if key in (None, "") else str(key))
 
 
 def reader_breakdown(scope: Scope, period: Period, dimension: str, *, formula: str, filters: Filters = Filters(),
@@ -471,9 +473,10 @@ def reader_breakdown(scope: Scope, period: Period, dimension: str, *, formula: s
 
 
 LEAGUE_COLUMNS = [
-    ("received", "Tiếp nhận"), ("returned", "Đã giải quyết"), ("on_time_rate", "Tỷ lệ đúng hạn (%)"),
-    ("late", "Trễ hạn"), ("overdue", "Đang quá hạn"), ("avg_processing_days", "TG giải quyết TB (ngày)"),
-    ("online_share", "Tỷ lệ trực tuyến (%)"), ("apologies", "Xin lỗi, hẹn lại"),
+    ("received", pgettext_lazy("count", "Tiếp nhận")), ("returned", _("Đã giải quyết")),
+    ("on_time_rate", _("Tỷ lệ đúng hạn (%)")),
+    ("late", _("Trễ hạn")), ("overdue", _("Đang quá hạn")), ("avg_processing_days", _("TG giải quyết TB (ngày)")),
+    ("online_share", _("Tỷ lệ trực tuyến (%)")), ("apologies", _("Xin lỗi, hẹn lại")),
 ]
 
 
@@ -549,11 +552,11 @@ def scorecard(scope: Scope, period: Period, at: datetime.datetime | None = None)
 # -- the dossiers behind a number ----------------------------------------------------------------------------
 
 DOSSIER_LISTS = {
-    "received": "Hồ sơ tiếp nhận trong kỳ",
-    "returned": "Hồ sơ đã trả kết quả trong kỳ",
-    "late": "Hồ sơ giải quyết trễ hạn trong kỳ",
-    "overdue": "Hồ sơ đang giải quyết quá hạn",
-    "apologies": "Hồ sơ đã xin lỗi, hẹn lại ngày trả",
+    "received": _("Hồ sơ tiếp nhận trong kỳ"),
+    "returned": _("Hồ sơ đã trả kết quả trong kỳ"),
+    "late": _("Hồ sơ giải quyết trễ hạn trong kỳ"),
+    "overdue": _("Hồ sơ đang giải quyết quá hạn"),
+    "apologies": _("Hồ sơ đã xin lỗi, hẹn lại ngày trả"),
 }
 
 

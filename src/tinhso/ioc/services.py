@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
 from tinhso.common import audit
@@ -22,7 +23,8 @@ from tinhso.ioc.periods import Period, PeriodError
 
 
 class ReportError(Exception):
-    """A reported value that cannot be taken: a Vietnamese message, the field it concerns, an HTTP status."""
+    """A reported value that cannot be taken: a message in the active language (Vietnamese by default), the
+    field it concerns, an HTTP status."""
 
     def __init__(self, message: str, field: str = "", status: int = 400):
         super().__init__(message)
@@ -42,29 +44,30 @@ def _parse(indicator_code: str, period: str, value, source: str = Source.REPORTE
     """The indicator, period and number of one value, for an indicator obtained the way ``source`` says."""
     indicator = Indicator.objects.filter(code=str(indicator_code or "").strip(), active=True).first()
     if indicator is None:
-        raise ReportError(f"Không có chỉ số mã “{indicator_code}”.", "indicator")
+        raise ReportError(gettext("Không có chỉ số mã “%(code)s”.") % {"code": indicator_code}, "indicator")
     if indicator.source == Source.COMPUTED:
-        raise ReportError(f"Chỉ số “{indicator.name}” được tính tự động từ dữ liệu hồ sơ, không nhập tay.",
-                          "indicator")
+        raise ReportError(gettext("Chỉ số “%(name)s” được tính tự động từ dữ liệu hồ sơ, không nhập tay.")
+                          % {"name": indicator.display_name}, "indicator")
     if indicator.source != source:
         raise ReportError(
-            f"Chỉ số “{indicator.name}” lấy từ kết quả công bố chính thức; quản trị nền tảng nhập theo văn bản "
-            "công bố, cơ quan không báo cáo chỉ số này." if indicator.source == Source.IMPORTED else
-            f"Chỉ số “{indicator.name}” do cơ quan báo cáo và lãnh đạo duyệt, không nhập từ nguồn công bố.",
-            "indicator")
+            (gettext("Chỉ số “%(name)s” lấy từ kết quả công bố chính thức; quản trị nền tảng nhập theo văn bản "
+                     "công bố, cơ quan không báo cáo chỉ số này.") if indicator.source == Source.IMPORTED else
+             gettext("Chỉ số “%(name)s” do cơ quan báo cáo và lãnh đạo duyệt, không nhập từ nguồn công bố."))
+            % {"name": indicator.display_name}, "indicator")
     try:
         parsed = Period.parse(str(period or ""))
     except PeriodError as error:
         raise ReportError(str(error), "period") from error
     if parsed.kind != indicator.granularity:
-        raise ReportError(f"Chỉ số “{indicator.name}” báo cáo theo {indicator.get_granularity_display().lower()}; "
-                          f"kỳ “{period}” không đúng.", "period")
+        raise ReportError(gettext("Chỉ số “%(name)s” báo cáo theo %(granularity)s; kỳ “%(period)s” không đúng.") % {
+            "name": indicator.display_name, "granularity": indicator.get_granularity_display().lower(),
+            "period": period}, "period")
     try:
         number = Decimal(str(value).replace(",", ".").strip())
     except (InvalidOperation, AttributeError):
-        raise ReportError(f"Giá trị “{value}” không phải là số.", "value") from None
+        raise ReportError(gettext("Giá trị “%(value)s” không phải là số.") % {"value": value}, "value") from None
     if not number.is_finite() or number < 0:
-        raise ReportError("Giá trị phải là số không âm.", "value")
+        raise ReportError(gettext("Giá trị phải là số không âm."), "value")
     return indicator, parsed, number
 
 
@@ -76,7 +79,7 @@ def enter_value(*, agency: Agency, indicator_code: str, period: str, value, note
     leader must see the corrected figure. The earlier decision and its reason stay on the audit chain.
     """
     if user is not None and not user.is_superuser and agency.pk not in {a.pk for a in reporting_agencies(user)}:
-        raise ReportError("Bạn không thuộc cơ quan này nên không thể nhập số liệu cho cơ quan.", "agency", 403)
+        raise ReportError(gettext("Bạn không thuộc cơ quan này nên không thể nhập số liệu cho cơ quan."), "agency", 403)
     indicator, parsed, number = _parse(indicator_code, period, value)
     with transaction.atomic():
         reported, _ = ReportedValue.objects.select_for_update().get_or_create(
@@ -99,7 +102,7 @@ def enter_value(*, agency: Agency, indicator_code: str, period: str, value, note
 def _check_reviewer(reported: ReportedValue, user) -> None:
     """Only a leader (approver) of the agency reviews its values, and never one they entered themselves."""
     if not has_role(user, Role.APPROVER, reported.agency):
-        raise ReportError("Chỉ lãnh đạo cơ quan báo cáo mới được xét duyệt số liệu.", "status", 403)
+        raise ReportError(gettext("Chỉ lãnh đạo cơ quan báo cáo mới được xét duyệt số liệu."), "status", 403)
     _check_four_eyes(reported, user)
 
 
@@ -110,8 +113,8 @@ def _check_four_eyes(reported: ReportedValue, user) -> None:
     agency token has no person behind it (``entered_by`` is empty), so any leader of the agency reviews it.
     """
     if reported.entered_by_id is not None and reported.entered_by_id == getattr(user, "pk", None):
-        raise ReportError("Bạn đã nhập số liệu này nên không thể tự xét duyệt; một lãnh đạo khác của cơ quan "
-                          "sẽ duyệt hoặc trả lại.", "status", 403)
+        raise ReportError(gettext("Bạn đã nhập số liệu này nên không thể tự xét duyệt; một lãnh đạo khác của cơ quan "
+                            "sẽ duyệt hoặc trả lại."), "status", 403)
 
 
 def _locked(reported: ReportedValue) -> ReportedValue:
@@ -130,7 +133,7 @@ def approve_value(reported: ReportedValue, *, user) -> ReportedValue:
         reported = _locked(reported)
         _check_four_eyes(reported, user)
         if reported.status != ReportStatus.SUBMITTED:
-            raise ReportError("Chỉ duyệt được số liệu đang chờ duyệt.", "status", 409)
+            raise ReportError(gettext("Chỉ duyệt được số liệu đang chờ duyệt."), "status", 409)
         reported.status = ReportStatus.APPROVED
         reported.approved_by = user
         reported.approved_at = timezone.now()
@@ -146,14 +149,14 @@ def reject_value(reported: ReportedValue, *, user, note: str) -> ReportedValue:
     _check_reviewer(reported, user)
     note = (note or "").strip()
     if not note:
-        raise ReportError("Ghi rõ lý do trả lại để cơ quan biết cần sửa gì.", "review_note")
+        raise ReportError(gettext("Ghi rõ lý do trả lại để cơ quan biết cần sửa gì."), "review_note")
     if len(note) > REVIEW_NOTE_MAX:
-        raise ReportError(f"Lý do trả lại dài quá {REVIEW_NOTE_MAX} ký tự.", "review_note")
+        raise ReportError(gettext("Lý do trả lại dài quá %(max)s ký tự.") % {"max": REVIEW_NOTE_MAX}, "review_note")
     with transaction.atomic():
         reported = _locked(reported)
         _check_four_eyes(reported, user)
         if reported.status != ReportStatus.SUBMITTED:
-            raise ReportError("Chỉ trả lại được số liệu đang chờ duyệt.", "status", 409)
+            raise ReportError(gettext("Chỉ trả lại được số liệu đang chờ duyệt."), "status", 409)
         reported.status = ReportStatus.REJECTED
         reported.rejected_by = user
         reported.rejected_at = timezone.now()
@@ -199,7 +202,7 @@ def _sheet_rows(content: bytes, name: str = "") -> list[tuple[int, tuple]]:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ReportError("Tệp CSV phải mã hóa UTF-8.", "file") from error
+            raise ReportError(gettext("Tệp CSV phải mã hóa UTF-8."), "file") from error
         dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
         lines = list(csv.reader(io.StringIO(text), dialect))
         return [(number, tuple(cell.strip() or None for cell in line))
@@ -207,7 +210,7 @@ def _sheet_rows(content: bytes, name: str = "") -> list[tuple[int, tuple]]:
     try:
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ReportError("Tệp tải lên không phải tệp Excel (.xlsx) hợp lệ.", "file") from error
+        raise ReportError(gettext("Tệp tải lên không phải tệp Excel (.xlsx) hợp lệ."), "file") from error
     return list(enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2))
 
 
@@ -220,7 +223,7 @@ def _checked_rows(content: bytes, name: str, source: str, result: UploadResult) 
         try:
             _parse(row[0], row[3], row[4], source)
         except ReportError as error:
-            result.errors.append(f"Dòng {number}: {error.message}")
+            result.errors.append(gettext("Dòng %(row)s: %(message)s") % {"row": number, "message": error.message})
             continue
         rows.append(row)
     return rows
@@ -261,19 +264,19 @@ def import_published(content: bytes, *, name: str, agency: Agency, publication: 
     Any bad line is named and nothing is saved.
     """
     if user is not None and not may_import(user):
-        raise ReportError("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức.", "file", 403)
+        raise ReportError(gettext("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức."), "file", 403)
     publication = (publication or "").strip()
     if not publication:
-        raise ReportError("Ghi rõ văn bản, nguồn công bố số liệu (ví dụ: số quyết định, ngày công bố).",
+        raise ReportError(gettext("Ghi rõ văn bản, nguồn công bố số liệu (ví dụ: số quyết định, ngày công bố)."),
                           "publication")
     if len(publication) > PUBLICATION_MAX:
-        raise ReportError(f"Nguồn công bố dài quá {PUBLICATION_MAX} ký tự.", "publication")
+        raise ReportError(gettext("Nguồn công bố dài quá %(max)s ký tự.") % {"max": PUBLICATION_MAX}, "publication")
     result = UploadResult()
     rows = _checked_rows(content, name, Source.IMPORTED, result)
     if result.errors:
         return result
     if not rows:
-        result.errors.append("Tệp không có dòng nào ghi giá trị.")
+        result.errors.append(gettext("Tệp không có dòng nào ghi giá trị."))
         return result
     label = label or (user.get_username() if getattr(user, "pk", None) else "")
     now = timezone.now()

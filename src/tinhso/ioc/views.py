@@ -19,8 +19,9 @@ from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.directory.models import Agency, Role
@@ -48,7 +49,7 @@ def centre_view(view):
     def wrapper(request, *args, **kwargs):
         scope = selectors.ioc_scope(request.user)
         if scope is None:
-            raise PermissionDenied("Bạn không có quyền xem trung tâm giám sát, điều hành.")
+            raise PermissionDenied(gettext("Bạn không có quyền xem trung tâm giám sát, điều hành."))
         try:
             period = Period.parse(request.GET["ky"]) if request.GET.get("ky") else Period.current(YEAR)
         except PeriodError as error:
@@ -56,9 +57,9 @@ def centre_view(view):
         try:
             filters = _filters(request)
         except ValueError:
-            return render(request, "ioc/error.html", {"message": "Bộ lọc không hợp lệ."}, status=400)
+            return render(request, "ioc/error.html", {"message": gettext("Bộ lọc không hợp lệ.")}, status=400)
         if filters.agency and not scope.allows(filters.agency):
-            raise PermissionDenied("Cơ quan này nằm ngoài phạm vi bạn được xem.")
+            raise PermissionDenied(gettext("Cơ quan này nằm ngoài phạm vi bạn được xem."))
         return view(request, scope, period, filters, *args, **kwargs)
 
     return wrapper
@@ -126,11 +127,12 @@ def _page(request, template: str, context: dict, scope: selectors.Scope, filters
 def overview(request, scope, period, filters):
     assessments = selectors.overview(scope, period, filters=filters)
     if request.GET.get("xuat") == "xlsx":
-        rows = [[a.indicator.name, a.indicator.unit, a.value, a.target, a.achieved, a.status_label]
+        rows = [[a.indicator.display_name, a.indicator.unit, a.value, a.target, a.achieved, a.status_label]
                 for a in assessments]
         return _xlsx(f"tong-quan-{period.key}", reports.table_xlsx(
-            f"Tổng quan chỉ số — {period.label}", ["Chỉ số", "Đơn vị", "Thực hiện", "Chỉ tiêu", "% đạt", "Đánh giá"],
-            rows))
+            gettext("Tổng quan chỉ số — %(period)s") % {"period": period.label},
+            [gettext("Chỉ số"), gettext("Đơn vị"), gettext("Thực hiện"), gettext("Chỉ tiêu"), gettext("% đạt"),
+             gettext("Đánh giá")], rows))
     groups: dict[str, list] = {}
     for a in assessments:
         groups.setdefault(a.indicator.get_group_display(), []).append(a)
@@ -154,11 +156,11 @@ def indicator(request, scope, period, filters, code):
             dimension = "agency"
         rows = selectors.breakdown(scope, period, dimension, filters=filters, formula=indicator.formula)
         columns = ["received", "returned", "late", "overdue"]
-        headers = [selectors.DIMENSION_LABELS[dimension], "Tiếp nhận", "Đã giải quyết", "Trễ hạn", "Đang quá hạn",
-                   indicator.name]
+        headers = [selectors.DIMENSION_LABELS[dimension], pgettext("count", "Tiếp nhận"), gettext("Đã giải quyết"),
+                   gettext("Trễ hạn"), gettext("Đang quá hạn"), indicator.display_name]
         if request.GET.get("xuat") == "xlsx":
             return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
-                f"{indicator.name} — {period.label}", headers,
+                f"{indicator.display_name} — {period.label}", headers,
                 [[r.label, *[r[name] for name in columns], r.value] for r in rows]))
         page = Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
         context.update(rows=_table(page.object_list, columns, period, filters, dimension, _next_dimension(dimension)),
@@ -202,10 +204,10 @@ def _reader_breakdown(request, scope, period, filters, indicator, assessment, co
         dimension = "agency"
     rows = selectors.reader_breakdown(scope, period, dimension, formula=indicator.formula, filters=filters)
     columns = [name for name, _ in reader.columns]
-    headers = [dimensions[dimension], *[label for _, label in reader.columns], indicator.name]
+    headers = [dimensions[dimension], *[label for _, label in reader.columns], indicator.display_name]
     if request.GET.get("xuat") == "xlsx":
         return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
-            f"{indicator.name} — {period.label}", headers,
+            f"{indicator.display_name} — {period.label}", headers,
             [[r.label, *[r[name] for name in columns], r.value] for r in rows]))
     following = _next_dimension(dimension)
     following = following if following in dimensions else "month"
@@ -240,7 +242,7 @@ def _chart(indicator, labels: list[str], values: list, target=None, kind: str = 
     gives each point the address it drills down to (a click on the point opens it; the table beside the
     chart carries the same links for keyboards and screen readers)."""
     return {"links": links or [],
-            "name": indicator.name if indicator else "", "unit": indicator.unit if indicator else "",
+            "name": indicator.display_name if indicator else "", "unit": indicator.unit if indicator else "",
             "kind": kind, "labels": labels, "values": [None if v is None else float(v) for v in values],
             "target": None if target is None else float(target)}
 
@@ -253,15 +255,15 @@ def _next_dimension(dimension: str) -> str:
 @centre_view
 def dossiers(request, scope, period, filters, kind):
     if kind not in selectors.DOSSIER_LISTS:
-        return render(request, "ioc/error.html", {"message": "Không có danh sách này."}, status=404)
+        return render(request, "ioc/error.html", {"message": gettext("Không có danh sách này.")}, status=404)
     queryset = selectors.dossier_list(scope, kind, period, filters)
     if request.GET.get("xuat") == "xlsx":
         rows = [[d.code, d.receiving_agency.name, d.procedure_version.name, d.get_state_display(),
                  timezone.localtime(d.due_at).strftime("%d/%m/%Y %H:%M") if d.due_at else "",
                  dossier_status(d).label] for d in queryset[:10000]]
         return _xlsx(f"ho-so-{kind}-{period.key}", reports.table_xlsx(
-            selectors.DOSSIER_LISTS[kind], ["Mã hồ sơ", "Cơ quan", "Thủ tục", "Trạng thái", "Hạn trả", "Thời hạn"],
-            rows))
+            selectors.DOSSIER_LISTS[kind], [gettext("Mã hồ sơ"), gettext("Cơ quan"), gettext("Thủ tục"),
+                                            gettext("Trạng thái"), gettext("Hạn trả"), gettext("Thời hạn")], rows))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("trang"))
     ids = [d.pk for d in page.object_list]
     openable = set()
@@ -287,7 +289,8 @@ def league(request, scope, period, filters):
     columns = selectors.LEAGUE_COLUMNS
     if request.GET.get("xuat") == "xlsx":
         return _xlsx(f"xep-hang-{period.key}", reports.table_xlsx(
-            f"Xếp hạng cơ quan — {period.label}", ["Hạng", "Cơ quan", *[label for _, label in columns]],
+            gettext("Xếp hạng cơ quan — %(period)s") % {"period": period.label},
+            [gettext("Hạng"), gettext("Cơ quan"), *[label for _, label in columns]],
             [[r.rank, r.agency, *[r.values[code] for code, _ in columns]] for r in table]))
     page = Paginator(table, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
     rows = [{"row": r, "cells": [r.values[code] for code, _ in columns]} for r in page.object_list]
@@ -296,7 +299,7 @@ def league(request, scope, period, filters):
     chart = _chart(None, [r.agency for r in shown], [r.values["on_time_rate"] for r in shown], kind="bar",
                    links=[f"{on_time}?{_query(period, selectors.Filters(agency=r.agency_id), theo='field')}"
                           for r in shown])
-    chart.update(name="Tỷ lệ đúng hạn", unit="%")
+    chart.update(name=gettext("Tỷ lệ đúng hạn"), unit="%")
     return _page(request, "ioc/league.html", {
         "rows": rows, "columns": columns, "period": period, "chart": chart, "filters": filters,
         "page_obj": page, "page_query": _query(period, filters), "choices": _period_choices(period),
@@ -312,11 +315,12 @@ def scorecard(request, scope, period, filters):
         for g in groups:
             for line in g.lines:
                 a = line.assessment
-                rows.append([g.label, g.max_points, a.indicator.name, a.value, line.weight.points if line.weight
+                rows.append([g.label, g.max_points, a.indicator.display_name, a.value, line.weight.points if line.weight
                              else None, line.points])
         return _xlsx(f"qd766-{period.key}", reports.table_xlsx(
-            f"Bộ chỉ số QĐ 766 — {period.label}", ["Nhóm", "Điểm tối đa nhóm", "Chỉ số", "Giá trị",
-                                                   "Trọng số", "Điểm"], rows))
+            gettext("Bộ chỉ số QĐ 766 — %(period)s") % {"period": period.label},
+            [gettext("Nhóm"), gettext("Điểm tối đa nhóm"), gettext("Chỉ số"), gettext("Giá trị"), gettext("Trọng số"),
+             gettext("Điểm")], rows))
     return render(request, "ioc/scorecard.html", {"groups": groups, "period": period,
                                                   "choices": _period_choices(period), "query": _query(period, filters)})
 
@@ -326,11 +330,13 @@ def scorecard(request, scope, period, filters):
 def report(request, scope, period, filters):
     fmt = request.GET.get("dinh-dang")
     if fmt in ("pdf", "xlsx"):
-        data = reports.supervision_report(scope, period)
-        if fmt == "xlsx":
-            return _xlsx(f"bao-cao-giam-sat-{period.key}", reports.report_xlsx(data))
-        response = HttpResponse(reports.report_pdf(data, heading=_report_heading(scope)),
-                                content_type="application/pdf")
+        # The supervision report is an official Vietnamese document, whatever the page's language.
+        with translation.override("vi"):
+            data = reports.supervision_report(scope, period)
+            if fmt == "xlsx":
+                return _xlsx(f"bao-cao-giam-sat-{period.key}", reports.report_xlsx(data))
+            pdf = reports.report_pdf(data, heading=_report_heading(scope))
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="bao-cao-giam-sat-{period.key}.pdf"'
         return response
     return render(request, "ioc/report_page.html", {"period": period, "choices": _period_choices(period),
@@ -367,7 +373,7 @@ def _reporter(view):
     def wrapper(request, *args, **kwargs):
         agencies = services.reporting_agencies(request.user)
         if not agencies:
-            raise PermissionDenied("Bạn không thuộc cơ quan nào để báo cáo số liệu.")
+            raise PermissionDenied(gettext("Bạn không thuộc cơ quan nào để báo cáo số liệu."))
         return view(request, agencies, *args, **kwargs)
 
     return wrapper
@@ -385,7 +391,7 @@ def reported_values(request, agencies):
         form = request.POST
         agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
         if agency is None:
-            errors["agency"] = "Chọn cơ quan báo cáo."
+            errors["agency"] = gettext("Chọn cơ quan báo cáo.")
         else:
             try:
                 services.enter_value(agency=agency, indicator_code=request.POST.get("indicator", ""),
@@ -394,7 +400,7 @@ def reported_values(request, agencies):
             except services.ReportError as error:
                 errors[error.field or "value"] = error.message
             else:
-                messages.success(request, "Đã ghi số liệu, chờ lãnh đạo cơ quan duyệt.")
+                messages.success(request, gettext("Đã ghi số liệu, chờ lãnh đạo cơ quan duyệt."))
                 return redirect("ioc:reported")
     return _reported_page(request, agencies, errors=errors, form=form, status=400 if errors else 200)
 
@@ -407,7 +413,7 @@ def _reported_page(request, agencies, *, errors=None, form=None, review_error=No
     """
     shown = request.GET.get("trang-thai", "")
     if shown and shown not in ReportStatus.values:
-        return render(request, "ioc/error.html", {"message": "Trạng thái lọc không hợp lệ."}, status=400)
+        return render(request, "ioc/error.html", {"message": gettext("Trạng thái lọc không hợp lệ.")}, status=400)
     approvable = [a.pk for a in agencies if has_role(request.user, Role.APPROVER, a)]
     awaiting = (Q(status=ReportStatus.SUBMITTED, agency_id__in=approvable)
                 & (Q(entered_by__isnull=True) | ~Q(entered_by_id=request.user.pk)))
@@ -421,7 +427,8 @@ def _reported_page(request, agencies, *, errors=None, form=None, review_error=No
                    default=Value(len(STATUS_ORDER)), output_field=IntegerField()),
     ).order_by("-for_me", "stage", "-entered_at", "-pk")
     page = Paginator(values, PAGE_SIZE).get_page(request.GET.get("trang"))
-    tabs = [{"key": "", "label": "Tất cả"}, *({"key": code.value, "label": code.label} for code in STATUS_ORDER)]
+    tabs = [{"key": "", "label": gettext("Tất cả")},
+            *({"key": code.value, "label": code.label} for code in STATUS_ORDER)]
     for tab in tabs:
         tab["query"] = urlencode({"trang-thai": tab["key"]}) if tab["key"] else ""
     return render(request, "ioc/reported.html", {
@@ -454,7 +461,7 @@ def _review(request, agencies, pk, decide, done: str):
 @_reporter
 def approve_reported(request, agencies, pk):
     return _review(request, agencies, pk, lambda reported: services.approve_value(reported, user=request.user),
-                   "Đã duyệt số liệu.")
+                   gettext("Đã duyệt số liệu."))
 
 
 @require_POST
@@ -463,7 +470,7 @@ def reject_reported(request, agencies, pk):
     note = request.POST.get("review_note", "")
     return _review(request, agencies, pk,
                    lambda reported: services.reject_value(reported, user=request.user, note=note),
-                   "Đã trả lại số liệu để cơ quan sửa.")
+                   gettext("Đã trả lại số liệu để cơ quan sửa."))
 
 
 @require_GET
@@ -484,10 +491,10 @@ def reported_upload(request, agencies):
     agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
     upload = request.FILES.get("file")
     if agency is None or upload is None:
-        messages.error(request, "Chọn cơ quan và tệp Excel cần tải lên.")
+        messages.error(request, gettext("Chọn cơ quan và tệp Excel cần tải lên."))
         return redirect("ioc:reported")
     if upload.size > 5 * 1024 * 1024:
-        messages.error(request, "Tệp quá lớn (tối đa 5 MB).")
+        messages.error(request, gettext("Tệp quá lớn (tối đa 5 MB)."))
         return redirect("ioc:reported")
     try:
         result = services.import_xlsx(upload.read(), agency=agency, user=request.user)
@@ -498,7 +505,9 @@ def reported_upload(request, agencies):
         for line in result.errors[:20]:
             messages.error(request, line)
     else:
-        messages.success(request, f"Đã nhận {len(result.saved)} số liệu từ tệp, chờ lãnh đạo duyệt.")
+        messages.success(request, ngettext("Đã nhận %(count)d số liệu từ tệp, chờ lãnh đạo duyệt.",
+                                           "Đã nhận %(count)d số liệu từ tệp, chờ lãnh đạo duyệt.",
+                                           len(result.saved)) % {"count": len(result.saved)})
     return redirect("ioc:reported")
 
 
@@ -507,17 +516,17 @@ def reported_upload(request, agencies):
 def reported_import(request, agencies):
     """Platform administrators import published indices (DTI, PAR Index, PCI…) from the template or CSV."""
     if not services.may_import(request.user):
-        raise PermissionDenied("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức.")
+        raise PermissionDenied(gettext("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức."))
     agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
     upload = request.FILES.get("file")
     if agency is None or upload is None:
-        messages.error(request, "Chọn cơ quan quản lý số liệu và tệp cần nhập.")
+        messages.error(request, gettext("Chọn cơ quan quản lý số liệu và tệp cần nhập."))
         return redirect("ioc:reported")
     if upload.size > 5 * 1024 * 1024:
-        messages.error(request, "Tệp quá lớn (tối đa 5 MB).")
+        messages.error(request, gettext("Tệp quá lớn (tối đa 5 MB)."))
         return redirect("ioc:reported")
     if not upload.name.lower().endswith((".xlsx", ".csv")):
-        messages.error(request, "Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv).")
+        messages.error(request, gettext("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."))
         return redirect("ioc:reported")
     try:
         result = services.import_published(upload.read(), name=upload.name, agency=agency,
@@ -529,5 +538,7 @@ def reported_import(request, agencies):
         for line in result.errors[:20]:
             messages.error(request, line)
     else:
-        messages.success(request, f"Đã nhập {len(result.saved)} số liệu công bố; số liệu được tính ngay.")
+        messages.success(request, ngettext("Đã nhập %(count)d số liệu công bố; số liệu được tính ngay.",
+                                           "Đã nhập %(count)d số liệu công bố; số liệu được tính ngay.",
+                                           len(result.saved)) % {"count": len(result.saved)})
     return redirect("ioc:reported")

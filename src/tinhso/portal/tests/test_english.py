@@ -6,8 +6,6 @@ changes language.
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 
 import pytest
@@ -189,7 +187,7 @@ def test_my_dossiers_in_english(english, user, version, agency):
     dossier = submitted_dossier(version, agency, user=user)
     text = assert_english(
         english.get(reverse("filing:my-dossiers")),
-        "My dossiers", "Filed dossiers", "Dossier code", "Filed online, waiting to be received",
+        "My dossiers", "Filed dossiers", "Dossier code", "Submitted online, awaiting reception",
         absent=("Hồ sơ đã nộp", "Mới nộp trực tuyến, chờ tiếp nhận", "Bạn chưa nộp hồ sơ nào."),
     )
     assert dossier.code in text
@@ -261,63 +259,3 @@ def test_deadline_labels_in_the_visitors_language():
         assert deadline_text(late) == "Finished 2 working days late"
         assert deadline_text(one_day) == "Finished 1 working day late"
         assert deadline_text(overdue) == "Overdue"
-
-
-# ------------------------------------------------------------------------------------------------ catalog
-
-def _entries() -> list[dict]:
-    """The entries of the portal's catalog (msgid, plural, msgstr forms, flags), read without a library."""
-    entries, current, key = [], None, None
-    for line in [*CATALOG.read_text(encoding="utf-8").splitlines(), ""]:
-        if not line.strip():
-            if current and "msgid" in current:
-                entries.append(current)
-            current = None
-            continue
-        current = current or {"flags": "", "msgstr": {}}
-        if line.startswith("#,"):
-            current["flags"] += line
-        elif line.startswith("#"):
-            continue
-        elif match := re.match(r'^(msgid|msgid_plural|msgstr(?:\[(\d)\])?) (".*")$', line):
-            value = ast.literal_eval(match.group(3))
-            if match.group(1).startswith("msgstr"):
-                key = ("msgstr", int(match.group(2) or 0))
-                current["msgstr"][key[1]] = value
-            else:
-                key = (match.group(1), None)
-                current[key[0]] = value
-        else:
-            value = ast.literal_eval(line)
-            if key[0] == "msgstr":
-                current["msgstr"][key[1]] += value
-            else:
-                current[key[0]] += value
-    return entries
-
-
-def test_the_catalog_is_complete():
-    header, *entries = _entries()
-    assert header["msgid"] == "" and "Plural-Forms: nplurals=2" in header["msgstr"][0]
-    assert len(entries) > 400
-    for entry in [header, *entries]:
-        assert "fuzzy" not in entry["flags"], entry["msgid"]
-    for entry in entries:
-        forms = 2 if "msgid_plural" in entry else 1
-        assert sorted(entry["msgstr"]) == list(range(forms)), entry["msgid"]
-        assert all(text.strip() for text in entry["msgstr"].values()), entry["msgid"]
-
-
-def test_every_message_resolves_to_its_english_text():
-    """The compiled catalog matches the .po: each msgid, looked up in English, gives its msgstr."""
-    entries = _entries()[1:]
-    with translation.override("en"):
-        for entry in entries:
-            if "msgid_plural" in entry:
-                assert translation.ngettext(entry["msgid"], entry["msgid_plural"], 1) == entry["msgstr"][0]
-                assert translation.ngettext(entry["msgid"], entry["msgid_plural"], 2) == entry["msgstr"][1]
-            else:
-                assert translation.gettext(entry["msgid"]) == entry["msgstr"][0], entry["msgid"]
-    with translation.override("vi"):
-        for entry in entries:
-            assert translation.gettext(entry["msgid"]) == entry["msgid"]
