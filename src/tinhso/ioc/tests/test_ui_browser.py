@@ -24,6 +24,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 
 
+def htmx_settled(page) -> None:
+    """Wait for htmx to finish: the new content's triggers are attached once it has settled, and a choice
+    made before that would reach the replaced form."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def shoot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"ioc-{name}.png"), full_page=True)
@@ -34,9 +40,9 @@ def test_the_overview_updates_in_place_when_the_period_and_the_agency_change(liv
     justice = AgencyFactory(name="Sở Tư pháp", province=ProvinceFactory())
     building = AgencyFactory(name="Sở Xây dựng")
     versions = {}
-    for agency, settled in ((justice, 2), (building, 1)):
+    for agency, count in ((justice, 2), (building, 1)):
         version = versions[agency.name] = ProcedureWithRouteFactory(agency=agency)
-        for _ in range(settled):
+        for _ in range(count):
             dossier_in_state(State.RETURNED, version=version)
     viewer = UserFactory(username="dieuhanh")
     MembershipFactory(user=viewer, agency=justice, role=Role.OPERATIONS_VIEWER)
@@ -58,8 +64,10 @@ def test_the_overview_updates_in_place_when_the_period_and_the_agency_change(liv
 
     # The period: the heading, the title and the address change, the page is not loaded again.
     page.get_by_label("Kỳ báo cáo").focus()
+    htmx_settled(page)
     page.get_by_label("Kỳ báo cáo").select_option(f"{year}-Q1")
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('ky') === '{year}-Q1'")
+    htmx_settled(page)
     expect(page.locator("h1")).to_contain_text(f"Quý I/{year}")
     expect(page).to_have_title(re.compile(f"Quý I/{year}"))
     expect(page.locator("#ioc-status")).to_have_text(f"Đã cập nhật số liệu: Quý I/{year}.")
@@ -69,10 +77,13 @@ def test_the_overview_updates_in_place_when_the_period_and_the_agency_change(liv
     expect(page.locator("[data-spark] canvas").first).to_be_attached()
 
     # The agency: the numbers narrow to it and a chip shows the choice.
+    htmx_settled(page)
     page.get_by_label("Kỳ báo cáo").select_option(str(year))
     expect(page.locator("h1")).to_contain_text(f"Năm {year}")
+    htmx_settled(page)
     page.get_by_label("Cơ quan", exact=True).select_option(label="Sở Xây dựng")
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('co-quan') === '{building.pk}'")
+    htmx_settled(page)
     expect(page.get_by_role("link", name="Cơ quan: Sở Xây dựng (bỏ chọn)")).to_be_visible()
     expect(settled_card.locator(".value")).to_have_text(re.compile(r"^\s*1\s"))
     expect(page.locator("#ioc-status")).to_have_text(f"Đã cập nhật số liệu: Năm {year}, cơ quan Sở Xây dựng.")
@@ -81,21 +92,28 @@ def test_the_overview_updates_in_place_when_the_period_and_the_agency_change(liv
     shoot(page, "overview-agency-chosen")
 
     # Removing the chip brings the whole province back, still without a reload; focus goes to the heading.
+    htmx_settled(page)
     page.get_by_role("link", name="Cơ quan: Sở Xây dựng (bỏ chọn)").click()
     page.wait_for_function("() => !new URLSearchParams(location.search).has('co-quan')")
+    htmx_settled(page)
     expect(settled_card.locator(".value")).to_have_text(re.compile(r"^\s*3\s"))
     expect(page.locator("h1")).to_be_focused()
     assert page.evaluate("window.__marker") == "cùng một trang"
 
     # A field lists its procedures; clearing the field clears the procedure chosen in it.
     version = versions["Sở Tư pháp"]
+    htmx_settled(page)
     page.get_by_label("Lĩnh vực").select_option(label=version.field.name)
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('linh-vuc') === '{version.field.pk}'")
+    htmx_settled(page)
     page.get_by_label("Thủ tục").select_option(label=f"{version.procedure.code} — {version.name}")
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('thu-tuc') === '{version.procedure.pk}'")
+    htmx_settled(page)
     expect(settled_card.locator(".value")).to_have_text(re.compile(r"^\s*2\s"))
+    htmx_settled(page)
     page.get_by_label("Lĩnh vực").select_option("")
     page.wait_for_function("() => !/linh-vuc|thu-tuc/.test(location.search)")
+    htmx_settled(page)
     expect(settled_card.locator(".value")).to_have_text(re.compile(r"^\s*3\s"))
     assert page.evaluate("window.__marker") == "cùng một trang"
 
