@@ -488,27 +488,12 @@ def reported_template(request, agencies):
 @require_POST
 @_reporter
 def reported_upload(request, agencies):
-    agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
-    upload = request.FILES.get("file")
-    if agency is None or upload is None:
-        messages.error(request, gettext("Chọn cơ quan và tệp Excel cần tải lên."))
-        return redirect("ioc:reported")
-    if upload.size > 5 * 1024 * 1024:
-        messages.error(request, gettext("Tệp quá lớn (tối đa 5 MB)."))
-        return redirect("ioc:reported")
-    try:
-        result = services.import_xlsx(upload.read(), agency=agency, user=request.user)
-    except services.ReportError as error:
-        messages.error(request, error.message)
-        return redirect("ioc:reported")
-    if result.errors:
-        for line in result.errors[:20]:
-            messages.error(request, line)
-    else:
-        messages.success(request, ngettext("Đã nhận %(count)d số liệu từ tệp, chờ lãnh đạo duyệt.",
-                                           "Đã nhận %(count)d số liệu từ tệp, chờ lãnh đạo duyệt.",
-                                           len(result.saved)) % {"count": len(result.saved)})
-    return redirect("ioc:reported")
+    return _take_file(request, agencies, missing=gettext("Chọn cơ quan và tệp Excel cần tải lên."),
+                      suffixes=None, read=lambda upload, agency: services.import_xlsx(
+                          upload.read(), agency=agency, user=request.user),
+                      done=lambda n: ngettext("Đã nhận %(count)d số liệu từ tệp, chờ lãnh đạo duyệt.",
+                                              "Đã nhận %(count)d số liệu từ tệp, chờ lãnh đạo duyệt.",
+                                              n) % {"count": n})
 
 
 @require_POST
@@ -517,11 +502,38 @@ def reported_import(request, agencies):
     """Platform administrators import published indices (DTI, PAR Index, PCI…) from the template or CSV."""
     if not services.may_import(request.user):
         raise PermissionDenied(gettext("Chỉ quản trị nền tảng được nhập số liệu công bố chính thức."))
+    return _take_file(request, agencies, missing=gettext("Chọn cơ quan quản lý số liệu và tệp cần nhập."),
+                      suffixes=(".xlsx", ".csv"), read=lambda upload, agency: services.import_published(
+                          upload.read(), name=upload.name, agency=agency,
+                          publication=request.POST.get("publication", ""), user=request.user),
+                      done=lambda n: ngettext("Đã nhập %(count)d số liệu công bố; số liệu được tính ngay.",
+                                              "Đã nhập %(count)d số liệu công bố; số liệu được tính ngay.",
+                                              n) % {"count": n})
+
+
+def _take_file(request, agencies, *, missing: str, suffixes: tuple[str, ...] | None, read, done):
+    """One uploaded file of values for one of ``agencies``: checked by size and, where the format follows
+    the name (``suffixes``), by name; read by ``read`` (all or nothing: the workbook reader refuses what is
+    not a workbook), every bad line named; back to the reported-values page with the outcome."""
     agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
     upload = request.FILES.get("file")
     if agency is None or upload is None:
-        messages.error(request, gettext("Chọn cơ quan quản lý số liệu và tệp cần nhập."))
-        return redirect("ioc:reported")
+        messages.error(request, missing)
+    elif upload.size > 5 * 1024 * 1024:
+        messages.error(request, gettext("Tệp quá lớn (tối đa 5 MB)."))
+    elif suffixes and not upload.name.lower().endswith(suffixes):
+        messages.error(request, gettext("Chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)."))
+    else:
+        try:
+            result = read(upload, agency)
+        except services.ReportError as error:
+            messages.error(request, error.message)
+        else:
+            for line in result.errors[:20]:
+                messages.error(request, line)
+            if not result.errors:
+                messages.success(request, done(len(result.saved)))
+    return redirect("ioc:reported")
     if upload.size > 5 * 1024 * 1024:
         messages.error(request, gettext("Tệp quá lớn (tối đa 5 MB)."))
         return redirect("ioc:reported")
