@@ -1,4 +1,5 @@
 from tinhso.common.audit import AuditEntry, ChainHead
 from tinhso.common.calendar_models import CalendarOverride
+from tinhso.common.ratelimit import RateCounter
 
-__all__ = ["AuditEntry", "CalendarOverride", "ChainHead"]
+__all__ = ["AuditEntry", "CalendarOverride", "ChainHead", "RateCounter"]
