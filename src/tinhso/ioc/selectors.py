@@ -122,12 +122,16 @@ SUMS = {name: Sum(name) for name in ROLLUP_COUNTS}
 AGENCY_LEVEL = {"agency", "month"}
 
 
+def _needs_fine_rows(filters: Filters, dimension: str | None) -> bool:
+    """Whether the filters or the grouping ``dimension`` need procedure, field or commune (the fine rollups)."""
+    return filters.fine or (dimension is not None and dimension not in AGENCY_LEVEL)
+
+
 def rollup_rows(scope: Scope, period: Period, filters: Filters = Filters(), dimension: str | None = None
                 ) -> QuerySet:
-    """The monthly rollup rows of ``period`` within scope and filters: the agency-level table whenever
-    neither the filters nor the grouping ``dimension`` need procedure, field or commune."""
-    fine = filters.fine or (dimension is not None and dimension not in AGENCY_LEVEL)
-    model = DossierMonth if fine else AgencyMonth
+    """The monthly rollup rows of ``period`` within scope and filters, from the agency-level table whenever
+    that suffices."""
+    model = DossierMonth if _needs_fine_rows(filters, dimension) else AgencyMonth
     rows = model.objects.filter(month__gte=period.start, month__lt=period.end)
     return filters.apply(scope.filter(rows))
 
@@ -135,8 +139,7 @@ def rollup_rows(scope: Scope, period: Period, filters: Filters = Filters(), dime
 def days_rows(scope: Scope, period: Period, filters: Filters = Filters(), dimension: str | None = None
               ) -> QuerySet:
     """The processing-days histogram rows of ``period``, at the agency level when that suffices."""
-    fine = filters.fine or (dimension is not None and dimension not in AGENCY_LEVEL)
-    model = ProcessingDays if fine else AgencyProcessingDays
+    model = ProcessingDays if _needs_fine_rows(filters, dimension) else AgencyProcessingDays
     rows = model.objects.filter(month__gte=period.start, month__lt=period.end)
     return filters.apply(scope.filter(rows))
 
