@@ -6,6 +6,7 @@ catalogue is complete and compiled."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -166,3 +167,15 @@ def test_the_supervision_report_stays_vietnamese_on_an_english_page(viewer):
     assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in names and "On-time rate" not in names
     page = viewer.get("/dieu-hanh/bao-cao/?ky=2026").content.decode()
     assert "Supervision report — Year 2026" in page and "Download the report (PDF)" in page
+
+
+def test_numbers_are_written_as_each_language_writes_them():
+    from tinhso.ioc.templatetags.ioc_format import num
+
+    with translation.override("vi"):
+        assert num(Decimal("4452")) == "4\u00a0452" and num(Decimal("87.875"), 2) == "87,88"
+        assert num(Decimal("3985000.50"), 2) == "3\u00a0985\u00a0000,5"
+    with translation.override("en"):
+        assert num(Decimal("4452")) == "4,452" and num(Decimal("87.875"), 2) == "87.88"
+        assert num(Decimal("3985000.50"), 2) == "3,985,000.5"
+    assert num(None) == "—"
