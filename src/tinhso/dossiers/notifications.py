@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage
 from django.dispatch import Signal
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 logger = logging.getLogger("tinhso.dossiers.notifications")
 
@@ -97,40 +98,58 @@ def tracking_url() -> str:
 
 
 def _when(moment) -> str:
-    return f"{timezone.localtime(moment):%H:%M ngày %d/%m/%Y}" if moment else ""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    return gettext("%(time)s ngày %(date)s") % {"time": f"{local:%H:%M}", "date": f"{local:%d/%m/%Y}"}
+
+
+def notice_language(dossier) -> str:
+    """The language of the applicant's notices: their account's choice, Vietnamese otherwise (a paper
+    dossier's applicant, an account without a citizen profile)."""
+    profile = getattr(dossier.applicant_user, "citizen_profile", None) if dossier.applicant_user_id else None
+    return getattr(profile, "language", "") or "vi"
 
 
 def compose(dossier, event) -> tuple[str, str, str]:
-    """Subject, e-mail body and SMS text for ``event`` of ``dossier`` (Vietnamese)."""
-    with translation.override("vi"):  # the notice is Vietnamese whatever the officer's page language
-        state_label = dossier.get_state_display()
-    subject = f"Hồ sơ {dossier.code}: {state_label}"
+    """Subject, e-mail body and SMS text for ``event`` of ``dossier``, in the applicant's language (whatever
+    language the officer's page was in)."""
+    with translation.override(notice_language(dossier)):
+        return _compose(dossier, event)
+
+
+def _compose(dossier, event) -> tuple[str, str, str]:
+    state = dossier.get_state_display()
+    code = dossier.code
+    subject = gettext("Hồ sơ %(code)s: %(state)s") % {"code": code, "state": state}
     lines = [
-        f"Kính gửi {dossier.applicant_name},",
+        gettext("Kính gửi %(name)s,") % {"name": dossier.applicant_name},
         "",
-        f"Hồ sơ số {dossier.code} ({dossier.procedure_version.name}) tại {dossier.receiving_agency.name} "
-        f"hiện ở trạng thái: {state_label}.",
+        gettext("Hồ sơ số %(code)s (%(procedure)s) tại %(agency)s hiện ở trạng thái: %(state)s.") % {
+            "code": code, "procedure": dossier.procedure_version.name, "agency": dossier.receiving_agency.name,
+            "state": state},
     ]
     missing = (event.data or {}).get("missing")
     if missing:
-        lines += ["", "Đề nghị bổ sung, hoàn thiện đầy đủ các nội dung sau:"]
+        lines += ["", gettext("Đề nghị bổ sung, hoàn thiện đầy đủ các nội dung sau:")]
         lines += [f"  {number}. {item}" for number, item in enumerate(missing, start=1)]
     if event.action == "issue_apology":
-        lines += ["", "Cơ quan giải quyết xin lỗi vì chưa trả kết quả đúng hẹn.", f"Lý do: {event.note}"]
+        lines += ["", gettext("Cơ quan giải quyết xin lỗi vì chưa trả kết quả đúng hẹn."),
+                  gettext("Lý do: %(reason)s") % {"reason": event.note}]
     elif event.note and event.action in ("refuse", "stop_processing"):
-        lines += ["", f"Lý do: {event.note}"]
+        lines += ["", gettext("Lý do: %(reason)s") % {"reason": event.note}]
     if dossier.due_at and dossier.state not in ("refused", "stopped", "withdrawn", "returned"):
-        lines += ["", f"Hạn trả kết quả: {_when(dossier.due_at)}."]
+        lines += ["", gettext("Hạn trả kết quả: %(when)s.") % {"when": _when(dossier.due_at)}]
     lines += [
         "",
-        f"Tra cứu tình trạng hồ sơ tại {tracking_url()} (mã hồ sơ {dossier.code}).",
+        gettext("Tra cứu tình trạng hồ sơ tại %(url)s (mã hồ sơ %(code)s).") % {"url": tracking_url(), "code": code},
         "",
-        "Đây là thư tự động, vui lòng không trả lời.",
+        gettext("Đây là thư tự động, vui lòng không trả lời."),
     ]
-    sms = f"Ho so {dossier.code}: {state_label}."
+    sms = gettext("Ho so %(code)s: %(state)s.") % {"code": code, "state": state}
     if dossier.due_at and dossier.state in ("received", "in_progress"):
-        sms += f" Hen tra {timezone.localtime(dossier.due_at):%d/%m/%Y}."
-    sms += f" Tra cuu: {tracking_url()}"
+        sms += gettext(" Hen tra %(date)s.") % {"date": f"{timezone.localtime(dossier.due_at):%d/%m/%Y}"}
+    sms += gettext(" Tra cuu: %(url)s") % {"url": tracking_url()}
     return subject, "\n".join(lines), sms
 
 
@@ -139,7 +158,8 @@ def send_notice(event_id: int) -> dict:
     from tinhso.dossiers.models import DossierEvent
 
     event = DossierEvent.objects.select_related(
-        "dossier__procedure_version", "dossier__receiving_agency").filter(pk=event_id).first()
+        "dossier__procedure_version", "dossier__receiving_agency", "dossier__applicant_user__citizen_profile",
+    ).filter(pk=event_id).first()
     if event is None:
         return {"email": False, "sms": False}
     dossier = event.dossier

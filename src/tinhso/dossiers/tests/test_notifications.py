@@ -139,3 +139,34 @@ def test_a_failing_gateway_does_not_undo_or_fail_a_committed_transition(settings
     dossier = services.receive(dossier, actor=receiver, expected_version=dossier.version)
     dossier.refresh_from_db()
     assert dossier.state == "received"
+
+
+def test_the_notice_speaks_the_language_the_applicants_account_chose(clock, mailoutbox, caplog,
+                                                                      django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    from tinhso.portal.accounts.tests.factories import CitizenFactory
+
+    profile = CitizenFactory(language="en")
+    dossier = submitted_dossier(user=profile.user)
+    mailoutbox.clear()
+    receiver = officer(Role.RECEIVER, dossier.receiving_agency)
+    with translation.override("vi"), caplog.at_level("INFO", logger="tinhso.dossiers.notifications"), \
+            django_capture_on_commit_callbacks(execute=True):
+        dossier = services.receive(dossier, actor=receiver, expected_version=dossier.version)
+    (message,) = mailoutbox
+    assert message.subject == f"Dossier {dossier.code}: Received"
+    assert "Dear Trần Thị Bình," in message.body and "Result due: 17:00 on 06/03/2026." in message.body
+    assert "Kính gửi" not in message.body
+    sms = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("SMS to"))
+    assert f"Dossier {dossier.code}: Received. Due 06/03/2026. Track: " in sms
+    # A Vietnamese account, or none, keeps Vietnamese whatever the officer's page language.
+    profile.language = "vi"
+    profile.save()
+    mailoutbox.clear()
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.issue_apology(dossier, actor=officer(Role.HANDLER, dossier.receiving_agency),
+                               expected_version=dossier.version, reason="Cần xác minh thêm",
+                               new_due_at=dossier.due_at.date().replace(day=10))
+    assert mailoutbox[0].subject.startswith(f"Hồ sơ {dossier.code}:")
+    assert "Cơ quan giải quyết xin lỗi" in mailoutbox[0].body

@@ -114,6 +114,9 @@ class ProfileForm(forms.Form):
     phone = forms.CharField(label=_("Số điện thoại di động"), max_length=20, required=False,
                             help_text=_("Số mới cần xác minh bằng mã gửi qua tin nhắn."))
     address = forms.CharField(label=_("Địa chỉ (số nhà, đường, thôn, tổ dân phố)"), max_length=255, required=False)
+    language = forms.ChoiceField(label=_("Ngôn ngữ của thư, tin nhắn gửi bạn"),
+                                 choices=[("vi", "Tiếng Việt"), ("en", "English")], required=False,
+                                 help_text=_("Thông báo về hồ sơ của bạn được gửi bằng ngôn ngữ này."))
     commune = CommuneChoiceField(label=_("Xã, phường, đặc khu"), required=False,
                                  queryset=Commune.objects.select_related("province"),
                                  empty_label=_("— Chọn xã, phường, đặc khu —"),

@@ -38,6 +38,10 @@ class CitizenProfile(models.Model):
         "geo.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name="xã, phường, đặc khu",
     )
+    # The language of the notices sent to the citizen (e-mail, SMS, notifications kept in the account):
+    # the one they registered in, then as they choose on their profile.
+    language = models.CharField("ngôn ngữ nhận thông báo", max_length=8, choices=settings.LANGUAGES,
+                                default="vi")
     created_at = models.DateTimeField("ngày tạo", auto_now_add=True)
     updated_at = models.DateTimeField("ngày cập nhật", auto_now=True)
 

@@ -20,6 +20,7 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, resolve_url
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -27,6 +28,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from tinhso.dossiers.models import validate_citizen_id
 from tinhso.portal.accounts.models import CitizenProfile
 from tinhso.portal.accounts.phones import normalise_phone
+from tinhso.portal.accounts.services import notice_language
 
 logger = logging.getLogger("tinhso.portal.accounts.oidc")
 
@@ -131,6 +133,7 @@ class NationalIdentityBackend(OIDCAuthenticationBackend):
             CitizenProfile.objects.create(
                 user=user, full_name=full_name_from(claims), id_number=citizen_id_from(claims), id_verified=True,
                 email_verified=bool(email), phone=phone if phone_free else "", phone_verified=phone_free,
+                language=notice_language(translation.get_language()),
             )
         return user
 

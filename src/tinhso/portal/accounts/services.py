@@ -14,7 +14,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from tinhso.dossiers.notifications import mask_phone, sms_backend
@@ -121,7 +121,7 @@ def register_citizen(data: Registration) -> None:
         user.save()
         profile = CitizenProfile.objects.create(
             user=user, full_name=data.full_name, email_verified=False,
-            phone=data.phone, id_number=data.id_number,
+            phone=data.phone, id_number=data.id_number, language=notice_language(translation.get_language()),
         )
     if email:
         send_verification_email(user, profile, email)
@@ -222,8 +222,15 @@ def verify_phone(phone: str, code: str) -> CitizenProfile | None:
 
 # -- profile ---------------------------------------------------------------------------------------
 
+def notice_language(code: str | None) -> str:
+    """The notice language for a page language: one of ``settings.LANGUAGES``, Vietnamese otherwise."""
+    known = {language for language, _name in settings.LANGUAGES}
+    code = (code or "").split("-")[0]
+    return code if code in known else "vi"
+
+
 def update_profile(profile: CitizenProfile, *, full_name: str, id_number: str, phone: str, email: str,
-                   address: str, commune) -> dict:
+                   address: str, commune, language: str | None = None) -> dict:
     """Save the editable fields; a new e-mail or phone only takes effect once verified.
 
     Returns which verifications were started, for the page to tell the citizen.
@@ -237,6 +244,8 @@ def update_profile(profile: CitizenProfile, *, full_name: str, id_number: str, p
             profile.id_number = id_number
         profile.address = address
         profile.commune = commune
+        if language is not None:
+            profile.language = notice_language(language)
         if phone != profile.phone:
             profile.phone = phone
             profile.phone_verified = False

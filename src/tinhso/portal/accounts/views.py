@@ -144,7 +144,7 @@ def profile(request):
     initial = {
         "full_name": profile.full_name, "id_number": profile.id_number, "phone": profile.phone,
         "email": profile.pending_email or request.user.email, "address": profile.address,
-        "commune": profile.commune_id,
+        "commune": profile.commune_id, "language": profile.language,
     }
     form = ProfileForm(request.POST or None, initial=initial, profile=profile,
                        choices_queryset=_commune_choices(profile.commune))
@@ -153,6 +153,7 @@ def profile(request):
         started = services.update_profile(
             profile, full_name=data["full_name"], id_number=data.get("id_number") or profile.id_number,
             phone=data["phone"], email=data["email"], address=data["address"], commune=data["commune"],
+            language=data.get("language") or None,
         )
         messages.success(request, _("Đã lưu hồ sơ."))
         if started["email"]:
@@ -162,7 +163,8 @@ def profile(request):
             messages.info(request, _("Chúng tôi đã gửi mã xác minh tới số điện thoại mới."))
             return redirect(reverse("citizens:verify-phone") + f"?so={data['phone']}")
         return redirect("citizens:profile")
-    return render(request, "accounts/profile.html", {"form": form, "profile": profile})
+    return render(request, "accounts/profile.html", {"form": form, "profile": profile},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required

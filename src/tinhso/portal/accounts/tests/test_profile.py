@@ -46,7 +46,7 @@ def test_a_citizen_edits_the_profile_that_prefills_applications(client, citizen)
 def test_a_bad_citizen_id_is_explained_and_nothing_is_saved(client, citizen):
     response = client.post(reverse("citizens:profile"), profile_data(
         citizen, full_name="Tên Mới", id_number="04019500123"))
-    assert response.status_code == 200
+    assert response.status_code == 400  # bad input is a client error, with the form shown again
     assert "Số định danh cá nhân phải gồm đúng 12 chữ số." in response.content.decode()
     response = client.post(reverse("citizens:profile"), profile_data(citizen, id_number="970195001234"))
     assert "Ba chữ số đầu của số định danh cá nhân không phải mã tỉnh hợp lệ" in response.content.decode()
@@ -94,3 +94,20 @@ def test_the_commune_list_can_be_searched_without_accents(client, citizen):
     html = client.get(reverse("citizens:commune-options"), {"q": "thuong lam thu"}).content.decode()
     assert "Xã Thượng Lâm Thử" in html
     assert "<option" in html
+
+
+def test_the_citizen_chooses_the_language_of_their_notices(client, citizen):
+    assert citizen.language == "vi"
+    page = client.get(reverse("citizens:profile")).content.decode()
+    assert "Ngôn ngữ của thư, tin nhắn gửi bạn" in page
+    assert client.post(reverse("citizens:profile"), profile_data(citizen, language="en")).status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.language == "en"
+    # Left out of the form, the choice stays as it was.
+    assert client.post(reverse("citizens:profile"), profile_data(citizen)).status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.language == "en"
+    response = client.post(reverse("citizens:profile"), profile_data(citizen, language="fr"))
+    assert response.status_code == 400
+    citizen.refresh_from_db()
+    assert citizen.language == "en"

@@ -137,3 +137,14 @@ def test_a_forged_or_expired_verification_link_is_refused(client, settings):
     settings.SECRET_KEY = "another-key"
     assert client.get(path).status_code == 400
     assert not get_user_model().objects.get(email="binh@example.vn").is_active
+
+
+def test_an_account_registered_in_english_gets_its_notices_in_english(client, sms):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(reverse("citizens:register"), registration(email=""))
+    assert CitizenProfile.objects.get(phone="0912345678").language == "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    client.post(reverse("citizens:register"), registration(email="", phone="0987654321"))
+    assert CitizenProfile.objects.get(phone="0987654321").language == "vi"
