@@ -104,7 +104,7 @@ def _when(moment) -> str:
     return gettext("%(time)s ngày %(date)s") % {"time": f"{local:%H:%M}", "date": f"{local:%d/%m/%Y}"}
 
 
-def notice_language(dossier) -> str:
+def applicant_language(dossier) -> str:
     """The language of the applicant's notices: their account's choice, Vietnamese otherwise (a paper
     dossier's applicant, an account without a citizen profile)."""
     profile = getattr(dossier.applicant_user, "citizen_profile", None) if dossier.applicant_user_id else None
@@ -114,7 +114,7 @@ def notice_language(dossier) -> str:
 def compose(dossier, event) -> tuple[str, str, str]:
     """Subject, e-mail body and SMS text for ``event`` of ``dossier``, in the applicant's language (whatever
     language the officer's page was in)."""
-    with translation.override(notice_language(dossier)):
+    with translation.override(applicant_language(dossier)):
         return _compose(dossier, event)
 
 
