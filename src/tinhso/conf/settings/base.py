@@ -42,12 +42,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tinhso.common.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tinhso.common.middleware.RequestIdMiddleware",
     "tinhso.common.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tinhso.common.middleware.UnsafeInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -78,6 +80,11 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict:
+    if not url:
+        # The embedded default follows DATA_DIR, so that a second instance with its own DATA_DIR never
+        # shares the first one's database.
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'tinhso.sqlite3'}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         path = BASE_DIR / url.removeprefix("sqlite:///")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,6 +181,8 @@ TINHSO_SMS_BACKEND = env("SMS_BACKEND")
 TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")
+# The reverse proxies whose X-Forwarded-For names the client (common.middleware.ClientAddressMiddleware).
+TINHSO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # Sign-in with the national identity (VNeID) through OpenID Connect (mozilla-django-oidc's settings).
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
