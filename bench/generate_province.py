@@ -17,9 +17,9 @@ what would happen after now has not happened, so recent dossiers are still submi
 supplement, in progress or waiting for their return.
 
 Written are the fields the engine and the rollups read (moments, state, channel, return method, supplement
-count, applicant commune, codes ``<agency>-YYMMDD-XXXX`` in order of submission with the matching
-``DossierCounter`` rows, so later receptions continue the day's sequence) and the only events the recount
-reads: ``request_supplement`` and ``record_payment``. Route steps, documents, fees, payment rows and the
+count, applicant commune, codes ``<agency>-YYMMDD-XXXX`` in order of submission with the matching code
+counter rows (``common.SeriesCounter``), so later receptions continue the day's sequence) and the only events
+the recount reads: ``request_supplement`` and ``record_payment``. Route steps, documents, fees, payment rows and the
 other events are not generated. The indexes and constraints of the two big tables are dropped during the
 COPY and built again afterwards. Then ``rollups.rebuild()`` fills the rollups (set-based SQL); the
 per-event receiver is never called.
@@ -440,7 +440,9 @@ def generate(count: int, *, seed: int = 2026, years: int = YEARS, rebuild: bool 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from tinhso.dossiers.models import Dossier, DossierCounter, DossierEvent
+    from tinhso.common.counters import SeriesCounter
+    from tinhso.dossiers.codes import series_of
+    from tinhso.dossiers.models import Dossier, DossierEvent
 
     if connection.vendor != "postgresql":
         raise SystemExit("The generator writes with PostgreSQL COPY: set DATABASE_URL to a PostgreSQL database.")
@@ -481,9 +483,9 @@ def generate(count: int, *, seed: int = 2026, years: int = YEARS, rebuild: bool 
                        f"(SELECT COALESCE(max(id), 1) FROM {dossier_table}))")
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{event_table}', 'id'), "
                        f"(SELECT COALESCE(max(id), 1) FROM {event_table}))")
-        counter_table = DossierCounter._meta.db_table
-        with raw.copy(f"COPY {counter_table} (agency_id, day, last) FROM STDIN") as copy:
-            copy.write("".join(f"{agency}\t{plan.day_text[day]}\t{last}\n"
+        counter_table = SeriesCounter._meta.db_table
+        with raw.copy(f"COPY {counter_table} (series, period, last) FROM STDIN") as copy:
+            copy.write("".join(f"{series_of(agency)}\t{plan.day_text[day]}\t{last}\n"
                                for (agency, day), last in generator.counters.items()))
     timings["generate_s"] = time.monotonic() - started
     produced = sum(generator.states.values())

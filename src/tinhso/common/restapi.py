@@ -163,7 +163,7 @@ class ConflictingSchemas(Exception):
 
 # Pydantic's checks that a client meets most, in the platform's words (the rest fall back to a generic one).
 _VALIDATION_MESSAGES = {
-    "missing": gettext_noop("Thiếu giá trị bắt buộc."),
+    "missing": gettext_noop("Bắt buộc phải có giá trị."),
     "string_too_long": gettext_noop("Dài quá %(max_length)s ký tự."),
     "string_too_short": gettext_noop("Ngắn hơn %(min_length)s ký tự."),
     "string_type": gettext_noop("Phải là chuỗi ký tự."),

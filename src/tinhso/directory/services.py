@@ -7,13 +7,8 @@ whole file is good; re-importing a file changes nothing.
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,11 +16,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from tinhso.common import tabular
+from tinhso.common.tabular import FORMATS, ImportFileError, ImportReport, RowError  # noqa: F401 — the import API
 from tinhso.directory.identifiers import normalise_identifier, validate_identifier
-from tinhso.directory.models import Agency, fold_for_search
+from tinhso.directory.models import Agency
 from tinhso.geo.models import Commune, Province
-
-FORMATS = ("xlsx", "csv")
 
 # The import/export layout, in order: column name → what it holds (shown in the XLSX guide sheet).
 COLUMNS: dict[str, str] = {
@@ -41,63 +36,13 @@ COLUMNS: dict[str, str] = {
     "phone": "Điện thoại",
     "email": "Thư điện tử",
     "website": "Trang thông tin điện tử",
-    "valid_from": "Hoạt động từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)",
+    "valid_from": "Hoạt động từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd)",
     "valid_to": "Hoạt động đến ngày, để trống nếu đang hoạt động",
     "succeeded_by_identifier": "Mã định danh của cơ quan kế thừa khi giải thể, sáp nhập",
 }
 REQUIRED_COLUMNS = ("identifier", "name", "level", "kind")
 _TEXT_FIELDS = ("name", "short_name", "address", "phone", "email", "website")
 _DATE_FIELDS = ("valid_from", "valid_to")
-_FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-class ImportFileError(Exception):
-    """The file cannot be read at all (not an XLSX workbook, not UTF-8 text…)."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("Dòng %(row)d, cột %(column)s: %(message)s") % {
-            "row": self.row, "column": self.column or "—", "message": self.message,
-        }
-
-
-@dataclass
-class ImportReport:
-    """What an import did (or, with errors, why it did nothing), row by row."""
-
-    rows: int = 0
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add_error(self, row: int, column: str, message: str) -> None:
-        self.errors.append(RowError(row, column, str(message)))
-
-    def summary(self) -> str:
-        if not self.ok:
-            return _("Tệp có %(count)d lỗi; không có thay đổi nào được ghi.") % {"count": len(self.errors)}
-        text = _("%(rows)d dòng: %(created)d tạo mới, %(updated)d cập nhật, %(unchanged)d không đổi.") % {
-            "rows": self.rows, "created": len(self.created), "updated": len(self.updated),
-            "unchanged": len(self.unchanged),
-        }
-        if self.dry_run:
-            text += " " + _("(Chạy thử: chưa ghi gì.)")
-        return text
-
-    def lines(self) -> list[str]:
-        return [self.summary(), *(str(error) for error in self.errors)]
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -125,14 +70,14 @@ def import_agencies(file, format: str | None = None, *, dry_run: bool = False) -
     """
     report = ImportReport(dry_run=dry_run)
     try:
-        header, raw_rows = _read(file, _format_of(file, format))
+        table = tabular.read_table(file, format)
     except ImportFileError as exc:
         report.add_error(1, "", str(exc))
         return report
-    present = _check_header(header, report)
+    present = tabular.check_header(table.header, COLUMNS, REQUIRED_COLUMNS, report)
     if not report.ok:
         return report
-    rows = [_Row(number, cells) for number, cells in raw_rows]
+    rows = [_Row(number, cells) for number, cells in table.rows]
     report.rows = len(rows)
     existing = _validate(rows, present, report)
     if not report.ok:
@@ -142,116 +87,6 @@ def import_agencies(file, format: str | None = None, *, dry_run: bool = False) -
         if dry_run:
             transaction.set_rollback(True)
     return report
-
-
-def _format_of(file, format: str | None) -> str:
-    if format is None:
-        name = str(file) if isinstance(file, str | Path) else getattr(file, "name", "") or ""
-        format = Path(name).suffix.lstrip(".").lower()
-    format = (format or "").lower()
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
-    return format
-
-
-def _content(file) -> bytes:
-    if isinstance(file, bytes):
-        return file
-    if isinstance(file, str | Path):
-        return Path(file).read_bytes()
-    if hasattr(file, "seek"):
-        file.seek(0)
-    return file.read()
-
-
-def _read(file, format: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """The header and the non-empty rows (numbered as a spreadsheet shows them) of the first sheet."""
-    content = _content(file)
-    table = _xlsx_rows(content) if format == "xlsx" else _csv_rows(content)
-    if not table:
-        raise ImportFileError(_("Tệp trống: dòng đầu tiên phải là tiêu đề cột."))
-    header = [str(cell or "").strip().lower() for cell in table[0]]
-    while header and not header[-1]:
-        header.pop()
-    rows = []
-    for index, values in enumerate(table[1:], start=2):
-        cells = {name: _cell(values[i] if i < len(values) else None) for i, name in enumerate(header)}
-        if any(value not in ("", None) for value in cells.values()):
-            rows.append((index, cells))
-    return header, rows
-
-
-def _xlsx_rows(content: bytes) -> list[tuple]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(_("Không đọc được tệp Excel (.xlsx): %(error)s") % {"error": exc}) from exc
-    try:
-        return list(workbook.worksheets[0].iter_rows(values_only=True))
-    finally:
-        workbook.close()
-
-
-def _csv_rows(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(_("Tệp CSV phải được mã hoá UTF-8.")) from exc
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def _cell(value: Any) -> Any:
-    """A cell as text (or a date); numbers typed into a spreadsheet lose nothing but a trailing .0."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_PREFIXES:
-        text = text[1:]  # undo the export's guard against formula injection
-    return text
-
-
-def _check_header(header: list[str], report: ImportReport) -> set[str]:
-    seen: set[str] = set()
-    for name in header:
-        if name not in COLUMNS:
-            report.add_error(1, name or "—", _("Cột không có trong bố cục nhập (xem tài liệu các cột)."))
-        elif name in seen:
-            report.add_error(1, name, _("Cột bị lặp lại."))
-        seen.add(name)
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            report.add_error(1, name, _("Thiếu cột bắt buộc."))
-    return seen
-
-
-def _choice(value: str, choices) -> str | None:
-    """A choice by its code or its Vietnamese label, ignoring case and diacritics."""
-    wanted = fold_for_search(str(value))
-    for code, label in choices:
-        if wanted in (fold_for_search(code), fold_for_search(str(label))):
-            return code
-    return None
-
-
-def _date(value: Any) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return value
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
 
 
 def _code_candidates(code: str) -> list[str]:
@@ -332,7 +167,10 @@ def _validate_cells(row: _Row, present: set[str], report: ImportReport) -> None:
             report.add_error(row.number, name, " ".join(exc.messages))
     for name, choices in (("level", Agency.Level.choices), ("kind", Agency.Kind.choices)):
         value = cells.get(name, "")
-        code = _choice(value, choices) if value else None
+        try:
+            code = tabular.parse_choice(value, choices) if value else None
+        except ValueError:
+            code = None
         if code is None:
             allowed = ", ".join(f"{c} ({label})" for c, label in choices)
             message = (
@@ -351,12 +189,10 @@ def _validate_cells(row: _Row, present: set[str], report: ImportReport) -> None:
             row.values[name] = None
             continue
         try:
-            row.values[name] = _date(value)
-        except ValueError:
-            report.add_error(
-                row.number, name,
-                _("Ngày “%(value)s” không hợp lệ; dùng dạng YYYY-MM-DD hoặc DD/MM/YYYY.") % {"value": value},
-            )
+            row.values[name] = tabular.parse_date(value)
+        except ValueError as exc:
+            report.add_error(row.number, name, _("Ngày “%(value)s” không hợp lệ: %(reason)s") % {
+                "value": value, "reason": exc})
     start, end = row.values.get("valid_from"), row.values.get("valid_to")
     if start and end and end < start:
         report.add_error(row.number, "valid_to", _("Ngày kết thúc hoạt động không được trước ngày bắt đầu."))
@@ -502,10 +338,10 @@ def _state(agency: Agency) -> tuple:
 
 def export_agencies(queryset: QuerySet[Agency], format: str) -> bytes:
     """The agencies in the import layout, as an XLSX workbook (with a guide sheet) or UTF-8 CSV."""
-    format = _format_of(None, format)
     agencies = queryset.select_related("parent", "succeeded_by", "province", "commune").order_by("identifier")
     table = (_export_row(agency) for agency in agencies.iterator(chunk_size=1000))
-    return _xlsx_bytes(table) if format == "xlsx" else _csv_bytes(table)
+    return tabular.write_table(format, list(COLUMNS), table, sheet="co_quan", guide=COLUMNS,
+                               widths=(16, 48, 16, 18, 10, 26, 12, 12, 40, 16, 28, 28, 12, 12, 18))
 
 
 def _export_row(agency: Agency) -> list[Any]:
@@ -526,58 +362,3 @@ def _export_row(agency: Agency) -> list[Any]:
         agency.valid_to,
         agency.succeeded_by.identifier if agency.succeeded_by else "",
     ]
-
-
-def _xlsx_bytes(table: Iterable[list[Any]]) -> bytes:
-    import openpyxl
-    from openpyxl.styles import Font
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "co_quan"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in table:
-        sheet.append([None if value in ("", None) else value for value in values])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text: never a formula, codes keep their leading zeros
-            elif isinstance(cell.value, datetime.date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNO", (16, 48, 16, 18, 10, 26, 12, 12, 40, 16, 28, 28, 12, 12, 18),
-                             strict=True):
-        sheet.column_dimensions[column].width = width
-    guide = workbook.create_sheet("huong_dan")
-    guide.append(["cột", "nội dung"])
-    for cell in guide[1]:
-        cell.font = Font(bold=True)
-    for name, meaning in COLUMNS.items():
-        guide.append([name, meaning])
-    guide.column_dimensions["A"].width = 26
-    guide.column_dimensions["B"].width = 120
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _csv_bytes(table: Iterable[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(list(COLUMNS))
-    for values in table:
-        writer.writerow([_csv_text(value) for value in values])
-    # A byte-order mark lets spreadsheet programs recognise UTF-8 (Vietnamese diacritics).
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    text = str(value)
-    # Guard against formula injection when the file is opened in a spreadsheet; the import undoes it.
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-

@@ -4,10 +4,10 @@ NĐ 61/2018 Art. 26 and TT 01/2018 Art. 19: the code is generated automatically 
 enters the agency (online submission or reception at the counter); ``YYMMDD`` is that day in Vietnam and
 ``XXXX`` the agency's sequence number of the day, from 0001.
 
-The sequence comes from a :class:`~tinhso.dossiers.models.DossierCounter` row per agency and day, locked
-with ``SELECT … FOR UPDATE`` and updated in the caller's transaction: concurrent receptions queue on that
-row and get consecutive numbers, and a reception that rolls back takes its increment with it, so the
-numbers have no gaps.
+The sequence is the platform's one counter mechanism (:mod:`tinhso.common.counters`): the series
+``dossier-code:<agency pk>`` in the period of the Vietnamese day, allocated by one upsert in the caller's
+transaction: concurrent receptions queue on that row and get consecutive numbers, and a reception that
+rolls back takes its increment with it, so the numbers have no gaps.
 
 **After 9999 in one day** the number widens to five digits (``…-261122-10000``, ``10001`` …) rather
 than failing or wrapping. Refusing a citizen's dossier because a counter ran out would break the duty to
@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
-from tinhso.dossiers.models import DossierCounter
+from tinhso.common import counters
 
 SEQUENCE_DIGITS = 4
 
@@ -40,15 +39,13 @@ def allocate_code(agency, at: datetime.datetime | None = None) -> str:
     Must run inside the transaction that creates the dossier (it is an error otherwise), so that a
     rollback also returns the number.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_code must run inside the receiving transaction")
     day = timezone.localdate(at) if at is not None else timezone.localdate()
-    # get_or_create under select_for_update: when two first receptions of the day race, one insert wins
-    # and the other, after the unique constraint rejects it, reads (and locks) the winner's row.
-    counter, _ = DossierCounter.objects.select_for_update().get_or_create(agency=agency, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return format_code(agency.identifier, day, counter.last)
+    return format_code(agency.identifier, day, counters.allocate(series_of(agency.pk), day.isoformat()))
+
+
+def series_of(agency_id: int) -> str:
+    """The counter series of an agency's dossier codes (one period per Vietnamese day)."""
+    return f"dossier-code:{agency_id}"
 
 
 def sequence_of(code: str) -> int:

@@ -141,21 +141,6 @@ def mask_id_number(value: str) -> str:
     return "•" * max(len(value) - 4, 0) + value[-4:]
 
 
-class DossierCounter(models.Model):
-    """The last sequence number an agency gave on a day; its row lock serialises code allocation."""
-
-    agency = models.ForeignKey("directory.Agency", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "bộ đếm mã hồ sơ"
-        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="dossier_counter_per_agency_day")]
-
-    def __str__(self) -> str:
-        return f"{self.agency_id} {self.day:%y%m%d} {self.last}"
-
-
 class StepState(models.TextChoices):
     PENDING = "pending", _("Chưa đến lượt")
     ACTIVE = "active", _("Đang thực hiện")

@@ -4,22 +4,19 @@
 control sheet: A5 (148×210 mm); 06 dossier register: A4 landscape. Every form names the agency, carries
 the dossier code and a QR code of the dossier's public tracking address (TT 01/2018 Art. 19).
 
-One rendering path: a Django template under ``dossiers/print/`` → HTML → WeasyPrint. WeasyPrint fetches
-nothing from the network: the QR code is an inline ``data:`` URI, fonts are the installed system fonts,
-and the URL fetcher serves only ``data:`` URIs and this app's own static files.
+One rendering path (:mod:`tinhso.common.rendering`): a Django template under ``dossiers/print/`` → HTML →
+WeasyPrint. WeasyPrint fetches nothing from the network: the QR code is an inline ``data:`` URI, fonts are
+the installed system fonts, and the URL fetcher serves only ``data:`` URIs and this app's own static files.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
-import functools
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import qrcode
 from django.conf import settings
@@ -27,9 +24,8 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from qrcode.constants import ERROR_CORRECT_M
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
 
+from tinhso.common import rendering
 from tinhso.common.workdays import to_local
 from tinhso.dossiers import deadlines
 from tinhso.dossiers.errors import InvalidInput, InvalidTransition
@@ -377,31 +373,9 @@ def _form_context(form: PrintForm, dossier: Dossier, now: datetime.datetime) -> 
 # -------------------------------------------------------------------------------------------- render
 
 
-class OfflineFetcher(URLFetcher):
-    """Serves ``data:`` URIs and this app's static files; refuses everything else, the network above all."""
-
-    def __init__(self):
-        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False)
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        if url.startswith("file:"):
-            path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if path.is_relative_to(STATIC_DIR):
-                return super().fetch(url, headers)
-        raise ValueError(f"Printing fetches no external resource: {url[:80]}")
-
-
-@functools.cache
-def _stylesheet() -> CSS:
-    return CSS(filename=str(STYLESHEET), url_fetcher=OfflineFetcher())
-
-
 def html_to_pdf(html: str) -> bytes:
-    """The single HTML → PDF step every form goes through."""
-    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=OfflineFetcher())
-    return document.write_pdf(stylesheets=[_stylesheet()])
+    """The single HTML → PDF step every form goes through (the platform's one rendering path)."""
+    return rendering.html_to_pdf(html, [STYLESHEET], STATIC_DIR)
 
 
 def get_form(number: str) -> PrintForm:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.common.workdays import VIETNAM
+from tinhso.common import indicators as module_registry
+from tinhso.common.indicators import Reader, ReadQuery, percent, ratio
 from tinhso.ioc.models import (
     Direction,
     Granularity,
@@ -34,76 +35,10 @@ from tinhso.ioc.models import (
     ValueSource,
 )
 
-
-def _pct(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def _ratio(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class ReadQuery:
-    """What a reader is asked: the period as local dates ``[start, end)``, the agencies in view (None: all),
-    the moment counts are taken at, and the one-stop filters (field, procedure primary keys; commune code)."""
-
-    start: datetime.date
-    end: datetime.date
-    agency_ids: tuple[int, ...] | None
-    at: datetime.datetime
-    field: int | None = None
-    procedure: int | None = None
-    commune: str | None = None
-
-    @property
-    def since(self) -> datetime.datetime:
-        return datetime.datetime.combine(self.start, datetime.time(), tzinfo=VIETNAM)
-
-    @property
-    def until(self) -> datetime.datetime:
-        return datetime.datetime.combine(self.end, datetime.time(), tzinfo=VIETNAM)
-
-    @property
-    def filters(self) -> dict:
-        pairs = {"field": self.field, "procedure": self.procedure, "commune": self.commune}
-        return {name: value for name, value in pairs.items() if value}
-
-
-@dataclass(frozen=True)
-class Reader:
-    """A computed indicator read outside the rollups, from another app's records.
-
-    ``counts`` gives the counts behind the value (one query) and ``counts_by`` the same counts grouped by a
-    dimension (one query, key → counts); ``value`` turns counts into the indicator's value, for the total
-    and for every row of a breakdown alike, so that the rows and the total agree. ``dimensions`` are the
-    filters and breakdowns the records carry besides the agency: a filter on any other makes the value
-    None (the page says the indicator does not break down that way). ``columns`` are the counts the
-    breakdown table shows; ``unknown`` labels the row of records without a key in that dimension; ``note``
-    says how a field, procedure or commune filter narrows the records.
-    """
-
-    counts: Callable[[ReadQuery], Mapping]
-    counts_by: Callable[[ReadQuery, str], dict]
-    value: Callable[[Mapping], Decimal | None]
-    dimensions: tuple[str, ...]
-    columns: tuple[tuple[str, str], ...]
-    unknown: str = _("Không rõ")
-    note: str = ""
-
-    def supports(self, query: ReadQuery) -> bool:
-        return all(name in self.dimensions for name in query.filters)
-
-    def read(self, query: ReadQuery) -> Decimal | None:
-        return self.value(self.counts(query)) if self.supports(query) else None
-
-    @property
-    def breakdowns(self) -> tuple[str, ...]:
-        return ("agency", *self.dimensions)
+# The reader of an indicator computed outside the rollups, and its query, are the platform's one
+# registration interface for module indicators (``tinhso.common.indicators``).
+_pct = percent
+_ratio = ratio
 
 
 @dataclass(frozen=True)
@@ -229,6 +164,15 @@ FORMULAS: dict[str, Formula] = {
         lambda c: _pct(c.get("on_time", 0), c.get("versions", 0)))),
     "no_data": Formula(lambda c: None, no_data=True),
 }
+
+__all__ = ["FORMULAS", "Formula", "ReadQuery", "Reader", "seed_registry"]
+
+
+def sync_module_formulas() -> None:
+    """Add the formulas of every module indicator registered (``tinhso.common.indicators``) to
+    :data:`FORMULAS`, so the operations centre reads them like its own."""
+    for indicator in module_registry.registered():
+        FORMULAS[indicator.formula] = Formula(lambda c: None, live=indicator.live, reader=indicator.reader)
 
 ONE_STOP = ["province", "agency", "commune", "field", "procedure"]
 AGENCY_ONLY = ["province", "agency"]
@@ -418,8 +362,11 @@ def seed_registry(indicator_model=Indicator) -> int:
             "definition": definition, "legal_source": legal, "dimensions": dimensions, "order": order,
             "decimals": 0 if additive else 2})
         created += was_created
+    computed_by_modules = {indicator.code for indicator in module_registry.registered()}
     for order, row in enumerate(REPORTED, start=100):
         code, name, name_en, unit, direction, group, granularity, additive, definition, legal = row
+        if code in computed_by_modules:
+            continue
         _, was_created = indicator_model.objects.update_or_create(code=code, defaults={
             "name": name, "name_en": name_en, "unit": unit, "direction": direction, "group": group,
             "source": Source.IMPORTED if code in PUBLISHED else Source.REPORTED, "formula": "",
@@ -427,8 +374,28 @@ def seed_registry(indicator_model=Indicator) -> int:
             "definition": definition, "legal_source": legal, "dimensions": AGENCY_ONLY, "order": order,
             "decimals": 4 if code == "dti-diem" else 0 if unit != PERCENT else 1})
         created += was_created
+    created += seed_module_indicators(indicator_model)
     # No point weights are seeded: how a rate converts into QĐ 766 points is not published for most
     # indicators (standards §5), so an administrator sets each weight deliberately.
+    return created
+
+
+def seed_module_indicators(indicator_model=Indicator) -> int:
+    """Create or update the indicators modules compute (see ``tinhso.common.indicators``); one that
+    replaces a reported indicator takes over its row (its reported values stay as history)."""
+    created = 0
+    reported_order = {row[0]: order for order, row in enumerate(REPORTED, start=100)}
+    for order, indicator in enumerate(module_registry.registered(), start=200):
+        dimensions = ["province", "agency", *[d for d in indicator.reader.dimensions if d in ("commune", "field",
+                                                                                               "procedure")]]
+        _, was_created = indicator_model.objects.update_or_create(code=indicator.code, defaults={
+            "name": str(indicator.name), "name_en": str(indicator.name_en), "unit": str(indicator.unit),
+            "direction": indicator.direction, "group": indicator.group, "source": Source.COMPUTED,
+            "formula": indicator.formula, "granularity": Granularity.MONTH, "additive": indicator.additive,
+            "definition": str(indicator.definition), "legal_source": str(indicator.legal_source),
+            "dimensions": dimensions, "order": reported_order.get(indicator.code, order),
+            "decimals": indicator.decimals})
+        created += was_created
     return created
 
 

@@ -32,6 +32,12 @@ class Group(models.TextChoices):
     TELECOM = "telecom", _("Bưu chính, viễn thông")
     PRESS = "press", _("Thông tin, báo chí, truyền thanh")
     ADMIN_REFORM = "admin_reform", _("Cải cách hành chính")
+    # The modules' own groups (their indicators are computed from their registries).
+    DOCUMENTS = "documents", _("Văn bản điện tử, lưu trữ")
+    EXCHANGE = "exchange", _("Kết nối, chia sẻ dữ liệu")
+    DIRECTIVES = "directives", _("Thực hiện nhiệm vụ được giao")
+    BROADCAST = "broadcast", _("Truyền thanh cơ sở, bảng điện tử")
+    PLATFORM = "platform", _("Vận hành nền tảng")
 
 
 QD766_GROUPS = {

@@ -4,41 +4,17 @@ indicator with notes, late dossiers by agency and what remains to be done, as PD
 from __future__ import annotations
 
 import datetime
-import io
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import Promise
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from tinhso.dossiers.printing import html_to_pdf
+from tinhso.common.rendering import html_to_pdf, workbook_bytes
+from tinhso.common.rendering import write_sheet as _write
 from tinhso.ioc import selectors
 from tinhso.ioc.models import ReportedValue, ReportStatus, Source
 from tinhso.ioc.periods import Period
-
-
-def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """One sheet: a bold title line, the headers, the rows."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31].replace("/", "-")
-    _write(sheet, title, headers, rows)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _write(sheet, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    sheet.append([str(title)])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([str(h) for h in headers])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([float(v) if hasattr(v, "is_finite") else str(v) if isinstance(v, Promise) else v for v in row])
 
 
 @dataclass
@@ -94,9 +70,7 @@ def report_xlsx(report: SupervisionReport) -> bytes:
     remaining = book.create_sheet("Nhiem vu con lai")
     _write(remaining, "Những chỉ tiêu cần tập trung thực hiện", ["Chỉ số", "Chỉ tiêu", "Thực hiện", "Đánh giá"],
            [[a.indicator.name, a.target, a.value, a.status_label] for a in report.remaining])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 @dataclass(frozen=True)

@@ -398,7 +398,7 @@ DIMENSION_FIELDS = {
     "commune": ("commune_code", None),
 }
 DIMENSION_LABELS = {"agency": _("Cơ quan"), "field": _("Lĩnh vực"), "procedure": _("Thủ tục"), "month": _("Tháng"),
-                    "commune": _("Xã, phường")}
+                    "commune": _("Xã, phường"), "operator": _("Doanh nghiệp")}
 
 
 @dataclass
@@ -438,9 +438,12 @@ def breakdown(scope: Scope, period: Period, dimension: str, *, filters: Filters 
     return sorted(rows.values(), key=lambda r: (r.label, str(r.key)))
 
 
-def _label(rows: dict[object, BreakdownRow], dimension: str) -> None:
+def _label(rows: dict[object, BreakdownRow], dimension: str, labels=None) -> None:
+    """Name the rows of a breakdown; ``labels`` is a module reader's own naming (for its own dimensions)."""
     keys = [k for k in rows if k not in (None, "")]
-    if dimension == "agency":
+    if labels is not None and dimension not in ("agency", "field", "procedure", "commune", "month"):
+        names = labels(dimension, keys)
+    elif dimension == "agency":
         names = dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
     elif dimension == "field":
         names = dict(Field.objects.filter(pk__in=keys).values_list("pk", "name"))
@@ -465,7 +468,7 @@ def reader_breakdown(scope: Scope, period: Period, dimension: str, *, formula: s
         return []
     rows = {key: BreakdownRow(key, "", Counter({name: value or 0 for name, value in counts.items()}))
             for key, counts in reader.counts_by(query, dimension).items()}
-    _label(rows, dimension)
+    _label(rows, dimension, reader.labels)
     for row in rows.values():
         if row.key in (None, ""):
             row.label = reader.unknown

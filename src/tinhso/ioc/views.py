@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tinhso.common import rendering
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import has_role
 from tinhso.dossiers import selectors as dossier_selectors
@@ -129,7 +130,7 @@ def overview(request, scope, period, filters):
     if request.GET.get("xuat") == "xlsx":
         rows = [[a.indicator.display_name, a.indicator.unit, a.value, a.target, a.achieved, a.status_label]
                 for a in assessments]
-        return _xlsx(f"tong-quan-{period.key}", reports.table_xlsx(
+        return _xlsx(f"tong-quan-{period.key}", rendering.table_xlsx(
             gettext("Tổng quan chỉ số — %(period)s") % {"period": period.label},
             [gettext("Chỉ số"), gettext("Đơn vị"), gettext("Thực hiện"), gettext("Chỉ tiêu"), gettext("% đạt"),
              gettext("Đánh giá")], rows))
@@ -159,7 +160,7 @@ def indicator(request, scope, period, filters, code):
         headers = [selectors.DIMENSION_LABELS[dimension], pgettext("count", "Tiếp nhận"), gettext("Đã giải quyết"),
                    gettext("Trễ hạn"), gettext("Đang quá hạn"), indicator.display_name]
         if request.GET.get("xuat") == "xlsx":
-            return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
+            return _xlsx(f"{indicator.code}-{period.key}", rendering.table_xlsx(
                 f"{indicator.display_name} — {period.label}", headers,
                 [[r.label, *[r[name] for name in columns], r.value] for r in rows]))
         page = Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
@@ -206,14 +207,21 @@ def _reader_breakdown(request, scope, period, filters, indicator, assessment, co
     columns = [name for name, _ in reader.columns]
     headers = [dimensions[dimension], *[label for _, label in reader.columns], indicator.display_name]
     if request.GET.get("xuat") == "xlsx":
-        return _xlsx(f"{indicator.code}-{period.key}", reports.table_xlsx(
+        return _xlsx(f"{indicator.code}-{period.key}", rendering.table_xlsx(
             f"{indicator.display_name} — {period.label}", headers,
             [[r.label, *[r[name] for name in columns], r.value] for r in rows]))
     following = _next_dimension(dimension)
     following = following if following in dimensions else "month"
     page = Paginator(rows, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
     narrowed = bool(filters.field or filters.procedure or filters.commune)
-    context.update(rows=_table(page.object_list, columns, period, filters, dimension, following), page_obj=page,
+    table = _table(page.object_list, columns, period, filters, dimension, following)
+    if reader.records is not None:
+        # A module's indicator: the total and every row open the module's own records behind the number.
+        query = selectors.reader_query(scope, period, filters)
+        context["records"] = reader.records(query, None, None)
+        for line, row in zip(table, page.object_list, strict=True):
+            line["records"] = reader.records(query, dimension, row.key) if row.key not in (None, "") else ""
+    context.update(rows=table, page_obj=page,
                    page_query=_query(period, filters, theo=dimension),
                    dimension=dimension, dimensions=dimensions, headers=headers, reader=True,
                    reader_note=reader.note if narrowed else "")
@@ -261,7 +269,7 @@ def dossiers(request, scope, period, filters, kind):
         rows = [[d.code, d.receiving_agency.name, d.procedure_version.name, d.get_state_display(),
                  timezone.localtime(d.due_at).strftime("%d/%m/%Y %H:%M") if d.due_at else "",
                  dossier_status(d).label] for d in queryset[:10000]]
-        return _xlsx(f"ho-so-{kind}-{period.key}", reports.table_xlsx(
+        return _xlsx(f"ho-so-{kind}-{period.key}", rendering.table_xlsx(
             selectors.DOSSIER_LISTS[kind], [gettext("Mã hồ sơ"), gettext("Cơ quan"), gettext("Thủ tục"),
                                             gettext("Trạng thái"), gettext("Hạn trả"), gettext("Thời hạn")], rows))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("trang"))
@@ -288,7 +296,7 @@ def league(request, scope, period, filters):
         table = [row for row in table if row.agency_id == filters.agency]
     columns = selectors.LEAGUE_COLUMNS
     if request.GET.get("xuat") == "xlsx":
-        return _xlsx(f"xep-hang-{period.key}", reports.table_xlsx(
+        return _xlsx(f"xep-hang-{period.key}", rendering.table_xlsx(
             gettext("Xếp hạng cơ quan — %(period)s") % {"period": period.label},
             [gettext("Hạng"), gettext("Cơ quan"), *[label for _, label in columns]],
             [[r.rank, r.agency, *[r.values[code] for code, _ in columns]] for r in table]))
@@ -317,7 +325,7 @@ def scorecard(request, scope, period, filters):
                 a = line.assessment
                 rows.append([g.label, g.max_points, a.indicator.display_name, a.value, line.weight.points if line.weight
                              else None, line.points])
-        return _xlsx(f"qd766-{period.key}", reports.table_xlsx(
+        return _xlsx(f"qd766-{period.key}", rendering.table_xlsx(
             gettext("Bộ chỉ số QĐ 766 — %(period)s") % {"period": period.label},
             [gettext("Nhóm"), gettext("Điểm tối đa nhóm"), gettext("Chỉ số"), gettext("Giá trị"), gettext("Trọng số"),
              gettext("Điểm")], rows))

@@ -117,7 +117,7 @@ def test_401_403_404_bodies_speak_the_chosen_language(client, agency, language, 
     forbidden = client.get("/api/ioc/values", **headers)
     assert forbidden.status_code == 403
     assert forbidden.json()["detail"] == {"vi": "Không có quyền xem trung tâm điều hành.",
-                                          "en": "You are not allowed to view the operations centre."}[language]
+                                          "en": "You may not view the operations centre."}[language]
 
 
 def test_a_refused_transition_speaks_the_chosen_language(client, version, agency, headers):

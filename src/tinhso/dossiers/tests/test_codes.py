@@ -7,11 +7,12 @@ import datetime
 import pytest
 from django.db import transaction
 
+from tinhso.common import counters
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
 from tinhso.dossiers import services
-from tinhso.dossiers.codes import format_code, sequence_of
-from tinhso.dossiers.models import Dossier, DossierCounter
+from tinhso.dossiers.codes import format_code, sequence_of, series_of
+from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, applicant, officer, submitted_dossier
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_a_rolled_back_reception_leaves_no_gap(clock):
 def test_after_9999_in_one_day_the_sequence_widens_to_five_digits(clock):
     agency = AgencyFactory(identifier="H41.10")
     version = ProcedureWithRouteFactory(agency=agency)
-    DossierCounter.objects.create(agency=agency, day=datetime.date(2026, 3, 2), last=9998)
+    counters.set_last(series_of(agency.pk), "2026-03-02", 9998)
     codes = [submitted_dossier(version, agency).code for _ in range(3)]
     assert codes == ["H41.10-260302-9999", "H41.10-260302-10000", "H41.10-260302-10001"]
     assert [sequence_of(code) for code in codes] == [9999, 10000, 10001]

@@ -12,11 +12,8 @@ back, so a retry starts clean. PostgreSQL never takes that path.
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import connection
 
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
@@ -24,41 +21,7 @@ from tinhso.dossiers import services
 from tinhso.dossiers.codes import sequence_of
 from tinhso.dossiers.models import Dossier, DossierEvent, State
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, applicant, officer, submitted_dossier
-
-THREADS = 8
-
-
-def _retry_when_sqlite_is_busy(work, i: int):
-    for _ in range(500):
-        try:
-            return work(i)
-        except OperationalError as error:
-            if connection.vendor != "sqlite" or "locked" not in str(error):
-                raise
-            time.sleep(0.005)
-    raise TimeoutError("the database stayed busy")
-
-
-def run_together(work, count: int = THREADS) -> list:
-    """Run ``work(i)`` in ``count`` threads released at once; return each result or exception."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = _retry_when_sqlite_is_busy(work, i)
-        except Exception as error:
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tinhso.testing.concurrency import THREADS, run_together
 
 
 @pytest.mark.django_db(transaction=True)

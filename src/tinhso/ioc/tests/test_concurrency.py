@@ -9,9 +9,9 @@ from tinhso.directory.tests.factories import AgencyFactory
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, officer, submitted_dossier
-from tinhso.dossiers.tests.test_concurrency import THREADS, run_together
 from tinhso.ioc import rollups
 from tinhso.ioc.models import DossierMonth
+from tinhso.testing.concurrency import THREADS, run_together
 
 
 @pytest.mark.django_db(transaction=True)
