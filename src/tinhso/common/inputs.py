@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
+
+from tinhso.common import tabular
 
 # The largest value a BigAutoField (PostgreSQL bigint, SQLite INTEGER) holds.
 MAX_ID = 2**63 - 1
@@ -26,7 +28,6 @@ MAX_ID = 2**63 - 1
 # date is a typing error, and near year 1 or 9999 the time-zone arithmetic itself overflows.
 MIN_DATE = datetime.date(1900, 1, 1)
 MAX_DATE = datetime.date(2100, 12, 31)
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 # NUL ends a C string (PostgreSQL refuses it in text) and a lone surrogate cannot be encoded in UTF-8.
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
@@ -101,22 +102,13 @@ def decimal_bounds(model_field: models.DecimalField) -> tuple[Decimal, int]:
 
 
 def check_decimal(value, model_field: models.DecimalField, field: str) -> Decimal:
-    """``value`` as a Decimal that fits ``model_field`` (digits before and after the point), or InputError."""
+    """``value`` as a Decimal that fits ``model_field`` (digits before and after the point), or InputError.
+    The number is read as spreadsheet cells are (``tabular.parse_decimal``: decimal comma or point)."""
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
-        raise InputError(f"“{field}” phải là một số.", f"“{field}” must be a number.", field) from None
-    if not number.is_finite():
-        raise InputError(f"“{field}” phải là một số hữu hạn.", f"“{field}” must be a finite number.", field)
-    largest, places = decimal_bounds(model_field)
-    if abs(number) > largest:
-        raise InputError(
-            f"“{field}” quá lớn: giá trị tuyệt đối tối đa là {largest:,.{places}f}.".replace(",", " "),
-            f"“{field}” is too large: the largest magnitude is {largest:,.{places}f}.", field)
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise InputError(f"“{field}” có nhiều nhất {places} chữ số thập phân.",
-                         f"“{field}” has at most {places} decimal places.", field)
-    return number
+        return tabular.parse_decimal(value, max_digits=model_field.max_digits,
+                                     decimal_places=model_field.decimal_places)
+    except ValueError as error:  # its message is already in the request's language
+        raise InputError(f"“{field}”: {error}", f"“{field}”: {error}", field) from None
 
 
 # -- dates and times ---------------------------------------------------------------------------------------
@@ -135,21 +127,28 @@ def check_date(value: datetime.date, field: str) -> datetime.date:
     return value
 
 
+def date_in_range(value: datetime.date) -> None:
+    """A form field validator: the date lies in the platform's range (a ``ValidationError`` otherwise)."""
+    try:
+        check_date(value, "")
+    except InputError:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(
+            gettext("Ngày phải trong khoảng %(start)s – %(end)s.")
+            % {"start": f"{MIN_DATE:%d/%m/%Y}", "end": f"{MAX_DATE:%d/%m/%Y}"}, code="date_range") from None
+
+
 def parse_date(value, field: str) -> datetime.date | None:
-    """A date typed as Vietnamese type it (``dd/mm/yyyy``) or ISO (``yyyy-mm-dd``); None when empty."""
-    if value is None or isinstance(value, datetime.date):
-        return check_date(value, field) if value is not None else None
-    text = str(value).strip()
-    if not text:
+    """A date typed as Vietnamese type it (``dd/mm/yyyy``) or ISO (``yyyy-mm-dd``), read by the one date
+    reader (``tabular.parse_date``) and kept within the platform's range; None when empty."""
+    if value is None or not str(value).strip():
         return None
-    for fmt in DATE_FORMATS:
-        try:
-            day = datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        return check_date(day, field)
-    raise InputError(f"“{field}” không phải ngày hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd).",
-                     f"“{field}” is not a valid date (dd/mm/yyyy or yyyy-mm-dd).", field)
+    try:
+        day = tabular.parse_date(value)
+    except ValueError as error:  # its message is already in the request's language
+        raise InputError(f"“{field}”: {error}", f"“{field}”: {error}", field) from None
+    return check_date(day, field)
 
 
 def province_datetime(value: datetime.datetime, field: str = "") -> datetime.datetime:

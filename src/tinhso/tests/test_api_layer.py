@@ -186,3 +186,36 @@ def test_a_reported_value_wider_than_its_column_is_a_422(client, agency, headers
                            content_type="application/json", **headers)
     assert response.status_code == 422
     assert client.get("/api/ioc/reported-values", **headers).status_code == 200
+
+
+# -- the same rules on the pages ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", [{"date_from": "0001-01-01"}, {"date_to": "9999-12-31"}])
+def test_the_desk_refuses_dates_out_of_range_in_its_filters(client, agency, query):
+    client.force_login(officer(Role.RECEIVER, agency))
+    response = client.get("/mot-cua/", query)
+    assert response.status_code == 200
+    assert "Ngày phải trong khoảng 01/01/1900 – 31/12/2100." in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["co-quan", "linh-vuc", "thu-tuc"])
+@pytest.mark.parametrize("address", ["/dieu-hanh/", "/dieu-hanh/ho-so/late/"])
+def test_the_operations_centre_refuses_ids_beyond_a_bigint(client, name, address):
+    from tinhso.directory.tests.factories import UserFactory
+
+    client.force_login(UserFactory(superuser=True))
+    response = client.get(address, {name: "9223372036854775808"})
+    assert response.status_code == 400
+
+
+def test_a_reported_value_wider_than_its_column_is_refused_on_the_page(client, agency):
+    from tinhso.ioc.models import Indicator, ReportedValue, Source
+
+    leader = officer(Role.APPROVER, agency)
+    client.force_login(leader)
+    indicator = Indicator.objects.filter(source=Source.REPORTED, active=True).first()
+    response = client.post("/dieu-hanh/so-lieu/", {"agency": agency.pk, "indicator": indicator.code,
+                                                   "period": "2026", "value": "99999999999999999999"})
+    assert not ReportedValue.objects.exists()
+    assert response.status_code in (200, 302, 400)
+    assert client.get("/dieu-hanh/so-lieu/").status_code == 200

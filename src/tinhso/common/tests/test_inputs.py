@@ -57,7 +57,7 @@ def test_decimals_are_bounded_by_their_column():
 
     column = ReportedValue._meta.get_field("value")  # 18 digits, 4 after the point
     assert inputs.check_decimal("99999999999999.9999", column, "value") == Decimal("99999999999999.9999")
-    for too_wide in ("99999999999999999999", "1e30", "100000000000000"):
+    for too_wide in ("99999999999999999999", Decimal("1e30"), "100000000000000"):
         with pytest.raises(inputs.InputError) as error:
             inputs.check_decimal(too_wide, column, "value")
         assert "quá lớn" in error.value.message
