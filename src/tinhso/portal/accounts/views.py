@@ -19,7 +19,7 @@ from tinhso.common import ratelimit
 from tinhso.common.ratelimit import Limit, client_address, hit, reset
 from tinhso.geo.models import Commune
 from tinhso.geo.naming import fold
-from tinhso.portal.accounts import oidc, services
+from tinhso.portal.accounts import oidc, services, tasks
 from tinhso.portal.accounts.forms import PhoneCodeForm, ProfileForm, RegistrationForm, SignInForm
 from tinhso.portal.accounts.phones import normalise_phone
 from tinhso.portal.accounts.selectors import is_citizen, profile_of
@@ -249,8 +249,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        self.extra_email_context = {"base_url": settings.TINHSO_PUBLIC_BASE_URL.rstrip("/")}
-        return super().form_valid(form)
+        # The same work for a known and an unknown address: one task, which finds the accounts and mails.
+        tasks.send_password_reset.enqueue(form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
