@@ -9,7 +9,7 @@ import json
 import logging
 import re
 import uuid
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -88,6 +88,11 @@ class RequestIdLogFilter(logging.Filter):
 
 # -- the client's address behind trusted proxies ------------------------------------------------------------
 
+@lru_cache(maxsize=8)
+def _trusted_networks(entries: tuple[str, ...]) -> list:
+    return _networks(entries)
+
+
 def _networks(entries) -> list:
     networks = []
     for entry in entries:
@@ -136,14 +141,15 @@ class ClientAddressMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.trusted = _networks(getattr(settings, "TINHSO_TRUSTED_PROXIES", ()))
+        _trusted_networks(tuple(getattr(settings, "TINHSO_TRUSTED_PROXIES", ())))  # a bad setting fails at start
 
     def __call__(self, request):
         meta = request.META
         peer = meta.get("REMOTE_ADDR", "")
         meta["TINHSO_PEER_ADDR"] = peer
-        if self.trusted and _is_trusted(peer, self.trusted):
-            meta["REMOTE_ADDR"] = client_address_from(meta, self.trusted)
+        trusted = _trusted_networks(tuple(getattr(settings, "TINHSO_TRUSTED_PROXIES", ())))
+        if trusted and _is_trusted(peer, trusted):
+            meta["REMOTE_ADDR"] = client_address_from(meta, trusted)
         else:
             for header in ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                            "HTTP_X_FORWARDED_PORT", "HTTP_X_REAL_IP", "HTTP_FORWARDED"):
