@@ -114,6 +114,9 @@ def clean_name(name: str | None) -> str:
     if any(unicodedata.category(ch) == "Cc" for ch in name) or "\x00" in name:
         raise UploadRejected("Tên tệp chứa ký tự điều khiển không hợp lệ.",
                              "The file name contains control characters.", field="file")
+    if any(ch in '<>"|?*' for ch in name):
+        raise UploadRejected("Tên tệp không được chứa các ký tự < > \" | ? *; hãy đổi tên tệp rồi tải lại.",
+                             "The file name must not contain < > \" | ? *.", field="file")
     if any(ch in _BIDI_CONTROLS for ch in name) or any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
         raise UploadRejected(
             "Tên tệp chứa ký tự đảo chiều hiển thị (ví dụ U+202E) làm tên hiện khác tên thật; hãy đổi tên tệp.",
