@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.http import Http404
@@ -121,7 +122,7 @@ def _email(value: str) -> str:
     if value:
         try:
             validate_email(value)
-        except Exception:
+        except DjangoValidationError:
             raise ValueError(gettext("Địa chỉ email không hợp lệ.")) from None
     return value
 
