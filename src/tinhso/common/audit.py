@@ -53,7 +53,9 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from tinhso.common import statements
 from tinhso.common.middleware import current_request_id
+from tinhso.common.statements import Statement
 
 GENESIS = "0" * 64
 STREAMS = 16
@@ -247,27 +249,22 @@ _append_sql: dict[str, str] = {}
 
 
 def _sql(name: str) -> str:
-    """The append statements, built once from the models' table names (nothing is compiled per call)."""
+    """The append statements' parts, built once from the models' table names (nothing is compiled per call)."""
     if not _append_sql:
         entry, stream = AuditEntry._meta.db_table, AuditStream._meta.db_table
         columns = ", ".join(_ENTRY_COLUMNS)
         values = "%s::timestamptz, %s::bigint, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb"
-        insert = (
+        # The head comes from the locking SELECT itself: under READ COMMITTED it is the row's latest version.
+        _append_sql["free"] = (f"s AS (SELECT id, head_seq, head_hash FROM {stream} ORDER BY (id + %s) %% {STREAMS} "
+                               f"LIMIT 1 FOR UPDATE SKIP LOCKED)")
+        _append_sql["wait"] = f"s AS (SELECT id, head_seq, head_hash FROM {stream} WHERE id = %s FOR UPDATE)"
+        _append_sql["insert"] = (
             f"e AS (INSERT INTO {entry} ({columns}, stream, seq, previous_hash, entry_hash) "
             f"SELECT {values}, s.id, s.head_seq + 1, s.head_hash, "
             f"encode(sha256(convert_to(s.id::text || '|' || (s.head_seq + 1)::text || '|' || s.head_hash "
             f"|| '|' || %s, 'UTF8')), 'hex') FROM s RETURNING id, stream, seq, previous_hash, entry_hash), "
             f"u AS (UPDATE {stream} SET head_seq = e.seq, head_hash = e.entry_hash FROM e "
-            f"WHERE {stream}.id = e.stream) "
-            f"SELECT id, stream, seq, previous_hash, entry_hash FROM e"
-        )
-        # The head comes from the locking SELECT itself: under READ COMMITTED it is the row's latest version.
-        _append_sql["free"] = (
-            f"WITH s AS (SELECT id, head_seq, head_hash FROM {stream} ORDER BY (id + %s) %% {STREAMS} "
-            f"LIMIT 1 FOR UPDATE SKIP LOCKED), " + insert
-        )
-        _append_sql["wait"] = (
-            f"WITH s AS (SELECT id, head_seq, head_hash FROM {stream} WHERE id = %s FOR UPDATE), " + insert
+            f"WHERE {stream}.id = e.stream)"
         )
         _append_sql["sqlite_claim"] = (
             f"UPDATE {stream} SET head_seq = head_seq + 1 WHERE id = %s RETURNING head_seq, head_hash"
@@ -295,9 +292,13 @@ def _json(value) -> str | None:
 
 def record(
     action: str, instance_or_type, object_id: str | None = None, *, before=None, after=None,
-    summary: str = "", actor=None,
+    summary: str = "", actor=None, together: list[Statement] = (),
 ) -> AuditEntry:
-    """Append one entry to the chain, inside the caller's transaction."""
+    """Append one entry to the chain, inside the caller's transaction.
+
+    ``together``: writes of the same business action (:mod:`tinhso.common.statements`) sent in the same
+    statement as the entry on PostgreSQL — one round trip for, say, a dossier's update, its event and the
+    entry; inserted rows get their keys and their ``post_save`` as with ``save()``."""
     if isinstance(instance_or_type, models.Model):
         object_type = instance_or_type._meta.label_lower
         object_id = str(instance_or_type.pk)
@@ -322,11 +323,16 @@ def record(
     content = entry.content_hash()
     values = [entry.at, entry.actor_id, entry.actor_label, entry.request_id, entry.action, entry.object_type,
               entry.object_id, entry.summary, _json(entry.before), _json(entry.after)]
+    together = list(together)
     # Inside the caller's transaction no savepoint is needed: a failure rolls back the caller's work too.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            statements.run(together)
+            together = []
         for attempt in range(2):
             if connection.vendor == "postgresql":
-                appended = _append_postgresql(cursor, entry, values, content)
+                appended = _append_postgresql(cursor, entry, values, content, together)
+                together = []  # they ran, whether or not a stream was free
             else:
                 appended = _append_sqlite(cursor, entry, values, content)
             if appended:
@@ -341,16 +347,28 @@ def record(
     return entry
 
 
-def _append_postgresql(cursor, entry: AuditEntry, values: list, content: str) -> bool:
+def _append_postgresql(cursor, entry: AuditEntry, values: list, content: str, together: list[Statement]) -> bool:
     home = _home_stream()
-    cursor.execute(_sql("free"), [STREAMS - home, *values, content])
+    returning = [i for i, statement in enumerate(together) if statement.returning]
+    extra = "".join(f", (SELECT * FROM w{i})" for i in returning)
+    parts = [f"w{i} AS ({statement.sql})" for i, statement in enumerate(together)]
+    params = [value for statement in together for value in statement.params]
+    # The row comes back even when no stream was free: the writes ``together`` ran in any case.
+    cursor.execute(
+        f"WITH {', '.join([*parts, _sql('free'), _sql('insert')])} "
+        f"SELECT e.id, e.stream, e.seq, e.previous_hash, e.entry_hash{extra} FROM (SELECT 1) AS one "
+        f"LEFT JOIN e ON TRUE",
+        [*params, STREAMS - home, *values, content])
     row = cursor.fetchone()
-    if row is None:  # every stream is held by another transaction: queue on this connection's own
-        cursor.execute(_sql("wait"), [home, *values, content])
+    for position, i in enumerate(returning):
+        statements.saved(together[i], row[5 + position])
+    if row[0] is None:  # every stream is held by another transaction: queue on this connection's own
+        cursor.execute(f"WITH {_sql('wait')}, {_sql('insert')} SELECT id, stream, seq, previous_hash, entry_hash "
+                       f"FROM e", [home, *values, content])
         row = cursor.fetchone()
-    if row is None:
+    if row is None or row[0] is None:
         return False
-    entry.pk, entry.stream, entry.seq, entry.previous_hash, entry.entry_hash = row
+    entry.pk, entry.stream, entry.seq, entry.previous_hash, entry.entry_hash = row[:5]
     return True
 
 
