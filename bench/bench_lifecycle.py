@@ -11,7 +11,9 @@ with one officer per desk role. Then:
   process and in 4, each with its own connection and its own dossiers, counted in transitions per second;
 - a cProfile of one worker for a few seconds: where the time goes, and the queries per transition.
 
-Prints ``BENCH lifecycle-1`` (against pgbench with 1 client) and ``BENCH lifecycle-4`` (4 clients).
+Prints ``BENCH lifecycle-1`` (against pgbench with 1 client), ``BENCH lifecycle-4`` (4 clients) — each
+with the SQL statements per transition — and ``BENCH lifecycle-scaling``: the lifecycle's own 4-worker/1-worker
+factor against pgbench's 4-client/1-client factor (the goal: a ratio ≥ 0.9, scaling as the database does).
 """
 
 from __future__ import annotations
@@ -98,8 +100,9 @@ def _category(filename: str) -> str:
     return CATEGORIES[-1][0]
 
 
-def profile(setup: Setup) -> str:
-    """Profile one in-process worker; return a short summary of where the time goes."""
+def profile(setup: Setup) -> tuple[str, float]:
+    """Profile one in-process worker; return a short summary of where the time goes, and the SQL
+    statements per transition."""
     from django.db import connection
 
     lifecycles = Lifecycles(setup)
@@ -136,7 +139,7 @@ def profile(setup: Setup) -> str:
     lines.append("top 15 modules by cumulative time (largest function in each):")
     for module, seconds in sorted(by_module.items(), key=lambda item: -item[1])[:15]:
         lines.append(f"  {100 * seconds / elapsed:5.1f} %  {module}")
-    return "\n".join(lines)
+    return "\n".join(lines), sum(queries.values()) / transitions
 
 
 def _module(filename: str) -> str:
@@ -159,15 +162,19 @@ def main() -> int:
                    "tinhso")
         tps_1 = pgbench_tps(server, 1, 1)
         tps_4 = pgbench_tps(server, WORKERS, 2)
-        summary = profile(setup)
+        summary, statements = profile(setup)
         connections.close_all()
         rate_1 = lifecycle_rate(setup, 1)
         rate_4 = lifecycle_rate(setup, WORKERS)
     machine = f"{harness.machine()}, PostgreSQL {server.bindir.parent.name}"
     harness.report("lifecycle-1", rate_1, "transitions/s", "pgbench-tpcb-1-client", tps_1, "tps",
-                   extra=f"1 worker, {TRANSITIONS_PER_LIFECYCLE} transitions per lifecycle, {machine}")
+                   extra=f"1 worker, {TRANSITIONS_PER_LIFECYCLE} transitions per lifecycle, "
+                         f"{statements:.1f} SQL statements per transition, {machine}")
     harness.report("lifecycle-4", rate_4, "transitions/s", f"pgbench-tpcb-{WORKERS}-clients", tps_4, "tps",
-                   extra=f"{WORKERS} worker processes, {machine}")
+                   extra=f"{WORKERS} worker processes, {statements:.1f} SQL statements per transition, {machine}")
+    harness.report("lifecycle-scaling", rate_4 / rate_1, f"× ({WORKERS} workers / 1)", "pgbench",
+                   tps_4 / tps_1, f"× ({WORKERS} clients / 1)",
+                   extra=f"lifecycle {rate_1:.1f} → {rate_4:.1f} transitions/s, pgbench {tps_1:.0f} → {tps_4:.0f} tps")
     print(summary, flush=True)
     return 0
 

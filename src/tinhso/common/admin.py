@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tinhso.common.audit import AuditEntry
+from tinhso.common.audit import AuditEntry, AuditSeal
 from tinhso.common.calendar_models import CalendarOverride
 from tinhso.common.workdays import WEEKDAY_NAMES
 
@@ -31,10 +31,30 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """The audit chain, to read only: an entry written is never changed or removed (audit.py)."""
 
-    list_display = ["id", "at", "action", "object_type", "object_id", "actor_label", "request_id", "summary"]
-    list_filter = ["action", "object_type"]
+    list_display = ["id", "at", "action", "object_type", "object_id", "actor_label", "request_id", "summary",
+                    "stream", "seq"]
+    list_filter = ["action", "object_type", "stream"]
     search_fields = ["=object_id", "=request_id"]  # exact: ids are pasted whole
     date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(admin.ModelAdmin):
+    """The seals of the audit chain, to read only (written by `tinhso audit seal`)."""
+
+    list_display = ["number", "sealed_at", "entries", "timestamp_time", "timestamp_error", "seal_hash"]
+    exclude = ["timestamp_token"]
+    date_hierarchy = "sealed_at"
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:

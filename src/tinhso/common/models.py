@@ -1,6 +1,6 @@
-from tinhso.common.audit import AuditEntry, ChainHead
+from tinhso.common.audit import AuditEntry, AuditSeal, AuditStream
 from tinhso.common.calendar_models import CalendarOverride
 from tinhso.common.counters import SeriesCounter
 from tinhso.common.ratelimit import RateCounter
 
-__all__ = ["AuditEntry", "CalendarOverride", "ChainHead", "RateCounter", "SeriesCounter"]
+__all__ = ["AuditEntry", "AuditSeal", "AuditStream", "CalendarOverride", "RateCounter", "SeriesCounter"]

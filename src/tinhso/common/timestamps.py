@@ -212,7 +212,7 @@ def verify(token: bytes, digest: bytes, *, hash_algorithm: str | None = None,
         raise TimestampInvalid("Chưa có chứng thư gốc tin cậy để kiểm tra dấu thời gian "
                                "(no trusted roots: set TSA_TRUSTED_ROOTS).")
     signed_data, _ = _open(token)
-    status = _run(_validate(signed_data, digest, stamp.time, roots, list(crls)))
+    status = run_sync(_validate(signed_data, digest, stamp.time, roots, list(crls)))
     if not status["intact"] or not status["valid"]:
         raise TimestampInvalid("Chữ ký của dấu thời gian không hợp lệ: token đã bị sửa "
                                "(timestamp signature does not verify).")
@@ -342,8 +342,9 @@ def _der_crl(data: bytes) -> bytes:
     return data
 
 
-def _run(coroutine):
-    """Run a coroutine to completion from sync code, even when the caller is inside an event loop."""
+def run_sync(coroutine):
+    """Run a coroutine (pyHanko's API is async) to completion from sync code, also when the calling thread
+    already runs an event loop (an async view, a browser driver): then in a thread of its own."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

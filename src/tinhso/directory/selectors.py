@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
@@ -25,6 +26,35 @@ def active_memberships(user, on: datetime.date | None = None) -> QuerySet[Member
         .select_related("agency")
         .order_by("agency__name", "role", "valid_from")
     )
+
+
+# Held roles are read once per user object and reused for this long, unless a membership changes in this
+# process (then at once): a request's user object lives one request; a long-lived one (a task worker, a
+# command) sees another process's membership change within this many seconds.
+HELD_ROLES_SECONDS = 60.0
+_membership_generation = [0]
+
+
+def memberships_changed(**kwargs) -> None:
+    """Forget every cached set of held roles (connected to Membership's saves and deletes)."""
+    _membership_generation[0] += 1
+
+
+def held_roles(user, on: datetime.date | None = None) -> frozenset[tuple[int, str]]:
+    """The (agency id, role) pairs ``user`` holds on ``on`` (today): one query, then kept on the user object,
+    so that every permission check of a request — or of a desk officer's run of transitions — is answered
+    from memory."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return frozenset()
+    day = on or timezone.localdate()
+    key = (day, _membership_generation[0])
+    cached = getattr(user, "_held_roles", None)
+    now = time.monotonic()
+    if cached is not None and cached[0] == key and now - cached[1] < HELD_ROLES_SECONDS:
+        return cached[2]
+    roles = frozenset(Membership.objects.active_on(day).filter(user=user).values_list("agency_id", "role"))
+    user._held_roles = (key, now, roles)
+    return roles
 
 
 def visible_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:

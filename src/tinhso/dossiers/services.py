@@ -7,6 +7,13 @@ current state (:class:`InvalidTransition` with the reason) and that the actor ma
 and an audit-chain entry, and enqueues the applicant's notification to run after commit. A refused action
 therefore leaves no event, no audit entry and no notification.
 
+A transition sends as few statements as the database allows (issue 11; ``test_lean_transitions`` holds
+the floor): the lock (one statement built once, ``statements.RowQuery``); on moving along the route, one
+``UPDATE … RETURNING`` that completes the step and activates the next; then the dossier's changed fields,
+the other rows of the action, the event and the audit entry in one statement (``audit.record(together=…)``);
+the rollups' deltas in one more when the event changes a counter. The role check reads the actor's
+memberships once per user object (``directory.selectors.held_roles``).
+
 The actor is a staff user (their role at the agency concerned, through ``directory.selectors``), the
 applicant's own citizen account, or an :class:`AgencyClient` (an agency's API token), which holds the desk
 roles in its agency and the units below it. ``expected_version=None`` skips the version check: for
@@ -15,23 +22,25 @@ system jobs only (imports, demo data); forms and API calls always send the versi
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
 from tinhso.catalogue.eforms import validate_eform_data
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
+from tinhso.common import statements
 from tinhso.common.audit import record
 from tinhso.common.inputs import InputError, province_datetime
 from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
 from tinhso.directory.models import Agency, Role
-from tinhso.directory.selectors import active_memberships
+from tinhso.directory.selectors import held_roles
 from tinhso.dossiers.codes import allocate_code
 from tinhso.dossiers.errors import (
     Conflict,
@@ -135,9 +144,10 @@ def holds_role(actor, roles: Iterable[str], agency: Agency | None) -> bool:
         return False
     if actor.is_superuser:
         return True
-    # One query for the agencies where the actor holds such a role; the tree above the agency is walked
-    # only when the role is not held in the agency itself (a leader of a unit above it).
-    held = set(active_memberships(actor).filter(role__in=list(roles)).values_list("agency_id", flat=True))
+    # The actor's roles are read once and kept on the user object (directory.selectors.held_roles); the tree
+    # above the agency is walked only when the role is not held in the agency itself (a unit above it).
+    wanted = set(roles)
+    held = {agency_id for agency_id, role in held_roles(actor) if role in wanted}
     if not held:
         return False
     return agency.pk in held or not held.isdisjoint(agency.ancestor_ids())
@@ -238,22 +248,24 @@ def _store(dossier: Dossier, upload: DocumentUpload, actor, kind: str | None = N
 
 # -- the transition frame ----------------------------------------------------------------------------------
 
+# The dossier's row locked with what every transition reads: its current step (and the step's agency), its
+# procedure version and applicant's commune (the rollups key on them) and its receiving agency. Only the
+# dossier's row is locked; the statement is built once (statements.RowQuery), not compiled per call.
+_LOCK = statements.RowQuery(
+    Dossier, ["current_step__agency", "procedure_version", "applicant_commune", "receiving_agency"], lock=True)
+
+
 def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
     """The dossier's row, locked for this transaction, after the version and terminal-state checks."""
     pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    # The current step (and its agency), the procedure version and the applicant's commune come in the same
-    # statement (the rollups key on them); only the dossier's row is locked.
-    locked = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("current_step__agency", "procedure_version", "applicant_commune")
-        .filter(pk=pk).first()
-    )
+    locked = _LOCK.get(pk)
     if locked is None:
         raise NotFound()
     if expected_version is not None and locked.version != expected_version:
         raise Conflict()
     # What the transition may change and the rollups keep (the due moment): remembered to skip a no-op.
     locked.due_at_when_locked = locked.due_at
+    _remember(locked)
     if locked.state in TERMINAL_STATES:
         # Nothing leaves a terminal state.
         with translation.override("vi"):
@@ -299,23 +311,51 @@ def _reason(text: str | None, field_name: str, what: str) -> str:
     return value
 
 
+_ALWAYS_WRITTEN = [f.attname for f in Dossier._meta.concrete_fields if getattr(f, "auto_now", False)]
+
+
+def _remember(dossier: Dossier) -> None:
+    """The row as read (or just written): ``_finish`` then writes only the fields a transition changed."""
+    dossier._as_stored = {
+        f.attname: copy.deepcopy(value) if isinstance(value := getattr(dossier, f.attname), dict | list) else value
+        for f in Dossier._meta.concrete_fields if not f.primary_key
+    }
+
+
+def _changed_fields(dossier: Dossier) -> list[str]:
+    stored = getattr(dossier, "_as_stored", None)
+    if stored is None:
+        return [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
+    changed = [name for name, value in stored.items() if getattr(dossier, name) != value]
+    return [*changed, *(name for name in _ALWAYS_WRITTEN if name not in changed)] if changed else []
+
+
 def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: DossierStep | None = None,
-            note: str = "", data: dict | None = None, notify: bool | None = None) -> Dossier:
-    """Save the new state, bump the version, append the event and the audit entry, queue the notice."""
-    dossier.version += 1
-    dossier.save()
-    event = DossierEvent.objects.create(
+            note: str = "", data: dict | None = None, notify: bool | None = None,
+            writes: Iterable[statements.Statement] = (), bump: bool = True) -> Dossier:
+    """Bump the version (a new dossier is created at version 1: ``bump=False``) and write, in one statement
+    with the audit entry (``audit.record(together=…)``), the dossier's changed fields, the other rows of the
+    action (``writes``) and the event; queue the notice."""
+    if bump:
+        dossier.version += 1
+    together = list(writes)
+    changed = _changed_fields(dossier)
+    if changed:
+        together.insert(0, statements.update(dossier, changed))
+    event = DossierEvent(
         dossier=dossier, at=timezone.now(), actor=_actor_user(actor), actor_label=_actor_label(actor),
         action=action, from_state=from_state, to_state=dossier.state, step=step,
         agency_id=step.agency_id if step is not None else dossier.receiving_agency_id, note=note, data=data or {},
     )
+    together.append(statements.insert(event))
     record(
         "action", dossier,
         summary=f"{action}: {from_state or '—'} → {dossier.state} ({_actor_label(actor)})",
         after={"action": action, "from": from_state, "to": dossier.state, "version": dossier.version,
-               "event": event.pk, **({"data": data} if data else {})},
-        actor=_actor_user(actor),
+               "at": event.at, **({"data": data} if data else {})},
+        actor=_actor_user(actor), together=together,
     )
+    _remember(dossier)
     if notify is None:
         notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY and from_state != dossier.state)
     if notify and (dossier.applicant_email or dossier.applicant_phone):
@@ -359,16 +399,40 @@ def _set_due_moments(dossier: Dossier, start: datetime.datetime, steps) -> list[
     return changed
 
 
-def _activate_next(dossier: Dossier, after: DossierStep, now: datetime.datetime) -> DossierStep | None:
-    """Activate the step after ``after``; the dossier's state follows the role of that step."""
-    following = (
-        DossierStep.objects.filter(dossier=dossier, order__gt=after.order, state=StepState.PENDING)
-        .order_by("order", "id").first()
-    )
-    if following is not None:
-        following.state = StepState.ACTIVE
-        following.started_at = now
-        following.save(update_fields=["state", "started_at"])
+_ADVANCE_SQL: dict[str, str] = {}
+
+
+def _advance(dossier: Dossier, step: DossierStep, now: datetime.datetime, assignee=None) -> DossierStep | None:
+    """Complete ``step`` (done by ``assignee`` when given) and activate the next pending step of the route, in
+    one ``UPDATE … RETURNING``; the dossier's state follows the next step's role (``_follow``)."""
+    if not _ADVANCE_SQL:
+        table = connection.ops.quote_name(DossierStep._meta.db_table)
+        order = connection.ops.quote_name("order")
+        _ADVANCE_SQL["sql"] = (
+            f"WITH nxt AS (SELECT id FROM {table} WHERE dossier_id = %s AND {order} > %s AND state = %s "  # noqa: S608
+            f"ORDER BY {order}, id LIMIT 1) "
+            f"UPDATE {table} SET state = CASE WHEN id = %s THEN %s ELSE %s END, "
+            f"finished_at = CASE WHEN id = %s THEN %s ELSE finished_at END, "
+            f"started_at = CASE WHEN id = %s THEN started_at ELSE %s END, "
+            f"assignee_id = CASE WHEN id = %s AND %s THEN %s ELSE assignee_id END "
+            f"WHERE id = %s OR id IN (SELECT id FROM nxt) RETURNING id, {order}, role, agency_id"
+        )
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_SQL["sql"], [
+            dossier.pk, step.order, StepState.PENDING, step.pk, StepState.DONE, StepState.ACTIVE, step.pk, moment,
+            step.pk, moment, step.pk, assignee is not None, getattr(assignee, "pk", None), step.pk])
+        rows = cursor.fetchall()
+    step.state, step.finished_at = StepState.DONE, now
+    if assignee is not None:
+        step.assignee = assignee
+    following = None
+    for key, order_value, role, agency_id in rows:
+        if key != step.pk:
+            # The fields the transition needs; any other is read when first used (deferred).
+            following = DossierStep.from_db(
+                connection.alias, ["id", "dossier_id", "order", "role", "agency_id", "state", "started_at"],
+                [key, dossier.pk, order_value, role, agency_id, StepState.ACTIVE, now])
     _follow(dossier, following, now)
     return following
 
@@ -386,20 +450,6 @@ def _follow(dossier: Dossier, following: DossierStep | None, now: datetime.datet
         dossier.result_ready_at = now
     else:
         dossier.state = State.IN_PROGRESS
-
-
-_UNCHANGED = object()  # "leave the step's assignee as it is"
-
-
-def _complete(step: DossierStep, now: datetime.datetime, assignee=_UNCHANGED) -> None:
-    """The step is done at ``now`` (and, when given, done by ``assignee``): one UPDATE."""
-    step.state = StepState.DONE
-    step.finished_at = now
-    fields = ["state", "finished_at"]
-    if assignee is not _UNCHANGED:
-        step.assignee = assignee
-        fields.append("assignee")
-    step.save(update_fields=fields)
 
 
 def _cancel_open_steps(dossier: Dossier, now: datetime.datetime) -> None:
@@ -431,15 +481,24 @@ def _check_eform(version: ProcedureVersion, data: dict | None) -> dict:
     return data or {}
 
 
-def _create(version, agency, applicant: Applicant, *, channel, state, eform_data, now) -> Dossier:
+_FEES_SQL: list[str] = []
+
+
+def _create(version, agency, applicant: Applicant, *, channel, state, eform_data, now
+            ) -> tuple[Dossier, statements.Statement]:
+    """The new dossier's row (version 1), and the copy of the procedure version's fee lines to write with
+    its event (one ``INSERT … SELECT``)."""
     dossier = Dossier.objects.create(
         code=allocate_code(agency, now), procedure_version=version, receiving_agency=agency, channel=channel,
         state=state, submitted_at=now, eform_data=eform_data, **applicant.fields(),
     )
-    DossierFee.objects.bulk_create(
-        [DossierFee(dossier=dossier, description=fee.description, amount=fee.amount) for fee in version.fees.all()]
-    )
-    return dossier
+    _remember(dossier)
+    if not _FEES_SQL:
+        quote = connection.ops.quote_name
+        fee, source = quote(DossierFee._meta.db_table), quote(version.fees.model._meta.db_table)
+        _FEES_SQL.append(f"INSERT INTO {fee} (dossier_id, description, amount) SELECT %s, description, amount "  # noqa: S608
+                         f"FROM {source} WHERE version_id = %s ORDER BY {quote('order')}, id")
+    return dossier, statements.Statement(_FEES_SQL[0], [dossier.pk, version.pk])
 
 
 def submit_online(
@@ -460,13 +519,12 @@ def submit_online(
     uploads = _validated(documents)
     now = timezone.now()
     with transaction.atomic():
-        dossier = _create(version, receiving_agency, applicant, channel=Channel.ONLINE, state=State.SUBMITTED,
-                          eform_data=data, now=now)
+        dossier, fees = _create(version, receiving_agency, applicant, channel=Channel.ONLINE,
+                                state=State.SUBMITTED, eform_data=data, now=now)
         for upload in uploads:
             _store(dossier, upload, actor)
-        dossier.version = 0  # _finish bumps it to 1
         return _finish(dossier, actor, "submit_online", "", note="Nộp hồ sơ trực tuyến",
-                       data={"documents": len(uploads)})
+                       data={"documents": len(uploads)}, writes=[fees], bump=False)
 
 
 def receive_at_counter(
@@ -485,14 +543,14 @@ def receive_at_counter(
     uploads = _validated(documents)
     now = timezone.now()
     with transaction.atomic():
-        dossier = _create(version, receiving_agency, applicant, channel=channel, state=State.RECEIVED,
-                          eform_data=data, now=now)
+        dossier, fees = _create(version, receiving_agency, applicant, channel=channel, state=State.RECEIVED,
+                                eform_data=data, now=now)
         for upload in uploads:
             _store(dossier, upload, actor)
         step = _receive_into_route(dossier, actor, now)
-        dossier.version = 0
         return _finish(dossier, actor, "receive_at_counter", "", step=step, note=note,
-                       data={"documents": len(uploads), "due_at": dossier.due_at.isoformat()})
+                       data={"documents": len(uploads), "due_at": dossier.due_at.isoformat()}, writes=[fees],
+                       bump=False)
 
 
 def components_digitised(dossier: Dossier) -> bool:
@@ -664,10 +722,10 @@ def assign(dossier: Dossier | int, *, actor, expected_version: int | None, assig
                                "The assignee must be a handler of the step's agency.", field="assignee")
         from_state = dossier.state
         step.assignee = assignee
-        step.save(update_fields=["assignee"])
         dossier.state = State.IN_PROGRESS
         return _finish(dossier, actor, "assign", from_state, step=step, note=note,
-                       data={"assignee": assignee.pk, "assignee_label": _actor_label(assignee)})
+                       data={"assignee": assignee.pk, "assignee_label": _actor_label(assignee)},
+                       writes=[statements.update(step, ["assignee"])])
 
 
 def forward(dossier: Dossier | int, *, actor, expected_version: int | None, note: str = "") -> Dossier:
@@ -684,9 +742,8 @@ def forward(dossier: Dossier | int, *, actor, expected_version: int | None, note
                                    "The step is assigned to another handler.")
         from_state = dossier.state
         now = timezone.now()
-        assignee = actor if step.assignee_id is None and _actor_user(actor) is not None else _UNCHANGED
-        _complete(step, now, assignee)
-        following = _activate_next(dossier, step, now)
+        following = _advance(dossier, step, now,
+                             actor if step.assignee_id is None and _actor_user(actor) is not None else None)
         if dossier.state == State.RECEIVED:
             dossier.state = State.IN_PROGRESS
         return _finish(dossier, actor, "forward", from_state, step=step, note=note,
@@ -727,8 +784,7 @@ def approve(dossier: Dossier | int, *, actor, expected_version: int | None, note
         step = _current_step(dossier, StepRole.APPROVE, "phê duyệt")
         _require(holds_role(actor, [Role.APPROVER], step.agency))
         now = timezone.now()
-        _complete(step, now, _actor_user(actor))
-        following = _activate_next(dossier, step, now)
+        following = _advance(dossier, step, now, _actor_user(actor))
         return _finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
                        data={"next_step": following.pk if following else None})
 
@@ -813,15 +869,17 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
         _require(holds_role(actor, [Role.RETURNER, Role.RECEIVER],
                             step.agency if step is not None else dossier.receiving_agency))
         now = timezone.now()
+        writes = []
         if step is not None:
-            _complete(step, now, _actor_user(actor))
+            step.state, step.finished_at, step.assignee = StepState.DONE, now, _actor_user(actor)
+            writes.append(statements.update(step, ["state", "finished_at", "assignee"]))
         dossier.current_step = None
         dossier.state = State.RETURNED
         dossier.return_method = method
         dossier.result_digitised = dossier.documents.filter(kind=DocumentKind.RESULT).exists()
         dossier.finished_at = now
         return _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note,
-                       data={"method": method})
+                       data={"method": method}, writes=writes)
 
 
 def withdraw(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str = "") -> Dossier:

@@ -14,13 +14,16 @@ the trends read: a few thousand rows where the fine table holds hundreds of thou
 
 Maintenance. :func:`on_dossier_event` is connected to ``DossierEvent``'s ``post_save`` by the app config and
 runs inside the transaction of the business action that wrote the event: the dossier's new fields are
-already saved, the rollup delta is applied with one ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``
-per table (the row is created when new; a concurrent first insert of the same key becomes the addition).
+already saved, the rollup delta is an ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` per table (the
+row is created when new; a concurrent first insert of the same key becomes the addition) and the running-set
+row an upsert or a delete — all of them sent as one statement on PostgreSQL (``common.statements.run``: a
+data-modifying ``WITH``), so a counted transition costs one round trip here. (The services write the event
+together with the dossier's update and the audit entry, and send its ``post_save`` as ``save()`` would.)
 Why in the transaction rather than by a task: the counters can never disagree with the committed events
 (a refused or rolled-back action leaves no trace in either), there is no queue lag on the dashboards, and
 no replay bookkeeping is needed. The cost is two row locks per counted transition, held until the action
 commits: one on a fine-grained key, one on the agency's row of the month — so transitions of one agency that
-change counters take turns at commit (the audit chain's head already orders every transition one at a time).
+change counters take turns at commit; transitions that change no counter (assign, forward, approve) take none.
 
 :func:`rebuild` recomputes both tables from the dossiers (under a table lock on PostgreSQL, so live
 actions wait and then apply their deltas on top); :func:`verify` recounts and lists every difference, at
@@ -50,6 +53,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tinhso.catalogue.models import OnlineLevel
+from tinhso.common import statements
+from tinhso.common.statements import Statement
 from tinhso.common.workdays import FIRST_YEAR, LAST_YEAR, VIETNAM, current_calendar, working_days_between
 from tinhso.dossiers.deadlines import CLOCK_RUNNING_STATES, EARLY, LATE, dossier_finished_at, finished_status
 from tinhso.dossiers.models import Dossier, DossierEvent, ReturnMethod, State
@@ -139,7 +144,7 @@ def _key(dossier_id: int) -> Key:
     return agency, procedure, field_id, commune or ""
 
 
-def _upsert(model, key: dict, counts: dict[str, int], columns: Iterable[str]) -> None:
+def _upsert(model, key: dict, counts: dict[str, int], columns: Iterable[str]) -> Statement:
     """Add ``counts`` to the row ``key`` of ``model``, creating it (the other ``columns`` at 0) when new: one
     ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` on the table's unique key (PostgreSQL and
     SQLite both have it), so a concurrent first insert of the same key turns into the addition with no
@@ -149,38 +154,50 @@ def _upsert(model, key: dict, counts: dict[str, int], columns: Iterable[str]) ->
     names = [*key, *columns]
     values = [*key.values(), *(counts.get(name, 0) for name in columns)]
     sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in counts)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
-            f"ON CONFLICT ({', '.join(quote(n) for n in key)}) DO UPDATE SET {sets}", values)
+    return Statement(
+        f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+        f"ON CONFLICT ({', '.join(quote(n) for n in key)}) DO UPDATE SET {sets}", values)
 
 
-def _add(month: datetime.date, key: Key, counts: dict[str, int]) -> None:
+def _add(month: datetime.date, key: Key, counts: dict[str, int]) -> list[Statement]:
     """Add ``counts`` to the row (month, key) and to the agency's row of the month."""
     agency, procedure, field_id, commune = key
-    _upsert(DossierMonth, {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
-                           "commune_code": commune}, counts, ROLLUP_COUNTS)
-    _upsert(AgencyMonth, {"month": month, "agency_id": agency}, counts, ROLLUP_COUNTS)
+    return [
+        _upsert(DossierMonth, {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
+                               "commune_code": commune}, counts, ROLLUP_COUNTS),
+        _upsert(AgencyMonth, {"month": month, "agency_id": agency}, counts, ROLLUP_COUNTS),
+    ]
 
 
-def _add_days(month: datetime.date, key: Key, days: int) -> None:
+def _add_days(month: datetime.date, key: Key, days: int) -> list[Statement]:
     """One more returned dossier that took ``days`` working days, in the median's histograms."""
     agency, procedure, field_id, commune = key
-    _upsert(ProcessingDays, {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
-                             "commune_code": commune, "days": days}, {"dossiers": 1}, ["dossiers"])
-    _upsert(AgencyProcessingDays, {"month": month, "agency_id": agency, "days": days}, {"dossiers": 1}, ["dossiers"])
+    return [
+        _upsert(ProcessingDays, {"month": month, "agency_id": agency, "procedure_id": procedure,
+                                 "field_id": field_id, "commune_code": commune, "days": days}, {"dossiers": 1},
+                ["dossiers"]),
+        _upsert(AgencyProcessingDays, {"month": month, "agency_id": agency, "days": days}, {"dossiers": 1},
+                ["dossiers"]),
+    ]
 
 
-def _sync_running(dossier, key: Key | None) -> None:
-    """Keep the dossier's row in the running set exactly when its clock runs, with its due moment."""
+def _sync_running(dossier, key: Key | None, new: bool) -> list[Statement]:
+    """Keep the dossier's row in the running set exactly when its clock runs, with its due moment: one
+    upsert, or one delete (none for a dossier created by this event, which has no row yet)."""
+    quote = connection.ops.quote_name
+    table = quote(RunningDossier._meta.db_table)
     if dossier.state in CLOCK_RUNNING_STATES and dossier.due_at is not None:
         key = key or _key(dossier.pk)
-        values = {"agency_id": key[0], "procedure_id": key[1], "field_id": key[2], "commune_code": key[3],
-                  "due_at": dossier.due_at}
-        if not RunningDossier.objects.filter(dossier_id=dossier.pk).update(**values):
-            RunningDossier.objects.create(dossier_id=dossier.pk, **values)
-    else:
-        RunningDossier.objects.filter(dossier_id=dossier.pk).delete()
+        columns = ["agency_id", "procedure_id", "field_id", "commune_code", "due_at"]
+        due = connection.ops.adapt_datetimefield_value(dossier.due_at)
+        return [Statement(
+            f"INSERT INTO {table} (dossier_id, {', '.join(columns)}) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (dossier_id) DO UPDATE SET "
+            f"{', '.join(f'{column} = excluded.{column}' for column in columns)}",
+            [dossier.pk, *key, due])]
+    if new:
+        return []
+    return [Statement(f"DELETE FROM {table} WHERE dossier_id = %s", [dossier.pk])]
 
 
 def _running_row_unchanged(event: DossierEvent, dossier) -> bool:
@@ -193,7 +210,8 @@ def _running_row_unchanged(event: DossierEvent, dossier) -> bool:
 
 
 def on_dossier_event(sender, instance: DossierEvent, created: bool, raw: bool = False, **kwargs) -> None:
-    """Apply one event's delta to the rollups, in the event's transaction."""
+    """Apply one event's delta to the rollups, in the event's transaction: every table's change in one
+    statement on PostgreSQL (``statements.run``)."""
     if raw or not created:
         return
     dossier = instance.dossier
@@ -201,11 +219,16 @@ def on_dossier_event(sender, instance: DossierEvent, created: bool, raw: bool = 
     if not deltas and _running_row_unchanged(instance, dossier):
         return
     key = _key_of(dossier) if deltas or dossier.state in CLOCK_RUNNING_STATES else None
-    for month, counts in deltas:
-        _add(month, key, counts)
+    by_month: dict[datetime.date, Counter] = defaultdict(Counter)
+    for month, counts in deltas:  # one row is written once per statement: the months' counts are merged
+        by_month[month].update(counts)
+    writes: list[Statement] = []
+    for month, counts in by_month.items():
+        writes += _add(month, key, dict(counts))
         if counts.get("returned"):
-            _add_days(month, key, counts.get("processing_days", 0))
-    _sync_running(dossier, key)
+            writes += _add_days(month, key, counts.get("processing_days", 0))
+    writes += _sync_running(dossier, key, new=not instance.from_state)
+    statements.run(writes)
 
 
 # -- recount, rebuild, verify ----------------------------------------------------------------------------

@@ -122,7 +122,5 @@ def test_a_reply_of_the_wrong_kind_is_unavailable_not_trusted(tsa):
 
 
 def test_pyhanko_gets_a_timestamper_for_the_same_authority(tsa):
-    import asyncio
-
-    token = asyncio.run(timestamps.timestamper().async_timestamp(DIGEST, "sha256"))
+    token = timestamps.run_sync(timestamps.timestamper().async_timestamp(DIGEST, "sha256"))
     assert timestamps.verify(token.dump(), DIGEST).digest == DIGEST

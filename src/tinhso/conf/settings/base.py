@@ -189,6 +189,7 @@ TINHSO_TSA_URL = env("TSA_URL")
 TINHSO_TSA_TRUSTED_ROOTS = env("TSA_TRUSTED_ROOTS")
 TINHSO_TSA_POLICY = env("TSA_POLICY")
 TINHSO_TSA_TIMEOUT = float(env("TSA_TIMEOUT"))
+TINHSO_AUDIT_SEAL_INTERVAL = float(env("AUDIT_SEAL_INTERVAL"))
 
 # Sign-in with the national identity (VNeID) through OpenID Connect (mozilla-django-oidc's settings).
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")

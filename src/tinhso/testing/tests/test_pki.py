@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import ssl
 import threading
@@ -17,6 +16,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import RevokedError
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
+from tinhso.common.timestamps import run_sync
 from tinhso.testing.pki import DOCUMENT_SIGNING, TestPKI, published
 
 
@@ -144,7 +144,7 @@ def _validate(pki, credential, crls=(), fetch=False):
             if backend is not None:
                 await backend.close()
 
-    return asyncio.run(validate())
+    return run_sync(validate())
 
 
 def test_the_crl_names_revoked_certificates_for_a_path_validator(pki):

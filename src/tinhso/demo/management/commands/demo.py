@@ -51,16 +51,18 @@ class Command(BaseCommand):
                                                                        "tinhso.conf.settings.dev")}
         manage = [sys.executable, "-m", "tinhso.manage"]
         worker = subprocess.Popen([*manage, "db_worker", "--interval", "1"], env=env)
+        # The audit chain's sealer (every AUDIT_SEAL_INTERVAL seconds), as a deployment runs it.
+        sealer = subprocess.Popen([*manage, "audit", "seal", "--every", "0"], env=env, stdout=subprocess.DEVNULL)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
         try:
             web.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (web, worker):
+            for process in (web, worker, sealer):
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in (web, worker):
+            for process in (web, worker, sealer):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:

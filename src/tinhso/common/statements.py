@@ -1,0 +1,182 @@
+"""Single-row writes built from a model instance, to be sent together with others in one statement.
+
+A dossier transition writes a handful of rows; sent one by one, each is a round trip and a pass through the
+ORM's SQL compiler. :func:`insert` and :func:`update` turn an instance into ``(sql, params)`` with the same
+field preparation as ``Model.save`` (``pre_save`` of each field, ``get_db_prep_save``) but a statement text
+built once per model and field list; :func:`tinhso.common.audit.record` runs them with the audit entry in
+one ``WITH …`` statement on PostgreSQL (``together=``), and :func:`run` runs a list of them as one statement.
+:func:`saved` then does what ``Model.save`` would have done after the write (state, ``post_save``).
+"""
+
+# Statements are assembled from the models' own table and column names; every value is a parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection, models
+from django.db.models.signals import post_save, pre_save
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: list = field(default_factory=list)
+    returning: bool = False  # the statement returns one row with the new primary key
+    instance: models.Model | None = None  # the row inserted, given its primary key after the write
+
+
+_texts: dict[tuple, str] = {}
+
+
+def insert(instance: models.Model) -> Statement:
+    """``INSERT`` of a new row (an auto primary key), returning its key; ``pre_save`` is sent now."""
+    model = type(instance)
+    pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    key = ("insert", model._meta.db_table)
+    if key not in _texts:
+        quote = connection.ops.quote_name
+        _texts[key] = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                       f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(model._meta.pk.column)}")
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    return Statement(_texts[key], params, returning=True, instance=instance)
+
+
+def update(instance: models.Model, names: list[str]) -> Statement:
+    """``UPDATE`` of ``names`` (field names or attnames) of a saved row."""
+    model = type(instance)
+    fields = [f for f in model._meta.concrete_fields if (f.attname in names or f.name in names) and not f.primary_key]
+    key = ("update", model._meta.db_table, tuple(f.attname for f in fields))
+    if key not in _texts:
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        _texts[key] = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s"
+    params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    return Statement(_texts[key], [*params, instance.pk])
+
+
+def saved(statement: Statement, key) -> None:
+    """After an :func:`insert` ran: the instance has its key and is saved; ``post_save`` is sent."""
+    instance = statement.instance
+    if instance is None:
+        return
+    instance.pk = key
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
+                   using=connection.alias)
+
+
+def combined(statements: list[Statement], final: str) -> tuple[str, list]:
+    """One PostgreSQL statement running ``statements`` as data-modifying ``WITH`` parts before ``final`` (a
+    query that may read ``w0``, ``w1``… — the parts that return a key). Every part sees the same snapshot, so
+    the parts must write different rows."""
+    parts, params = [], []
+    for i, statement in enumerate(statements):
+        parts.append(f"w{i} AS ({statement.sql})")
+        params += statement.params
+    return (f"WITH {', '.join(parts)} {final}" if parts else final), params
+
+
+def run(statements: list[Statement]) -> None:
+    """Run the statements: as one statement on PostgreSQL, one after the other elsewhere."""
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            returning = [i for i, s in enumerate(statements) if s.returning]
+            final = f"SELECT {', '.join(f'(SELECT * FROM w{i})' for i in returning) or '1'}"
+            sql, params = combined(statements, final)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            for position, i in enumerate(returning):
+                saved(statements[i], row[position])
+            return
+        for statement in statements:
+            cursor.execute(statement.sql, statement.params)
+            if statement.returning:
+                saved(statement, cursor.fetchone()[0])
+
+
+class RowQuery:
+    """One row of ``model`` with the related rows along ``related`` paths (``"step"``, ``"step__agency"``),
+    optionally locked (``FOR UPDATE OF`` the row itself on PostgreSQL): ``select_related(…).filter(pk=…)``
+    with the SQL text and the column converters worked out once per database vendor instead of on every call.
+    Instances come out as the ORM makes them (``from_db``, converters, related objects cached)."""
+
+    def __init__(self, model: type[models.Model], related: list[str], *, lock: bool = False):
+        self.model = model
+        self.related = related
+        self.lock = lock
+        self._built: dict[str, tuple] = {}
+
+    def _build(self) -> tuple:
+        quote = connection.ops.quote_name
+        # nodes: (alias, model, parent index, field on parent); the root has no parent
+        nodes: list[tuple[str, type[models.Model], int | None, models.Field | None]] = [
+            ("t0", self.model, None, None)]
+        by_path: dict[str, int] = {"": 0}
+        joins, nullable = [], {0: False}
+        for path in self.related:
+            parent_path = ""
+            for name in path.split("__"):
+                here = f"{parent_path}__{name}" if parent_path else name
+                if here not in by_path:
+                    parent = by_path[parent_path]
+                    link = nodes[parent][1]._meta.get_field(name)
+                    index = len(nodes)
+                    alias = f"t{index}"
+                    target = link.related_model
+                    nodes.append((alias, target, parent, link))
+                    by_path[here] = index
+                    nullable[index] = nullable[parent] or link.null
+                    kind = "LEFT OUTER JOIN" if nullable[index] else "INNER JOIN"
+                    joins.append(f"{kind} {quote(target._meta.db_table)} {alias} ON {alias}."
+                                 f"{quote(link.target_field.column)} = {nodes[parent][0]}.{quote(link.column)}")
+                parent_path = here
+        columns, layout = [], []
+        for alias, model, parent, link in nodes:
+            fields = list(model._meta.concrete_fields)
+            converters = []
+            for f in fields:
+                col = f.get_col(alias)
+                chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if chain:
+                    converters.append((len(columns) - sum(len(item[1]) for item in layout), chain, col))
+                columns.append(f"{alias}.{quote(f.column)}")
+            layout.append((model, fields, converters, parent, link))
+        sql = (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
+               f"WHERE t0.{quote(self.model._meta.pk.column)} = %s")
+        if self.lock and connection.features.has_select_for_update_of:
+            sql += " FOR UPDATE OF t0"
+        elif self.lock and connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        return sql, layout
+
+    def get(self, pk) -> models.Model | None:
+        built = self._built.get(connection.vendor)
+        if built is None:
+            built = self._built[connection.vendor] = self._build()
+        sql, layout = built
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        instances: list[models.Model | None] = []
+        position = 0
+        for model, fields, converters, parent, link in layout:
+            values = list(row[position:position + len(fields)])
+            position += len(fields)
+            for i, chain, col in converters:
+                for convert in chain:
+                    values[i] = convert(values[i], col, connection)
+            pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
+            instance = model.from_db(connection.alias, [f.attname for f in fields], values) \
+                if values[pk_index] is not None else None
+            instances.append(instance)
+            if parent is not None and instances[parent] is not None:
+                link.set_cached_value(instances[parent], instance)
+        return instances[0]
