@@ -18,7 +18,13 @@ from tinhso.common.ratelimit import Limit, client_address, hit, reset
 from tinhso.geo.models import Commune
 from tinhso.geo.naming import fold
 from tinhso.portal.accounts import oidc, services
-from tinhso.portal.accounts.forms import PhoneCodeForm, ProfileForm, RegistrationForm, SignInForm
+from tinhso.portal.accounts.forms import (
+    NoticePasswordResetForm,
+    PhoneCodeForm,
+    ProfileForm,
+    RegistrationForm,
+    SignInForm,
+)
 from tinhso.portal.accounts.phones import normalise_phone
 from tinhso.portal.accounts.selectors import is_citizen, profile_of
 
@@ -180,6 +186,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Always the same answer: an unknown address gets the same page and no mail."""
 
     template_name = "accounts/password_reset_form.html"
+    form_class = NoticePasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("citizens:password-reset-done")
