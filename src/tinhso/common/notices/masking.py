@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)\d{9}(?!\d)")
 
 
 def mask_phone(phone: str) -> str:
@@ -27,5 +28,7 @@ def mask_destination(channel: str, destination: str) -> str:
 
 
 def mask_addresses_in(text: str) -> str:
-    """``text`` (a server's error message) with every e-mail address in it masked, for logs and lists."""
-    return _EMAIL.sub(lambda match: mask_email(match.group(0)), text or "")
+    """``text`` (a server's or gateway's error message) with every e-mail address and Vietnamese phone number
+    in it masked, for logs and lists."""
+    text = _EMAIL.sub(lambda match: mask_email(match.group(0)), text or "")
+    return _PHONE.sub(lambda match: mask_phone(match.group(0)), text)

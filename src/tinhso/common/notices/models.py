@@ -65,6 +65,14 @@ class Notice(models.Model):
     def is_read(self) -> bool:
         return self.read_at is not None
 
+    @property
+    def href(self) -> str:
+        """The link as a page may show it: a path of this site or a web address, nothing else."""
+        link = self.link
+        if (link.startswith("/") and not link.startswith("//")) or link.startswith(("https://", "http://")):
+            return link
+        return ""
+
 
 class Delivery(models.Model):
     """One channel's delivery of a notice to one address."""

@@ -130,3 +130,13 @@ def test_a_delivery_not_made_before_the_notice_expires_is_abandoned(committed, s
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED and delivery.permanent and sms_outbox == []
     assert delivery.last_error == "Hết hiệu lực trước khi gửi được."
+
+
+def test_errors_and_links_never_show_an_address_or_run_a_script():
+    from tinhso.common.notices.masking import mask_addresses_in
+
+    assert mask_addresses_in("550 <binh.tran@example.vn> unknown; SĐT 0912345678, +84987654321 bị chặn") == \
+        "550 <bi•••••••@example.vn> unknown; SĐT •••••••678, ••••••••321 bị chặn"
+    assert Notice(link="javascript:alert(1)").href == "" and Notice(link="//evil.example/").href == ""
+    assert Notice(link="/ho-so-cua-toi/X/").href == "/ho-so-cua-toi/X/"
+    assert Notice(link="https://dichvucong.gov.vn/").href == "https://dichvucong.gov.vn/"
