@@ -5,6 +5,7 @@ from ninja.errors import ValidationError
 
 from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
+from tinhso.common.notices.api import router as notices_router
 from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.geo.api import router as geo_router
@@ -22,6 +23,7 @@ api.add_router("/directory", directory_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/ioc", ioc_router)
+api.add_router("/notices", notices_router)
 
 
 @api.exception_handler(ValidationError)
