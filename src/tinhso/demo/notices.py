@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from tinhso.common.notices import sms as sms_encoding
 from tinhso.common.notices.models import Delivery, Notice
-from tinhso.common.notices.services import notify
+from tinhso.common.notices.services import notify, recount
 from tinhso.dossiers.models import Dossier, DossierEvent
 from tinhso.dossiers.notices import applicant_language, applicant_link, compose
 from tinhso.dossiers.services import NOTIFIED_ACTIONS
@@ -97,4 +97,6 @@ def _history() -> int:
                     history=[{"at": sent_at.isoformat(timespec="seconds"), "attempt": 1,
                               **({"error": error} if failed else {})}]))
         Delivery.objects.bulk_create(deliveries)
+    if deliveries:
+        recount()  # the operations centre's daily counts, written as history too
     return len(outcomes)

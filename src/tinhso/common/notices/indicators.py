@@ -1,7 +1,7 @@
 """The notice service's numbers in the operations centre (group ``platform``): deliveries sent and failed in
-a period, the delivery rate, and how long the oldest pending delivery has waited — each one query on the
-deliveries' indexed status and moment columns, scoped by the agency on whose behalf a notice was sent, and
-each linked to the list of the deliveries behind it."""
+a period and the delivery rate — one query on the small daily counts (``DeliveryDay``) kept with each outcome
+— and how long the oldest pending delivery has waited (one query on the few pending ones); scoped by the
+agency on whose behalf a notice was sent, and each linked to the list of the deliveries behind it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateField, Min, Q
+from django.db.models import Count, Min, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.common.indicators import VIETNAM, ModuleIndicator, Reader, ReadQuery, percent, register
-from tinhso.common.notices.models import Delivery
+from tinhso.common.indicators import ModuleIndicator, Reader, ReadQuery, percent, register
+from tinhso.common.notices.models import Delivery, DeliveryDay
 
 SENT, FAILED, PENDING = Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.PENDING
 STATUS_PARAM = {SENT: "da-gui", FAILED: "that-bai", PENDING: "dang-cho"}
@@ -26,28 +26,26 @@ def _scoped(rows, query: ReadQuery):
     return rows if query.agency_ids is None else rows.filter(agency_id__in=query.agency_ids)
 
 
-def _finished_in(query: ReadQuery):
-    """Deliveries that ended in the period: sent (by when sent) or failed (by when they failed)."""
-    return _scoped(Delivery.objects.filter(
-        Q(status=SENT, sent_at__gte=query.since, sent_at__lt=query.until)
-        | Q(status=FAILED, failed_at__gte=query.since, failed_at__lt=query.until)), query)
+def _days(query: ReadQuery):
+    """The daily counts of the period (sent by the day sent, failed by the day they failed) in scope."""
+    rows = DeliveryDay.objects.filter(day__gte=query.start, day__lt=query.end)
+    return rows if query.agency_ids is None else rows.filter(agency_key__in=query.agency_ids)
 
 
-_OUTCOMES = {"sent": Count("pk", filter=Q(status=SENT)), "failed": Count("pk", filter=Q(status=FAILED))}
+_OUTCOMES = {"sent": Coalesce(Sum("sent"), 0), "failed": Coalesce(Sum("failed"), 0)}
 
 
 def _outcomes(query: ReadQuery) -> dict:
-    return _finished_in(query).aggregate(**_OUTCOMES)
+    return _days(query).aggregate(**_OUTCOMES)
 
 
 def _outcomes_by(query: ReadQuery, dimension: str) -> dict:
-    rows = _finished_in(query)
+    rows = _days(query)
     if dimension == "agency":
-        grouped = rows.values("agency_id").annotate(**_OUTCOMES).order_by()
-        return {row["agency_id"]: {"sent": row["sent"], "failed": row["failed"]} for row in grouped}
+        grouped = rows.values("agency_key").annotate(**_OUTCOMES).order_by()
+        return {row["agency_key"] or None: {"sent": row["sent"], "failed": row["failed"]} for row in grouped}
     if dimension == "month":
-        month = TruncMonth(Coalesce("sent_at", "failed_at"), tzinfo=VIETNAM, output_field=DateField())
-        grouped = rows.annotate(month=month).values("month").annotate(**_OUTCOMES).order_by()
+        grouped = rows.annotate(month=TruncMonth("day")).values("month").annotate(**_OUTCOMES).order_by()
         return {row["month"]: {"sent": row["sent"], "failed": row["failed"]} for row in grouped}
     raise ValueError(f"notices cannot be broken down by {dimension!r}")
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 
 from tinhso.common.notices import sms as sms_encoding
@@ -46,7 +47,7 @@ from tinhso.common.notices.channels import (
     has_address,
 )
 from tinhso.common.notices.masking import mask_addresses_in, mask_destination
-from tinhso.common.notices.models import Delivery, Notice
+from tinhso.common.notices.models import Delivery, DeliveryDay, Notice
 from tinhso.common.notices.recipients import Recipient, in_language_of, resolve
 
 logger = logging.getLogger("tinhso.notices")
@@ -277,14 +278,18 @@ def _history(delivery: Delivery, at: datetime.datetime, error: str = "") -> list
 
 def _sent(delivery: Delivery, token: str) -> str:
     now = timezone.now()
-    recorded = Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
-        status=Delivery.Status.SENT, sent_at=now, claimed_until=None, claim_token="", last_error="",
-        permanent=False, history=_history(delivery, now))
+    with transaction.atomic():
+        recorded = Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+            status=Delivery.Status.SENT, sent_at=now, claimed_until=None, claim_token="", last_error="",
+            permanent=False, history=_history(delivery, now))
+        if recorded:
+            _count(now, delivery, sent=1)
     if not recorded:
         logger.warning("Notice delivery %s was sent after its lease ran out", delivery.pk)
     logger.info("Notice delivery %s (%s to %s) sent, attempt %s", delivery.pk, delivery.channel,
                 mask_destination(delivery.channel, delivery.destination), delivery.attempts)
-    _forget_secret(delivery.notice_id)
+    if delivery.notice.secret:
+        _forget_secret(delivery.notice_id)
     return "sent"
 
 
@@ -298,12 +303,16 @@ def _failed(delivery: Delivery, token: str, error: str, *, permanent: bool) -> s
         changes.update(status=Delivery.Status.FAILED, failed_at=now)
     else:
         changes.update(next_attempt_at=now + retry_delay(delivery.attempts, delivery.pk))
-    recorded = Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(**changes)
+    with transaction.atomic():
+        recorded = Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(**changes)
+        if recorded and final:
+            _count(now, delivery, failed=1)
     where = mask_destination(delivery.channel, delivery.destination)
     if final:
         logger.warning("Notice delivery %s (%s to %s) failed after %s attempt(s): %s", delivery.pk,
                        delivery.channel, where, delivery.attempts, error)
-        _forget_secret(delivery.notice_id)
+        if delivery.notice.secret:
+            _forget_secret(delivery.notice_id)
         return "failed"
     logger.info("Notice delivery %s (%s to %s) attempt %s failed, retried at %s: %s", delivery.pk,
                 delivery.channel, where, delivery.attempts, changes["next_attempt_at"].isoformat(), error)
@@ -311,6 +320,41 @@ def _failed(delivery: Delivery, token: str, error: str, *, permanent: bool) -> s
         when = changes["next_attempt_at"]
         transaction.on_commit(lambda: _enqueue(delivery.pk, when), robust=True)
     return "retry"
+
+
+def _count(moment: datetime.datetime, delivery: Delivery, *, sent: int = 0, failed: int = 0) -> None:
+    """Add to the day's counts of the operations centre, in the caller's transaction (one upsert)."""
+    table = connection.ops.quote_name(DeliveryDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, agency_key, channel, sent, failed) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (day, agency_key, channel) DO UPDATE "
+            f"SET sent = {table}.sent + EXCLUDED.sent, failed = {table}.failed + EXCLUDED.failed",
+            [timezone.localdate(moment), delivery.agency_id or 0, delivery.channel, sent, failed])
+
+
+def recount() -> tuple[int, bool]:
+    """Rebuild the daily counts from the deliveries themselves; returns the rows written and whether the kept
+    counts differed (they should not: each outcome updates them in its own transaction)."""
+    from tinhso.common.indicators import VIETNAM
+
+    counts: dict[tuple, dict[str, int]] = {}
+    for status, moment in ((Delivery.Status.SENT, "sent_at"), (Delivery.Status.FAILED, "failed_at")):
+        rows = (Delivery.objects.filter(status=status).annotate(day=TruncDate(moment, tzinfo=VIETNAM))
+                .values("day", "agency_id", "channel").annotate(n=Count("pk")).order_by())
+        for row in rows:
+            key = (row["day"], row["agency_id"] or 0, row["channel"])
+            counts.setdefault(key, {"sent": 0, "failed": 0})[status] = row["n"]
+    fresh = {key: (value["sent"], value["failed"]) for key, value in counts.items()}
+    with transaction.atomic():
+        kept = {(row.day, row.agency_key, row.channel): (row.sent, row.failed)
+                for row in DeliveryDay.objects.select_for_update()}
+        kept = {key: value for key, value in kept.items() if value != (0, 0)}
+        DeliveryDay.objects.all().delete()
+        DeliveryDay.objects.bulk_create(
+            DeliveryDay(day=day, agency_key=agency, channel=channel, sent=sent, failed=failed)
+            for (day, agency, channel), (sent, failed) in fresh.items())
+    return len(fresh), kept != fresh
 
 
 def _forget_secret(notice_id: int) -> None:
@@ -356,6 +400,8 @@ def resend(delivery: Delivery, *, actor) -> Delivery:
         Delivery.objects.filter(pk=locked.pk).update(
             status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, failed_at=None, permanent=False,
             claimed_until=None, claim_token="", resent_count=F("resent_count") + 1)
+        if locked.failed_at is not None:
+            _count(locked.failed_at, locked, failed=-1)  # no longer failed: counted again when it ends
         with translation.override("vi"):  # the audit chain is kept in Vietnamese
             summary = (f"Gửi lại thông báo: {locked.get_channel_display()} tới {locked.masked_destination}: "
                        f"{notice.subject}")

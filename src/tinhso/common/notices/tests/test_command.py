@@ -62,3 +62,9 @@ def test_a_test_notice_checks_the_configuration(committed, sms_outbox):
 
 def test_the_sweep_reports_what_it_queued():
     assert run("sweep") == "Đã đưa lại vào hàng đợi 0 lượt gửi.\n"
+
+
+def test_recount_rebuilds_the_daily_counts_and_says_whether_they_agreed():
+    _failed()
+    assert "không khớp" in run("recount")  # the row above was written without the services
+    assert "khớp với các lượt gửi (1 dòng theo ngày)" in run("recount")

@@ -12,6 +12,7 @@ import pytest
 from tinhso.common import indicators as registry
 from tinhso.common.indicators import VIETNAM, ReadQuery
 from tinhso.common.notices.models import Delivery, Notice
+from tinhso.common.notices.services import recount
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
 from tinhso.dossiers.tests.factories import officer
@@ -44,6 +45,7 @@ def records():
     _delivery(None, "sent", _at(3, 3))  # an account's verification: no agency
     _delivery(None, "failed", _at(3, 4))
     _delivery(ward, "sent", _at(1, 1) - datetime.timedelta(days=1))  # last year
+    recount()  # written here without the services: the daily counts from the rows
     return ward, department
 
 
@@ -74,6 +76,26 @@ def test_the_breakdowns_by_agency_and_by_month_add_up(records):
     by_month = rate.counts_by(_query(), "month")
     assert by_month == {datetime.date(2026, 2, 1): {"sent": 3, "failed": 0},
                         datetime.date(2026, 3, 1): {"sent": 2, "failed": 2}}
+
+
+def test_the_daily_counts_follow_every_outcome_and_agree_with_a_recount(committed, flaky, settings):
+    from tinhso.common.notices import Recipient, notify, resend
+    from tinhso.common.notices.models import DeliveryDay
+
+    agency = AgencyFactory()
+    flaky.failures = 100
+    with committed():
+        for n in range(3):
+            notify(Recipient(phone=f"091234567{n}"), subject="x", text="", agency_id=agency.pk)
+    assert DeliveryDay.objects.get().failed == 3
+    flaky.failures = 0
+    with committed():
+        resend(Delivery.objects.filter(status="failed").first(), actor=None)
+    day = DeliveryDay.objects.get()
+    assert (day.sent, day.failed, day.agency_key, day.channel) == (1, 2, agency.pk, "sms")
+    assert recount() == (1, False)  # what was kept agrees with the deliveries
+    DeliveryDay.objects.update(sent=99)
+    assert recount() == (1, True) and DeliveryDay.objects.get().sent == 1
 
 
 def test_the_oldest_pending_delivery_is_counted_in_minutes_at_the_moment_asked(records):

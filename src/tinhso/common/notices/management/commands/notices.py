@@ -1,4 +1,4 @@
-"""`tinhso notices status|sweep|resend|test`: the notice service from the command line."""
+"""`tinhso notices status|sweep|resend|test|recount`: the notice service from the command line."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from tinhso.common.workdays import VIETNAM
 
 class Command(BaseCommand):
     help = ("Thông báo: `status` tình hình gửi, `sweep` đưa lại vào hàng đợi lượt gửi bị mất tác vụ, "
-            "`resend` gửi lại các lượt không thành công, `test` gửi thử để kiểm tra cấu hình.")
+            "`resend` gửi lại các lượt không thành công, `test` gửi thử để kiểm tra cấu hình, `recount` tính lại "
+            "số lượt gửi theo ngày.")
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{status,sweep,resend,test}")
+        actions = parser.add_subparsers(dest="action", required=True,
+                                        metavar="{status,sweep,resend,test,recount}")
         actions.add_parser("status", help="Số lượt đang chờ, không thành công, đã gửi hôm nay; lượt chờ lâu nhất.")
         sweep = actions.add_parser(
             "sweep", help="Đưa lại vào hàng đợi các lượt gửi đã quá giờ thử mà không có tác vụ (tiến trình tác vụ "
@@ -34,6 +36,8 @@ class Command(BaseCommand):
         resend.add_argument("--since", help="Chỉ các lượt thất bại từ ngày này (dd/mm/yyyy).")
         resend.add_argument("--channel", choices=[EMAIL, SMS], help="Chỉ một kênh.")
         resend.add_argument("--kind", help="Chỉ một loại thông báo, ví dụ dossiers.event.")
+        actions.add_parser("recount", help="Tính lại số lượt gửi theo ngày (số liệu trung tâm điều hành) từ các lượt "
+                                          "gửi, và cho biết số đã lưu có khớp không.")
         test = actions.add_parser("test", help="Gửi một thông báo thử tới địa chỉ thư và/hoặc số điện thoại.")
         test.add_argument("--email", default="")
         test.add_argument("--phone", default="")
@@ -79,6 +83,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Đã đưa {queued} lượt gửi vào hàng đợi gửi lại."))
         for reason in refused:
             self.stdout.write(f"  không gửi lại {reason}")
+
+    def _recount(self, options):
+        rows, differed = services.recount()
+        if differed:
+            self.stdout.write(self.style.WARNING(f"Số đã lưu không khớp; đã tính lại {rows} dòng theo ngày."))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Số đã lưu khớp với các lượt gửi ({rows} dòng theo ngày)."))
 
     def _test(self, options):
         if not (options["email"] or options["phone"]):
