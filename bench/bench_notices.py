@@ -12,7 +12,7 @@ generate_series, then VACUUM ANALYZE. Measured:
   random accounts, p50 over ``BENCH_NOTICES_REPEAT`` (default 300) calls; baseline: the account's own
   primary-key lookup (the cheapest query a page makes), the same way;
 - **notices-indicators**: the four numbers of group ``platform`` (sent, failed, delivery rate, oldest
-  pending) for the province over the last full year, read as the operations centre reads them (the daily
+  pending) for the province over the last full year, read as the operations centre reads them (the monthly
   counts, rebuilt first with ``tinhso notices recount``, and the pending deliveries), p50 of 20; baseline:
   one count of the whole deliveries table (what reading the deliveries themselves would cost at least);
 - **notices-send**: notices sent end to end — ``notify`` (notice + e-mail and SMS deliveries) in its own
@@ -101,7 +101,7 @@ def generate() -> float:
 
 
 def recount() -> float:
-    """The daily counts the operations centre reads, rebuilt from the deliveries (``tinhso notices recount``)."""
+    """The monthly counts the operations centre reads, rebuilt from the deliveries (``tinhso notices recount``)."""
     from django.db import connection
 
     from tinhso.common.notices.services import recount as rebuild
@@ -109,7 +109,7 @@ def recount() -> float:
     started = time.monotonic()
     rebuild()
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE notices_deliveryday")
+        cursor.execute("VACUUM ANALYZE notices_deliverymonth")
     return time.monotonic() - started
 
 
@@ -158,7 +158,7 @@ def main() -> int:
         call_command("migrate", verbosity=0)
         generate_s = generate()
         recount_s = recount()
-        print(f"generated {NOTICES:,} notices and {2 * NOTICES:,} deliveries in {generate_s:.0f} s; daily counts "
+        print(f"generated {NOTICES:,} notices and {2 * NOTICES:,} deliveries in {generate_s:.0f} s; monthly counts "
               f"rebuilt in {recount_s:.1f} s", file=sys.stderr, flush=True)
 
         users = list(get_user_model().objects.filter(username__startswith="bench-").values_list("pk", flat=True))

@@ -98,5 +98,5 @@ def _history() -> int:
                               **({"error": error} if failed else {})}]))
         Delivery.objects.bulk_create(deliveries)
     if deliveries:
-        recount()  # the operations centre's daily counts, written as history too
+        recount()  # the operations centre's monthly counts, written as history too
     return len(outcomes)

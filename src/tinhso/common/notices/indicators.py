@@ -1,7 +1,8 @@
 """The notice service's numbers in the operations centre (group ``platform``): deliveries sent and failed in
-a period and the delivery rate — one query on the small daily counts (``DeliveryDay``) kept with each outcome
-— and how long the oldest pending delivery has waited (one query on the few pending ones); scoped by the
-agency on whose behalf a notice was sent, and each linked to the list of the deliveries behind it."""
+a period and the delivery rate — one query on the small monthly counts (``DeliveryMonth``) kept with each
+outcome, the deliveries themselves only for a part month — and how long the oldest pending delivery has
+waited (one query on the few pending ones); scoped by the agency on whose behalf a notice was sent, and each
+linked to the list of the deliveries behind it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.common.indicators import ModuleIndicator, Reader, ReadQuery, percent, register
-from tinhso.common.notices.models import Delivery, DeliveryDay
+from tinhso.common.indicators import VIETNAM, ModuleIndicator, Reader, ReadQuery, percent, register
+from tinhso.common.notices.models import Delivery, DeliveryMonth
 
 SENT, FAILED, PENDING = Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.PENDING
 STATUS_PARAM = {SENT: "da-gui", FAILED: "that-bai", PENDING: "dang-cho"}
@@ -26,28 +27,81 @@ def _scoped(rows, query: ReadQuery):
     return rows if query.agency_ids is None else rows.filter(agency_id__in=query.agency_ids)
 
 
-def _days(query: ReadQuery):
-    """The daily counts of the period (sent by the day sent, failed by the day they failed) in scope."""
-    rows = DeliveryDay.objects.filter(day__gte=query.start, day__lt=query.end)
+def _whole_months(query: ReadQuery) -> tuple[datetime.date, datetime.date] | None:
+    """The whole months inside ``[start, end)`` (``[first, last)`` by their first days), if any."""
+    first = query.start if query.start.day == 1 else _next_month(query.start)
+    last = query.end.replace(day=1)
+    return (first, last) if first < last else None
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _edges(query: ReadQuery) -> list[tuple[datetime.date, datetime.date]]:
+    """The parts of ``[start, end)`` that are not whole months: read from the deliveries themselves."""
+    whole = _whole_months(query)
+    if whole is None:
+        return [(query.start, query.end)]
+    return [(a, b) for a, b in ((query.start, whole[0]), (whole[1], query.end)) if a < b]
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=VIETNAM)
+
+
+_SUMS = {"sent": Coalesce(Sum("sent"), 0), "failed": Coalesce(Sum("failed"), 0)}
+_COUNTS = {"sent": Count("pk", filter=Q(status=SENT)), "failed": Count("pk", filter=Q(status=FAILED))}
+
+
+def _months(query: ReadQuery):
+    whole = _whole_months(query)
+    if whole is None:
+        return DeliveryMonth.objects.none()
+    rows = DeliveryMonth.objects.filter(month__gte=whole[0], month__lt=whole[1])
     return rows if query.agency_ids is None else rows.filter(agency_key__in=query.agency_ids)
 
 
-_OUTCOMES = {"sent": Coalesce(Sum("sent"), 0), "failed": Coalesce(Sum("failed"), 0)}
+def _edge(query: ReadQuery, since: datetime.date, until: datetime.date):
+    """Deliveries that ended between two dates that are not month boundaries (sent or failed then)."""
+    a, b = _moment(since), _moment(until)
+    return _scoped(Delivery.objects.filter(Q(status=SENT, sent_at__gte=a, sent_at__lt=b)
+                                           | Q(status=FAILED, failed_at__gte=a, failed_at__lt=b)), query)
+
+
+def _add(into: dict, key, row: dict) -> None:
+    counts = into.setdefault(key, {"sent": 0, "failed": 0})
+    counts["sent"] += row["sent"]
+    counts["failed"] += row["failed"]
 
 
 def _outcomes(query: ReadQuery) -> dict:
-    return _days(query).aggregate(**_OUTCOMES)
+    """Sent and failed in the period: one query on the monthly counts for a period of whole months (as the
+    operations centre's are), plus the deliveries of any part month at its ends."""
+    total = {"sent": 0, "failed": 0}
+    if _whole_months(query):
+        _add({None: total}, None, _months(query).aggregate(**_SUMS))
+    for since, until in _edges(query):
+        _add({None: total}, None, _edge(query, since, until).aggregate(**_COUNTS))
+    return total
 
 
 def _outcomes_by(query: ReadQuery, dimension: str) -> dict:
-    rows = _days(query)
-    if dimension == "agency":
-        grouped = rows.values("agency_key").annotate(**_OUTCOMES).order_by()
-        return {row["agency_key"] or None: {"sent": row["sent"], "failed": row["failed"]} for row in grouped}
-    if dimension == "month":
-        grouped = rows.annotate(month=TruncMonth("day")).values("month").annotate(**_OUTCOMES).order_by()
-        return {row["month"]: {"sent": row["sent"], "failed": row["failed"]} for row in grouped}
-    raise ValueError(f"notices cannot be broken down by {dimension!r}")
+    if dimension not in ("agency", "month"):
+        raise ValueError(f"notices cannot be broken down by {dimension!r}")
+    found: dict = {}
+    if _whole_months(query):
+        key = "agency_key" if dimension == "agency" else "month"
+        for row in _months(query).values(key).annotate(**_SUMS).order_by():
+            _add(found, (row[key] or None) if dimension == "agency" else row[key], row)
+    for since, until in _edges(query):
+        rows = _edge(query, since, until)
+        if dimension == "agency":
+            for row in rows.values("agency_id").annotate(**_COUNTS).order_by():
+                _add(found, row["agency_id"], row)
+        else:
+            _add(found, since.replace(day=1), rows.aggregate(**_COUNTS))
+    return {key: counts for key, counts in found.items() if counts["sent"] or counts["failed"]}
 
 
 def _pending(query: ReadQuery):

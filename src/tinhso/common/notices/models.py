@@ -125,22 +125,22 @@ class Delivery(models.Model):
         return mask_destination(self.channel, self.destination)
 
 
-class DeliveryDay(models.Model):
-    """Deliveries sent and failed on one day (Vietnam's date), on behalf of one agency, by one channel: the
-    small table the operations centre's numbers read, kept in the same transaction as each outcome (a resent
-    delivery leaves the failed count of the day it failed). ``tinhso notices recount`` rebuilds it."""
+class DeliveryMonth(models.Model):
+    """Deliveries sent and failed in one month (Vietnam's dates), on behalf of one agency: the small table the
+    operations centre's numbers read (a year is a few thousand rows whatever the volume), kept in the same
+    transaction as each outcome (a resent delivery leaves the failed count of the month it failed).
+    ``tinhso notices recount`` rebuilds it from the deliveries."""
 
-    day = models.DateField(_("ngày"))
+    month = models.DateField(_("tháng"), help_text=_("Ngày đầu tháng."))
     agency_key = models.BigIntegerField(_("cơ quan gửi"), help_text=_("0: không thuộc cơ quan nào."))
-    channel = models.CharField(_("kênh"), max_length=8, choices=Delivery.Channel.choices)
     sent = models.IntegerField(_("đã gửi"), default=0)
     failed = models.IntegerField(_("không thành công"), default=0)
 
     class Meta:
-        verbose_name = _("số lượt gửi trong ngày")
-        verbose_name_plural = _("số lượt gửi trong ngày")
-        constraints = [models.UniqueConstraint(fields=["day", "agency_key", "channel"], name="notices_day_key")]
-        indexes = [models.Index(fields=["agency_key", "day"], name="notices_day_agency")]
+        verbose_name = _("số lượt gửi trong tháng")
+        verbose_name_plural = _("số lượt gửi trong tháng")
+        constraints = [models.UniqueConstraint(fields=["month", "agency_key"], name="notices_month_key")]
+        indexes = [models.Index(fields=["agency_key", "month"], name="notices_month_agency")]
 
     def __str__(self) -> str:
-        return f"{self.day:%d/%m/%Y} {self.agency_key} {self.channel}: {self.sent}/{self.failed}"
+        return f"{self.month:%m/%Y} {self.agency_key}: {self.sent}/{self.failed}"

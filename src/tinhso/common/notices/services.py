@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 
 from tinhso.common.notices import sms as sms_encoding
@@ -47,7 +47,7 @@ from tinhso.common.notices.channels import (
     has_address,
 )
 from tinhso.common.notices.masking import mask_addresses_in, mask_destination
-from tinhso.common.notices.models import Delivery, DeliveryDay, Notice
+from tinhso.common.notices.models import Delivery, DeliveryMonth, Notice
 from tinhso.common.notices.recipients import Recipient, in_language_of, resolve
 
 logger = logging.getLogger("tinhso.notices")
@@ -323,37 +323,38 @@ def _failed(delivery: Delivery, token: str, error: str, *, permanent: bool) -> s
 
 
 def _count(moment: datetime.datetime, delivery: Delivery, *, sent: int = 0, failed: int = 0) -> None:
-    """Add to the day's counts of the operations centre, in the caller's transaction (one upsert)."""
-    table = connection.ops.quote_name(DeliveryDay._meta.db_table)
+    """Add to the month's counts of the operations centre, in the caller's transaction (one upsert)."""
+    table = connection.ops.quote_name(DeliveryMonth._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (day, agency_key, channel, sent, failed) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (day, agency_key, channel) DO UPDATE "
+            f"INSERT INTO {table} (month, agency_key, sent, failed) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (month, agency_key) DO UPDATE "
             f"SET sent = {table}.sent + EXCLUDED.sent, failed = {table}.failed + EXCLUDED.failed",
-            [timezone.localdate(moment), delivery.agency_id or 0, delivery.channel, sent, failed])
+            [timezone.localdate(moment).replace(day=1), delivery.agency_id or 0, sent, failed])
 
 
 def recount() -> tuple[int, bool]:
-    """Rebuild the daily counts from the deliveries themselves; returns the rows written and whether the kept
-    counts differed (they should not: each outcome updates them in its own transaction)."""
+    """Rebuild the monthly counts from the deliveries themselves; returns the rows written and whether the
+    kept counts differed (they should not: each outcome updates them in its own transaction)."""
     from tinhso.common.indicators import VIETNAM
 
     counts: dict[tuple, dict[str, int]] = {}
     for status, moment in ((Delivery.Status.SENT, "sent_at"), (Delivery.Status.FAILED, "failed_at")):
-        rows = (Delivery.objects.filter(status=status).annotate(day=TruncDate(moment, tzinfo=VIETNAM))
-                .values("day", "agency_id", "channel").annotate(n=Count("pk")).order_by())
+        rows = (Delivery.objects.filter(status=status).annotate(month=TruncMonth(moment, tzinfo=VIETNAM))
+                .values("month", "agency_id").annotate(n=Count("pk")).order_by())
         for row in rows:
-            key = (row["day"], row["agency_id"] or 0, row["channel"])
+            month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+            key = (month, row["agency_id"] or 0)
             counts.setdefault(key, {"sent": 0, "failed": 0})[status] = row["n"]
     fresh = {key: (value["sent"], value["failed"]) for key, value in counts.items()}
     with transaction.atomic():
-        kept = {(row.day, row.agency_key, row.channel): (row.sent, row.failed)
-                for row in DeliveryDay.objects.select_for_update()}
+        kept = {(row.month, row.agency_key): (row.sent, row.failed)
+                for row in DeliveryMonth.objects.select_for_update()}
         kept = {key: value for key, value in kept.items() if value != (0, 0)}
-        DeliveryDay.objects.all().delete()
-        DeliveryDay.objects.bulk_create(
-            DeliveryDay(day=day, agency_key=agency, channel=channel, sent=sent, failed=failed)
-            for (day, agency, channel), (sent, failed) in fresh.items())
+        DeliveryMonth.objects.all().delete()
+        DeliveryMonth.objects.bulk_create(
+            DeliveryMonth(month=month, agency_key=agency, sent=sent, failed=failed)
+            for (month, agency), (sent, failed) in fresh.items())
     return len(fresh), kept != fresh
 
 

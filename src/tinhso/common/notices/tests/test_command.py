@@ -67,4 +67,4 @@ def test_the_sweep_reports_what_it_queued():
 def test_recount_rebuilds_the_daily_counts_and_says_whether_they_agreed():
     _failed()
     assert "không khớp" in run("recount")  # the row above was written without the services
-    assert "khớp với các lượt gửi (1 dòng theo ngày)" in run("recount")
+    assert "khớp với các lượt gửi (1 dòng theo tháng)" in run("recount")

@@ -45,7 +45,7 @@ def records():
     _delivery(None, "sent", _at(3, 3))  # an account's verification: no agency
     _delivery(None, "failed", _at(3, 4))
     _delivery(ward, "sent", _at(1, 1) - datetime.timedelta(days=1))  # last year
-    recount()  # written here without the services: the daily counts from the rows
+    recount()  # written here without the services: the monthly counts from the rows
     return ward, department
 
 
@@ -67,6 +67,21 @@ def test_sent_failed_and_rate_for_the_province_and_for_one_agency(records):
     assert rate.reader.read(_query(start=datetime.date(2025, 1, 1), end=datetime.date(2025, 2, 1))) is None
 
 
+def test_a_period_that_is_not_whole_months_counts_its_part_months_from_the_deliveries(records):
+    ward, _department = records
+    sent, failed = registry.by_formula("notices.sent").reader, registry.by_formula("notices.failed").reader
+    # 4 February up to 2 March: the ward's deliveries sent on 4 and 5 February and its failure of 1 March.
+    part = _query(start=datetime.date(2026, 2, 4), end=datetime.date(2026, 3, 2))
+    assert (sent.read(part), failed.read(part)) == (Decimal(2), Decimal(1))
+    # A whole month with a part month after it: January–February whole, then 1–3 March.
+    mixed = _query(start=datetime.date(2026, 1, 1), end=datetime.date(2026, 3, 4))
+    assert (sent.read(mixed), failed.read(mixed)) == (Decimal(5), Decimal(1))
+    by_month = sent.counts_by(mixed, "month")
+    assert by_month == {datetime.date(2026, 2, 1): {"sent": 3, "failed": 0},
+                        datetime.date(2026, 3, 1): {"sent": 2, "failed": 1}}
+    assert sent.counts_by(part, "agency") == {ward.pk: {"sent": 2, "failed": 1}}
+
+
 def test_the_breakdowns_by_agency_and_by_month_add_up(records):
     ward, department = records
     rate = registry.by_formula("notices.delivery_rate").reader
@@ -78,24 +93,24 @@ def test_the_breakdowns_by_agency_and_by_month_add_up(records):
                         datetime.date(2026, 3, 1): {"sent": 2, "failed": 2}}
 
 
-def test_the_daily_counts_follow_every_outcome_and_agree_with_a_recount(committed, flaky, settings):
+def test_the_monthly_counts_follow_every_outcome_and_agree_with_a_recount(committed, flaky, settings):
     from tinhso.common.notices import Recipient, notify, resend
-    from tinhso.common.notices.models import DeliveryDay
+    from tinhso.common.notices.models import DeliveryMonth
 
     agency = AgencyFactory()
     flaky.failures = 100
     with committed():
         for n in range(3):
             notify(Recipient(phone=f"091234567{n}"), subject="x", text="", agency_id=agency.pk)
-    assert DeliveryDay.objects.get().failed == 3
+    assert DeliveryMonth.objects.get().failed == 3
     flaky.failures = 0
     with committed():
         resend(Delivery.objects.filter(status="failed").first(), actor=None)
-    day = DeliveryDay.objects.get()
-    assert (day.sent, day.failed, day.agency_key, day.channel) == (1, 2, agency.pk, "sms")
+    month = DeliveryMonth.objects.get()
+    assert (month.sent, month.failed, month.agency_key) == (1, 2, agency.pk)
     assert recount() == (1, False)  # what was kept agrees with the deliveries
-    DeliveryDay.objects.update(sent=99)
-    assert recount() == (1, True) and DeliveryDay.objects.get().sent == 1
+    DeliveryMonth.objects.update(sent=99)
+    assert recount() == (1, True) and DeliveryMonth.objects.get().sent == 1
 
 
 def test_the_oldest_pending_delivery_is_counted_in_minutes_at_the_moment_asked(records):

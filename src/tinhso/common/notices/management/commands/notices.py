@@ -20,7 +20,7 @@ from tinhso.common.workdays import VIETNAM
 class Command(BaseCommand):
     help = ("Thông báo: `status` tình hình gửi, `sweep` đưa lại vào hàng đợi lượt gửi bị mất tác vụ, "
             "`resend` gửi lại các lượt không thành công, `test` gửi thử để kiểm tra cấu hình, `recount` tính lại "
-            "số lượt gửi theo ngày.")
+            "số lượt gửi theo tháng.")
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True,
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         resend.add_argument("--since", help="Chỉ các lượt thất bại từ ngày này (dd/mm/yyyy).")
         resend.add_argument("--channel", choices=[EMAIL, SMS], help="Chỉ một kênh.")
         resend.add_argument("--kind", help="Chỉ một loại thông báo, ví dụ dossiers.event.")
-        actions.add_parser("recount", help="Tính lại số lượt gửi theo ngày (số liệu trung tâm điều hành) từ các lượt "
+        actions.add_parser("recount", help="Tính lại số lượt gửi theo tháng (số liệu trung tâm điều hành) từ các lượt "
                                           "gửi, và cho biết số đã lưu có khớp không.")
         test = actions.add_parser("test", help="Gửi một thông báo thử tới địa chỉ thư và/hoặc số điện thoại.")
         test.add_argument("--email", default="")
@@ -87,9 +87,9 @@ class Command(BaseCommand):
     def _recount(self, options):
         rows, differed = services.recount()
         if differed:
-            self.stdout.write(self.style.WARNING(f"Số đã lưu không khớp; đã tính lại {rows} dòng theo ngày."))
+            self.stdout.write(self.style.WARNING(f"Số đã lưu không khớp; đã tính lại {rows} dòng theo tháng."))
         else:
-            self.stdout.write(self.style.SUCCESS(f"Số đã lưu khớp với các lượt gửi ({rows} dòng theo ngày)."))
+            self.stdout.write(self.style.SUCCESS(f"Số đã lưu khớp với các lượt gửi ({rows} dòng theo tháng)."))
 
     def _test(self, options):
         if not (options["email"] or options["phone"]):
