@@ -185,3 +185,20 @@ def test_the_pages_speak_english_when_asked(client, committed):
     client.force_login(person)
     page = client.get(reverse("notices:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "You have 1 unread notice." in page and "Mark as read" in page
+
+
+def test_the_admin_lists_deliveries_and_resends_the_selected(client, committed):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    agency = AgencyFactory()
+    failed, other = _failed(agency, "Hỏng máy chủ thư"), _failed(agency, "Hỏng lần nữa")
+    listing = client.get("/admin/notices/delivery/?status__exact=failed").content.decode()
+    assert "Hỏng máy chủ thư" in listing and "bi••@example.vn" in listing and "binh@example.vn" not in listing
+    assert client.get(f"/admin/notices/delivery/{failed.pk}/change/").status_code == 200
+    assert client.get(f"/admin/notices/notice/{failed.notice_id}/change/").status_code == 200
+    with committed():
+        response = client.post("/admin/notices/delivery/", {
+            "action": "resend_selected", "_selected_action": [failed.pk, other.pk]}, follow=True)
+    assert "Đã đưa 2 lượt gửi vào hàng đợi gửi lại." in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.resent_count == 1
