@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from tinhso.api import api
+from tinhso.api import api, unknown_address
 
 admin.site.site_header = "tinhso — quản trị"
 admin.site.site_title = "tinhso"
 
 urlpatterns = [
     path("api/", api.urls),
+    path("api/<path:rest>", unknown_address),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("mot-cua/", include("tinhso.dossiers.urls")),

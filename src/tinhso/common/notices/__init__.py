@@ -27,7 +27,7 @@ _EXPORTS = {
     "EMAIL": "channels", "SMS": "channels", "IN_APP": "channels", "CHANNELS": "channels",
     "SmsBackend": "sms", "sms_backends": "sms", "sms_backend": "sms", "DeliveryFailed": "channels",
     "PermanentFailure": "channels",
-    "mask_phone": "masking", "mask_email": "masking",
+    "mask_phone": "masking", "mask_email": "masking", "mask_secrets": "masking",
     "unread_count": "selectors", "inbox": "selectors",
 }
 

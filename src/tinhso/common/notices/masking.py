@@ -14,6 +14,22 @@ def mask_phone(phone: str) -> str:
     return "•" * max(len(digits) - 3, 0) + digits[-3:] if digits else ""
 
 
+# A number standing on its own in a message (a verification code, a phone number): not part of a dossier
+# code such as 000.00.12.H41-260315-0001 or of a date such as 15/03/2026.
+_STANDALONE_NUMBER = re.compile(r"(?<![\w./:-])(\+?\d[\d ]{3,14}\d)(?![\w/:-]|\.\w)")
+
+
+def mask_secrets(text: str) -> str:
+    """A message as a log may keep it: every number standing on its own is masked, as phone numbers are
+    (a 6-digit verification code becomes ••••••, a phone number keeps its last 3 digits)."""
+
+    def masked(match: re.Match) -> str:
+        digits = "".join(ch for ch in match.group(1) if ch.isdigit())
+        return mask_phone(digits) if len(digits) >= 9 else "•" * len(digits)
+
+    return _STANDALONE_NUMBER.sub(masked, text)
+
+
 def mask_email(address: str) -> str:
     """An e-mail address with its mailbox hidden but for the first two characters: ``ng•••@example.vn``."""
     mailbox, at, domain = (address or "").partition("@")

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from tinhso.common.notices.masking import mask_phone
+from tinhso.common.notices.masking import mask_phone, mask_secrets
 
 logger = logging.getLogger("tinhso.notices")
 
@@ -218,12 +218,13 @@ sms_backends = SmsBackendRegistry()
 
 @sms_backends.register("log")
 class LogSmsBackend(SmsBackend):
-    """Writes the message to the application log, with the phone masked (no gateway needed)."""
+    """Writes the message to the application log, with the phone and any code in it masked (no gateway
+    needed)."""
 
     verbose_name = "Ghi vào nhật ký ứng dụng"
 
     def send(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", mask_phone(phone), text)
+        logger.info("SMS to %s: %s", mask_phone(phone), mask_secrets(text))
 
 
 @dataclass(frozen=True)

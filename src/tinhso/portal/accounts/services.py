@@ -115,6 +115,7 @@ def register_citizen(data: Registration) -> None:
                               "Nếu không phải bạn, hãy bỏ qua tin nhắn này.", kind="accounts.taken-phone",
                   expires_in=WARNING_LIFETIME, secret=False)
     if taken_email or taken_phone:
+        make_password(data.password)  # the same work as creating the account: no enumeration by timing
         return
     User = get_user_model()
     with transaction.atomic():

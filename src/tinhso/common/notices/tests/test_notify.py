@@ -140,3 +140,16 @@ def test_errors_and_links_never_show_an_address_or_run_a_script():
     assert Notice(link="javascript:alert(1)").href == "" and Notice(link="//evil.example/").href == ""
     assert Notice(link="/ho-so-cua-toi/X/").href == "/ho-so-cua-toi/X/"
     assert Notice(link="https://dichvucong.gov.vn/").href == "https://dichvucong.gov.vn/"
+
+
+def test_the_log_backend_masks_verification_codes_like_phone_numbers(caplog):
+    """A log is read by more people than the phone's owner: a code in clear would let them verify the phone."""
+    from tinhso.common.notices.sms import LogSmsBackend
+
+    with caplog.at_level("INFO", logger="tinhso"):
+        LogSmsBackend().send("0912345678", "Ma xac minh tai khoan dich vu cong: 651520. Hieu luc 10 phut. "
+                                           "Ho so 000.00.12.H41-260315-0001 hen tra 20/03/2026.")
+    logged = caplog.text
+    assert "651520" not in logged and "••••••" in logged
+    assert "0912345678" not in logged and "•••••••678" in logged
+    assert "000.00.12.H41-260315-0001" in logged and "20/03/2026" in logged
