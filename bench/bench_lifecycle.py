@@ -86,8 +86,8 @@ CATEGORIES = (
     ("SQL: driver and waiting for the server", ("psycopg", "socket", "selectors")),
     ("audit chain (hashing, JSON)", ("tinhso/common/audit", "hashlib", "json/")),
     ("working-day calendar", ("tinhso/common/workdays",)),
-    ("notices (task, mail, SMS log)", ("django_tasks", "tinhso/dossiers/notifications", "django/core/mail",
-                                       "email/", "logging/")),
+    ("notices (task, mail, SMS log)", ("django_tasks", "tinhso/dossiers/notices", "tinhso/common/notices",
+                                       "django/core/mail", "email/", "logging/")),
     ("Django ORM and SQL compilation", ("django/db/",)),
     ("dossier services and the rest", ("",)),
 )

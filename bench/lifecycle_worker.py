@@ -31,7 +31,7 @@ def _setup_django() -> None:
 
     django.setup()
     # Each notice logs a line (task state, the SMS log backend): kept out of the benchmark's output.
-    for name in ("django_tasks", "tinhso.dossiers.notifications"):
+    for name in ("django_tasks", "tinhso.notices"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
+from tinhso.common.notices.api import router as notices_router
 from tinhso.common.restapi import PlatformAPI, error_body
 from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
@@ -33,6 +34,7 @@ api.add_router("/directory", directory_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/ioc", ioc_router)
+api.add_router("/notices", notices_router)
 
 
 @api.exception_handler(DossierError)

@@ -44,8 +44,20 @@ VARIABLES: dict[str, Variable] = {
         Variable("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
                  "Public address of the site, used in e-mails and in the QR codes printed on forms."),
         Variable("SMS_BACKEND", "log",
-                 "SMS gateway for notifications: `log` (write to the application log) or a dotted path to a "
-                 "class implementing `tinhso.dossiers.notifications.SmsBackend`."),
+                 "SMS gateway of the notice service: `log` (write to the application log, phone masked), "
+                 "`memory` (kept in memory, for tests), another registered name, or a dotted path to a class "
+                 "implementing `tinhso.common.notices.SmsBackend`."),
+        Variable("SMS_ENCODING", "gsm7",
+                 "The one encoding of every SMS: `gsm7` writes the whole message without accents in the GSM "
+                 "7-bit alphabet (160 characters in one segment, 153 per part of a longer one; what Vietnamese "
+                 "gateways price cheapest), `ucs2` keeps the accents (70 characters, 67 per part)."),
+        Variable("SMS_MAX_SEGMENTS", "1",
+                 "Segments an SMS may take (1–10): a longer message is shortened at a word boundary with an "
+                 "ellipsis, its trailing link kept whole."),
+        Variable("NOTICE_RETRY_DELAYS", "60,300,1800,7200,21600",
+                 "Seconds to wait before each retry of an e-mail or SMS that did not get through (each "
+                 "stretched by up to 10 %); after the last, the notice is listed as failed for administrators "
+                 "to resend. The default retries after 1 min, 5 min, 30 min, 2 h and 6 h."),
         Variable("UPLOAD_MAX_MB", "20", "Largest accepted upload, in megabytes."),
         Variable("TRUSTED_PROXIES", "",
                  "Comma-separated addresses or networks (`127.0.0.1`, `10.0.0.0/8`) of the reverse proxies in "

@@ -17,6 +17,7 @@ urlpatterns = [
     path("phan-anh/", include("tinhso.portal.feedback.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),
     path("", include("tinhso.common.urls")),
+    path("", include("tinhso.common.notices.urls")),
     path("", include("tinhso.portal.urls")),
 ]
 

@@ -22,10 +22,11 @@ class DemoSummary:
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
               ) -> DemoSummary:
     """Load the administrative units, the demo province's villages, agencies, one login per role and the
-    procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long) and the
-    operations centre's demo plans, targets and reported values."""
+    procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long), the
+    operations centre's demo plans, targets and reported values, and the last month's notices."""
     from tinhso.catalogue.demo import load_demo_catalogue
     from tinhso.demo.desks import fill_printed_desks
+    from tinhso.demo.notices import load_demo_notices
     from tinhso.directory.demo import load_demo_directory
     from tinhso.dossiers.demo import load_demo_dossiers
     from tinhso.geo.services import generate_demo_villages, load_units
@@ -41,4 +42,5 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     summary.dossiers = load_demo_dossiers(code, days=dossier_days, password=password)
     load_demo_ioc(code)
     fill_printed_desks()
+    load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary

@@ -44,7 +44,7 @@ from django.utils import timezone
 from tinhso.catalogue.models import OnlineLevel, ProcedureVersion, Status, StepRole, TimeUnit
 from tinhso.common.workdays import VIETNAM, configured_office_hours, current_calendar, to_local
 from tinhso.directory.models import Agency, Membership, Role
-from tinhso.dossiers import notifications, services
+from tinhso.dossiers import notices, services
 from tinhso.dossiers.models import (
     ApplicantKind,
     Channel,
@@ -144,7 +144,7 @@ def simulated_clock(start: datetime.datetime) -> Iterator[SimulatedClock]:
     paid_at = Payment._meta.get_field("paid_at")
     with mock.patch.object(timezone, "now", clock), \
             mock.patch.object(paid_at, "_get_default", clock), \
-            mock.patch.object(notifications, "enqueue_applicant_notice", lambda event_id: None):
+            mock.patch.object(notices, "enqueue_applicant_notice", lambda event_id: None):
         yield clock
 
 

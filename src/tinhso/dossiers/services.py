@@ -358,8 +358,8 @@ def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Doss
     _remember(dossier)
     if notify is None:
         notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY and from_state != dossier.state)
-    if notify and (dossier.applicant_email or dossier.applicant_phone):
-        from tinhso.dossiers.notifications import enqueue_applicant_notice
+    if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
+        from tinhso.dossiers.notices import enqueue_applicant_notice
 
         event_id = event.pk
         # robust: a mail or queue failure is logged; it never turns a committed transition into an error.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from tinhso.dossiers.notifications import send_notice
+from tinhso.dossiers.notices import send_notice
 
 
 @task()
 def send_applicant_notice(event_id: int) -> dict:
-    """E-mail and SMS the applicant about one dossier event (enqueued after the transition commits)."""
+    """Notify the applicant of one dossier event (enqueued after the transition commits)."""
     return send_notice(event_id)

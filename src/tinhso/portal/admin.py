@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tinhso.portal.models import Draft, DraftFile, Notification
+from tinhso.portal.models import Draft, DraftFile
 
 
 class DraftFileInline(admin.TabularInline):
@@ -18,18 +18,6 @@ class DraftAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "procedure_version", "data", "created_at", "updated_at")
     search_fields = ("user__username", "procedure_version__name")
     inlines = [DraftFileInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("subject", "user", "created_at", "read_at")
-    list_select_related = ("user",)
-    list_filter = ("read_at",)
-    search_fields = ("subject", "user__username", "dossier__code")
-    readonly_fields = ("user", "dossier", "subject", "text", "created_at", "read_at")
 
     def has_add_permission(self, request):
         return False

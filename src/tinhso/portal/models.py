@@ -1,4 +1,5 @@
-"""The portal's own records: online-filing drafts with their uploaded papers, and the account's notices.
+"""The portal's own records: online-filing drafts with their uploaded papers (the account's notices are the
+notice service's, ``tinhso.common.notices``).
 
 Dossiers themselves belong to the one-stop engine (``tinhso.dossiers``); a draft becomes a dossier only
 through ``dossiers.services.submit_online`` and is deleted then.
@@ -10,10 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.dispatch import receiver
 from django.utils import timezone
-
-from tinhso.dossiers.notifications import applicant_notified
 
 
 class Draft(models.Model):
@@ -64,37 +62,3 @@ class DraftFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class Notification(models.Model):
-    """A copy of a notice sent to the applicant, kept in their account (thông báo)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_notifications",
-                             verbose_name="tài khoản")
-    dossier = models.ForeignKey("dossiers.Dossier", null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="+", verbose_name="hồ sơ")
-    subject = models.CharField("tiêu đề", max_length=255)
-    text = models.TextField("nội dung")
-    created_at = models.DateTimeField("thời điểm", default=timezone.now)
-    read_at = models.DateTimeField("đã đọc lúc", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "thông báo"
-        verbose_name_plural = "thông báo"
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return self.subject
-
-    @property
-    def is_read(self) -> bool:
-        return self.read_at is not None
-
-
-@receiver(applicant_notified, dispatch_uid="tinhso.portal.keep_applicant_notice")
-def keep_applicant_notice(sender, dossier, event, subject, text, **kwargs):
-    """Every notice the engine sends an applicant with an account is also listed in that account."""
-    from tinhso.portal.filing.services import record_notification
-
-    record_notification(dossier=dossier, subject=subject, text=text)

@@ -133,13 +133,22 @@ def test_officer_pages_pass_axe(live_server, page, province):
 def test_citizen_pages_pass_axe(live_server, page, province):
     sign_in_as(page, live_server, province["citizen"])
     assert_clean([problem for path in (f"/nop-ho-so/{province['code']}/", "/ho-so-cua-toi/",
-                                       f"/ho-so-cua-toi/{province['received'].code}/", "/phan-anh/gui/")
+                                       f"/ho-so-cua-toi/{province['received'].code}/", "/phan-anh/gui/",
+                                       "/thong-bao/")
                   for problem in audit(page, live_server.url + path)])
 
 
 def test_operations_centre_overview_passes_axe(live_server, page, province):
     sign_in_as(page, live_server, province["viewer"])
     assert_clean(audit(page, f"{live_server.url}/dieu-hanh/"))
+
+
+def test_the_list_of_notice_deliveries_passes_axe(live_server, page, province):
+    from tinhso.common.notices.models import Delivery
+
+    Delivery.objects.filter(channel="sms").update(status="failed", attempts=6, last_error="Cổng tin nhắn không trả lời")
+    sign_in_as(page, live_server, province["viewer"])
+    assert_clean(audit(page, f"{live_server.url}/thong-bao/gui/"))
 
 
 def test_sign_in_and_the_skip_link_work_from_the_keyboard(live_server, page):

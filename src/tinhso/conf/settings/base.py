@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "tinhso.common",
+    "tinhso.common.notices",
     "tinhso.geo",
     "tinhso.directory",
     "tinhso.catalogue",
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tinhso.common.context_processors.platform",
+                "tinhso.common.notices.context_processors.notices",
             ],
         },
     }
@@ -178,6 +180,9 @@ TINHSO_PROVINCE_CODE = env("PROVINCE_CODE")
 TINHSO_OFFICE_HOURS = env("OFFICE_HOURS")
 TINHSO_PUBLIC_BASE_URL = env("PUBLIC_BASE_URL").rstrip("/")
 TINHSO_SMS_BACKEND = env("SMS_BACKEND")
+TINHSO_SMS_ENCODING = env("SMS_ENCODING").strip().lower()
+TINHSO_SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS")
+TINHSO_NOTICE_RETRY_DELAYS = [int(float(delay)) for delay in env_list("NOTICE_RETRY_DELAYS")]
 TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")

@@ -58,3 +58,17 @@ def test_the_printed_desk_logins_find_a_dossier_in_each_of_their_queues():
     for username, queue in [("tiepnhan", "receive"), ("xuly", "handle"), ("lanhdao", "approve"),
                             ("trakq", "return")]:
         assert queue_for(users.get(username=username), queue).exists(), (username, queue)
+
+
+def test_the_demo_has_a_month_of_notices_some_failed_and_a_welcome_in_each_login():
+    from tinhso.common.notices.models import Delivery, Notice
+    from tinhso.demo.services import load_demo
+
+    summary = load_demo(dossier_days=40)
+    counts = (Notice.objects.count(), Delivery.objects.count())
+    assert Delivery.objects.filter(status="sent").count() > 50
+    assert Delivery.objects.filter(status="failed").exists()
+    for _role, username, _agency in summary.logins:
+        assert Notice.objects.filter(user__username=username, in_app=True, kind="demo.welcome").count() == 1
+    load_demo(dossier_days=40)
+    assert (Notice.objects.count(), Delivery.objects.count()) == counts

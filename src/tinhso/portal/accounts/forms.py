@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.dossiers.models import validate_citizen_id
@@ -148,3 +148,24 @@ class ProfileForm(forms.Form):
 
     def clean_id_number(self):
         return _clean_id_number(self.cleaned_data["id_number"])
+
+
+class NoticePasswordResetForm(PasswordResetForm):
+    """Django's reset form, its e-mail sent by the notice service: retried when the mail server is down,
+    the one-time link erased from the records once sent, abandoned once the link has expired."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        import datetime
+
+        from django.conf import settings
+        from django.template import loader
+        from django.utils import timezone
+
+        from tinhso.common.notices import EMAIL, Recipient, notify
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        notify(Recipient(user=context["user"], email=to_email), subject=subject, text=body, channels=[EMAIL],
+               kind="accounts.password-reset", secret=True,
+               expires_at=timezone.now() + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))

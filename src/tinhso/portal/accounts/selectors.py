@@ -15,6 +15,19 @@ def profile_of(user) -> CitizenProfile | None:
     return CitizenProfile.objects.select_related("commune", "user").filter(user=user).first()
 
 
+def notice_contact(user):
+    """How the notice service reaches a citizen: the e-mail and phone once verified, the language chosen on
+    the profile. None for an account without a citizen profile (staff), which the service reaches itself."""
+    from tinhso.common.notices.recipients import Contact
+
+    profile = getattr(user, "citizen_profile", None)
+    if profile is None:
+        return None
+    return Contact(email=user.email if profile.email_verified else "",
+                   phone=profile.phone if profile.phone_verified else "",
+                   name=profile.full_name, language=profile.language)
+
+
 def is_citizen(user) -> bool:
     """A signed-in user with a citizen profile and no staff membership (staff never file as citizens here)."""
     if user is None or not user.is_authenticated:

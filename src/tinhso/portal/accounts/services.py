@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,20 +10,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from tinhso.dossiers.notifications import mask_phone, sms_backend
+from tinhso.common.notices import EMAIL, SMS, Recipient, notify
 from tinhso.portal.accounts.models import CitizenProfile, PhoneVerification
 from tinhso.portal.accounts.selectors import email_in_use, verified_phone_owner
 
-logger = logging.getLogger("tinhso.portal.accounts")
-
 EMAIL_LINK_MAX_AGE = timedelta(days=3)
 PHONE_CODE_LIFETIME = timedelta(minutes=10)
+WARNING_LIFETIME = timedelta(days=1)  # "someone used your address": worth sending only while it is news
 _EMAIL_SALT = "tinhso.citizens.email-verification"
 
 
@@ -57,16 +54,20 @@ def email_verification_link(user, profile: CitizenProfile, email: str) -> str:
     return _absolute(reverse("citizens:verify-email", args=[token]))
 
 
-def _send_email(to: str, subject: str, lines: list[str]) -> None:
+def _send_email(to: str, subject: str, lines: list[str], *, user=None, kind: str,
+                expires_in: timedelta) -> None:
+    """An account e-mail through the notice service: retried if the server is down, its one-time link erased
+    from the records once sent, abandoned once the link would have expired."""
     body = "\n".join([*lines, "", "Đây là thư tự động, vui lòng không trả lời."])
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    notify(Recipient(user=user, email=to), subject=subject, text=body, channels=[EMAIL], kind=kind, secret=True,
+           expires_at=timezone.now() + expires_in)
 
 
-def _send_sms(phone: str, text: str) -> None:
-    try:
-        sms_backend().send(phone, text)
-    except Exception:  # a gateway failure must not undo the account change
-        logger.exception("SMS to %s failed", mask_phone(phone))
+def _send_sms(phone: str, text: str, *, user=None, kind: str, expires_in: timedelta, secret: bool = True) -> None:
+    """An account SMS through the notice service (a gateway failure is retried, never undoes the account
+    change); a code in it is erased from the records once sent."""
+    notify(Recipient(user=user, phone=phone), subject=text, text="", sms=text, channels=[SMS], kind=kind,
+           secret=secret, expires_at=timezone.now() + expires_in)
 
 
 def send_verification_email(user, profile: CitizenProfile, email: str) -> None:
@@ -80,7 +81,7 @@ def send_verification_email(user, profile: CitizenProfile, email: str) -> None:
         "",
         f"Liên kết chỉ dùng được một lần và hết hạn sau {hours} giờ. "
         "Nếu bạn không thực hiện yêu cầu này, hãy bỏ qua thư.",
-    ])
+    ], user=user, kind="accounts.verify-email", expires_in=EMAIL_LINK_MAX_AGE)
 
 
 def send_phone_code(profile: CitizenProfile, phone: str) -> None:
@@ -91,8 +92,9 @@ def send_phone_code(profile: CitizenProfile, phone: str) -> None:
         expires_at=timezone.now() + PHONE_CODE_LIFETIME,
     )
     minutes = int(PHONE_CODE_LIFETIME.total_seconds() // 60)
-    _send_sms(phone, f"Ma xac minh tai khoan dich vu cong: {code}. Hieu luc {minutes} phut. "
-                     "Khong chia se ma nay cho bat ky ai.")
+    _send_sms(phone, f"Mã xác minh tài khoản dịch vụ công: {code}. Hiệu lực {minutes} phút. "
+                     "Không chia sẻ mã này cho bất kỳ ai.", user=profile.user, kind="accounts.verify-phone",
+              expires_in=PHONE_CODE_LIFETIME)
 
 
 # -- registration ------------------------------------------------------------------------------------
@@ -109,8 +111,9 @@ def register_citizen(data: Registration) -> None:
     if taken_email:
         _warn_email_owner(email)
     if taken_phone:
-        _send_sms(data.phone, "Co nguoi vua dung so dien thoai cua ban de dang ky tai khoan dich vu cong. "
-                              "Neu khong phai ban, hay bo qua tin nhan nay.")
+        _send_sms(data.phone, "Có người vừa dùng số điện thoại của bạn để đăng ký tài khoản dịch vụ công. "
+                              "Nếu không phải bạn, hãy bỏ qua tin nhắn này.", kind="accounts.taken-phone",
+                  expires_in=WARNING_LIFETIME, secret=False)
     if taken_email or taken_phone:
         make_password(data.password)  # the same work as creating the account: no enumeration by timing
         return
@@ -145,7 +148,8 @@ def _warn_email_owner(email: str) -> None:
     if profile is not None and _awaiting_first_verification(user, profile):
         lines += ["", "Tài khoản của bạn chưa được xác minh. Để xác minh, vui lòng mở liên kết sau:",
                   email_verification_link(user, profile, user.email)]
-    _send_email(email, "Có người dùng email của bạn để đăng ký tài khoản", lines)
+    _send_email(email, "Có người dùng email của bạn để đăng ký tài khoản", lines, user=user,
+                kind="accounts.taken-email", expires_in=EMAIL_LINK_MAX_AGE)
 
 
 def _awaiting_first_verification(user, profile: CitizenProfile) -> bool:

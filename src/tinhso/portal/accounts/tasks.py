@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
 from django_tasks import task
 
 
@@ -15,7 +14,9 @@ def send_password_reset(email: str) -> int:
 
     The page enqueues this for every address, known or not, so that its answer costs the same work either
     way (no account enumeration by timing); the link is made here, so no secret waits in the queue."""
-    form = PasswordResetForm({"email": email})
+    from tinhso.portal.accounts.forms import NoticePasswordResetForm
+
+    form = NoticePasswordResetForm({"email": email})  # mailed through the notice service, retried if need be
     if not form.is_valid():
         return 0
     base = urlsplit(settings.TINHSO_PUBLIC_BASE_URL)

@@ -31,7 +31,7 @@ from tinhso.portal.feedback.models import (
     Rating,
     Verdict,
 )
-from tinhso.portal.feedback.notifications import notify_citizen
+from tinhso.portal.feedback.notices import notify_citizen
 
 # Handling deadline of a complaint, in working days from its arrival at the responsible agency.
 # Default 10 working days, after NĐ 20/2008/NĐ-CP on receiving and handling feedback and proposals on

@@ -1,4 +1,4 @@
-"""Read queries of the citizen's side: the procedure to file, drafts, my dossiers, notifications.
+"""Read queries of the citizen's side: the procedure to file, drafts, my dossiers.
 
 A citizen sees only the dossiers whose ``applicant_user`` is their account: another citizen's code answers
 404 exactly like a code that does not exist.
@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from tinhso.catalogue.models import OnlineLevel, ProcedureVersion, Status
 from tinhso.dossiers.models import DocumentKind, Dossier, DossierDocument, DossierEvent
-from tinhso.portal.models import Draft, DraftFile, Notification
+from tinhso.portal.models import Draft, DraftFile
 
 ONLINE_LEVELS = (OnlineLevel.FULL, OnlineLevel.PARTIAL)
 
@@ -101,12 +101,3 @@ def latest_supplement_request(dossier: Dossier) -> DossierEvent | None:
 
 def result_documents(dossier: Dossier) -> list[DossierDocument]:
     return [d for d in dossier.documents.all() if d.kind == DocumentKind.RESULT]
-
-
-def notifications_of(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).select_related("dossier").order_by("-created_at", "-id")
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-

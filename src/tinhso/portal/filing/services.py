@@ -1,4 +1,4 @@
-"""Every write of the citizen's side: drafts, submission, answering a supplement request, notifications.
+"""Every write of the citizen's side: drafts, submission, answering a supplement request.
 
 Dossiers change only through ``tinhso.dossiers.services`` (``submit_online``, ``provide_supplement``);
 what is kept here are the portal's own records. Uploaded files are checked by content, size and name
@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument
 from tinhso.dossiers import services as engine
@@ -19,7 +18,7 @@ from tinhso.dossiers.errors import InvalidInput, UploadRejected
 from tinhso.dossiers.models import ApplicantKind, DocumentKind, Dossier
 from tinhso.dossiers.uploads import validate_upload
 from tinhso.portal.filing.selectors import accepts_online
-from tinhso.portal.models import Draft, DraftFile, Notification
+from tinhso.portal.models import Draft, DraftFile
 
 APPLICANT_KEYS = ("kind", "name", "id_number", "tax_code", "phone", "email", "address", "commune_id")
 
@@ -156,19 +155,3 @@ def answer_supplement(dossier: Dossier, *, actor, expected_version: int | None, 
     documents = [engine.DocumentUpload(upload, kind=DocumentKind.SUPPLEMENT) for upload in files]
     return engine.provide_supplement(dossier, actor=actor, expected_version=expected_version,
                                      documents=documents, note=note.strip())
-
-
-def record_notification(*, dossier: Dossier, subject: str, text: str) -> Notification | None:
-    """Keep a notice in the applicant's account (only for dossiers filed from an account)."""
-    if not dossier.applicant_user_id:
-        return None
-    return Notification.objects.create(user_id=dossier.applicant_user_id, dossier=dossier,
-                                       subject=subject[:255], text=text)
-
-
-def mark_read(user, notification_id: int | None = None) -> int:
-    """Mark one of the user's notifications (or all of them) as read; returns how many changed."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_id is not None:
-        unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())

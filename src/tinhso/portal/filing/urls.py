@@ -1,4 +1,4 @@
-"""Filing online, my dossiers and notifications (signed-in citizens)."""
+"""Filing online and my dossiers (signed-in citizens); their notices are the notice service's list."""
 
 from django.urls import path
 
@@ -17,7 +17,4 @@ urlpatterns = [
     path("ho-so-cua-toi/<str:code>/bo-sung/", views.answer_supplement, name="answer-supplement"),
     path("ho-so-cua-toi/<str:code>/mau-<str:number>.pdf", views.dossier_form, name="dossier-form"),
     path("ho-so-cua-toi/<str:code>/tai-lieu/<int:pk>/", views.dossier_document, name="dossier-document"),
-    path("thong-bao/", views.notifications, name="notifications"),
-    path("thong-bao/<int:pk>/da-doc/", views.notification_read, name="notification-read"),
-    path("thong-bao/da-doc-tat-ca/", views.notifications_read_all, name="notifications-read-all"),
 ]

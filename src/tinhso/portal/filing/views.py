@@ -1,4 +1,4 @@
-"""Filing online (nộp hồ sơ trực tuyến) and the signed-in citizen's dossiers and notifications.
+"""Filing online (nộp hồ sơ trực tuyến) and the signed-in citizen's dossiers.
 
 Thin views: reads from ``filing.selectors``, writes through ``filing.services`` (which calls the engine's
 ``dossiers.services``). A draft or dossier that is not the citizen's own answers 404, the same as one
@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.dossiers import deadlines, printing
@@ -303,7 +303,7 @@ def _own_dossier(request, code: str):
 @login_required
 @require_GET
 def my_dossiers(request):
-    """The citizen's dossiers (paginated), drafts to resume and the count of unread notifications."""
+    """The citizen's dossiers (paginated), drafts to resume and (from the header's count) unread notices."""
     now = timezone.now()
     page_obj = Paginator(selectors.my_dossiers(request.user), PAGE_SIZE).get_page(request.GET.get("trang"))
     rows = [{"dossier": d, "deadline": deadlines.dossier_status(d, now)} for d in page_obj.object_list]
@@ -311,7 +311,7 @@ def my_dossiers(request):
     for draft in drafts:
         draft.resume_url = _step_url(draft, draft.data.get("step") or STEP_DOCUMENTS)
     return render(request, "portal/filing/my_dossiers.html", {
-        "page_obj": page_obj, "rows": rows, "drafts": drafts, "unread": selectors.unread_count(request.user),
+        "page_obj": page_obj, "rows": rows, "drafts": drafts,
     })
 
 
@@ -441,38 +441,3 @@ def dossier_document(request, code: str, pk: int):
                             as_attachment=True, filename=document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# ------------------------------------------------------------------------------------------ notifications
-
-@login_required
-@require_GET
-def notifications(request):
-    page_obj = Paginator(selectors.notifications_of(request.user), PAGE_SIZE).get_page(request.GET.get("trang"))
-    return render(request, "portal/filing/notifications.html", {
-        "page_obj": page_obj, "unread": selectors.unread_count(request.user),
-    })
-
-
-@login_required
-@require_POST
-def notification_read(request, pk: int):
-    services.mark_read(request.user, pk)
-    if request.headers.get("HX-Request") == "true":
-        note = selectors.notifications_of(request.user).filter(pk=pk).first()
-        if note is None:
-            raise Http404(_("Không tìm thấy thông báo."))
-        return render(request, "portal/filing/_notification.html", {"note": note})
-    return redirect("filing:notifications")
-
-
-@login_required
-@require_POST
-def notifications_read_all(request):
-    count = services.mark_read(request.user)
-    if count:
-        messages.success(request, ngettext("Đã đánh dấu %(count)d thông báo là đã đọc.",
-                                           "Đã đánh dấu %(count)d thông báo là đã đọc.", count) % {"count": count})
-    else:
-        messages.success(request, _("Không có thông báo chưa đọc."))
-    return redirect("filing:notifications")

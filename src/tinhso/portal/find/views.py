@@ -25,11 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.catalogue.models import Level, OnlineLevel, Status
 from tinhso.common import ratelimit
+from tinhso.common.notices import mask_phone
 from tinhso.common.ratelimit import Limit, client_address, hit
 from tinhso.dossiers import printing
 from tinhso.dossiers.deadlines import dossier_status
 from tinhso.dossiers.models import DocumentKind, State
-from tinhso.dossiers.notifications import mask_phone
 from tinhso.portal.find import selectors
 from tinhso.portal.labels import choice_labels
 

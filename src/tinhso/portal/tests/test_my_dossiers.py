@@ -1,5 +1,5 @@
 """The signed-in citizen's dossiers: only their own, the timeline, forms, a supplement answered online,
-and the notifications kept in the account."""
+and the notices kept in the account (the notice service's list)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tinhso.common.notices.models import Notice
 from tinhso.common.workdays import VIETNAM, add_working_days
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
@@ -25,7 +26,6 @@ from tinhso.dossiers.tests.factories import (
     received_dossier,
     submitted_dossier,
 )
-from tinhso.portal.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -187,41 +187,47 @@ def test_notices_are_kept_in_the_account_and_can_be_marked_read(client, user, ve
         dossier = submitted_dossier(version, user=user)
     with django_capture_on_commit_callbacks(execute=True):
         services.receive(dossier, actor=officer(Role.RECEIVER, agency), expected_version=dossier.version)
-    notes = Notification.objects.filter(user=user, dossier=dossier).order_by("created_at", "id")
+    notes = Notice.objects.filter(user=user, in_app=True, concerns_id=str(dossier.pk)).order_by("created_at", "id")
     assert list(notes.values_list("subject", flat=True)) == [
         f"Hồ sơ {dossier.code}: Mới nộp trực tuyến, chờ tiếp nhận", f"Hồ sơ {dossier.code}: Đã tiếp nhận"]
+    assert {note.concerns for note in notes} == {dossier}
     assert len(mailoutbox) == 2  # the e-mails still go out
 
     mine = client.get(reverse("filing:my-dossiers")).content.decode()
-    assert 'id="unread-total">2<' in mine
+    assert 'id="unread-total">2<' in mine and 'id="unread-count">2<' in mine
 
-    page = client.get(reverse("filing:notifications")).content.decode()
+    page = client.get(reverse("notices:inbox")).content.decode()
     assert f"Hồ sơ {dossier.code}: Đã tiếp nhận" in page and "Bạn có 2 thông báo chưa đọc." in page
+    # Each notice opens the citizen's own page of the dossier.
+    assert f'href="{reverse("filing:my-dossier", args=[dossier.code])}"' in page
 
-    note = Notification.objects.filter(user=user).first()
-    response = client.post(reverse("filing:notification-read", args=[note.pk]), headers={"HX-Request": "true"})
+    note = notes.first()
+    response = client.post(reverse("notices:read", args=[note.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200 and "Chưa đọc" not in response.content.decode()
     note.refresh_from_db()
     assert note.read_at is not None
 
-    client.post(reverse("filing:notifications-read-all"))
-    assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
+    client.post(reverse("notices:read-all"))
+    assert not Notice.objects.filter(user=user, read_at__isnull=True).exists()
     assert "id=\"unread-total\"" not in client.get(reverse("filing:my-dossiers")).content.decode()
 
 
-def test_another_citizens_notification_cannot_be_marked(client, user, version):
+def test_another_citizens_notice_cannot_be_marked(client, user, version):
+    from tinhso.common.notices import notify
+
     other = citizen()
-    note = Notification.objects.create(user=other, subject="Hồ sơ X", text="…")
-    client.post(reverse("filing:notification-read", args=[note.pk]))
+    note = notify(other, subject="Hồ sơ X", text="…", channels=["in_app"])
+    client.post(reverse("notices:read", args=[note.pk]))
     note.refresh_from_db()
     assert note.read_at is None
-    assert "Hồ sơ X" not in client.get(reverse("filing:notifications")).content.decode()
+    assert "Hồ sơ X" not in client.get(reverse("notices:inbox")).content.decode()
 
 
-def test_a_dossier_filed_without_an_account_keeps_no_notification(version, django_capture_on_commit_callbacks):
+def test_a_dossier_filed_without_an_account_keeps_no_notice_in_any_list(version, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         submitted_dossier(version)
-    assert not Notification.objects.exists()
+    assert not Notice.objects.filter(in_app=True).exists()
+    assert Notice.objects.filter(user__isnull=True).count() == 1  # the e-mail and SMS went to the addresses
 
 
 def _queries_for_my_dossiers(client) -> int:

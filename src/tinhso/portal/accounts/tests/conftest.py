@@ -1,4 +1,5 @@
-"""Fixtures of the account tests: a clean rate-limit cache, a real SMTP server and an SMS inbox."""
+"""Fixtures of the account tests: a clean rate-limit cache, a real SMTP server, an SMS inbox, and a test
+client whose requests commit."""
 
 from __future__ import annotations
 
@@ -18,6 +19,21 @@ def fresh_rate_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    """The test client, each request followed by its commit: the notices a request queued for after its
+    transaction commits are sent when the request returns, as in production (the test's own transaction,
+    which wraps everything, never commits)."""
+    send = client.request
+
+    def request(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return send(**kwargs)
+
+    client.request = request
+    return client
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from tinhso.dossiers.notifications import SmsBackend
+from tinhso.common.notices import SmsBackend
 
 
 class SmsInbox(SmsBackend):

@@ -111,3 +111,19 @@ def test_the_citizen_chooses_the_language_of_their_notices(client, citizen):
     assert response.status_code == 400
     citizen.refresh_from_db()
     assert citizen.language == "en"
+
+
+def test_the_notice_service_reaches_a_citizen_at_verified_addresses_in_the_chosen_language():
+    from tinhso.common.notices import Recipient, language_of
+    from tinhso.common.notices.recipients import resolve
+
+    profile = CitizenFactory(user__email="lan@example.vn", phone="0912345678", language="en")
+    person = resolve(profile.user)
+    assert (person.email, person.phone, person.language, person.name) == (
+        "lan@example.vn", "0912345678", "en", "Nguyễn Thị Lan")
+    profile.phone_verified = profile.email_verified = False
+    profile.save()
+    profile.user.refresh_from_db()
+    person = resolve(profile.user)
+    assert (person.email, person.phone) == ("", "")  # not verified: not written to
+    assert language_of(Recipient(user=profile.user, email="khac@example.vn")) == "en"

@@ -235,7 +235,7 @@ def test_the_lists_are_paginated(client, owner, agency):
 
 def test_the_citizen_is_told_of_the_answer_by_mail_sms_and_in_the_account(
         owner, agency, mailoutbox, django_capture_on_commit_callbacks, caplog):
-    from tinhso.portal.models import Notification
+    from tinhso.common.notices.models import Notice
 
     complaint = file(owner, agency=agency)
     handler = officer(Role.HANDLER, agency)
@@ -246,9 +246,26 @@ def test_the_citizen_is_told_of_the_answer_by_mail_sms_and_in_the_account(
     assert message.to == ["binh@example.vn"]
     assert complaint.code in message.subject and "đã được trả lời" in message.subject
     assert "Đã chấn chỉnh bộ phận một cửa." in message.body
-    notice = Notification.objects.get(user=owner)
-    assert complaint.code in notice.subject
+    notice = Notice.objects.get(user=owner)
+    assert complaint.code in notice.subject and notice.in_app and notice.concerns == complaint
+    assert notice.agency_id == agency.pk and notice.kind == "feedback.answer"
     assert "0912345678" not in caplog.text  # the SMS log masks the phone
+    assert f"PAKN {complaint.code}" not in caplog.text  # one encoding: the SMS says it in words, unaccented
+    assert f"Phan anh, kien nghi {complaint.code} da duoc tra loi. Xem: " in caplog.text
+
+
+def test_a_citizen_who_chose_english_is_told_in_english(owner, agency, mailoutbox,
+                                                         django_capture_on_commit_callbacks):
+    from tinhso.portal.accounts.tests.factories import CitizenFactory
+
+    CitizenFactory(user=owner, language="en")
+    complaint = file(owner, agency=agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse_complaint(complaint, actor=officer(Role.HANDLER, agency),
+                                  reason="Thuộc thẩm quyền của tỉnh khác")
+    (message,) = mailoutbox
+    assert message.subject == f"Feedback or proposal {complaint.code} is outside the agency's competence"
+    assert "Dear " in message.body and "Reason: Thuộc thẩm quyền của tỉnh khác" in message.body
 
 
 def test_a_rolled_back_answer_tells_nobody(owner, agency, mailoutbox, django_capture_on_commit_callbacks):

@@ -1,4 +1,4 @@
-"""The applicant is told after commit: e-mail through Django's mail, SMS through the configured gateway."""
+"""The applicant is told after commit, through the notice service: e-mail, SMS and the account's list."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
+from tinhso.common.notices import SmsBackend, mask_phone
 from tinhso.directory.models import Role
 from tinhso.dossiers import services
-from tinhso.dossiers.notifications import LogSmsBackend, SmsBackend, mask_phone, sms_backend, sms_backends
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, officer, submitted_dossier
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,9 @@ def test_reception_mails_the_applicant_after_commit(clock, settings, mailoutbox,
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         dossier = services.receive(dossier, actor=receiver, expected_version=dossier.version)
         assert mailoutbox == []  # nothing leaves before the transaction commits
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the commit: the notice is composed and sent
+        for callback in callbacks:
+            callback()
     (message,) = mailoutbox
     assert message.to == ["binh@example.vn"]
     assert message.subject == f"Hồ sơ {dossier.code}: Đã tiếp nhận"
@@ -65,25 +66,24 @@ def test_internal_moves_are_not_sent(mailoutbox, django_capture_on_commit_callba
 def test_the_log_backend_writes_the_sms_with_the_phone_masked(caplog, django_capture_on_commit_callbacks):
     dossier = submitted_dossier()
     receiver = officer(Role.RECEIVER, dossier.receiving_agency)
-    with (caplog.at_level(logging.INFO, logger="tinhso.dossiers.notifications"),
+    with (caplog.at_level(logging.INFO, logger="tinhso.notices"),
           django_capture_on_commit_callbacks(execute=True)):
         services.receive(dossier, actor=receiver, expected_version=dossier.version)
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("SMS"))
     assert "0912345678" not in line and mask_phone("0912345678") in line and dossier.code in line
 
 
-def test_the_sms_backend_is_chosen_by_name_or_dotted_path(settings, django_capture_on_commit_callbacks):
-    assert isinstance(sms_backend(), LogSmsBackend) and "log" in sms_backends
+def test_the_sms_goes_to_the_configured_gateway_in_one_encoding(settings, django_capture_on_commit_callbacks):
     settings.TINHSO_SMS_BACKEND = f"{__name__}.RecordingSms"
     sent.clear()
     dossier = submitted_dossier()
     with django_capture_on_commit_callbacks(execute=True):
         services.receive(dossier, actor=officer(Role.RECEIVER, dossier.receiving_agency),
                          expected_version=dossier.version)
-    assert sent and sent[0][0] == "0912345678" and dossier.code in sent[0][1]
-    settings.TINHSO_SMS_BACKEND = "logging.Logger"
-    with pytest.raises(TypeError):
-        sms_backend()
+    ((phone, text),) = sent
+    # The state's accents and the rest of the message are written the same way: unaccented GSM-7.
+    assert phone == "0912345678" and text.startswith(f"Ho so {dossier.code}: Da tiep nhan. Hen tra ")
+    assert text.isascii()
 
 
 def _free_port() -> int:
@@ -151,7 +151,7 @@ def test_the_notice_speaks_the_language_the_applicants_account_chose(clock, mail
     dossier = submitted_dossier(user=profile.user)
     mailoutbox.clear()
     receiver = officer(Role.RECEIVER, dossier.receiving_agency)
-    with translation.override("vi"), caplog.at_level("INFO", logger="tinhso.dossiers.notifications"), \
+    with translation.override("vi"), caplog.at_level("INFO", logger="tinhso.notices"), \
             django_capture_on_commit_callbacks(execute=True):
         dossier = services.receive(dossier, actor=receiver, expected_version=dossier.version)
     (message,) = mailoutbox
@@ -172,12 +172,19 @@ def test_the_notice_speaks_the_language_the_applicants_account_chose(clock, mail
     assert "Cơ quan giải quyết xin lỗi" in mailoutbox[0].body
 
 
-def test_the_log_backend_masks_verification_codes_like_phone_numbers(caplog):
-    """A log is read by more people than the phone's owner: a code in clear would let them verify the phone."""
-    with caplog.at_level("INFO", logger="tinhso"):
-        LogSmsBackend().send("0912345678", "Ma xac minh tai khoan dich vu cong: 651520. Hieu luc 10 phut. "
-                                           "Ho so 000.00.12.H41-260315-0001 hen tra 20/03/2026.")
-    logged = caplog.text
-    assert "651520" not in logged and "••••••" in logged
-    assert "0912345678" not in logged and "•••••••678" in logged
-    assert "000.00.12.H41-260315-0001" in logged and "20/03/2026" in logged
+def test_the_notice_is_kept_in_the_applicants_account_and_a_task_run_twice_notifies_once(
+        mailoutbox, django_capture_on_commit_callbacks):
+    from tinhso.common.notices.models import Notice
+    from tinhso.dossiers.notices import send_notice
+    from tinhso.dossiers.tests.factories import citizen
+
+    user = citizen()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = submitted_dossier(user=user)
+    (notice,) = Notice.objects.filter(user=user)
+    assert notice.in_app and notice.concerns == dossier and notice.kind == "dossiers.event"
+    assert notice.link == f"/ho-so-cua-toi/{dossier.code}/" and notice.agency_id == dossier.receiving_agency_id
+    event = dossier.events.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_notice(event.pk) == {"email": False, "sms": False, "in_app": False}
+    assert Notice.objects.filter(user=user).count() == 1 and len(mailoutbox) == 1
