@@ -9,6 +9,7 @@ from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.geo.api import router as geo_router
 from tinhso.ioc.api import router as ioc_router
+from tinhso.telecom.api import router as telecom_router
 
 api = NinjaAPI(
     title="tinhso API",
@@ -22,6 +23,7 @@ api.add_router("/directory", directory_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/ioc", ioc_router)
+api.add_router("/telecom", telecom_router)
 
 
 @api.exception_handler(ValidationError)

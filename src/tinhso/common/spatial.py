@@ -24,7 +24,6 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import shape
 from shapely.ops import nearest_points
-from shapely.ops import transform as transform_geometry
 
 GEOD = Geod(ellps="WGS84")
 # The plane search widens a radius by this share (and one metre) before the geodesic check.
@@ -77,10 +76,10 @@ class LocalPlane:
 
     def geometry(self, geometry):
         """A shapely geometry in longitude/latitude, projected onto the plane."""
-        return transform_geometry(self._forward.transform, geometry)
+        return shapely.transform(geometry, lambda xy: np.column_stack(self._forward.transform(xy[:, 0], xy[:, 1])))
 
     def to_lonlat(self, geometry):
-        return transform_geometry(self._back.transform, geometry)
+        return shapely.transform(geometry, lambda xy: np.column_stack(self._back.transform(xy[:, 0], xy[:, 1])))
 
 
 @dataclass(frozen=True)

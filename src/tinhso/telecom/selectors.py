@@ -35,6 +35,15 @@ from tinhso.telecom.models import (
 
 
 def _sees_whole_registry(user, on: datetime.date) -> bool:
+    if getattr(user, "telecom_operator", None) is not None:
+        return False  # an operator's API client
+    client_agency = getattr(user, "agency", None)
+    if client_agency is not None and not hasattr(user, "memberships"):
+        # An agency's API client sees what a member of its agency sees.
+        from tinhso.directory.selectors import _with_descendants
+
+        offices = set(TelecomOffice.objects.values_list("agency_id", flat=True))
+        return bool(offices & _with_descendants({client_agency.pk}))
     roles = set(active_memberships(user, on).values_list("role", flat=True))
     if roles & set(PROVINCE_WIDE_ROLES):
         return True
@@ -43,6 +52,9 @@ def _sees_whole_registry(user, on: datetime.date) -> bool:
 
 
 def _resolve_operators(user, on: datetime.date) -> QuerySet[Operator]:
+    client_operator = getattr(user, "telecom_operator", None)
+    if client_operator is not None:
+        return Operator.objects.filter(pk=client_operator.pk, active=True)
     if _sees_whole_registry(user, on):
         return Operator.objects.all()
     mine = OperatorMembership.objects.active_on(on).filter(user=user).values_list("operator_id", flat=True)
@@ -69,6 +81,10 @@ def operator_of(user) -> Operator | None:
     """The operator a person acts for (the first membership in force), None for department staff."""
     if user is None or not user.is_authenticated or is_department(user):
         return None
+    if getattr(user, "telecom_operator", None) is not None:
+        return user.telecom_operator
+    if not hasattr(user, "memberships"):
+        return None
     membership = (OperatorMembership.objects.active_on().filter(user=user).select_related("operator")
                   .order_by("operator__name").first())
     return membership.operator if membership else None
@@ -84,6 +100,8 @@ def is_reviewer(user) -> bool:
         return False
     if user.is_superuser:
         return True
+    if not hasattr(user, "memberships"):
+        return False  # a machine client never reviews
     offices = list(TelecomOffice.objects.values_list("agency_id", flat=True))
     if not offices:
         return False

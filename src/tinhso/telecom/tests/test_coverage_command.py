@@ -76,7 +76,8 @@ def test_a_headerless_opencellid_file_is_read_in_the_layout_order(files):
     ("r.csv", "technology,meters\n4G,5\n", "dòng 1, cột meters"),
 ])
 def test_a_bad_file_names_its_row_and_column_and_exits_with_status_2(files, capsys, name, text, message):
-    paths = {"s.csv": files("s.csv", HEADER + cell("LTE", 0, 0)), "v.csv": files("v.csv", VILLAGES + village("A", 0, 0))}
+    paths = {"s.csv": files("s.csv", HEADER + cell("LTE", 0, 0)),
+             "v.csv": files("v.csv", VILLAGES + village("A", 0, 0))}
     paths[name] = files(name, text)
     args = ["--stations", paths["s.csv"], "--villages", paths["v.csv"]]
     if name == "r.csv":
