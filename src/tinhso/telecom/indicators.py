@@ -10,7 +10,7 @@ see none. The operators' figures (subscribers, revenue) count only reports the d
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, Sum
@@ -288,7 +288,7 @@ def _report_counts_from(rows) -> dict:
             if not any(start <= month.period_start < end for start, end in covered):
                 chosen = [*chosen, month]
         revenue += sum((r.revenue_million_vnd for r in chosen), Decimal(0))
-    counts["revenue_billion_vnd"] = (revenue / 1000).quantize(Decimal("0.001"))
+    counts["revenue_billion_vnd"] = (revenue / 1000).quantize(Decimal("0.001"), ROUND_HALF_UP)
     counts["operators"] = len(latest)
     return counts
 

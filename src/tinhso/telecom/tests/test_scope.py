@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def registry():
-    department, clerk, leader, _ = department_office()
+    department, clerk, _, _ = department_office()
     viettel, vnpt = OperatorFactory(code="viettel"), OperatorFactory(code="vnpt")
     mine = station_at(viettel, code="VT-0001")
     theirs = station_at(vnpt, north=500, code="VNPT-0001")

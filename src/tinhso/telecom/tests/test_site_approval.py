@@ -158,7 +158,7 @@ def test_a_version_naming_an_unknown_registry_cannot_be_approved(approval_proced
     approval_procedure.refresh_from_db()
     actors = staff_for(approval_procedure.test_agency)
     dossier = application(approval_procedure, actors, site_form(OperatorFactory(code="viettel")))
-    with pytest.raises(InvalidTransition, match="nowhere.registry"):
+    with pytest.raises(InvalidTransition, match=r"nowhere\.registry"):
         dossier_services.approve(dossier, actor=actors[Role.APPROVER], expected_version=dossier.version)
 
 
