@@ -224,7 +224,16 @@ def _station_state(station: Station) -> dict:
     names = ["name", "latitude", "longitude", "commune_id", "address", "structure", "mounting", "height_m",
              "terrain", "bands", "ownership", "infrastructure_owner", "state", "approval_reference", "approved_on",
              "built_on", "in_service_on", *TECHNOLOGY_FIELDS.values()]
-    return {name: (str(getattr(station, name)) if getattr(station, name) is not None else None) for name in names}
+    return {name: _comparable(getattr(station, name)) for name in names}
+
+
+def _comparable(value):
+    """Values compared as they mean, not as they were typed: 18.6796 and 18.679600 are one latitude."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 def import_opencellid(file, *, user, dry_run: bool = False, format: str | None = None) -> tabular.ImportReport:

@@ -124,7 +124,7 @@ def test_the_indicators_count_the_registry_and_only_approved_reports():
 
 
 def test_every_telecom_number_drills_down_to_its_records(client):
-    office, _, _, _ = department_office()
+    department_office()
     operator = OperatorFactory(code="viettel")
     station = station_at(operator, approved_on=datetime.date(2026, 2, 1))
     seed_registry()
