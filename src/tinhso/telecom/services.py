@@ -83,7 +83,7 @@ def coverage_ranges() -> dict[tuple[str, str], int]:
 
 def _count_operators(station: Station) -> None:
     Station.objects.filter(pk=station.pk).update(operators_count=1 + station.tenants.exclude(
-        pk=station.operator_id).count())
+        pk=station.operator_id).count(), updated_at=timezone.now())
     station.refresh_from_db(fields=["operators_count"])
 
 
@@ -136,7 +136,7 @@ def report_down(station: Station, *, cause: str, at: datetime.datetime | None = 
     outage = Outage.objects.create(station=station, operator_id=station.operator_id, commune_id=station.commune_id,
                                    disaster=disaster, cause=cause, started_at=at or timezone.now(), note=note,
                                    reported_by=reported_by)
-    Station.objects.filter(pk=station.pk).update(is_down=True)
+    Station.objects.filter(pk=station.pk).update(is_down=True, updated_at=timezone.now())
     return outage
 
 
@@ -151,7 +151,7 @@ def report_up(station: Station, *, at: datetime.datetime | None = None) -> Outag
         raise TelecomError(_("Thời điểm khôi phục phải sau thời điểm mất liên lạc."), "ended_at")
     outage.ended_at = at
     outage.save()
-    Station.objects.filter(pk=station.pk).update(is_down=False)
+    Station.objects.filter(pk=station.pk).update(is_down=False, updated_at=timezone.now())
     return outage
 
 

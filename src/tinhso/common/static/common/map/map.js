@@ -62,11 +62,13 @@
     return layer.colour;
   }
 
-  function popupHtml(properties, texts) {
+  function popupHtml(properties, texts, layer) {
     var html = '<div class="map-popup"><strong>' + escapeHtml(properties.title) + "</strong>";
     if (properties.subtitle) { html += "<br>" + escapeHtml(properties.subtitle); }
-    if (properties.url) {
-      html += '<br><a class="map-open" href="' + escapeHtml(properties.url) + '">' + escapeHtml(texts.open) + "</a>";
+    var url = properties.url || (layer.recordUrl && properties.id !== undefined ?
+      layer.recordUrl.replace("{id}", encodeURIComponent(properties.id)) : "");
+    if (url) {
+      html += '<br><a class="map-open" href="' + escapeHtml(url) + '">' + escapeHtml(texts.open) + "</a>";
     }
     return html + "</div>";
   }
@@ -112,7 +114,7 @@
               : { color: colour, weight: 3 };
           },
           onEachFeature: function (feature, item) {
-            item.bindPopup(popupHtml(feature.properties || {}, config.texts));
+            item.bindPopup(popupHtml(feature.properties || {}, config.texts, layer));
             item.feature = feature;
           }
         });
