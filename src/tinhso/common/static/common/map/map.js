@@ -80,6 +80,11 @@
     var renderer = L.canvas({ padding: 0.3, tolerance: 6 });
     var map = L.map(element, { preferCanvas: true, zoomControl: true, maxZoom: config.base.maxZoom || 18 });
     map.fitBounds(config.bounds);
+    // Credits without links out of the site: the network may be closed.
+    map.attributionControl.setPrefix("Leaflet");
+    if (!config.base.tiles) {
+      map.attributionControl.addAttribution("Natural Earth (mapeo-offline-map); ranh giới tỉnh 2025: TaliaCao/Vietnam-Shape-Map");
+    }
     drawBase(map, config.base, renderer);
     var status = document.getElementById(config.id + "-status");
     var filters = Object.assign({}, config.filters);
