@@ -87,8 +87,8 @@ COLUMNS: dict[str, list[str]] = {
     PROCEDURES: [
         CODE, "Tên thủ tục", "Mã lĩnh vực", "Tên lĩnh vực", "Cấp thực hiện", "Cơ quan thực hiện", "Thời hạn",
         "Đơn vị thời hạn", "Căn cứ pháp lý", "Kết quả thực hiện", "Mức độ DVC trực tuyến",
-        "Lý do chưa toàn trình", "Biểu mẫu điện tử", "Sổ đăng ký nhận kết quả", "Số quyết định công bố",
-        "Ngày ban hành quyết định", "Ngày có hiệu lực",
+        "Lý do chưa toàn trình", "Biểu mẫu điện tử", "Số quyết định công bố", "Ngày ban hành quyết định",
+        "Ngày có hiệu lực", "Sổ đăng ký nhận kết quả",
     ],
     DOCUMENTS: [
         CODE, "Tên giấy tờ", "Số bản chính", "Số bản sao", "Bắt buộc", "Dùng lại từ hồ sơ trước", "Tệp mẫu",
@@ -541,8 +541,8 @@ def export_catalogue(versions) -> bytes:
             TimeUnit(content.time_unit).label, content.legal_basis, content.result,
             OnlineLevel(content.online_level).label, content.online_limit_reason,
             json.dumps(content.eform_schema, ensure_ascii=False) if content.eform_schema else None,
-            content.result_handler or None,
             content.decision_number or None, content.decision_date, content.effective_from,
+            content.result_handler or None,
         ])
         for line in content.documents:
             tables[DOCUMENTS].append([

@@ -39,6 +39,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
+from django.utils.translation import gettext
 
 from tinhso.common.text import fold
 
@@ -133,10 +134,9 @@ class MapView:
             "base": base_layers(),
             "draw": {"field": self.draw.field} if self.draw else None,
             "refresh": self.refresh_seconds,
-            "texts": {"open": "Xem chi tiết", "loading": "Đang tải lớp bản đồ…",
-                      "loaded": "Đã tải", "objects": "đối tượng", "failed": "Không tải được lớp",
-                      "finish": "Hoàn tất vùng", "clear": "Xóa vùng", "drawHelp":
-                      "Nhấn lên bản đồ để thêm đỉnh của vùng, rồi nhấn “Hoàn tất vùng”."},
+            "texts": {"open": gettext("Xem chi tiết"), "loading": gettext("Đang tải lớp bản đồ…"),
+                      "loaded": gettext("Đã tải"), "objects": gettext("đối tượng"),
+                      "failed": gettext("Không tải được lớp")},
         }
 
 
