@@ -10,8 +10,15 @@ TARGET = ROOT / "src" / "tinhso" / "static" / "vendor"
 FILES = {
     "htmx.org": ["dist/htmx.min.js"],
     "echarts": ["dist/echarts.min.js"],
+    "leaflet": ["dist/leaflet.js", "dist/leaflet.css", "dist/images/layers.png", "dist/images/layers-2x.png",
+                "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png",
+                "LICENSE"],
+    # The offline world base map (Natural Earth via Digital Democracy, MIT): land, lakes, rivers, borders.
+    "mapeo-offline-map": ["dist/land.json", "dist/lakes.json", "dist/rivers.json", "dist/boundaries.json",
+                          "style.json"],
 }
-DESTINATION = {"htmx.org": "htmx", "echarts": "echarts"}
+DESTINATION = {"htmx.org": "htmx", "echarts": "echarts", "leaflet": "leaflet",
+               "mapeo-offline-map": "mapeo-offline-map"}
 
 
 def main() -> int:
@@ -21,7 +28,9 @@ def main() -> int:
             if not source.exists():
                 print(f"missing {source}: run `npm ci` first", file=sys.stderr)
                 return 1
-            dest = TARGET / DESTINATION[package] / Path(name).name
+            # Leaflet's stylesheet finds its images in images/ beside it.
+            folder = "images" if "/images/" in name else ""
+            dest = TARGET / DESTINATION[package] / folder / Path(name).name
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest)
     return 0

@@ -18,6 +18,7 @@ from tinhso.dossiers.api import router as dossiers_router
 from tinhso.dossiers.errors import DossierError
 from tinhso.geo.api import router as geo_router
 from tinhso.ioc.api import router as ioc_router
+from tinhso.telecom.api import router as telecom_router
 
 api = PlatformAPI(
     title="tinhso API",
@@ -35,6 +36,7 @@ api.add_router("/catalogue", catalogue_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/ioc", ioc_router)
 api.add_router("/notices", notices_router)
+api.add_router("/telecom", telecom_router)
 
 
 @api.exception_handler(DossierError)

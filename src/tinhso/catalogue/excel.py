@@ -88,7 +88,7 @@ COLUMNS: dict[str, list[str]] = {
         CODE, "Tên thủ tục", "Mã lĩnh vực", "Tên lĩnh vực", "Cấp thực hiện", "Cơ quan thực hiện", "Thời hạn",
         "Đơn vị thời hạn", "Căn cứ pháp lý", "Kết quả thực hiện", "Mức độ DVC trực tuyến",
         "Lý do chưa toàn trình", "Biểu mẫu điện tử", "Số quyết định công bố", "Ngày ban hành quyết định",
-        "Ngày có hiệu lực",
+        "Ngày có hiệu lực", "Sổ đăng ký nhận kết quả",
     ],
     DOCUMENTS: [
         CODE, "Tên giấy tờ", "Số bản chính", "Số bản sao", "Bắt buộc", "Dùng lại từ hồ sơ trước", "Tệp mẫu",
@@ -111,7 +111,7 @@ _COLUMN_OF = {
     "time_unit": "Đơn vị thời hạn", "result": "Kết quả thực hiện", "online_level": "Mức độ DVC trực tuyến",
     "online_limit_reason": "Lý do chưa toàn trình", "eform_schema": "Biểu mẫu điện tử",
     "decision_number": "Số quyết định công bố", "decision_date": "Ngày ban hành quyết định",
-    "effective_from": "Ngày có hiệu lực",
+    "effective_from": "Ngày có hiệu lực", "result_handler": "Sổ đăng ký nhận kết quả",
 }
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
 DATE_COLUMNS = frozenset({"Ngày ban hành quyết định", "Ngày có hiệu lực"})
@@ -387,6 +387,7 @@ def _parse_procedures(rows: list[_Row], report: ImportReport) -> dict[str, _Proc
             "decision_number": _text(row, "Số quyết định công bố", report),
             "decision_date": _date(row, "Ngày ban hành quyết định", report),
             "effective_from": _date(row, "Ngày có hiệu lực", report),
+            "result_handler": _text(row, "Sổ đăng ký nhận kết quả", report),
         }
         for part in _text(row, "Cơ quan thực hiện", report).split(";"):
             identifier = normalise_identifier(part)
@@ -507,7 +508,7 @@ def _contents(
             online_level=values["online_level"], online_limit_reason=values["online_limit_reason"],
             eform_schema=values["eform_schema"], decision_number=values["decision_number"],
             decision_date=values["decision_date"], effective_from=values["effective_from"],
-            agencies=tuple(item.agencies),
+            result_handler=values["result_handler"], agencies=tuple(item.agencies),
             documents=tuple(line for _, line in item.documents), fees=tuple(line for _, line in item.fees),
             steps=tuple(line for _, line in item.steps),
         )
@@ -541,6 +542,7 @@ def export_catalogue(versions) -> bytes:
             OnlineLevel(content.online_level).label, content.online_limit_reason,
             json.dumps(content.eform_schema, ensure_ascii=False) if content.eform_schema else None,
             content.decision_number or None, content.decision_date, content.effective_from,
+            content.result_handler or None,
         ])
         for line in content.documents:
             tables[DOCUMENTS].append([

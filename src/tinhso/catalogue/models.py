@@ -153,6 +153,13 @@ class ProcedureVersion(models.Model):
         "biểu mẫu điện tử", null=True, blank=True,
         help_text="JSON Schema (tập con): object với properties kiểu string/number/integer/boolean.",
     )
+    # A registry the result feeds (``tinhso.dossiers.results``), e.g. ``telecom.site_approval``: when a dossier
+    # is returned, the registry writes its record (a station, a licence) in the same transaction.
+    result_handler = models.CharField(
+        "sổ đăng ký nhận kết quả", max_length=60, blank=True,
+        help_text="Khi có: kết quả hồ sơ được ghi vào sổ đăng ký này khi trả kết quả, ví dụ "
+                  "telecom.site_approval (chấp thuận vị trí trạm viễn thông).",
+    )
     # The decision announcing this version (quyết định công bố): the QĐ 766 publicity indicator compares
     # the date it takes effect with the day the version was published in the catalogue.
     decision_number = models.CharField("số quyết định công bố", max_length=100, blank=True)
@@ -225,6 +232,9 @@ class ProcedureVersion(models.Model):
             errors["procedure"] = ["Thủ tục này đã có một bản nháp; hãy sửa bản nháp đó."]
         if self.decision_date and self.effective_from and self.effective_from < self.decision_date:
             errors["effective_from"] = ["Ngày có hiệu lực không được trước ngày ban hành quyết định công bố."]
+        if self.result_handler and not re.fullmatch(r"[a-z_]+\.[a-z_]+", self.result_handler):
+            errors["result_handler"] = ["Sổ đăng ký nhận kết quả ghi dạng <ứng dụng>.<tên>, ví dụ "
+                                        "telecom.site_approval."]
         if self.time_unit == TimeUnit.WORKING_HOURS and self.time_limit == 0:
             errors["time_limit"] = ["Thời hạn tính bằng giờ làm việc phải lớn hơn 0."]
         if errors:

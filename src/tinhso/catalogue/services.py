@@ -73,6 +73,7 @@ class VersionContent:
     online_level: str = OnlineLevel.PARTIAL
     online_limit_reason: str = ""
     eform_schema: dict | None = None
+    result_handler: str = ""
     decision_number: str = ""
     decision_date: datetime.date | None = None
     effective_from: datetime.date | None = None
@@ -91,7 +92,7 @@ class VersionContent:
 
 VERSION_FIELDS = (
     "name", "field", "level", "time_limit", "time_unit", "legal_basis", "result", "online_level",
-    "online_limit_reason", "eform_schema", "decision_number", "decision_date", "effective_from",
+    "online_limit_reason", "eform_schema", "decision_number", "decision_date", "effective_from", "result_handler",
 )
 
 

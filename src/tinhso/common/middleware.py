@@ -47,6 +47,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def policy() -> str:
+    """The policy, with a map tile server on another host allowed for images only (``MAP_TILE_URL``)."""
+    from tinhso.common.maps import tile_origin
+
+    origin = tile_origin()
+    if not origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 def current_request_id() -> str:
     """The id of the request being served ('-' outside a request), tying log lines and audit entries."""
     return _request_id.get()
@@ -76,7 +86,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         # The API docs page loads its own bundled assets; everything else gets the strict policy.
-        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.setdefault("Content-Security-Policy", policy())
         return response
 
 

@@ -77,6 +77,12 @@ VARIABLES: dict[str, Variable] = {
                  "Background tasks: `database` (queue in the database, run by `tinhso db_worker`) or "
                  "`immediate` (run in the request)."),
         Variable("LANGUAGE_CODE", "vi", "Default language of the interface (`vi` or `en`)."),
+        Variable("MAP_TILE_URL", "",
+                 "Maps: a deployment's own tile server, e.g. `/tiles/{z}/{x}/{y}.png` (same origin) or "
+                 "`https://tiles.example.gov.vn/{z}/{x}/{y}.png` (its origin is then allowed for images in the "
+                 "CSP). Empty: the offline base map shipped with the platform."),
+        Variable("MAP_TILE_ATTRIBUTION", "", "Maps: the attribution the tile server's licence asks for."),
+        Variable("MAP_MAX_ZOOM", "18", "Maps: the highest zoom level offered."),
         Variable("LOG_LEVEL", "INFO", "Level of the application's log."),
         Variable("SECURE_SSL_REDIRECT", "true", "Production: redirect HTTP to HTTPS."),
         Variable("SECURE_HSTS_SECONDS", "31536000", "Production: HSTS max-age in seconds (0 disables)."),

@@ -16,6 +16,8 @@ urlpatterns = [
     path("tai-khoan/", include("tinhso.portal.accounts.urls")),
     path("phan-anh/", include("tinhso.portal.feedback.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),
+    path("vien-thong/", include("tinhso.telecom.urls")),
+    path("ban-do/", include("tinhso.geo.urls")),
     path("", include("tinhso.common.urls")),
     path("", include("tinhso.common.notices.urls")),
     path("", include("tinhso.portal.urls")),

@@ -17,13 +17,15 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     procedures: int = 0
     dossiers: int = 0
+    telecom: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
               ) -> DemoSummary:
     """Load the administrative units, the demo province's villages, agencies, one login per role and the
     procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long), the
-    operations centre's demo plans, targets and reported values, and the last month's notices."""
+    operations centre's demo plans, targets and reported values, the telecom registry and the last month's
+    notices."""
     from tinhso.catalogue.demo import load_demo_catalogue
     from tinhso.demo.desks import fill_printed_desks
     from tinhso.demo.notices import load_demo_notices
@@ -42,5 +44,8 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     summary.dossiers = load_demo_dossiers(code, days=dossier_days, password=password)
     load_demo_ioc(code)
     fill_printed_desks()
+    from tinhso.telecom.demo import load_demo_telecom
+
+    summary.telecom = load_demo_telecom(code, password)
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary

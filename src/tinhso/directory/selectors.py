@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -139,3 +140,49 @@ def agency_detail(identifier: str) -> Agency | None:
         .filter(identifier=normalise_identifier(identifier))
         .first()
     )
+
+
+# -- other kinds of scope ------------------------------------------------------------------------------------
+#
+# Some records belong to organisations outside the agency tree (a telecom operator's stations and reports, a
+# commune radio operator's devices). Their scope joins the helper here: a module registers one resolver per
+# kind, and :func:`visible` is the one entry point, applying the rules every kind shares before the
+# module's own (anonymous and deactivated users see nothing, superusers everything).
+
+
+@dataclass(frozen=True)
+class ScopeKind:
+    """How one kind of scope is resolved: ``everything()`` the whole queryset, ``resolve(user, on)`` what a
+    signed-in, active, non-superuser may see on ``on`` (the module builds it on :func:`visible_agencies` and
+    its own memberships)."""
+
+    name: str
+    everything: Callable[[], QuerySet]
+    resolve: Callable[[object, datetime.date], QuerySet]
+
+
+_SCOPE_KINDS: dict[str, ScopeKind] = {}
+
+
+def register_scope(name: str, *, everything: Callable[[], QuerySet],
+                   resolve: Callable[[object, datetime.date], QuerySet]) -> None:
+    """Register a kind of scope (idempotent for the same name)."""
+    _SCOPE_KINDS[name] = ScopeKind(name, everything, resolve)
+
+
+def visible(kind: str, user, on: datetime.date | None = None) -> QuerySet:
+    """What ``user`` may see of a registered kind of scope on ``on`` (today by default).
+
+    ``visible("agencies", user)`` is :func:`visible_agencies`; other kinds are registered by their module
+    (``telecom`` registers ``"operators"``). A kind nobody registered is an error, never an empty answer.
+    """
+    if kind == "agencies":
+        return visible_agencies(user, on)
+    scope = _SCOPE_KINDS.get(kind)
+    if scope is None:
+        raise LookupError(f"No scope of kind {kind!r} is registered.")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return scope.everything().none()
+    if user.is_superuser:
+        return scope.everything()
+    return scope.resolve(user, on or timezone.localdate())

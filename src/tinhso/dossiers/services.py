@@ -783,6 +783,7 @@ def approve(dossier: Dossier | int, *, actor, expected_version: int | None, note
         _require_state(dossier, [State.IN_PROGRESS], "phê duyệt")
         step = _current_step(dossier, StepRole.APPROVE, "phê duyệt")
         _require(holds_role(actor, [Role.APPROVER], step.agency))
+        _check_result_registry(dossier)
         now = timezone.now()
         following = _advance(dossier, step, now, _actor_user(actor))
         return _finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
@@ -878,8 +879,37 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
         dossier.return_method = method
         dossier.result_digitised = dossier.documents.filter(kind=DocumentKind.RESULT).exists()
         dossier.finished_at = now
-        return _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note,
-                       data={"method": method}, writes=writes)
+        data = {"method": method}
+        handler = _check_result_registry(dossier)
+        if handler is not None:
+            # The registry's record is written in this transaction: no returned dossier without it.
+            written = handler.record(dossier, actor)
+            data["result_record"] = {"handler": handler.key, "summary": written.summary, "url": written.url,
+                                     "object_id": written.object_id}
+        return _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
+                       writes=writes)
+
+
+def _check_result_registry(dossier: Dossier):
+    """The registry the dossier's result feeds (``dossiers.results``), after checking it can take the result:
+    a version naming a registry no module registered, or an application the registry cannot record, is
+    refused with the reasons."""
+    from tinhso.dossiers import results
+
+    missing = results.unknown_handler(dossier)
+    if missing:
+        raise InvalidTransition(
+            f"Thủ tục ghi kết quả vào sổ đăng ký “{missing}” nhưng hệ thống chưa có sổ này; báo quản trị nền tảng "
+            "trước khi phê duyệt.", f"The result registry {missing!r} is not installed.")
+    handler = results.handler_for(dossier)
+    if handler is None:
+        return None
+    problems = handler.problems(dossier)
+    if problems:
+        raise InvalidTransition(
+            f"Kết quả chưa thể ghi vào {handler.label}: " + "; ".join(problems),
+            f"The result cannot be recorded in {handler.key}: " + "; ".join(problems))
+    return handler
 
 
 def withdraw(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str = "") -> Dossier:

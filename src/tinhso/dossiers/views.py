@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit
 from tinhso.directory.models import Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
-from tinhso.dossiers import deadlines, forms, printing, selectors, services
+from tinhso.dossiers import deadlines, forms, printing, results, selectors, services
 from tinhso.dossiers.errors import Conflict, DossierError, english_active
 from tinhso.dossiers.models import DossierDocument, State
 from tinhso.geo.models import Commune
@@ -359,7 +359,20 @@ def _dossier_context(request, dossier, bound=None, action_error=None) -> dict:
         "print_forms": [{"number": f.number, "title": f.title_en if english_active() else f.title}
                         for f in printing.available_forms(dossier)],
         "action_error": action_error,
+        "result_panel": _result_panel(request, dossier),
     }
+
+
+def _result_panel(request, dossier) -> dict | None:
+    """The panel of the registry the dossier's result feeds (``dossiers.results``), when there is one."""
+    handler = results.handler_for(dossier)
+    if handler is None:
+        missing = results.unknown_handler(dossier)
+        return {"missing": missing} if missing else None
+    if not handler.panel_template:
+        return {"label": handler.label}
+    context = handler.panel_context(dossier, request.user) if handler.panel_context else {}
+    return {"label": handler.label, "template": handler.panel_template, "context": context}
 
 
 @require_GET

@@ -243,3 +243,31 @@ class LegacyWard(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CommuneBoundary(models.Model):
+    """A commune's boundary, imported by an administrator from a GeoJSON file (no package or public data set
+    carries the 2025 communes' boundaries): shown on the map, and used to find the commune of a position."""
+
+    commune = models.OneToOneField(Commune, on_delete=models.CASCADE, primary_key=True, related_name="boundary",
+                                   verbose_name="xã, phường, đặc khu")
+    geometry = models.JSONField("ranh giới (GeoJSON, WGS 84)")
+    simplified = models.JSONField("ranh giới rút gọn cho bản đồ")
+    # The bounding box, so that "which commune holds this point" reads a few rows.
+    min_longitude = models.FloatField()
+    min_latitude = models.FloatField()
+    max_longitude = models.FloatField()
+    max_latitude = models.FloatField()
+    source = models.CharField("nguồn", max_length=300)
+    imported_at = models.DateTimeField("thời điểm nhập", auto_now=True)
+
+    class Meta:
+        verbose_name = "ranh giới xã, phường"
+        verbose_name_plural = "ranh giới xã, phường"
+        indexes = [models.Index(fields=["min_longitude", "max_longitude"])]
+
+    def __str__(self) -> str:
+        return str(self.commune_id)
+
+
+track(CommuneBoundary, exclude=("geometry", "simplified"))

@@ -257,3 +257,20 @@ def _describe(unit: LegacyProvince | LegacyDistrict | LegacyWard) -> str:
     """A candidate as an officer tells it from its namesakes: a ward with its district, and the code."""
     where = f", {unit.district.name}" if isinstance(unit, LegacyWard) else ""
     return f"{unit.name}{where} (mã {unit.code})"
+
+
+def commune_at(latitude: float, longitude: float):
+    """The commune whose imported boundary holds the position (None where no boundary was imported)."""
+    import shapely
+    from shapely.geometry import shape
+
+    from tinhso.geo.models import CommuneBoundary
+
+    candidates = CommuneBoundary.objects.filter(
+        min_longitude__lte=longitude, max_longitude__gte=longitude, min_latitude__lte=latitude,
+        max_latitude__gte=latitude).select_related("commune")
+    point = shapely.Point(longitude, latitude)
+    for boundary in candidates:
+        if shape(boundary.geometry).covers(point):
+            return boundary.commune
+    return None

@@ -309,3 +309,96 @@ def generate_demo_villages(province_code: str, per_commune: int = 4) -> VillageI
     result.unchanged = settled.filter(commune__in=settled_communes).count()
     return result
 
+
+
+# -- commune boundaries -------------------------------------------------------------------------------------
+
+BOUNDARY_MAX_BYTES = 200 * 1024 * 1024
+# About 50 m: the browser draws a province's communes quickly and the outline still reads at street level.
+BOUNDARY_SIMPLIFY_DEGREES = 0.0005
+
+
+def import_commune_boundaries(content: bytes, *, source: str, dry_run: bool = False):
+    """Commune boundaries from a GeoJSON FeatureCollection (see the README: one feature per commune, the
+    2025 code in ``ma_xa`` or ``code``, a Polygon or MultiPolygon in WGS 84 longitude/latitude).
+
+    Every feature is checked first; any problem is reported with the feature's number (row) and the member
+    concerned (column), and nothing is written. Importing the same file again changes nothing.
+    """
+    import json
+
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    from tinhso.common.tabular import ImportReport
+    from tinhso.geo.models import CommuneBoundary
+
+    report = ImportReport(dry_run=dry_run)
+    if len(content) > BOUNDARY_MAX_BYTES:
+        report.add_error(0, "—", f"Tệp quá lớn (tối đa {BOUNDARY_MAX_BYTES // (1024 * 1024)} MB).")
+        return report
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        report.add_error(0, "—", f"Không đọc được tệp GeoJSON (UTF-8, JSON): {error}")
+        return report
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
+            data.get("features"), list):
+        report.add_error(0, "type", "Tệp phải là một GeoJSON FeatureCollection.")
+        return report
+    communes = {c.code: c for c in Commune.objects.all()}
+    seen: dict[str, int] = {}
+    rows = []
+    for number, feature in enumerate(data["features"], start=1):
+        report.rows += 1
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            report.add_error(number, "type", "Phần tử không phải là một Feature.")
+            continue
+        properties = feature.get("properties") or {}
+        code = str(properties.get("ma_xa") or properties.get("code") or "").strip()
+        if code.isdigit() and len(code) < 5:
+            code = code.zfill(5)
+        commune = communes.get(code)
+        if commune is None:
+            report.add_error(number, "properties.ma_xa", f"Không có xã, phường mã “{code}” trong danh mục 2025.")
+            continue
+        if code in seen:
+            report.add_error(number, "properties.ma_xa", f"Xã mã {code} đã có ở phần tử {seen[code]}.")
+            continue
+        seen[code] = number
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            report.add_error(number, "geometry", "Ranh giới phải là Polygon hoặc MultiPolygon.")
+            continue
+        try:
+            shaped = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError) as error:
+            report.add_error(number, "geometry.coordinates", f"Toạ độ không hợp lệ: {error}")
+            continue
+        if shaped.is_empty:
+            report.add_error(number, "geometry", "Ranh giới rỗng.")
+            continue
+        if not shaped.is_valid:
+            shaped = shapely.make_valid(shaped)
+        minx, miny, maxx, maxy = shaped.bounds
+        if minx < 102 or maxx > 118 or miny < 6 or maxy > 24:
+            report.add_error(number, "geometry.coordinates",
+                             "Toạ độ nằm ngoài Việt Nam: phải là [kinh độ, vĩ độ] theo WGS 84.")
+            continue
+        simplified = shaped.simplify(BOUNDARY_SIMPLIFY_DEGREES, preserve_topology=True)
+        rows.append((commune, mapping(shaped), mapping(simplified), (minx, miny, maxx, maxy)))
+    if not report.ok or dry_run:
+        return report
+    with transaction.atomic():
+        for commune, geometry, simplified, (minx, miny, maxx, maxy) in rows:
+            geometry = json.loads(json.dumps(geometry))
+            simplified = json.loads(json.dumps(simplified))
+            existing = CommuneBoundary.objects.filter(commune=commune).first()
+            if existing is not None and existing.geometry == geometry:
+                report.unchanged.append(commune.code)
+                continue
+            CommuneBoundary.objects.update_or_create(commune=commune, defaults={
+                "geometry": geometry, "simplified": simplified, "min_longitude": minx, "min_latitude": miny,
+                "max_longitude": maxx, "max_latitude": maxy, "source": source[:300]})
+            (report.updated if existing else report.created).append(commune.code)
+    return report

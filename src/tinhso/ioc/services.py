@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 
 from tinhso.common import audit
 from tinhso.common.inputs import InputError, check_decimal
+from tinhso.common.review import may_review
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import active_memberships, has_role
 from tinhso.ioc.models import REVIEW_NOTE_MAX, Indicator, ReportedValue, ReportStatus, Source, ValueSource
@@ -117,7 +118,7 @@ def _check_four_eyes(reported: ReportedValue, user) -> None:
     Superusers are held to it too: the rule protects the figure, not the account. A value posted with an
     agency token has no person behind it (``entered_by`` is empty), so any leader of the agency reviews it.
     """
-    if reported.entered_by_id is not None and reported.entered_by_id == getattr(user, "pk", None):
+    if not may_review(reported.entered_by_id, user):
         raise ReportError(gettext("Bạn đã nhập số liệu này nên không thể tự xét duyệt; một lãnh đạo khác của cơ quan "
                             "sẽ duyệt hoặc trả lại."), "status", 403)
 

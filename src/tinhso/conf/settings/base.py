@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "tinhso.portal",
     "tinhso.portal.accounts",
     "tinhso.portal.feedback",
+    "tinhso.telecom",
     "tinhso.demo",
 ]
 
@@ -183,6 +184,9 @@ TINHSO_SMS_BACKEND = env("SMS_BACKEND")
 TINHSO_SMS_ENCODING = env("SMS_ENCODING").strip().lower()
 TINHSO_SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS")
 TINHSO_NOTICE_RETRY_DELAYS = [int(float(delay)) for delay in env_list("NOTICE_RETRY_DELAYS")]
+TINHSO_MAP_TILE_URL = env("MAP_TILE_URL")
+TINHSO_MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION")
+TINHSO_MAP_MAX_ZOOM = int(env("MAP_MAX_ZOOM"))
 TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")

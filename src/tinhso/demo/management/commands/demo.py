@@ -46,6 +46,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Đăng nhập cán bộ: {address}dang-nhap/   (mật khẩu mẫu: {password})")
         for role, username, agency in logins:
             self.stdout.write(f"  {role:<32} {username:<12} {agency}")
+        self.stdout.write("Doanh nghiệp viễn thông: viettel, vnpt, mobifone; Sở KH&CN (hạ tầng viễn thông): "
+                          "vienthong, vt_lanhdao")
         self.stdout.write("Dừng: Ctrl+C\n")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                        "tinhso.conf.settings.dev")}

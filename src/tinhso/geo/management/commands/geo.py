@@ -34,6 +34,14 @@ class Command(BaseCommand):
         legacy.add_argument("--province", required=True, help="Tỉnh cũ: tên hoặc mã, ví dụ “Hà Giang”.")
         legacy.add_argument("--district", help="Huyện cũ: tên hoặc mã.")
         legacy.add_argument("--ward", help="Xã, phường, thị trấn cũ: tên hoặc mã.")
+        boundaries = actions.add_parser(
+            "import-boundaries",
+            help="Nhập ranh giới xã, phường từ tệp GeoJSON (FeatureCollection; mã xã ở properties.ma_xa); có lỗi "
+                 "thì không ghi gì.",
+        )
+        boundaries.add_argument("file", help="Đường dẫn tệp .geojson.")
+        boundaries.add_argument("--source", required=True, help="Nguồn của ranh giới (cơ quan, văn bản, năm).")
+        boundaries.add_argument("--dry-run", action="store_true", help="Chỉ kiểm tra, không ghi.")
         demo = actions.add_parser(
             "demo-villages", help="Tạo thôn, tổ dân phố mẫu (cố định, chạy lại không đổi).",
         )
@@ -44,6 +52,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, "_" + action.replace("-", "_"))(**options)
+
+    def _import_boundaries(self, file: str, source: str, dry_run: bool = False, **options) -> None:
+        try:
+            content = Path(file).read_bytes()
+        except OSError as error:
+            raise CommandError(f"Không đọc được tệp {file}: {error.strerror}.") from error
+        report = services.import_commune_boundaries(content, source=source, dry_run=dry_run)
+        if not report.ok:
+            for line in report.lines():
+                self.stderr.write(line)
+            raise CommandError(report.summary(), returncode=2)
+        self.stdout.write(self.style.SUCCESS(report.summary()))
 
     def _load(self, **options) -> None:
         counts = services.load_units()

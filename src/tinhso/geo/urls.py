@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tinhso.geo import views
+
+urlpatterns = [
+    path("ranh-gioi-xa.geojson", views.commune_boundaries, name="commune-boundaries"),
+]
