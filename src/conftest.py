@@ -15,6 +15,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests about a real streaming replica run in the PostgreSQL half, where the test runner starts a hot
+    standby (DATABASE_REPLICA_URLS); on SQLite they cannot mean anything and are deselected, and said so."""
+    if os.environ.get("DATABASE_REPLICA_URLS") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("streaming_replica")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("streaming_replica")]
+        print(f"\n{len(deselected)} tests of the streaming replica run in the PostgreSQL half only.")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached values never leak from one test into another."""

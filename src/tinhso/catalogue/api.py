@@ -4,11 +4,13 @@ import datetime
 
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from tinhso.catalogue.models import Level, OnlineLevel, ProcedureVersion
 from tinhso.catalogue.selectors import current_version, fields, published_procedures, published_versions
+from tinhso.common.replicas import replica_reads
 
 router = Router(tags=["catalogue"])
 
@@ -117,12 +119,14 @@ class ErrorOut(Schema):
 
 
 @router.get("/fields", response=list[FieldOut], summary="Lĩnh vực")
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=100, max_page_size=500)
 def list_fields(request):
     return fields()
 
 
 @router.get("/procedures", response=list[ProcedureOut], summary="Thủ tục hành chính đang áp dụng")
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_procedures(request, filters: Query[ProcedureFilters]):
     """The version in force of each procedure, ordered by code, filtered by the query parameters."""
@@ -132,6 +136,7 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
 @router.get(
     "/procedures/{code}", response={200: ProcedureDetailOut, 404: ErrorOut}, summary="Một thủ tục hành chính",
 )
+@decorate_view(replica_reads)
 def get_procedure(request, code: str):
     """The version in force: documents, fees, route and e-form."""
     version = current_version(code)
@@ -144,6 +149,7 @@ def get_procedure(request, code: str):
     "/procedures/{code}/versions", response={200: list[VersionOut], 404: ErrorOut},
     summary="Các phiên bản đã công bố của một thủ tục",
 )
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_versions(request, code: str):
     versions = published_versions(code)

@@ -31,6 +31,27 @@ VARIABLES: dict[str, Variable] = {
                  "Database URL; `postgres://user:pass@host:5432/name` for PostgreSQL. A relative SQLite path "
                  "is relative to the project's root."),
         Variable("DATABASE_CONN_MAX_AGE", "60", "Seconds a database connection is kept open (PostgreSQL)."),
+        Variable("DATABASE_HEALTH_CHECKS", "false",
+                 "Check a kept connection with a round trip (`SELECT 1`) before each request uses it. Off: a "
+                 "connection broken by a database restart fails one request in each process and is replaced."),
+        Variable("DATABASE_POOL_SIZE", "0",
+                 "PostgreSQL: connections per web or worker process kept in a psycopg pool (Django's `pool` "
+                 "option); 0 keeps one persistent connection per thread (`DATABASE_CONN_MAX_AGE`) instead."),
+        Variable("DATABASE_PGBOUNCER", "false",
+                 "PostgreSQL: `true` when `DATABASE_URL` points at PgBouncer in transaction mode (no server-side "
+                 "cursors, no prepared statements)."),
+        Variable("DATABASE_REPLICA_URLS", "",
+                 "Comma-separated URLs of PostgreSQL streaming replicas of `DATABASE_URL`: the operations centre, "
+                 "the public catalogue, search and list pages read from them; writes go to the primary."),
+        Variable("DATABASE_REPLICA_PIN_SECONDS", "10",
+                 "After a visitor's request that may write (POST, PUT, PATCH, DELETE), their pages read from the "
+                 "primary for this many seconds, so they see their own change even while a replica lags."),
+        Variable("DATABASE_REPLICA_MAX_LAG_SECONDS", "30",
+                 "A replica whose replay is further behind than this (checked every 5 s in each process) serves "
+                 "no reads until it catches up; with no replica left the primary serves them."),
+        Variable("PAGE_CACHE_SECONDS", "60",
+                 "Public pages: seconds a rendered page or fragment is kept in each process. A catalogue change "
+                 "shows at once in the process that made it and within this time in the others."),
         Variable("EMAIL_URL", "console:",
                  "Outgoing mail: `smtp://user:pass@host:25`, `smtp+tls://…:587`, `smtps://…:465`, "
                  "`console:` (print) or `memory:` (tests)."),

@@ -4,9 +4,11 @@ import datetime
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from tinhso.common.replicas import replica_reads
 from tinhso.directory.models import Agency
 from tinhso.directory.selectors import agency_detail, agency_directory
 
@@ -79,6 +81,7 @@ class AgencyNotFoundOut(Schema):
 
 
 @router.get("/agencies", response=list[AgencyOut], summary="Danh bạ cơ quan, đơn vị")
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=50, max_page_size=500)
 def list_agencies(request, filters: Query[AgencyFilters]):
     """Agencies of the directory, ordered by identifier, filtered by the query parameters."""
@@ -89,6 +92,7 @@ def list_agencies(request, filters: Query[AgencyFilters]):
     "/agencies/{identifier}", response={200: AgencyDetailOut, 404: AgencyNotFoundOut},
     summary="Thông tin một cơ quan",
 )
+@decorate_view(replica_reads)
 def get_agency(request, identifier: str):
     """One agency: its parent and children, its successor and predecessors, the unit it serves."""
     agency = agency_detail(identifier)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit
+from tinhso.common.replicas import replica_reads
 from tinhso.directory.models import Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
 from tinhso.dossiers import deadlines, forms, printing, selectors, services
@@ -107,6 +108,7 @@ def _filter_procedures(user) -> list[tuple[str, str]]:
 
 
 @require_GET
+@replica_reads
 @officer_required
 def desk(request):
     """The desk home: the queues of the officer's roles with counts, one list paginated, filters."""

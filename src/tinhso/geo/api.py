@@ -4,9 +4,11 @@ from collections.abc import Callable
 from functools import wraps
 
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from tinhso.common.replicas import replica_reads
 from tinhso.geo import selectors
 from tinhso.geo.models import Commune, Province, Village
 
@@ -139,12 +141,14 @@ class LegacyAddress(Schema):
 
 
 @router.get("/provinces", response=list[ProvinceOut], summary="Danh sách tỉnh, thành phố (34 đơn vị, 2025)")
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_provinces(request):
     return selectors.province_list()
 
 
 @router.get("/provinces/{code}", response=ProvinceDetailOut, summary="Một tỉnh, thành phố theo mã")
+@decorate_view(replica_reads)
 @_vietnamese_errors
 def get_province(request, code: str):
     return selectors.province_detail(code)
@@ -154,6 +158,7 @@ def get_province(request, code: str):
     "/communes", response=list[CommuneOut], summary="Danh sách xã, phường, đặc khu",
     description="Lọc theo tỉnh (mã), loại và tên; tìm không phân biệt dấu: “thuong lam” khớp “Thượng Lâm”.",
 )
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 @_vietnamese_errors
 def list_communes(request, filters: Query[CommuneFilters]):
@@ -164,12 +169,14 @@ def list_communes(request, filters: Query[CommuneFilters]):
     "/communes/{code}", response=CommuneDetailOut, summary="Một xã, phường, đặc khu theo mã",
     description="Kèm số thôn, tổ dân phố và các xã/phường cũ đã hợp thành.",
 )
+@decorate_view(replica_reads)
 @_vietnamese_errors
 def get_commune(request, code: str):
     return selectors.commune_detail(code)
 
 
 @router.get("/villages", response=list[VillageOut], summary="Danh sách thôn, bản, tổ dân phố")
+@decorate_view(replica_reads)
 @paginate(PageNumberPagination, page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 @_vietnamese_errors
 def list_villages(request, filters: Query[VillageFilters]):

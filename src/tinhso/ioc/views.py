@@ -25,6 +25,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.common import rendering
+from tinhso.common.replicas import replica_reads
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import has_role
 from tinhso.dossiers import selectors as dossier_selectors
@@ -63,7 +64,7 @@ def centre_view(view):
             raise PermissionDenied(gettext("Cơ quan này nằm ngoài phạm vi bạn được xem."))
         return view(request, scope, period, filters, *args, **kwargs)
 
-    return wrapper
+    return replica_reads(wrapper)
 
 
 def _filters(request) -> selectors.Filters:

@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tinhso.common.middleware.RequestIdMiddleware",
+    "tinhso.common.replicas.ReplicaMiddleware",
     "tinhso.common.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,12 +92,32 @@ def _database(url: str) -> dict:
             "transaction_mode": "IMMEDIATE",
         }
     else:
-        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE")
-        config["CONN_HEALTH_CHECKS"] = True
+        pool_size = env_int("DATABASE_POOL_SIZE")
+        if pool_size > 0:
+            # Django's psycopg pool: connections are borrowed for a request or a task and given back.
+            config["CONN_MAX_AGE"] = 0
+            config["OPTIONS"] = {"pool": {"min_size": min(2, pool_size), "max_size": pool_size, "timeout": 10}}
+        else:
+            config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE")
+        config["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_HEALTH_CHECKS")
+        if env_bool("DATABASE_PGBOUNCER"):
+            # PgBouncer in transaction mode hands each transaction to any server connection: no cursor may
+            # outlive its transaction (Django's psycopg settings already send no prepared statements).
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
 
 DATABASES = {"default": _database(env("DATABASE_URL"))}
+# Read replicas (PostgreSQL streaming standbys of the primary): `tinhso.common.replicas` routes the reads of the
+# pages that allow it there. In tests a replica alias mirrors the test database (no database is created on it).
+TINHSO_READ_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_number}"] = {**_database(_url), "TEST": {"MIRROR": "default"}}
+    TINHSO_READ_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["tinhso.common.replicas.ReplicaRouter"]
+TINHSO_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS")
+TINHSO_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS")
+TINHSO_PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -217,5 +238,8 @@ LOGGING = {
 }
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tinhso"},
+    # Per process: rendered public pages and fragments (tinhso.common.pagecache), the calendar. Room for a few
+    # thousand pages (about 10 kB each).
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tinhso",
+                "OPTIONS": {"MAX_ENTRIES": 3000}},
 }
