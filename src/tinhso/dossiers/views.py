@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -117,18 +116,23 @@ def desk(request):
     filters = forms.QueueFilterForm(request.GET, procedures=_filter_procedures(request.user))
     params = filters.params()
 
-    dossiers = selectors.filter_dossiers(selectors.queue_for(request.user, current.step_role), params)
-    page_obj = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))
+    dossiers = selectors.filter_dossiers(selectors.queue_for(request.user, current.step_role), params, queue=True)
+    try:
+        number = int(request.GET.get("trang") or 1)
+    except ValueError:
+        number = 1
+    page = selectors.queue_page(dossiers, selectors.queue_ordering(current.step_role), after=request.GET.get("sau"),
+                                before=request.GET.get("truoc"), number=number, size=PAGE_SIZE)
 
-    base_query = {k: v for k, v in request.GET.items() if k not in ("hang", "trang") and v}
+    base_query = {k: v for k, v in request.GET.items() if k not in ("hang", "trang", "sau", "truoc") and v}
     tabs = []
     for q in queues:
-        count = page_obj.paginator.count if q is current else selectors.filter_dossiers(
-            selectors.queue_for(request.user, q.step_role), params).count()
+        count = page.count if q is current else selectors.count_up_to(selectors.filter_dossiers(
+            selectors.queue_for(request.user, q.step_role), params, queue=True))
         tabs.append({"key": q.key, "label": q.label, "count": count,
                      "query": urlencode({**base_query, "hang": q.key})})
     now = timezone.now()
-    rows = [{"dossier": d, "deadline": deadlines.dossier_status(d, now)} for d in page_obj.object_list]
+    rows = [{"dossier": d, "deadline": deadlines.dossier_status(d, now)} for d in page.rows]
     context = {
         "queues": tabs,
         "queue": current,
@@ -136,7 +140,7 @@ def desk(request):
         "filter_fields": [filters[name] for name in ("procedure", "field", "state", "channel", "date_from",
                                                      "date_to")],
         "filtered": bool(params),
-        "page_obj": page_obj,
+        "page": page,
         "rows": rows,
         "page_query": urlencode({**base_query, "hang": current.key}) + "&",
         "can_receive": Role.RECEIVER in request.desk_roles,
