@@ -16,15 +16,17 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests about a real streaming replica run in the PostgreSQL half, where the test runner starts a hot
-    standby (DATABASE_REPLICA_URLS); on SQLite they cannot mean anything and are deselected, and said so."""
-    if os.environ.get("DATABASE_REPLICA_URLS") and os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        return
-    deselected = [item for item in items if item.get_closest_marker("streaming_replica")]
+    """Tests about a real streaming replica, or that start other processes on the test database, run in the
+    PostgreSQL half (where the test runner starts a hot standby, DATABASE_REPLICA_URLS); the SQLite test database
+    lives in this process's memory, so there they are deselected, and said so."""
+    postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    needs = {"shared_database": postgres,
+             "streaming_replica": postgres and bool(os.environ.get("DATABASE_REPLICA_URLS"))}
+    deselected = [item for item in items if any(item.get_closest_marker(m) and not ok for m, ok in needs.items())]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("streaming_replica")]
-        print(f"\n{len(deselected)} tests of the streaming replica run in the PostgreSQL half only.")
+        items[:] = [item for item in items if item not in deselected]
+        print(f"\n{len(deselected)} tests of replicas and worker processes run in the PostgreSQL half only.")
 
 
 @pytest.fixture(autouse=True)

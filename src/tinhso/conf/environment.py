@@ -49,6 +49,12 @@ VARIABLES: dict[str, Variable] = {
         Variable("DATABASE_REPLICA_MAX_LAG_SECONDS", "30",
                  "A replica whose replay is further behind than this (checked every 5 s in each process) serves "
                  "no reads until it catches up; with no replica left the primary serves them."),
+        Variable("TASK_WORKER_HEARTBEAT_SECONDS", "5",
+                 "How often each `tinhso worker` records that it is alive and looks for tasks left running by a "
+                 "worker that stopped."),
+        Variable("TASK_WORKER_STALE_SECONDS", "30",
+                 "A worker not heard from for this long is taken for dead: the task it was running is queued "
+                 "again and runs in another worker."),
         Variable("PAGE_CACHE_SECONDS", "60",
                  "Public pages: seconds a rendered page or fragment is kept in each process. A catalogue change "
                  "shows at once in the process that made it and within this time in the others."),

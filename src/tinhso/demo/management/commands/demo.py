@@ -50,7 +50,7 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                        "tinhso.conf.settings.dev")}
         manage = [sys.executable, "-m", "tinhso.manage"]
-        worker = subprocess.Popen([*manage, "db_worker", "--interval", "1"], env=env)
+        worker = subprocess.Popen([*manage, "worker", "--interval", "1"], env=env)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
         try:
             web.wait()
