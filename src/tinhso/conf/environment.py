@@ -80,6 +80,16 @@ VARIABLES: dict[str, Variable] = {
                  "unconfirmed default)."),
         Variable("DATA_DIR", "var", "Where the embedded mode keeps its database, uploads and logs."),
         Variable("MEDIA_ROOT", "", "Uploaded files; defaults to `<DATA_DIR>/media`."),
+        Variable("FILE_STORAGE", "local",
+                 "Where uploaded and issued files are kept: `local` (the file system under `MEDIA_ROOT`) or `s3` "
+                 "(an S3-compatible object store through django-storages; the `S3_*` variables)."),
+        Variable("S3_BUCKET", "", "Object storage: the bucket (created beforehand) that holds the files."),
+        Variable("S3_ENDPOINT_URL", "",
+                 "Object storage: the S3-compatible service's address (MinIO, Ceph, a cloud's S3); empty for AWS."),
+        Variable("S3_REGION", "", "Object storage: the region name, if the service wants one."),
+        Variable("S3_ACCESS_KEY_ID", "", "Object storage: the access key (keep it out of the repository)."),
+        Variable("S3_SECRET_ACCESS_KEY", "", "Object storage: the secret key (keep it out of the repository)."),
+        Variable("S3_PREFIX", "", "Object storage: a folder inside the bucket for this deployment's files."),
         Variable("STATIC_ROOT", "", "Collected static files; defaults to `<DATA_DIR>/static`."),
         Variable("TASKS_BACKEND", "database",
                  "Background tasks: `database` (queue in the database, run by `tinhso db_worker`) or "

@@ -149,8 +149,26 @@ STATIC_ROOT = Path(env("STATIC_ROOT")) if env("STATIC_ROOT") else DATA_DIR / "st
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT")) if env("MEDIA_ROOT") else DATA_DIR / "media"
+
+
+def _file_storage(kind: str) -> dict:
+    """Uploaded and issued files: the local file system, or S3-compatible object storage (django-storages), so
+    that web processes and workers on several machines see the same files."""
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ValueError(f"FILE_STORAGE: unknown storage {kind!r} (local or s3)")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("S3_BUCKET"), "endpoint_url": env("S3_ENDPOINT_URL") or None,
+        "region_name": env("S3_REGION") or None, "access_key": env("S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY") or None, "location": env("S3_PREFIX"),
+        # Files are private: read through the application's own checks, never by a public address.
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False, "addressing_style": "path",
+    }}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(env("FILE_STORAGE")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
