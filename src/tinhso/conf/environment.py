@@ -115,6 +115,14 @@ VARIABLES: dict[str, Variable] = {
                  "VNeID sign-in: the claim that carries the 12-digit citizen ID; accounts are linked by it."),
         Variable("OIDC_USE_PKCE", "true",
                  "VNeID sign-in: send a PKCE challenge (S256) with the authorization request."),
+        Variable("TSA_URL", "",
+                 "RFC 3161 timestamp authority (`http(s)://[user:pass@]host/path`) that timestamps the audit "
+                 "chain's seals and signatures; empty: seals are kept without a timestamp."),
+        Variable("TSA_TRUSTED_ROOTS", "",
+                 "PEM file of the root certificates a timestamp's signing certificate must chain to."),
+        Variable("TSA_POLICY", "",
+                 "Timestamp policy OID to request and require in tokens; empty: the authority's default."),
+        Variable("TSA_TIMEOUT", "10", "Seconds to wait for the timestamp authority."),
     ]
 }
 
