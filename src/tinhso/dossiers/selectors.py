@@ -69,12 +69,19 @@ def _user_agency_ids(user, role: str) -> set[int]:
     # One page asks for the agencies of several roles (a tab per queue): the memberships are read once per
     # request and each set of agencies walked down once (kept on the user object, which lives for the request).
     kept = user.__dict__.setdefault("_queue_agencies", {})
-    if "memberships" not in kept:
-        kept["memberships"] = list(active_memberships(user).values_list("role", "agency_id"))
-    roots = frozenset(agency for held, agency in kept["memberships"] if held == role)
+    roots = frozenset(agency for held, agency in memberships_of(user) if held == role)
     if roots not in kept:
         kept[roots] = _with_descendants(set(roots)) if roots else set()
     return set(kept[roots])
+
+
+def memberships_of(user) -> list[tuple[str, int]]:
+    """(role, agency id) of the user's memberships in force today, read once per request (kept on the user
+    object, which lives for the request)."""
+    kept = user.__dict__.setdefault("_queue_agencies", {})
+    if "memberships" not in kept:
+        kept["memberships"] = list(active_memberships(user).values_list("role", "agency_id"))
+    return kept["memberships"]
 
 
 def queue_for(user, role: str) -> QuerySet[Dossier]:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit
+from tinhso.common import pagecache
 from tinhso.common.replicas import replica_reads
 from tinhso.directory.models import Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
@@ -69,8 +70,7 @@ def desk_roles(user) -> set[str]:
         if user.is_superuser:
             cached = set(DESK_ROLES)
         else:
-            cached = {role for role in active_memberships(user).values_list("role", flat=True)
-                      if role in DESK_ROLES}
+            cached = {role for role, _agency in selectors.memberships_of(user) if role in DESK_ROLES}
         user._desk_roles = cached
     return cached
 
@@ -99,11 +99,16 @@ def is_fragment_request(request) -> bool:
 # ------------------------------------------------------------------------------------------------ queues
 
 def _filter_procedures(user) -> list[tuple[str, str]]:
-    """(code, name) of the procedures in force at the agencies the officer sees, for the filter select."""
-    versions = ProcedureVersion.objects.filter(status=Status.PUBLISHED)
-    if not user.is_superuser:
-        versions = versions.filter(agencies__in=visible_agencies(user))
-    return list(versions.order_by("procedure__code").values_list("procedure__code", "name").distinct())
+    """(code, name) of the procedures in force at the agencies the officer sees, for the filter select; kept
+    for a minute per officer and day (and a new catalogue generation), since every queue page shows it."""
+
+    def read() -> list[tuple[str, str]]:
+        versions = ProcedureVersion.objects.filter(status=Status.PUBLISHED)
+        if not user.is_superuser:
+            versions = versions.filter(agencies__in=visible_agencies(user))
+        return list(versions.order_by("procedure__code").values_list("procedure__code", "name").distinct())
+
+    return pagecache.remembered(("desk-procedures", user.pk, timezone.localdate()), read, depends_on=["catalogue"])
 
 
 @require_GET
