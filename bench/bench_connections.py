@@ -13,6 +13,7 @@ process sends them, which is when Django closes or gives back its connection):
 - pgbouncer: PgBouncer from Debian in transaction mode (pool of 4 server connections) between the processes
   and PostgreSQL, a new client connection per request (``DATABASE_PGBOUNCER=true``, ``DATABASE_CONN_MAX_AGE=0``).
 
+The modes take turns (``BENCH_CONNECTIONS_ROUNDS``, 2 by default) and each figure is the mean of its turns.
 Prints ``BENCH lifecycle-4-<mode>`` against ``lifecycle-4-direct``.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +39,7 @@ from tinhso.testing import pgserver
 
 SECONDS = float(os.environ.get("BENCH_CONNECTIONS_SECONDS", "10"))
 WORKERS = 4
+ROUNDS = int(os.environ.get("BENCH_CONNECTIONS_ROUNDS", "2"))
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 
@@ -95,7 +98,7 @@ def start_pgbouncer(server, folder: Path) -> tuple[subprocess.Popen, int]:
         "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 200\n"
         "ignore_startup_parameters = extra_float_digits,options\n"
         f"logfile = {folder / 'pgbouncer.log'}\n")
-    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
+    command = [PGBOUNCER, "-q", str(folder / "pgbouncer.ini")]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root
         shutil.chown(folder, "postgres")
         for path in folder.iterdir():
@@ -124,19 +127,26 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        results = {"direct": rate(setup, {"DATABASE_CONN_MAX_AGE": "60"})}
-        results["direct-new-connection"] = rate(setup, {"DATABASE_CONN_MAX_AGE": "0"})
-        results["pool"] = rate(setup, {"DATABASE_POOL_SIZE": "2"})
         bouncer, port = start_pgbouncer(server, Path(folder))
+        modes = {
+            "direct": {"DATABASE_CONN_MAX_AGE": "60"},
+            "direct-new-connection": {"DATABASE_CONN_MAX_AGE": "0"},
+            "pool": {"DATABASE_POOL_SIZE": "2"},
+            "pgbouncer": {"DATABASE_URL": f"postgres://tinhso@127.0.0.1:{port}/tinhso",
+                          "DATABASE_PGBOUNCER": "true", "DATABASE_CONN_MAX_AGE": "0"},
+        }
+        runs: dict[str, list[float]] = {mode: [] for mode in modes}
         try:
-            results["pgbouncer"] = rate(setup, {
-                "DATABASE_URL": f"postgres://tinhso@127.0.0.1:{port}/tinhso", "DATABASE_PGBOUNCER": "true",
-                "DATABASE_CONN_MAX_AGE": "0"})
+            # The modes take turns, ROUNDS times, so that a change in the machine's load falls on all of them.
+            for _ in range(ROUNDS):
+                for mode, env in modes.items():
+                    runs[mode].append(rate(setup, env))
         finally:
             bouncer.terminate()
             bouncer.wait(timeout=10)
-    machine = f"{WORKERS} worker processes, every lifecycle in a request cycle, {harness.machine()}, " \
-              f"PostgreSQL {server.bindir.parent.name}"
+        results = {mode: statistics.mean(values) for mode, values in runs.items()}
+    machine = f"{WORKERS} worker processes, every lifecycle in a request cycle, mean of {ROUNDS} turns, " \
+              f"{harness.machine()}, PostgreSQL {server.bindir.parent.name}"
     for mode in ("direct-new-connection", "pool", "pgbouncer"):
         harness.report(f"lifecycle-4-{mode}", results[mode], "transitions/s", "lifecycle-4-direct",
                        results["direct"], "transitions/s", extra=machine)
