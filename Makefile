@@ -31,6 +31,7 @@ test: setup
 	$(PY) -m tinhso.testing.run
 
 bench: setup
+	bench/setup
 	$(PY) bench/run.py
 
 lint: setup

@@ -4,15 +4,24 @@ Run with `PYTHONPATH=bench:src python bench/bench_portal.py` (bench/run.py does)
 started (tinhso.testing.pgserver), migrated and given a small demo: the administrative units, the demo
 agencies, the demo catalogue and 30 days of dossiers. The production server (gunicorn, 4 workers, the
 production settings through bench/bench_settings.py, which only raises the tracking rate limits) serves it
-on loopback. The load generator is `wrk` when installed, else a keep-alive generator in this file (asyncio,
-raw sockets); each measurement runs 50 connections for BENCH_PORTAL_SECONDS (12 s by default):
+on loopback. The load generator is `wrk` (Debian's package; `bench/setup` installs it), else a load generator
+in this file (asyncio, raw sockets; it reconnects when the server closes a connection, as gunicorn's sync
+workers do after every response); each measurement runs 50 connections for BENCH_PORTAL_SECONDS (12 s):
 
 - baseline: GET /healthz;
-- tracking: the tracking page of a dossier (GET /tra-cuu/<code>/) with the session cookie obtained once by a
-  successful check (code + last 4 digits), which is what a citizen's browser sends on every later visit;
-- procedure-search: GET /thu-tuc/?q=dang ky khai sinh (folded words; ranked by pg_trgm on PostgreSQL).
+- tracking: a citizen's browser reloading the tracking page of a dossier (GET /tra-cuu/<code>/) with the
+  cookies it earned by one successful check (code + last 4 digits) and the entity tag of the page it holds
+  (If-None-Match): 304 while the dossier has not changed;
+- tracking-full: the same page without If-None-Match (a browser that kept no copy): rendered in full, the
+  dossier's part from the fragment cache;
+- procedure-search: GET /thu-tuc/?q=dang ky khai sinh from a visitor with no cookies (folded words; ranked by
+  pg_trgm on PostgreSQL), the same search every time, so the rendered results come from the fragment cache.
 
-Prints `BENCH tracking` and `BENCH procedure-search`, each against the baseline, with p99 latencies.
+Then each page once more in-process (Django's test client, the same settings) under a statement counter
+and cProfile: the queries per request and where the time goes, with the caches cold and warm.
+
+Prints `BENCH tracking`, `BENCH tracking-full` and `BENCH procedure-search`, each against the baseline,
+with p99 latencies.
 """
 
 from __future__ import annotations
@@ -141,8 +150,16 @@ def _cookies(headers) -> dict[str, str]:
     return found
 
 
-def tracked_session(port: int, code: str, digits: str) -> str:
-    """Pass the tracking check once, as a browser would, and return the session cookie it earned."""
+@dataclass
+class Browser:
+    """What a citizen's browser holds after one successful tracking check."""
+
+    cookie: str  # "tinhso_tracking=…; csrftoken=…"
+    etag: str
+
+
+def tracked_session(port: int, code: str, digits: str) -> Browser:
+    """Pass the tracking check once, as a browser would, and return its cookies and the page's entity tag."""
     status, headers, page = request(port, "GET", "/tra-cuu/")
     assert status == 200, status
     csrf_cookie = _cookies(headers)["csrftoken"]
@@ -152,10 +169,13 @@ def tracked_session(port: int, code: str, digits: str) -> str:
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie}",
     })
     assert status == 302, f"tracking check answered {status}"
-    session = _cookies(headers)["sessionid"]
-    status, _, page = request(port, "GET", f"/tra-cuu/{code}/", headers={"Cookie": f"sessionid={session}"})
-    assert status == 200 and "Quá trình giải quyết" in page, "the session does not open the tracking page"
-    return session
+    cookie = f"tinhso_tracking={_cookies(headers)['tinhso_tracking']}; csrftoken={csrf_cookie}"
+    status, headers, page = request(port, "GET", f"/tra-cuu/{code}/", headers={"Cookie": cookie})
+    assert status == 200 and "Quá trình giải quyết" in page, "the tracking cookie does not open the page"
+    etag = {k.lower(): v for k, v in headers}["etag"]
+    status, _, _ = request(port, "GET", f"/tra-cuu/{code}/", headers={"Cookie": cookie, "If-None-Match": etag})
+    assert status == 304, f"a reload with the page's entity tag answered {status}"
+    return Browser(cookie, etag)
 
 
 # -- load generators ------------------------------------------------------------------------------------------
@@ -166,10 +186,10 @@ WRK_ERRORS = re.compile(r"Non-2xx or 3xx responses: (\d+)|Socket errors: connect
                         r"timeout (\d+)")
 
 
-def run_wrk(port: int, path: str, cookie: str | None) -> Result:
+def run_wrk(port: int, path: str, headers: dict[str, str]) -> Result:
     command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--latency", "--timeout", "10s"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
                             check=True).stdout
     rate = float(WRK_RATE.search(output).group(1))
@@ -179,35 +199,62 @@ def run_wrk(port: int, path: str, cookie: str | None) -> Result:
     return Result(rate, p99, errors, "wrk")
 
 
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one response; return its status and whether the server keeps the connection open."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    headers = head.lower()
+    keep = b"connection: close" not in headers and not head.startswith(b"HTTP/1.0")
+    length = re.search(rb"content-length:\s*(\d+)", headers)
+    if status in (204, 304) or 100 <= status < 200:
+        pass
+    elif length:
+        await reader.readexactly(int(length.group(1)))
+    elif b"transfer-encoding: chunked" in headers:
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:  # the body runs to the end of the connection
+        await reader.read()
+        keep = False
+    return status, keep
+
+
 async def _client(port: int, raw: bytes, stop_at: float, latencies: list[float], errors: list[int]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    """One connection's worth of load: the next request when the answer is in, a new connection whenever the
+    server closes one (gunicorn's sync workers close after every response)."""
+    reader = writer = None
     try:
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
-            writer.write(raw)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = re.search(rb"(?i)content-length:\s*(\d+)", head)
-            if length:
-                await reader.readexactly(int(length.group(1)))
-            else:  # chunked
-                while True:
-                    size = int((await reader.readuntil(b"\r\n")).strip(), 16)
-                    await reader.readexactly(size + 2)
-                    if size == 0:
-                        break
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                writer.write(raw)
+                await writer.drain()
+                status, keep = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # The server closed an idle kept-alive connection before reading the request: send it again.
+                writer.close()
+                reader = writer = None
+                continue
             latencies.append(time.perf_counter() - started)
             if status >= 400:
                 errors.append(status)
+            if not keep:
+                writer.close()
+                reader = writer = None
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
 
 
-def run_python(port: int, path: str, cookie: str | None) -> Result:
-    """A keep-alive load generator: CONNECTIONS clients, each sending the next request on its answer."""
+def run_python(port: int, path: str, headers: dict[str, str]) -> Result:
+    """CONNECTIONS clients, each sending the next request on its answer."""
     lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: keep-alive"]
-    if cookie:
-        lines.append(f"Cookie: {cookie}")
+    lines += [f"{name}: {value}" for name, value in headers.items()]
     raw = ("\r\n".join(lines) + "\r\n\r\n").encode()
     latencies: list[float] = []
     errors: list[int] = []
@@ -224,19 +271,96 @@ def run_python(port: int, path: str, cookie: str | None) -> Result:
     return Result(len(latencies) / elapsed, p99, len(errors), "python asyncio")
 
 
-def measure(port: int, path: str, cookie: str | None = None) -> Result:
-    result = run_wrk(port, path, cookie) if shutil.which("wrk") else run_python(port, path, cookie)
-    print(f"  {path}: {result.rate:.1f} req/s, p99 {result.p99_ms:.1f} ms, errors {result.errors} ({result.tool})",
-          flush=True)
+def measure(port: int, path: str, headers: dict[str, str] | None = None, *, label: str = "") -> Result:
+    headers = headers or {}
+    result = run_wrk(port, path, headers) if shutil.which("wrk") else run_python(port, path, headers)
+    print(f"  {label or path}: {result.rate:.1f} req/s, p99 {result.p99_ms:.1f} ms, errors {result.errors} "
+          f"({result.tool})", flush=True)
     if result.errors:
         raise RuntimeError(f"{result.errors} failed responses on {path}")
     return result
 
 
+CATEGORIES = (
+    ("SQL: driver and waiting for the server", ("psycopg", "socket", "selectors")),
+    ("Django ORM and SQL compilation", ("django/db/",)),
+    ("templates", ("django/template", "tinhso/portal/templatetags")),
+    ("cache", ("django/core/cache", "pickle")),
+    ("middleware, sessions, CSRF, URLs, request and response", ("django/",)),
+    ("tinhso code and the rest", ("",)),
+)
+
+
+def _category(filename: str) -> str:
+    for name, needles in CATEGORIES:
+        if any(needle in filename for needle in needles):
+            return name
+    return CATEGORIES[-1][0]
+
+
+def profile_pages(code: str, digits: str, repeat: int = 200) -> str:
+    """Each page served in-process by Django's test client: statements per request, time per request with the
+    caches warm (and cold for the cached pages), and where the time goes."""
+    import cProfile
+    import pstats
+    import statistics
+    from collections import defaultdict
+
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.TINHSO_TRACKING_LIMITS = {"per_address": (10**9, 60), "wrong_per_code": (10**9, 15 * 60)}
+    browser = Client()
+    assert browser.post("/tra-cuu/", {"code": code, "digits": digits}).status_code == 302
+    browser.get(f"/tra-cuu/{code}/")  # sets the CSRF cookie, as the first visit does
+    etag = browser.get(f"/tra-cuu/{code}/")["ETag"]
+    visitor = Client()
+    cases = [
+        ("healthz", visitor, "/healthz", {}, False),
+        ("tracking (reload, 304)", browser, f"/tra-cuu/{code}/", {"HTTP_IF_NONE_MATCH": etag}, False),
+        ("tracking-full, warm", browser, f"/tra-cuu/{code}/", {}, False),
+        ("tracking-full, cold cache", browser, f"/tra-cuu/{code}/", {}, True),
+        ("procedure-search, warm", visitor, SEARCH_PATH, {}, False),
+        ("procedure-search, cold cache", visitor, SEARCH_PATH, {}, True),
+    ]
+    lines = [f"in-process, Django test client, {repeat} requests each (median; own time by category):"]
+    for label, client, path, headers, cold in cases:
+        client.get(path, **headers)
+        if cold:
+            cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            status = client.get(path, **headers).status_code
+        statements = len(captured)  # read now: the next requests reset the connection's query log
+        times = []
+        profiler = cProfile.Profile()
+        for _ in range(repeat):
+            if cold:
+                cache.clear()
+            started = time.perf_counter()
+            profiler.enable()
+            client.get(path, **headers)
+            profiler.disable()
+            times.append(time.perf_counter() - started)
+        by_category: dict[str, float] = defaultdict(float)
+        total = 0.0
+        for (filename, _line, _function), (_cc, _nc, tottime, _cum, _callers) in pstats.Stats(profiler).stats.items():
+            by_category[_category(filename)] += tottime
+            total += tottime
+        shares = ", ".join(f"{name} {100 * t / total:.0f} %" for name, t in
+                           sorted(by_category.items(), key=lambda item: -item[1]) if t / total >= 0.03)
+        lines.append(f"  {label}: HTTP {status}, {statements} statements, "
+                     f"{statistics.median(times) * 1000:.2f} ms under cProfile — {shares}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     if not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install -y wrk): using the Python keep-alive load generator, "
-              "which saturates before the server does on small machines", flush=True)
+        print("wrk is not installed (bench/setup installs it): using the Python load generator, which "
+              "saturates before the server does on small machines", flush=True)
     with pgserver.running() as database, tempfile.TemporaryDirectory(prefix="tinhso-bench-static-") as static_root:
         code, digits = prepare(database.url)
         from django.db import connections
@@ -245,19 +369,27 @@ def main() -> int:
         port = _free_port()
         server = start_server(server_environment(database.url, static_root), port)
         try:
-            session = tracked_session(port, code, digits)
-            request(port, "GET", SEARCH_PATH)  # warm up every worker's templates a little
+            browser = tracked_session(port, code, digits)
+            for _ in range(WORKERS * 2):  # every worker renders the pages once before the clock starts
+                request(port, "GET", SEARCH_PATH)
+                request(port, "GET", f"/tra-cuu/{code}/", headers={"Cookie": browser.cookie})
             baseline = measure(port, "/healthz")
-            tracking = measure(port, f"/tra-cuu/{code}/", f"sessionid={session}")
+            tracking = measure(port, f"/tra-cuu/{code}/", {"Cookie": browser.cookie, "If-None-Match": browser.etag},
+                               label="tracking, reload with If-None-Match")
+            full = measure(port, f"/tra-cuu/{code}/", {"Cookie": browser.cookie}, label="tracking, full page")
             search = measure(port, SEARCH_PATH)
         finally:
             server.terminate()
             server.wait(timeout=30)
+        summary = profile_pages(code, digits)
     common = f"{CONNECTIONS} connections, {SECONDS} s, gunicorn -w {WORKERS}, {baseline.tool}, {harness.machine()}"
-    harness.report("tracking", tracking.rate, "req/s", "healthz", baseline.rate, "req/s",
-                   extra=f"p99 {tracking.p99_ms:.1f} ms; healthz p99 {baseline.p99_ms:.1f} ms; {common}")
-    harness.report("procedure-search", search.rate, "req/s", "healthz", baseline.rate, "req/s",
-                   extra=f"p99 {search.p99_ms:.1f} ms; healthz p99 {baseline.p99_ms:.1f} ms; {common}")
+    for name, result, what in (("tracking", tracking, "304 to a reload with If-None-Match"),
+                               ("tracking-full", full, "200, the whole page"),
+                               ("procedure-search", search, "200")):
+        harness.report(name, result.rate, "req/s", "healthz", baseline.rate, "req/s",
+                       extra=f"{what}; p99 {result.p99_ms:.1f} ms = {result.p99_ms / baseline.p99_ms:.2f}× healthz "
+                             f"p99 {baseline.p99_ms:.1f} ms; {common}")
+    print(summary, flush=True)
     return 0
 
 

@@ -19,8 +19,13 @@ supplement, in progress or waiting for their return.
 Written are the fields the engine and the rollups read (moments, state, channel, return method, supplement
 count, applicant commune, codes ``<agency>-YYMMDD-XXXX`` in order of submission with the matching code
 counter rows (``common.SeriesCounter``), so later receptions continue the day's sequence) and the only events
-the recount reads: ``request_supplement`` and ``record_payment``. Route steps, documents, fees, payment rows and the
-other events are not generated. The indexes and constraints of the two big tables are dropped during the
+the recount reads: ``request_supplement`` and ``record_payment``. Documents, fees, payment rows and the other
+events are not generated; route steps only with ``steps=True`` (``--steps``), and then for the dossiers still
+open: the route of their procedure version with the receiving step done and the step the dossier waits at
+active (handling or approval while in progress, return once the result is ready) and ``current_step`` set, so
+the desk's queues hold what they would hold. ``agency=`` (``--agency IDENTIFIER`` or ``busiest``) sends every
+dossier to one receiving agency, over the procedures it carries out: the officer-queue benchmark puts
+1,000,000 there. The indexes and constraints of the two big tables are dropped during the
 COPY and built again afterwards. Then ``rollups.rebuild()`` fills the rollups (set-based SQL); the
 per-event receiver is never called.
 """
@@ -86,7 +91,7 @@ class Progress:
 class Plan:
     """What the generator draws from: procedures, agencies, communes and the working-day calendar."""
 
-    def __init__(self, province_code: str, first: datetime.date, last: datetime.date):
+    def __init__(self, province_code: str, first: datetime.date, last: datetime.date, agency: str | None = None):
         from django.conf import settings
 
         from tinhso.catalogue.models import OnlineLevel, ProcedureVersion, Status, TimeUnit
@@ -104,9 +109,14 @@ class Plan:
                         .order_by("procedure__code"))
         if not versions:
             raise SystemExit("No published demo procedures: load the demo province first (--load-demo).")
+        only = _chosen_agency(agency, versions, agencies) if agency else None
+        self.agency = only
+        self.routes = _routes([v.pk for v in versions])
         self.versions = []
         for v in versions:
             receiving = sorted(a.pk for a in v.agencies.all() if a.pk in agencies)
+            if only is not None:
+                receiving = [only] if only in receiving else []
             if not receiving:
                 continue
             days = v.time_limit if v.time_unit != TimeUnit.WORKING_HOURS else max(1, math.ceil(v.time_limit / 8))
@@ -156,9 +166,37 @@ class Plan:
         return f"{self.day_text[day]} {second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}{self.zone_text}"
 
 
+def _chosen_agency(agency: str, versions, agencies) -> int:
+    """The pk of the agency named by identifier, or of the one carrying out most procedures (``busiest``)."""
+    if agency != "busiest":
+        match = [pk for pk, a in agencies.items() if a.identifier == agency.upper()]
+        if not match:
+            raise SystemExit(f"No agency {agency} in the province.")
+        return match[0]
+    carried = Counter(a.pk for v in versions for a in v.agencies.all() if a.pk in agencies)
+    return carried.most_common(1)[0][0]
+
+
+def _routes(version_ids: list[int]) -> dict[int, list[tuple[int, str, int | None, str, int]]]:
+    """Each version's route as the engine copies it at reception: (order, role, agency, partner, share),
+    a receiving step first."""
+    from tinhso.catalogue.models import RouteStep
+
+    routes: dict[int, list] = {pk: [] for pk in version_ids}
+    for step in RouteStep.objects.filter(version_id__in=version_ids).order_by("version_id", "order", "id"):
+        routes[step.version_id].append((step.order, step.role, step.agency_id, step.partner, step.share))
+    for route in routes.values():
+        if not route or route[0][1] != "receive":
+            route.insert(0, (0, "receive", None, "", 0))
+    return routes
+
+
 class Generator:
-    def __init__(self, plan: Plan, rng: random.Random, now: int):
+    def __init__(self, plan: Plan, rng: random.Random, now: int, steps: bool = False):
         self.plan, self.rng, self.now = plan, rng, now
+        self.with_steps = steps
+        self.step_id = itertools.count(1)
+        self.steps = 0
         self.counters: Counter[tuple[int, int]] = Counter()
         self.states: Counter[str] = Counter()
         self.events = 0
@@ -316,6 +354,34 @@ class Generator:
         return (state, received, due, original_due, apology, result_ready, finished, clock if received else None,
                 supplements, before_supplement, return_method, last, events)
 
+    def route_rows(self, pk: int, version_id: int, agency: int, state: str, received: int, due: int | None,
+                   ready: int | None) -> tuple[int, str]:
+        """The route steps of an open dossier as COPY text, and the id of the step it waits at."""
+        route = self.plan.routes[version_id]
+        work = [i for i, step in enumerate(route) if step[1] in ("handle", "approve")]
+        if state == "result_ready" or not work:
+            waiting = next((i for i, step in enumerate(route) if step[1] == "return"), len(route) - 1)
+        elif state == "in_progress" and len(work) > 1 and self.rng.random() < 0.3:
+            waiting = work[-1]  # at approval
+        else:
+            waiting = work[0]
+        text, current = [], 0
+        started = self.plan.text(received)
+        due_text = self.plan.text(due) if due is not None else r"\N"
+        for i, (order, role, step_agency, partner, share) in enumerate(route):
+            step_id = next(self.step_id)
+            if i < waiting:
+                step_state, begun, finished = "done", started, started
+            elif i == waiting:
+                step_state, begun, finished = "active", self.plan.text(ready or received), r"\N"
+                current = step_id
+            else:
+                step_state, begun, finished = "pending", r"\N", r"\N"
+            text.append(f"{step_id}\t{pk}\t{order}\t{role}\t{step_agency or agency}\t{partner}\t\t{share}\t"
+                        f"{step_state}\t{begun}\t{due_text}\t{finished}\n")
+            self.steps += 1
+        return current, "".join(text)
+
     def rows(self, first_id: int, count: int, progress: Progress, done_before: int):
         """Yield (dossier COPY text, event COPY text) batches, in order of submission."""
         rng, plan = self.rng, self.plan
@@ -330,7 +396,7 @@ class Generator:
         commune_total = plan.commune_cum[-1]
         version_total = plan.version_cum[-1]
         text = plan.text
-        lines, event_lines, produced = [], [], 0
+        lines, event_lines, step_lines, produced = [], [], [], 0
         for day in days:
             n = per_day.get(day, 0)
             if not n:
@@ -365,6 +431,11 @@ class Generator:
                         min(bisect_right(plan.commune_cum, rng.random() * commune_total), len(plan.communes) - 1)]
                 (state, received, due, original_due, apology, ready, finished, clock, supplements, before,
                  method, last, events) = self.dossier(pk, moment, version, agency, channel, commune)
+                current_step = r"\N"
+                if self.with_steps and received is not None and state in OPEN_STATES:
+                    current, step_text = self.route_rows(pk, version[0], agency, state, received, due, ready)
+                    step_lines.append(step_text)
+                    current_step = str(current)
                 # Online filings hold every paper as a file; desks scan about 60 % at reception. Results are
                 # held as files when returned online and for about half of the others.
                 digitised = received is not None and (channel == "online" or rng.random() < 0.6)
@@ -387,7 +458,7 @@ class Generator:
                     text(finished) if finished is not None else r"\N",
                     method, str(supplements), before, text(moment), text(last),
                     str(commune) if commune is not None else r"\N", str(version[0]), str(agency),
-                    "t" if digitised else "f", "t" if result_digitised else "f",
+                    "t" if digitised else "f", "t" if result_digitised else "f", current_step,
                 )))
                 for at, action, data in events:
                     moved_from, moved_to = ("in_progress", "supplement_requested") if action == "request_supplement" \
@@ -397,11 +468,13 @@ class Generator:
                 pk += 1
                 produced += 1
                 if len(lines) >= BATCH:
-                    yield "\n".join(lines) + "\n", "\n".join(event_lines) + ("\n" if event_lines else "")
-                    lines, event_lines = [], []
+                    yield ("\n".join(lines) + "\n", "\n".join(event_lines) + ("\n" if event_lines else ""),
+                           "".join(step_lines))
+                    lines, event_lines, step_lines = [], [], []
                     progress.update(done_before + produced)
         if lines or event_lines:
-            yield "\n".join(lines) + "\n", "\n".join(event_lines) + ("\n" if event_lines else "")
+            yield ("\n".join(lines) + "\n", "\n".join(event_lines) + ("\n" if event_lines else ""),
+                   "".join(step_lines))
         progress.update(done_before + produced)
 
 
@@ -410,8 +483,11 @@ DOSSIER_COLUMNS = (
     "applicant_tax_code, applicant_phone, applicant_email, applicant_address, eform_data, submitted_at, "
     "received_at, clock_started_at, due_at, original_due_at, apology_issued_at, result_ready_at, finished_at, "
     "return_method, supplement_count, state_before_supplement, created_at, updated_at, applicant_commune_id, "
-    "procedure_version_id, receiving_agency_id, digitised, result_digitised"
+    "procedure_version_id, receiving_agency_id, digitised, result_digitised, current_step_id"
 )
+STEP_COLUMNS = "id, dossier_id, \"order\", role, agency_id, partner, description, share, state, started_at, due_at, " \
+    "finished_at"
+OPEN_STATES = frozenset({"received", "in_progress", "result_ready", "supplement_requested"})
 EVENT_COLUMNS = "id, at, actor_label, action, from_state, to_state, note, data, dossier_id"
 
 
@@ -434,7 +510,7 @@ def _drop_indexes(cursor, table: str) -> list[str]:
 
 
 def generate(count: int, *, seed: int = 2026, years: int = YEARS, rebuild: bool = True,
-             quiet: bool = False) -> dict:
+             quiet: bool = False, agency: str | None = None, steps: bool = False) -> dict:
     """Generate ``count`` dossiers into the configured (PostgreSQL) database; return timings and sizes."""
     from django.conf import settings
     from django.db import connection, transaction
@@ -442,7 +518,7 @@ def generate(count: int, *, seed: int = 2026, years: int = YEARS, rebuild: bool 
 
     from tinhso.common.counters import SeriesCounter
     from tinhso.dossiers.codes import series_of
-    from tinhso.dossiers.models import Dossier, DossierEvent
+    from tinhso.dossiers.models import Dossier, DossierEvent, DossierStep
 
     if connection.vendor != "postgresql":
         raise SystemExit("The generator writes with PostgreSQL COPY: set DATABASE_URL to a PostgreSQL database.")
@@ -451,29 +527,37 @@ def generate(count: int, *, seed: int = 2026, years: int = YEARS, rebuild: bool 
     started = time.monotonic()
     today = timezone.localdate()
     first = today.replace(year=today.year - years) + datetime.timedelta(days=1)
-    plan = Plan(settings.TINHSO_PROVINCE_CODE, first, today)
+    plan = Plan(settings.TINHSO_PROVINCE_CODE, first, today, agency=agency)
     local_now = timezone.localtime()
     now = (local_now.date().toordinal() - EPOCH) * 86400 + local_now.hour * 3600 + local_now.minute * 60 \
         + local_now.second
-    generator = Generator(plan, random.Random(seed), now)
+    generator = Generator(plan, random.Random(seed), now, steps=steps)
     progress = Progress(count, "dossiers")
     dossier_table, event_table = Dossier._meta.db_table, DossierEvent._meta.db_table
+    step_table = DossierStep._meta.db_table
     timings = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        restore = _drop_indexes(cursor, dossier_table) + _drop_indexes(cursor, event_table)
+        restore = (_drop_indexes(cursor, dossier_table) + _drop_indexes(cursor, event_table)
+                   + _drop_indexes(cursor, step_table))
         raw = cursor.cursor
-        # One COPY at a time on a connection: the events wait in a temporary file.
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        # One COPY at a time on a connection: the events and steps wait in temporary files.
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool, \
+                tempfile.TemporaryFile("w+", encoding="utf-8") as step_spool:
             with raw.copy(f"COPY {dossier_table} ({DOSSIER_COLUMNS}) FROM STDIN") as dossiers:
-                for dossier_text, event_text in generator.rows(1, count, progress, 0):
+                for dossier_text, event_text, step_text in generator.rows(1, count, progress, 0):
                     dossiers.write(dossier_text)
                     spool.write(event_text)
+                    step_spool.write(step_text)
             progress.close()
             spool.seek(0)
             with raw.copy(f"COPY {event_table} ({EVENT_COLUMNS}) FROM STDIN") as events:
                 while chunk := spool.read(1 << 22):
                     events.write(chunk)
+            step_spool.seek(0)
+            with raw.copy(f"COPY {step_table} ({STEP_COLUMNS}) FROM STDIN") as step_copy:
+                while chunk := step_spool.read(1 << 22):
+                    step_copy.write(chunk)
         timings["copy_s"] = time.monotonic() - started
         mark = time.monotonic()
         for statement in restore:
@@ -483,13 +567,16 @@ def generate(count: int, *, seed: int = 2026, years: int = YEARS, rebuild: bool 
                        f"(SELECT COALESCE(max(id), 1) FROM {dossier_table}))")
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{event_table}', 'id'), "
                        f"(SELECT COALESCE(max(id), 1) FROM {event_table}))")
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{step_table}', 'id'), "
+                       f"(SELECT COALESCE(max(id), 1) FROM {step_table}))")
         counter_table = SeriesCounter._meta.db_table
         with raw.copy(f"COPY {counter_table} (series, period, last) FROM STDIN") as copy:
             copy.write("".join(f"{series_of(agency)}\t{plan.day_text[day]}\t{last}\n"
                                for (agency, day), last in generator.counters.items()))
     timings["generate_s"] = time.monotonic() - started
     produced = sum(generator.states.values())
-    result = {"dossiers": produced, "events": generator.events, "states": dict(generator.states), **timings}
+    result = {"dossiers": produced, "events": generator.events, "steps": generator.steps,
+              "states": dict(generator.states), "agency": plan.agency, **timings}
     if not quiet:
         print(f"{produced:,} dossiers, {generator.events:,} events in {timings['generate_s']:.1f} s "
               f"(COPY {timings['copy_s']:.1f} s, indexes {timings['indexes_s']:.1f} s)", file=sys.stderr)
@@ -534,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=YEARS)
     parser.add_argument("--load-demo", action="store_true", help="migrate and load the demo province first")
     parser.add_argument("--no-rebuild", action="store_true")
+    parser.add_argument("--agency", help="send every dossier to this receiving agency (identifier, or 'busiest')")
+    parser.add_argument("--steps", action="store_true", help="write the route steps of the open dossiers")
     args = parser.parse_args(argv)
     setup_django(args.database_url)
     if args.load_demo:
@@ -541,7 +630,8 @@ def main(argv: list[str] | None = None) -> int:
 
         call_command("migrate", verbosity=0)
         load_demo_province()
-    result = generate(args.dossiers, seed=args.seed, years=args.years, rebuild=not args.no_rebuild)
+    result = generate(args.dossiers, seed=args.seed, years=args.years, rebuild=not args.no_rebuild,
+                      agency=args.agency, steps=args.steps)
     print(result)
     return 0
 

@@ -17,6 +17,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests about a real streaming replica, or that start other processes on the test database, run in the
+    PostgreSQL half (where the test runner starts a hot standby, DATABASE_REPLICA_URLS); the SQLite test database
+    lives in this process's memory, so there they are deselected, and said so."""
+    postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    needs = {"shared_database": postgres,
+             "streaming_replica": postgres and bool(os.environ.get("DATABASE_REPLICA_URLS"))}
+    deselected = [item for item in items if any(item.get_closest_marker(m) and not ok for m, ok in needs.items())]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+        print(f"\n{len(deselected)} tests of replicas and worker processes run in the PostgreSQL half only.")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached values never leak from one test into another."""

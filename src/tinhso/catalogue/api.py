@@ -6,10 +6,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
 from tinhso.catalogue.models import Level, OnlineLevel, ProcedureVersion
 from tinhso.catalogue.selectors import current_version, fields, published_procedures, published_versions
+from tinhso.common.replicas import replica_reads
 from tinhso.common.restapi import choice, errors, paginated
 from tinhso.directory.api import AgencyRef
 
@@ -116,6 +118,7 @@ class ProcedureFilters(Schema):
 
 @router.get("/fields", response=list[FieldOut], summary=_("Lĩnh vực"),
             description=_("Các lĩnh vực của danh mục thủ tục hành chính."))
+@decorate_view(replica_reads)
 @paginated(100)
 def list_fields(request):
     return fields()
@@ -123,6 +126,7 @@ def list_fields(request):
 
 @router.get("/procedures", response=list[ProcedureOut], summary=_("Thủ tục hành chính đang áp dụng"),
             description=_("Phiên bản đang áp dụng của mỗi thủ tục, xếp theo mã, lọc theo các tham số."))
+@decorate_view(replica_reads)
 @paginated(50)
 def list_procedures(request, filters: Query[ProcedureFilters]):
     return published_procedures(**filters.dict())
@@ -132,6 +136,7 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
     "/procedures/{code}", response={200: ProcedureDetailOut, **errors(404)}, summary=_("Một thủ tục hành chính"),
     description=_("Phiên bản đang áp dụng: thành phần hồ sơ, phí, lệ phí, quy trình và biểu mẫu điện tử."),
 )
+@decorate_view(replica_reads)
 def get_procedure(request, code: str):
     version = current_version(code)
     if version is None:
@@ -144,6 +149,7 @@ def get_procedure(request, code: str):
     summary=_("Các phiên bản đã công bố của một thủ tục"),
     description=_("Mọi phiên bản đã công bố của thủ tục, kể cả phiên bản đã được thay thế."),
 )
+@decorate_view(replica_reads)
 @paginated(50)
 def list_versions(request, code: str):
     versions = published_versions(code)

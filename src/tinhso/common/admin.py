@@ -3,6 +3,7 @@ from django.contrib import admin
 from tinhso.common.audit import AuditEntry, AuditSeal
 from tinhso.common.calendar_models import CalendarOverride
 from tinhso.common.workdays import WEEKDAY_NAMES
+from tinhso.common.workers import WorkerHeartbeat
 
 
 @admin.register(CalendarOverride)
@@ -64,4 +65,18 @@ class AuditSealAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """The task workers and when each was last heard from (read-only: the workers write it)."""
+
+    list_display = ("worker_id", "host", "pid", "started_at", "beat_at")
+    ordering = ("-beat_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -32,6 +32,33 @@ VARIABLES: dict[str, Variable] = {
                  "SQLite file `<DATA_DIR>/tinhso.sqlite3`. A relative SQLite path is relative to the "
                  "project's root."),
         Variable("DATABASE_CONN_MAX_AGE", "60", "Seconds a database connection is kept open (PostgreSQL)."),
+        Variable("DATABASE_HEALTH_CHECKS", "false",
+                 "Check a kept connection with a round trip (`SELECT 1`) before each request uses it. Off: a "
+                 "connection broken by a database restart fails one request in each process and is replaced."),
+        Variable("DATABASE_POOL_SIZE", "0",
+                 "PostgreSQL: connections per web or worker process kept in a psycopg pool (Django's `pool` "
+                 "option); 0 keeps one persistent connection per thread (`DATABASE_CONN_MAX_AGE`) instead."),
+        Variable("DATABASE_PGBOUNCER", "false",
+                 "PostgreSQL: `true` when `DATABASE_URL` points at PgBouncer in transaction mode (no server-side "
+                 "cursors, no prepared statements)."),
+        Variable("DATABASE_REPLICA_URLS", "",
+                 "Comma-separated URLs of PostgreSQL streaming replicas of `DATABASE_URL`: the operations centre, "
+                 "the public catalogue, search and list pages read from them; writes go to the primary."),
+        Variable("DATABASE_REPLICA_PIN_SECONDS", "10",
+                 "After a visitor's request that may write (POST, PUT, PATCH, DELETE), their pages read from the "
+                 "primary for this many seconds, so they see their own change even while a replica lags."),
+        Variable("DATABASE_REPLICA_MAX_LAG_SECONDS", "30",
+                 "A replica whose replay is further behind than this (checked every 5 s in each process) serves "
+                 "no reads until it catches up; with no replica left the primary serves them."),
+        Variable("TASK_WORKER_HEARTBEAT_SECONDS", "5",
+                 "How often each `tinhso worker` records that it is alive and looks for tasks left running by a "
+                 "worker that stopped."),
+        Variable("TASK_WORKER_STALE_SECONDS", "30",
+                 "A worker not heard from for this long is taken for dead: the task it was running is queued "
+                 "again and runs in another worker."),
+        Variable("PAGE_CACHE_SECONDS", "60",
+                 "Public pages: seconds a rendered page or fragment is kept in each process. A catalogue change "
+                 "shows at once in the process that made it and within this time in the others."),
         Variable("EMAIL_URL", "console:",
                  "Outgoing mail: `smtp://user:pass@host:25`, `smtp+tls://…:587`, `smtps://…:465`, "
                  "`console:` (print) or `memory:` (tests)."),
@@ -72,6 +99,16 @@ VARIABLES: dict[str, Variable] = {
                  "Where the embedded mode keeps its database (unless `DATABASE_URL` is set) and uploads "
                  "(unless `MEDIA_ROOT` is set); relative to the project's root."),
         Variable("MEDIA_ROOT", "", "Uploaded files; defaults to `<DATA_DIR>/media`."),
+        Variable("FILE_STORAGE", "local",
+                 "Where uploaded and issued files are kept: `local` (the file system under `MEDIA_ROOT`) or `s3` "
+                 "(an S3-compatible object store through django-storages; the `S3_*` variables)."),
+        Variable("S3_BUCKET", "", "Object storage: the bucket (created beforehand) that holds the files."),
+        Variable("S3_ENDPOINT_URL", "",
+                 "Object storage: the S3-compatible service's address (MinIO, Ceph, a cloud's S3); empty for AWS."),
+        Variable("S3_REGION", "", "Object storage: the region name, if the service wants one."),
+        Variable("S3_ACCESS_KEY_ID", "", "Object storage: the access key (keep it out of the repository)."),
+        Variable("S3_SECRET_ACCESS_KEY", "", "Object storage: the secret key (keep it out of the repository)."),
+        Variable("S3_PREFIX", "", "Object storage: a folder inside the bucket for this deployment's files."),
         Variable("STATIC_ROOT", "", "Collected static files; defaults to `<DATA_DIR>/static`."),
         Variable("TASKS_BACKEND", "database",
                  "Background tasks: `database` (queue in the database, run by `tinhso db_worker`) or "

@@ -5,8 +5,10 @@ import datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from tinhso.common.replicas import replica_reads
 from tinhso.common.restapi import BoundedDate, choice, errors, paginated
 from tinhso.directory.models import Agency
 from tinhso.directory.selectors import agency_detail, agency_directory
@@ -79,6 +81,7 @@ class AgencyFilters(Schema):
 
 @router.get("/agencies", response=list[AgencyOut], summary=_("Danh bạ cơ quan, đơn vị"),
             description=_("Các cơ quan trong danh bạ, xếp theo mã định danh, lọc theo các tham số."))
+@decorate_view(replica_reads)
 @paginated(50)
 def list_agencies(request, filters: Query[AgencyFilters]):
     return agency_directory(**filters.model_dump())
@@ -90,6 +93,7 @@ def list_agencies(request, filters: Query[AgencyFilters]):
     description=_("Một cơ quan: cơ quan cấp trên và các đơn vị trực thuộc, cơ quan kế thừa và các cơ quan tiền "
                   "thân, đơn vị hành chính phục vụ."),
 )
+@decorate_view(replica_reads)
 def get_agency(request, identifier: str):
     agency = agency_detail(identifier)
     if agency is None:

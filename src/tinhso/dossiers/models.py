@@ -120,6 +120,10 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["receiving_agency", "state"]),
             models.Index(fields=["state", "due_at"]),
+            # The desk's receiving queue at scale (bench/README.md, desk-queue): the online dossiers waiting for
+            # reception, by agency in order of submission.
+            models.Index(fields=["receiving_agency", "submitted_at", "id"], name="dossier_waiting_idx",
+                         condition=models.Q(state="submitted")),
         ]
 
     def __str__(self) -> str:
@@ -175,7 +179,13 @@ class DossierStep(models.Model):
         verbose_name = "bước xử lý"
         verbose_name_plural = "các bước xử lý"
         ordering = ["dossier", "order", "id"]
-        indexes = [models.Index(fields=["agency", "state"])]
+        indexes = [
+            models.Index(fields=["agency", "state"]),
+            # The desk's work queues at scale (bench/README.md, desk-queue): the active steps of a role in due
+            # order, read until a page of the officer's queue is full.
+            models.Index(fields=["role", "due_at", "id"], name="step_active_due_idx",
+                         condition=models.Q(state="active")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}/{self.order} {self.get_role_display()}"

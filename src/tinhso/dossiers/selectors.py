@@ -9,8 +9,11 @@ sees anything.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -65,8 +68,22 @@ def _user_agency_ids(user, role: str) -> set[int]:
         return set()
     if user.is_superuser:
         return set(Agency.objects.values_list("pk", flat=True))
-    roots = set(active_memberships(user).filter(role=role).values_list("agency_id", flat=True))
-    return _with_descendants(roots) if roots else set()
+    # One page asks for the agencies of several roles (a tab per queue): the memberships are read once per
+    # request and each set of agencies walked down once (kept on the user object, which lives for the request).
+    kept = user.__dict__.setdefault("_queue_agencies", {})
+    roots = frozenset(agency for held, agency in memberships_of(user) if held == role)
+    if roots not in kept:
+        kept[roots] = _with_descendants(set(roots)) if roots else set()
+    return set(kept[roots])
+
+
+def memberships_of(user) -> list[tuple[str, int]]:
+    """(role, agency id) of the user's memberships in force today, read once per request (kept on the user
+    object, which lives for the request)."""
+    kept = user.__dict__.setdefault("_queue_agencies", {})
+    if "memberships" not in kept:
+        kept["memberships"] = list(active_memberships(user).values_list("role", "agency_id"))
+    return kept["memberships"]
 
 
 def queue_for(user, role: str) -> QuerySet[Dossier]:
@@ -84,15 +101,161 @@ def queue_for(user, role: str) -> QuerySet[Dossier]:
     if not agency_ids:
         return Dossier.objects.none()
     if queue == "receive":
+        # Not received yet, so on no step: the list joins no step (a join with every step of the agency cost
+        # more than the rest of the page at a million dossiers).
         dossiers = Dossier.objects.filter(state=State.SUBMITTED, receiving_agency_id__in=agency_ids)
-        return _for_list(dossiers).order_by("submitted_at", "id")
+        return dossiers.select_related("procedure_version__procedure", "procedure_version__field",
+                                       "receiving_agency").order_by("submitted_at", "id")
     step_role = {"handle": StepRole.HANDLE, "approve": StepRole.APPROVE, "return": StepRole.RETURN}[queue]
-    states = [State.RESULT_READY] if queue == "return" else [State.RECEIVED, State.IN_PROGRESS]
     dossiers = Dossier.objects.filter(
-        state__in=states, current_step__role=step_role, current_step__state=StepState.ACTIVE,
-        current_step__agency_id__in=agency_ids,
+        current_step__role=step_role, current_step__state=StepState.ACTIVE, current_step__agency_id__in=agency_ids,
     )
-    return _for_list(dossiers).order_by("due_at", "id")
+    # A step is active only while its dossier is open (a refusal, a stop or a withdrawal cancels it; returning
+    # the result completes the last one): a handling or approval step is active while the dossier is received,
+    # in progress or waiting for a supplement, and only the last is left out; a return step only once the
+    # result is ready. Said this way PostgreSQL sees that nearly every active step qualifies and reads the
+    # queue in the order of the step index, stopping after a page (``state IN (…)`` of a few open dossiers
+    # among a million made it sort them all).
+    if queue != "return":
+        dossiers = dossiers.exclude(state=State.SUPPLEMENT_REQUESTED)
+    return _for_list(dossiers).order_by(*queue_ordering(queue))
+
+
+def queue_ordering(role: str) -> tuple[str, str]:
+    """The order of a queue: the receiving queue by submission (first come, first served), the others by the
+    due moment of the step the dossier waits at (the most urgent first; a step is never due after its dossier).
+    Both end with an id, so the order is total and a page can continue after its last row; both follow an index
+    (``dossier_waiting_idx``, ``step_active_due_idx``), so a page reads its 25 rows and no more."""
+    queue = {r.value: q for q, r in QUEUE_ROLES.items()}.get(role, role)
+    return ("submitted_at", "id") if queue == "receive" else ("current_step__due_at", "current_step_id")
+
+
+# -- counting and paging a queue at scale ----------------------------------------------------------------------
+#
+# A queue of an agency with a million dossiers may hold tens of thousands. Counting them exactly on every page
+# view reads them all; a deep page by OFFSET reads every row before it. Instead, a count is exact up to
+# COUNT_EXACT_UP_TO (reading at most that many index entries) and beyond that is PostgreSQL's planner estimate
+# (Open Zaak's "fuzzy pagination" does the same); pages continue from the last row shown (keyset), so page 400
+# costs what page 1 costs.
+
+COUNT_EXACT_UP_TO = 500
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    value: int
+    exact: bool
+
+    def __int__(self) -> int:
+        return self.value
+
+
+def count_up_to(dossiers: QuerySet[Dossier], limit: int | None = None) -> QueueCount:
+    """How many rows ``dossiers`` holds: exact up to ``limit`` (COUNT_EXACT_UP_TO); past it, the planner's
+    estimate (at least ``limit`` + 1; on SQLite exactly that lower bound)."""
+    limit = limit or COUNT_EXACT_UP_TO
+    found = dossiers.order_by().values("pk")[: limit + 1].count()
+    if found <= limit:
+        return QueueCount(found, True)
+    return QueueCount(max(estimated_count(dossiers) or 0, limit + 1), False)
+
+
+def estimated_count(dossiers: QuerySet[Dossier]) -> int | None:
+    """PostgreSQL's estimate of the rows ``dossiers`` returns (EXPLAIN, nothing read); None elsewhere."""
+    connection = connections[dossiers.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = dossiers.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+@dataclass
+class QueuePage:
+    """One page of a queue: its rows, its number, the queue's count and the cursors of its neighbours."""
+
+    rows: list
+    number: int
+    count: QueueCount
+    size: int
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+    @property
+    def pages(self) -> int | None:
+        """The number of pages when the count is exact."""
+        return max(1, -(-self.count.value // self.size)) if self.count.exact else None
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.next_cursor)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _value_of(dossier: Dossier, path: str):
+    value = dossier
+    for name in path.split("__"):
+        value = getattr(value, name, None)
+    return value
+
+
+def _cursor_of(dossier: Dossier, ordering: tuple[str, str]) -> str:
+    moment, tiebreak = _value_of(dossier, ordering[0]), _value_of(dossier, ordering[1])
+    if moment is None or tiebreak is None:
+        return ""
+    return f"{int(moment.timestamp() * 1_000_000)}.{tiebreak}"
+
+
+def _parse_cursor(cursor: str | None) -> tuple[datetime.datetime, int] | None:
+    try:
+        micros, pk = (cursor or "").split(".", 1)
+        moment = datetime.datetime.fromtimestamp(int(micros) / 1_000_000, tz=datetime.UTC)
+        return moment.replace(microsecond=int(micros) % 1_000_000), int(pk)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def queue_page(dossiers: QuerySet[Dossier], ordering: tuple[str, str], *, after: str | None = None,
+               before: str | None = None, number: int = 1, size: int = 25, count: QueueCount | None = None
+               ) -> QueuePage:
+    """A page of ``dossiers`` in ``ordering``: the rows after the cursor ``after`` (the next page), before
+    ``before`` (the previous one), or at page ``number`` counted from the start (a bookmarked address)."""
+    field, tiebreak = ordering
+    number = max(1, number)
+    count = count or count_up_to(dossiers)
+    start, end = _parse_cursor(after), _parse_cursor(before)
+    if start is not None:
+        moment, pk = start
+        rows = list(dossiers.filter(Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{tiebreak}__gt": pk}),
+                                    **{f"{field}__gte": moment}).order_by(field, tiebreak)[: size + 1])
+    elif end is not None:
+        moment, pk = end
+        rows = list(dossiers.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, f"{tiebreak}__lt": pk}),
+                                    **{f"{field}__lte": moment}).order_by(f"-{field}", f"-{tiebreak}")[: size])
+        rows.reverse()
+        if len(rows) < size:  # back at the start
+            number = 1
+        following = _cursor_of(rows[-1], ordering) if rows else ""
+        return QueuePage(rows, number, count, size, next_cursor=following,
+                         previous_cursor=_cursor_of(rows[0], ordering) if rows and number > 1 else "")
+    else:
+        offset = (number - 1) * size
+        rows = list(dossiers.order_by(field, tiebreak)[offset: offset + size + 1])
+        if not rows and number > 1:
+            number = 1
+            rows = list(dossiers.order_by(field, tiebreak)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return QueuePage(rows, number, count, size,
+                     next_cursor=_cursor_of(rows[-1], ordering) if more and rows else "",
+                     previous_cursor=_cursor_of(rows[0], ordering) if rows and number > 1 else "")
 
 
 def _for_list(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
@@ -128,14 +291,16 @@ def _as_date(value, name: str) -> datetime.date | None:
     return check_date(value, name)
 
 
-def filter_dossiers(dossiers: QuerySet[Dossier], params: Mapping, at: datetime.datetime | None = None
-                    ) -> QuerySet[Dossier]:
+def filter_dossiers(dossiers: QuerySet[Dossier], params: Mapping, at: datetime.datetime | None = None, *,
+                    queue: bool = False) -> QuerySet[Dossier]:
     """Narrow ``dossiers`` by the desk and API filters.
 
     Keys (all optional): ``procedure`` (national code), ``field`` (field code), ``state``, ``channel``,
     ``agency`` (receiving agency identifier), ``due_soon`` / ``overdue`` (truthy), ``date_from`` /
     ``date_to`` (submission date, ``YYYY-MM-DD`` or ``DD/MM/YYYY``), ``q`` (code or applicant name).
-    Unknown or empty values are ignored.
+    Unknown or empty values are ignored. ``queue``: ``dossiers`` is a desk queue, whose dossiers are all
+    waiting for reception or running, so the deadline filters need not restate which states run (a condition
+    that would make PostgreSQL sort the whole queue; see :func:`queue_for`).
     """
     at = at or timezone.now()
     if procedure := _param(params, "procedure"):
@@ -148,12 +313,13 @@ def filter_dossiers(dossiers: QuerySet[Dossier], params: Mapping, at: datetime.d
         dossiers = dossiers.filter(channel=channel)
     if agency := _param(params, "agency"):
         dossiers = dossiers.filter(receiving_agency__identifier=str(agency).upper())
+    running = {} if queue else {"state__in": list(CLOCK_RUNNING_STATES)}
     if _truthy(_param(params, "overdue")):
-        dossiers = dossiers.filter(state__in=list(CLOCK_RUNNING_STATES), due_at__lt=at)
+        dossiers = dossiers.filter(due_at__lt=at, **running)
     if _truthy(_param(params, "due_soon")):
         # Due within the configured working days: not yet overdue, due by the close of that working day.
         horizon = add_working_days(at, due_soon_days())
-        dossiers = dossiers.filter(state__in=list(CLOCK_RUNNING_STATES), due_at__gte=at, due_at__lte=horizon)
+        dossiers = dossiers.filter(due_at__gte=at, due_at__lte=horizon, **running)
     if start := _as_date(_param(params, "date_from"), "date_from"):
         dossiers = dossiers.filter(submitted_at__gte=_day_start(start))
     if end := _as_date(_param(params, "date_to"), "date_to"):

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit
+from tinhso.common import pagecache
+from tinhso.common.replicas import replica_reads
 from tinhso.directory.models import Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
 from tinhso.dossiers import deadlines, forms, printing, results, selectors, services
@@ -69,8 +70,7 @@ def desk_roles(user) -> set[str]:
         if user.is_superuser:
             cached = set(DESK_ROLES)
         else:
-            cached = {role for role in active_memberships(user).values_list("role", flat=True)
-                      if role in DESK_ROLES}
+            cached = {role for role, _agency in selectors.memberships_of(user) if role in DESK_ROLES}
         user._desk_roles = cached
     return cached
 
@@ -99,14 +99,20 @@ def is_fragment_request(request) -> bool:
 # ------------------------------------------------------------------------------------------------ queues
 
 def _filter_procedures(user) -> list[tuple[str, str]]:
-    """(code, name) of the procedures in force at the agencies the officer sees, for the filter select."""
-    versions = ProcedureVersion.objects.filter(status=Status.PUBLISHED)
-    if not user.is_superuser:
-        versions = versions.filter(agencies__in=visible_agencies(user))
-    return list(versions.order_by("procedure__code").values_list("procedure__code", "name").distinct())
+    """(code, name) of the procedures in force at the agencies the officer sees, for the filter select; kept
+    for a minute per officer and day (and a new catalogue generation), since every queue page shows it."""
+
+    def read() -> list[tuple[str, str]]:
+        versions = ProcedureVersion.objects.filter(status=Status.PUBLISHED)
+        if not user.is_superuser:
+            versions = versions.filter(agencies__in=visible_agencies(user))
+        return list(versions.order_by("procedure__code").values_list("procedure__code", "name").distinct())
+
+    return pagecache.remembered(("desk-procedures", user.pk, timezone.localdate()), read, depends_on=["catalogue"])
 
 
 @require_GET
+@replica_reads
 @officer_required
 def desk(request):
     """The desk home: the queues of the officer's roles with counts, one list paginated, filters."""
@@ -115,18 +121,23 @@ def desk(request):
     filters = forms.QueueFilterForm(request.GET, procedures=_filter_procedures(request.user))
     params = filters.params()
 
-    dossiers = selectors.filter_dossiers(selectors.queue_for(request.user, current.step_role), params)
-    page_obj = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("trang"))
+    dossiers = selectors.filter_dossiers(selectors.queue_for(request.user, current.step_role), params, queue=True)
+    try:
+        number = int(request.GET.get("trang") or 1)
+    except ValueError:
+        number = 1
+    page = selectors.queue_page(dossiers, selectors.queue_ordering(current.step_role), after=request.GET.get("sau"),
+                                before=request.GET.get("truoc"), number=number, size=PAGE_SIZE)
 
-    base_query = {k: v for k, v in request.GET.items() if k not in ("hang", "trang") and v}
+    base_query = {k: v for k, v in request.GET.items() if k not in ("hang", "trang", "sau", "truoc") and v}
     tabs = []
     for q in queues:
-        count = page_obj.paginator.count if q is current else selectors.filter_dossiers(
-            selectors.queue_for(request.user, q.step_role), params).count()
+        count = page.count if q is current else selectors.count_up_to(selectors.filter_dossiers(
+            selectors.queue_for(request.user, q.step_role), params, queue=True))
         tabs.append({"key": q.key, "label": q.label, "count": count,
                      "query": urlencode({**base_query, "hang": q.key})})
     now = timezone.now()
-    rows = [{"dossier": d, "deadline": deadlines.dossier_status(d, now)} for d in page_obj.object_list]
+    rows = [{"dossier": d, "deadline": deadlines.dossier_status(d, now)} for d in page.rows]
     context = {
         "queues": tabs,
         "queue": current,
@@ -134,7 +145,7 @@ def desk(request):
         "filter_fields": [filters[name] for name in ("procedure", "field", "state", "channel", "date_from",
                                                      "date_to")],
         "filtered": bool(params),
-        "page_obj": page_obj,
+        "page": page,
         "rows": rows,
         "page_query": urlencode({**base_query, "hang": current.key}) + "&",
         "can_receive": Role.RECEIVER in request.desk_roles,

@@ -9,8 +9,10 @@ from functools import wraps
 
 from django.utils.translation import gettext_noop as _
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import HttpError
 
+from tinhso.common.replicas import replica_reads
 from tinhso.common.restapi import choice, errors, paginated
 from tinhso.geo import selectors
 from tinhso.geo.models import Commune, Province, Village
@@ -149,6 +151,7 @@ class LegacyAddress(Schema):
 
 @router.get("/provinces", response=list[ProvinceOut], summary=_("Danh sách tỉnh, thành phố (34 đơn vị, 2025)"),
             description=_("Các tỉnh, thành phố theo danh mục 2025, xếp theo mã."))
+@decorate_view(replica_reads)
 @paginated(PAGE_SIZE)
 def list_provinces(request):
     return selectors.province_list()
@@ -157,6 +160,7 @@ def list_provinces(request):
 @router.get("/provinces/{code}", response={200: ProvinceDetailOut, **errors(400, 404)},
             summary=_("Một tỉnh, thành phố theo mã"),
             description=_("Kèm số xã, phường, đặc khu. Mã sai dạng: 400; không có: 404."))
+@decorate_view(replica_reads)
 @_vietnamese_errors
 def get_province(request, code: str):
     return selectors.province_detail(code)
@@ -166,6 +170,7 @@ def get_province(request, code: str):
     "/communes", response={200: list[CommuneOut], **errors(400, 404)}, summary=_("Danh sách xã, phường, đặc khu"),
     description=_("Lọc theo tỉnh (mã), loại và tên; tìm không phân biệt dấu: “thuong lam” khớp “Thượng Lâm”."),
 )
+@decorate_view(replica_reads)
 @paginated(PAGE_SIZE)
 @_vietnamese_errors
 def list_communes(request, filters: Query[CommuneFilters]):
@@ -177,6 +182,7 @@ def list_communes(request, filters: Query[CommuneFilters]):
     summary=_("Một xã, phường, đặc khu theo mã"),
     description=_("Kèm số thôn, tổ dân phố và các xã/phường cũ đã hợp thành."),
 )
+@decorate_view(replica_reads)
 @_vietnamese_errors
 def get_commune(request, code: str):
     return selectors.commune_detail(code)
@@ -185,6 +191,7 @@ def get_commune(request, code: str):
 @router.get("/villages", response={200: list[VillageOut], **errors(400, 404)},
             summary=_("Danh sách thôn, bản, tổ dân phố"),
             description=_("Lọc theo xã (mã) hoặc tỉnh (mã)."))
+@decorate_view(replica_reads)
 @paginated(PAGE_SIZE)
 @_vietnamese_errors
 def list_villages(request, filters: Query[VillageFilters]):

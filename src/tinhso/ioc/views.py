@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.common import rendering
 from tinhso.common.inputs import parse_id
+from tinhso.common.replicas import replica_reads
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import has_role
 from tinhso.dossiers import selectors as dossier_selectors
@@ -64,7 +65,7 @@ def centre_view(view):
             raise PermissionDenied(gettext("Cơ quan này nằm ngoài phạm vi bạn được xem."))
         return view(request, scope, period, filters, *args, **kwargs)
 
-    return wrapper
+    return replica_reads(wrapper)
 
 
 def _filters(request) -> selectors.Filters:

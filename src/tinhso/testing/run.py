@@ -44,8 +44,10 @@ def main(argv: list[str]) -> int:
             print("\n" + "!" * 78 + f"\nWARNING: {message}\nInstall `postgresql` to run it.\n" + "!" * 78,
                   file=sys.stderr)
             return 0
-        with pgserver.running() as server:
-            code = _step(f"tests on PostgreSQL ({server.url})", pytest, {"DATABASE_URL": server.url})
+        # A hot standby of the throwaway server: the tests of the read-replica routing read from it.
+        with pgserver.running(replicas=1) as server:
+            code = _step(f"tests on PostgreSQL ({server.url}, replica {server.replica_urls})", pytest,
+                         {"DATABASE_URL": server.url, "DATABASE_REPLICA_URLS": server.replica_urls})
         if code:
             return code
     print("\nAll tests passed.")

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tinhso.common.middleware.RequestIdMiddleware",
+    "tinhso.common.replicas.ReplicaMiddleware",
     "tinhso.common.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -101,12 +102,34 @@ def _database(url: str) -> dict:
             "transaction_mode": "IMMEDIATE",
         }
     else:
-        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE")
-        config["CONN_HEALTH_CHECKS"] = True
+        pool_size = env_int("DATABASE_POOL_SIZE")
+        if pool_size > 0:
+            # Django's psycopg pool: connections are borrowed for a request or a task and given back.
+            config["CONN_MAX_AGE"] = 0
+            config["OPTIONS"] = {"pool": {"min_size": min(2, pool_size), "max_size": pool_size, "timeout": 10}}
+        else:
+            config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE")
+        config["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_HEALTH_CHECKS")
+        if env_bool("DATABASE_PGBOUNCER"):
+            # PgBouncer in transaction mode hands each transaction to any server connection: no cursor may
+            # outlive its transaction (Django's psycopg settings already send no prepared statements).
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
 
 DATABASES = {"default": _database(env("DATABASE_URL"))}
+# Read replicas (PostgreSQL streaming standbys of the primary): `tinhso.common.replicas` routes the reads of the
+# pages that allow it there. In tests a replica alias mirrors the test database (no database is created on it).
+TINHSO_READ_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{_number}"] = {**_database(_url), "TEST": {"MIRROR": "default"}}
+    TINHSO_READ_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["tinhso.common.replicas.ReplicaRouter"]
+TINHSO_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS")
+TINHSO_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS")
+TINHSO_PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS")
+TINHSO_TASK_WORKER_HEARTBEAT_SECONDS = float(env("TASK_WORKER_HEARTBEAT_SECONDS"))
+TINHSO_TASK_WORKER_STALE_SECONDS = float(env("TASK_WORKER_STALE_SECONDS"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -136,8 +159,26 @@ STATIC_ROOT = Path(env("STATIC_ROOT")) if env("STATIC_ROOT") else DATA_DIR / "st
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT")) if env("MEDIA_ROOT") else DATA_DIR / "media"
+
+
+def _file_storage(kind: str) -> dict:
+    """Uploaded and issued files: the local file system, or S3-compatible object storage (django-storages), so
+    that web processes and workers on several machines see the same files."""
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ValueError(f"FILE_STORAGE: unknown storage {kind!r} (local or s3)")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("S3_BUCKET"), "endpoint_url": env("S3_ENDPOINT_URL") or None,
+        "region_name": env("S3_REGION") or None, "access_key": env("S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY") or None, "location": env("S3_PREFIX"),
+        # Files are private: read through the application's own checks, never by a public address.
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False, "addressing_style": "path",
+    }}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage(env("FILE_STORAGE")),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -245,5 +286,8 @@ LOGGING = {
 }
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tinhso"},
+    # Per process: rendered public pages and fragments (tinhso.common.pagecache), the calendar. Room for a few
+    # thousand pages (about 10 kB each).
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tinhso",
+                "OPTIONS": {"MAX_ENTRIES": 3000}},
 }

@@ -12,6 +12,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Replica aliases (from DATABASE_REPLICA_URLS) exist, but reads are routed to them only in the tests that
+# switch the routing on (override_settings(TINHSO_READ_REPLICAS=[…])): the others read what they wrote.
+TINHSO_READ_REPLICAS = []
+if "replica1" not in DATABASES:  # noqa: F405
+    # Without a real standby (SQLite, or no replica started) the routing tests read through a second connection
+    # to the same test database.
+    DATABASES["replica1"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 # Static files come straight from the apps: no collect step before the browser tests.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None

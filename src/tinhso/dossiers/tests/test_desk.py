@@ -176,7 +176,7 @@ def test_an_officer_with_several_roles_sees_a_count_for_each_queue(client, versi
     at_handling(version, department, receiver)
     client.force_login(receiver)
     response = client.get(DESK)
-    tabs = [(q["label"], q["count"]) for q in response.context["queues"]]
+    tabs = [(q["label"], q["count"].value) for q in response.context["queues"]]
     assert tabs == [("Chờ tiếp nhận", 2), ("Chờ xử lý", 1)]
 
 
@@ -196,11 +196,43 @@ def test_a_queue_is_paginated_by_25(client, version, department, receiver):
         submit(version, department, name=f"Người nộp {n:02d}")
     client.force_login(receiver)
     first = client.get(DESK)
-    assert first.context["page_obj"].paginator.count == 27
+    assert first.context["page"].count.value == 27 and first.context["page"].count.exact
     assert len(first.context["rows"]) == 25
     assert "trang=2" in first.content.decode()
     second = client.get(DESK, {"trang": 2})
     assert len(second.context["rows"]) == 2
+
+
+def test_later_pages_continue_after_the_last_row_shown_and_lead_back(client, version, department, receiver):
+    submitted = [submit(version, department, name=f"Người nộp {n:02d}") for n in range(30)]
+    client.force_login(receiver)
+    first = client.get(DESK).context["page"]
+    assert [d.code for d in first.rows] == [d.code for d in submitted[:25]]
+
+    second = client.get(DESK, {"sau": first.next_cursor, "trang": 2})
+    page = second.context["page"]
+    assert page.number == 2 and [d.code for d in page.rows] == [d.code for d in submitted[25:]]
+    assert not page.has_next and "Trang 2/2" in second.text
+    back = client.get(DESK, {"truoc": page.previous_cursor, "trang": 1}).context["page"]
+    assert [d.code for d in back.rows] == [d.code for d in submitted[:25]] and back.number == 1
+    # A made-up cursor is ignored: the first page.
+    assert client.get(DESK, {"sau": "abc"}).context["page"].rows == first.rows
+
+
+def test_a_queue_past_the_exact_count_shows_an_estimate(client, version, department, receiver, monkeypatch):
+    from tinhso.dossiers import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 5)
+    for n in range(8):
+        submit(version, department, name=f"Người nộp {n}")
+    client.force_login(receiver)
+
+    response = client.get(DESK)
+
+    count = response.context["page"].count
+    assert not count.exact and count.value >= 6
+    assert "khoảng" in response.text and "Trang 1/" not in response.text
+    assert len(response.context["rows"]) == 8
 
 
 def test_search_finds_a_dossier_by_code_or_applicant_name(client, version, department, receiver):
@@ -269,7 +301,7 @@ def test_an_invalid_filter_value_is_explained_not_fatal(client, version, departm
     response = client.get(DESK, {"date_from": "không-phải-ngày", "state": "bogus"})
     assert response.status_code == 200
     assert "Ngày không hợp lệ." in response.content.decode()
-    assert response.context["page_obj"].paginator.count == 1
+    assert response.context["page"].count.value == 1
 
 
 def test_the_queue_list_does_not_grow_queries_with_its_rows(client, version, department, receiver,
@@ -380,7 +412,7 @@ def test_a_dossier_of_another_agency_is_404_like_a_missing_code(client, version,
     document = dossier.documents.get()
     assert client.get(reverse("dossiers:document", args=[dossier.code, document.pk])).status_code == 404
     assert client.get(reverse("dossiers:print", args=[dossier.code, "01"])).status_code == 404
-    assert client.get(DESK, {"q": dossier.code}).context["page_obj"].paginator.count == 0
+    assert client.get(DESK, {"q": dossier.code}).context["page"].count.value == 0
 
 
 def test_an_action_posted_on_another_agencys_dossier_is_404_and_changes_nothing(client, version, department,
@@ -651,4 +683,4 @@ def test_a_superuser_sees_every_queue(client, version, department):
     response = client.get(DESK)
     assert [q["label"] for q in response.context["queues"]] == [
         "Chờ tiếp nhận", "Chờ xử lý", "Chờ phê duyệt", "Chờ trả kết quả"]
-    assert response.context["queues"][0]["count"] == 1
+    assert response.context["queues"][0]["count"].value == 1

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime
 import hmac
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.catalogue.models import Field, Level, OnlineLevel, ProcedureVersion, RouteStep, Status
 from tinhso.catalogue.selectors import published_procedures
+from tinhso.common import pagecache
 from tinhso.directory.models import Agency, fold_for_search
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierStep
 
@@ -30,7 +31,8 @@ _trigram_ready: dict[str, bool] = {}
 
 
 def trigram_search_available() -> bool:
-    """True on PostgreSQL when the pg_trgm extension is installed (checked once per process)."""
+    """True on PostgreSQL when the pg_trgm extension is installed (checked once per process and database)."""
+    connection = connections[router.db_for_read(ProcedureVersion)]
     if connection.vendor != "postgresql":
         return False
     alias = connection.alias
@@ -102,6 +104,17 @@ def implementing_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(Exists(published)).only("pk", "identifier", "name").order_by("name")
 
 
+def filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The search filters' choices: (code, name) of the fields in use and (identifier, name) of the implementing
+    agencies, kept between requests until the catalogue changes."""
+    return pagecache.remembered(
+        ("portal-filter-choices",),
+        lambda: ([(f.code, f.name) for f in fields_in_use()],
+                 [(a.identifier, a.name) for a in implementing_agencies()]),
+        depends_on=["catalogue"],
+    )
+
+
 def procedure_page(code: str) -> ProcedureVersion | None:
     """The version of ``code`` in force with everything its public page shows; None when none is."""
     return (
@@ -151,6 +164,15 @@ def matching_dossier(code: str, digits: str) -> Dossier | None:
     by_phone = hmac.compare_digest(given.encode(), phone.encode()) and bool(phone)
     by_id = hmac.compare_digest(given.encode(), id_number.encode()) and bool(id_number)
     return candidate if candidate is not None and (by_phone or by_id) else None
+
+
+# What the tracking page needs to decide whether anything changed: the version and the deadline fields.
+TRACKING_HEAD_FIELDS = ("pk", "code", "version", "state", "received_at", "due_at", "result_ready_at", "finished_at")
+
+
+def tracked_dossier_head(pk: int, code: str) -> Dossier | None:
+    """The version and deadline fields of a dossier the visitor has proved to be theirs, in one small query."""
+    return Dossier.objects.filter(pk=pk, code=code).only(*TRACKING_HEAD_FIELDS).first()
 
 
 def tracked_dossier(pk: int, code: str) -> Dossier | None:

@@ -2,31 +2,40 @@
 
 Tracking asks for the dossier code and the last 4 digits of the applicant's phone or personal ID number.
 A wrong code and wrong digits get the same answer (nobody learns which codes exist), attempts are limited
-per client address and per code, and a successful check binds the dossier to the visitor's session: the
-tracking page, the forms and the result files are served only to that session.
+per client address and per code, and a successful check binds the dossier to the visitor's browser: the
+tracking page, the forms and the result files are served only to that browser (a signed cookie).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import mimetypes
 import posixpath
+from dataclasses import astuple
 
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.catalogue.models import Level, OnlineLevel, Status
-from tinhso.common import ratelimit
+from tinhso.common import pagecache, ratelimit
 from tinhso.common.notices import mask_phone
 from tinhso.common.ratelimit import Limit, client_address, hit
+from tinhso.common.replicas import replica_reads
 from tinhso.dossiers import printing
 from tinhso.dossiers.deadlines import dossier_status
 from tinhso.dossiers.models import DocumentKind, State
@@ -39,8 +48,11 @@ AGENCY_PAGE_SIZE = 50
 # A deployment (or the benchmark) may override them with the TINHSO_TRACKING_LIMITS setting.
 DEFAULT_TRACKING_LIMITS = {"per_address": (10, 60), "wrong_per_code": (5, 15 * 60)}
 TRACK_ATTEMPTS, TRACK_LOCK = "track-code", "track-code-lock"
-SESSION_KEY = "portal_tracked_dossiers"
-SESSION_MAX_DOSSIERS = 20
+# The proof of a successful check: a signed cookie naming the dossiers this browser opened (no server-side
+# session, so the page a citizen reloads reads nothing but the dossier's version).
+TRACKING_COOKIE = "tinhso_tracking"
+TRACKING_SALT = "tinhso.portal.tracking"
+TRACKED_MAX_DOSSIERS = 20
 # The forms a citizen may download: receipt, supplement request, refusal, apology (05 is the desk's own).
 CITIZEN_FORMS = ("01", "02", "03", "04")
 NOT_FOUND_MESSAGE = gettext_lazy(
@@ -54,13 +66,37 @@ NOT_FOUND_MESSAGE = gettext_lazy(
 
 
 @require_GET
+@replica_reads
 def home(request):
-    """The portal's front page: search, the most used procedures and the ways to browse the catalogue."""
-    return render(request, "portal/find/home.html", {
-        "most_used": selectors.most_used_procedures(),
-        "fields": list(selectors.fields_in_use()),
-        "levels": selectors.level_choices(),
-    })
+    """The portal's front page: search, the most used procedures and the ways to browse the catalogue.
+
+    The page's content is the same for every visitor: it is kept rendered per language (the most used
+    procedures, an aggregate over a year of dossiers, are recounted every ``MOST_USED_SECONDS``).
+    """
+    period = _most_used_period()
+
+    def content():
+        return pagecache.fragment(
+            ("portal-home", get_language(), period),
+            lambda: render_to_string("portal/find/_home_content.html", {
+                "most_used": selectors.most_used_procedures(),
+                "fields": list(selectors.fields_in_use()),
+                "levels": selectors.level_choices(),
+            }),
+            depends_on=["catalogue"],
+        )
+
+    return pagecache.page(request, ("portal-home", period),
+                          lambda extra: render(request, "portal/find/home.html", {"content": content(), **extra}),
+                          depends_on=["catalogue"])
+
+
+# The most used procedures are counted over 12 months of dossiers: recounted at most this often.
+MOST_USED_SECONDS = 15 * 60
+
+
+def _most_used_period() -> int:
+    return int(timezone.now().timestamp()) // MOST_USED_SECONDS
 
 
 class ProcedureFilter(forms.Form):
@@ -74,8 +110,8 @@ class ProcedureFilter(forms.Form):
 
     def __init__(self, *args, fields, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["field"].choices = [("", _("Tất cả lĩnh vực")), *((f.code, f.name) for f in fields)]
-        self.fields["agency"].choices = [("", _("Tất cả cơ quan")), *((a.identifier, a.name) for a in agencies)]
+        self.fields["field"].choices = [("", _("Tất cả lĩnh vực")), *fields]
+        self.fields["agency"].choices = [("", _("Tất cả cơ quan")), *agencies]
 
     def criteria(self) -> dict[str, str]:
         """The valid filters; a value that is not among the choices is ignored rather than refused."""
@@ -85,51 +121,96 @@ class ProcedureFilter(forms.Form):
 
 
 @require_GET
+@replica_reads
 def procedure_list(request):
-    """The catalogue, filtered by field, agency, level and online level, searched, 20 per page."""
-    fields = list(selectors.fields_in_use())
-    agencies = list(selectors.implementing_agencies())
+    """The catalogue, filtered by field, agency, level and online level, searched, 20 per page.
+
+    A visitor without a session gets the page as kept for its address (rendered once per address, language
+    and catalogue generation); otherwise the filters' choices and the rendered form and results of each
+    search (per criteria, page and language) are kept until the catalogue changes.
+    """
+    return pagecache.page(request, ("portal-procedures",),
+                          lambda extra: render(request, "portal/find/procedure_list.html",
+                                               {"content": _procedure_list_content(request), **extra}),
+                          depends_on=["catalogue"])
+
+
+def _procedure_list_content(request):
+    fields, agencies = selectors.filter_choices()
     form = ProcedureFilter(request.GET or None, fields=fields, agencies=agencies)
     criteria = form.criteria()
-    versions = selectors.search_procedures(**criteria)
-    page = Paginator(versions, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "portal/find/procedure_list.html", {
-        "form": form, "page": page, "criteria": criteria, "query": query.urlencode(),
-        "filtered": any(criteria.values()),
-    })
+    page_number = request.GET.get("page") or "1"
+
+    def render_results() -> str:
+        versions = selectors.search_procedures(**criteria)
+        page = Paginator(versions, PAGE_SIZE).get_page(page_number)
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render_to_string("portal/find/_procedure_list_content.html", {
+            "form": form, "page": page, "criteria": criteria, "query": query.urlencode(),
+            "filtered": any(criteria.values()),
+        })
+
+    return pagecache.fragment(("portal-procedures", get_language(), tuple(criteria.items()), page_number),
+                              render_results, depends_on=["catalogue"])
 
 
 @require_GET
+@replica_reads
 def agency_list(request):
     """Browse by agency: every agency that carries out a published procedure, with how many."""
-    agencies = selectors.implementing_agencies().annotate(
-        procedures=Count("catalogue_versions", filter=Q(catalogue_versions__status=Status.PUBLISHED)),
-    )
-    page = Paginator(agencies, AGENCY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portal/find/agency_list.html", {"page": page})
+    page_number = request.GET.get("page") or "1"
+
+    def render_agencies() -> str:
+        agencies = selectors.implementing_agencies().annotate(
+            procedures=Count("catalogue_versions", filter=Q(catalogue_versions__status=Status.PUBLISHED)),
+        )
+        page = Paginator(agencies, AGENCY_PAGE_SIZE).get_page(page_number)
+        return render_to_string("portal/find/_agency_list_content.html", {"page": page})
+
+    def content():
+        return pagecache.fragment(("portal-agencies", get_language(), page_number), render_agencies,
+                                  depends_on=["catalogue"])
+
+    return pagecache.page(request, ("portal-agencies",),
+                          lambda extra: render(request, "portal/find/agency_list.html",
+                                               {"content": content(), **extra}),
+                          depends_on=["catalogue"])
 
 
 @require_GET
+@replica_reads
 def procedure_detail(request, code: str):
     """A procedure as in force: papers, fees, time limit, where to file, online level, legal basis, route."""
-    version = selectors.procedure_page(code)
-    if version is None:
-        raise Http404(_("Không tìm thấy thủ tục hành chính này."))
-    steps = list(version.steps.all())
-    return render(request, "portal/find/procedure_detail.html", {
-        "version": version,
-        "documents": list(version.documents.all()),
-        "fees": [{"description": f.description, "amount": printing.vn_amount(f.amount)} for f in version.fees.all()],
-        "agencies": list(version.agencies.all()),
-        "steps": steps,
-        "files_online": version.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL),
-        "filing_url": f"/nop-ho-so/{version.procedure.code}/",
-    })
+
+    def render_procedure() -> dict:
+        version = selectors.procedure_page(code)
+        if version is None:
+            return {"name": None, "html": ""}
+        return {"name": version.name, "html": render_to_string("portal/find/_procedure_detail_content.html", {
+            "version": version,
+            "documents": list(version.documents.all()),
+            "fees": [{"description": f.description, "amount": printing.vn_amount(f.amount)}
+                     for f in version.fees.all()],
+            "agencies": list(version.agencies.all()),
+            "steps": list(version.steps.all()),
+            "files_online": version.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL),
+            "filing_url": f"/nop-ho-so/{version.procedure.code}/",
+        })}
+
+    def respond(extra):
+        kept = pagecache.remembered(("portal-procedure", get_language(), code), render_procedure,
+                                    depends_on=["catalogue"])
+        if kept["name"] is None:
+            raise Http404(_("Không tìm thấy thủ tục hành chính này."))
+        return render(request, "portal/find/procedure_detail.html",
+                      {"version": {"name": kept["name"]}, "content": mark_safe(kept["html"]), **extra})  # noqa: S308
+
+    return pagecache.page(request, ("portal-procedure",), respond, depends_on=["catalogue"])
 
 
 @require_GET
+@replica_reads
 def procedure_template(request, code: str, pk: int):
     """The blank form (mẫu đơn, tờ khai) of one required paper of a procedure in force."""
     version = selectors.procedure_page(code)
@@ -186,19 +267,41 @@ def _too_many(request, seconds: int):
     return _render_tracking_form(request, TrackingForm(), status=429, error=message, retry_after=seconds)
 
 
-def _remember(request, dossier) -> None:
-    """Bind the dossier to this visitor's session after a successful check (a new session key)."""
-    tracked = dict(request.session.get(SESSION_KEY, {}))
+def _session_binding(request) -> str:
+    """Ties the proof to the browser's session, if it has one: signing out (or in) starts a new session, and a
+    proof earned under the old one no longer opens anything. Read from the cookie; the session is not loaded."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
+
+
+def _tracked(request) -> dict[str, int]:
+    """The dossiers this browser has proved to be its own ({code: pk}), from the signed tracking cookie."""
+    try:
+        value = json.loads(request.get_signed_cookie(TRACKING_COOKIE, salt=TRACKING_SALT,
+                                                     max_age=settings.SESSION_COOKIE_AGE))
+        if value.get("s", "") != _session_binding(request):
+            return {}
+        return {str(code): int(pk) for code, pk in value.get("d", [])}
+    except (KeyError, signing.BadSignature, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _remember(response, request, dossier):
+    """Add the dossier to this browser's proof after a successful check (the newest 20 are kept)."""
+    tracked = _tracked(request)
     tracked.pop(dossier.code, None)
     tracked[dossier.code] = dossier.pk
-    while len(tracked) > SESSION_MAX_DOSSIERS:
-        tracked.pop(next(iter(tracked)))
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = tracked
+    kept = list(tracked.items())[-TRACKED_MAX_DOSSIERS:]
+    response.set_signed_cookie(
+        TRACKING_COOKIE, json.dumps({"s": _session_binding(request), "d": kept}, separators=(",", ":")),
+        salt=TRACKING_SALT, max_age=settings.SESSION_COOKIE_AGE, secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True, samesite="Lax",
+    )
+    return response
 
 
 def _verified_pk(request, code: str) -> int | None:
-    return request.session.get(SESSION_KEY, {}).get(code)
+    return _tracked(request).get(code)
 
 
 @never_cache
@@ -232,19 +335,45 @@ def track(request):
             ratelimit.lock(TRACK_LOCK, code, code_window)
         return _render_tracking_form(request, TrackingForm(), status=404, error=NOT_FOUND_MESSAGE)
     ratelimit.forgive(TRACK_ATTEMPTS, code)
-    _remember(request, dossier)
-    return redirect(reverse("portal-track-dossier", args=[dossier.code]), permanent=False)
+    return _remember(redirect(reverse("portal-track-dossier", args=[dossier.code]), permanent=False), request,
+                     dossier)
 
 
-@never_cache
 @require_GET
+@replica_reads
 def track_dossier(request, code: str):
-    """The QR code's target: the tracking page once verified in this session, else the form with the code."""
+    """The QR code's target: the tracking page once verified in this session, else the form with the code.
+
+    The page a citizen reloads costs one small query beyond the session: the dossier's version and deadline
+    fields, from which the entity tag comes. A browser holding the same page gets 304; otherwise the
+    dossier's part of the page comes from the fragment cache (keyed by its version) and only the frame
+    around it (language switch, CSRF token) is rendered.
+    """
     pk = _verified_pk(request, code)
-    dossier = selectors.tracked_dossier(pk, code) if pk else None
-    if dossier is None:
-        return _render_tracking_form(request, TrackingForm(initial={"code": code}))
-    return render(request, "portal/find/track_result.html", _tracking_context(dossier))
+    head = selectors.tracked_dossier_head(pk, code) if pk else None
+    if head is None:
+        response = _render_tracking_form(request, TrackingForm(initial={"code": code}))
+        add_never_cache_headers(response)
+        return response
+    deadline = dossier_status(head)
+    language = get_language()
+    tag = pagecache.etag("track", head.pk, head.version, language, astuple(deadline), timezone.localdate(),
+                         request.user.pk, request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""))
+    if (unchanged := pagecache.not_modified(request, tag)) is not None:
+        return unchanged
+    shown = ("track", head.pk, head.version, astuple(deadline), timezone.localdate())
+
+    def respond(extra):
+        content = pagecache.fragment(
+            (*shown, language),
+            lambda: render_to_string("portal/find/_track_content.html",
+                                     _tracking_context(selectors.tracked_dossier(head.pk, head.code))),
+            depends_on=["catalogue"],
+        )
+        return render(request, "portal/find/track_result.html",
+                      {"dossier": head, "deadline": deadline, "content": content, **extra})
+
+    return pagecache.revalidate_privately(pagecache.page(request, shown, respond, depends_on=["catalogue"]), tag)
 
 
 def _tracked_or_404(request, code: str):

@@ -219,14 +219,30 @@ def test_a_citizen_never_sees_another_dossier(client, dossier, version, agency):
     assert "Trần Thị Bình" not in stranger.get(f"/tra-cuu/{dossier.code}/").text
 
 
-def test_the_verified_session_is_a_new_one(client, dossier):
-    client.get("/tra-cuu/")
-    client.session.save()
-    before = client.session.session_key
+def test_the_proof_is_a_signed_cookie_of_this_browser_and_no_session_is_made(client, dossier):
+    response = _track(client, dossier.code, "5678")
 
-    _track(client, dossier.code, "5678")
+    proof = response.cookies["tinhso_tracking"]
+    assert proof["httponly"] and proof["samesite"] == "Lax"
+    assert "sessionid" not in response.cookies
+    assert client.get(f"/tra-cuu/{dossier.code}/").status_code == 200
+    # An altered proof opens nothing: the signature covers the dossiers it names.
+    forged = Client()
+    forged.cookies["tinhso_tracking"] = proof.value.replace(dossier.code, dossier.code[:-1] + "2")
+    assert "Trần Thị Bình" not in forged.get(f"/tra-cuu/{dossier.code}/").text
 
-    assert client.session.session_key != before
+
+def test_signing_out_ends_the_proof_earned_while_signed_in(client, dossier):
+    from tinhso.dossiers.tests.factories import citizen
+
+    user = citizen()
+    client.force_login(user)
+    assert _track(client, dossier.code, "5678").status_code == 302
+    assert "Trần Thị Bình" in client.get(f"/tra-cuu/{dossier.code}/").text
+
+    client.post("/dang-xuat/")
+
+    assert "Trần Thị Bình" not in client.get(f"/tra-cuu/{dossier.code}/").text
 
 
 def test_a_dossier_not_yet_received_can_be_tracked(client, version, agency):

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                        "tinhso.conf.settings.dev")}
         manage = [sys.executable, "-m", "tinhso.manage"]
-        worker = subprocess.Popen([*manage, "db_worker", "--interval", "1"], env=env)
+        worker = subprocess.Popen([*manage, "worker", "--interval", "1"], env=env)
         # The audit chain's sealer (every AUDIT_SEAL_INTERVAL seconds), as a deployment runs it.
         sealer = subprocess.Popen([*manage, "audit", "seal", "--every", "0"], env=env, stdout=subprocess.DEVNULL)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)

@@ -1,0 +1,110 @@
+"""Background workers that lose no task: a heartbeat per worker, and the tasks of a dead worker run again.
+
+The task queue lives in the database (``django-tasks-db``): a worker claims the next ready task with
+``SELECT … FOR UPDATE SKIP LOCKED`` and marks it running, so two workers, on one machine or many, never take the
+same task. If a worker dies while running one (killed, its machine lost), the task would stay "running"
+forever. Here every worker started by ``tinhso worker`` keeps a :class:`WorkerHeartbeat` row fresh every
+``TASK_WORKER_HEARTBEAT_SECONDS`` from a thread of its own; every worker, on the same rhythm, puts back in the
+queue each running task whose worker has not beaten for ``TASK_WORKER_STALE_SECONDS`` (locking those task rows
+with SKIP LOCKED, so two workers never put one back twice). A task that was running when its worker died runs
+once more: a notice is then sent at least once, never lost (an e-mail already handed to the mail server at
+the moment of the crash goes out twice).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, models, transaction
+from django.utils import timezone
+
+logger = logging.getLogger("tinhso.workers")
+
+
+class WorkerHeartbeat(models.Model):
+    """A running task worker and the last moment it was seen alive."""
+
+    worker_id = models.CharField("mã tiến trình", max_length=64, unique=True)
+    host = models.CharField("máy", max_length=255)
+    pid = models.PositiveIntegerField("số hiệu tiến trình")
+    started_at = models.DateTimeField("bắt đầu", default=timezone.now)
+    beat_at = models.DateTimeField("lần cuối còn chạy", default=timezone.now, db_index=True)
+
+    class Meta:
+        app_label = "common"
+        verbose_name = "tiến trình tác vụ nền"
+        verbose_name_plural = "tiến trình tác vụ nền"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}:{self.pid})"
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "TINHSO_TASK_WORKER_HEARTBEAT_SECONDS", 5))
+
+
+def stale_seconds() -> float:
+    return float(getattr(settings, "TINHSO_TASK_WORKER_STALE_SECONDS", 30))
+
+
+def beat(worker_id: str) -> None:
+    """Record that ``worker_id`` is alive now."""
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"host": socket.gethostname()[:255], "pid": os.getpid(), "beat_at": timezone.now()},
+    )
+
+
+def requeue_orphans() -> list[str]:
+    """Put back in the queue every running task whose worker stopped beating; return their ids."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    alive = set(WorkerHeartbeat.objects.filter(beat_at__gte=timezone.now() - timedelta(seconds=stale_seconds()))
+                .values_list("worker_id", flat=True))
+    requeued = []
+    with transaction.atomic():
+        running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+        if connection.features.has_select_for_update_skip_locked:
+            running = running.select_for_update(skip_locked=True)
+        for task in running:
+            owner = task.worker_ids[-1] if task.worker_ids else ""
+            if owner in alive:
+                continue
+            task.status = TaskResultStatus.READY
+            task.started_at = None
+            task.save(update_fields=["status", "started_at"])
+            requeued.append(str(task.id))
+            logger.warning("task %s (%s) was running in worker %s, which stopped: queued again", task.id,
+                           task.task_path, owner or "?")
+    return requeued
+
+
+class Heart(threading.Thread):
+    """Beats for the worker and looks for orphaned tasks, every heartbeat, until stopped."""
+
+    def __init__(self, worker_id: str):
+        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
+        self.worker_id = worker_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                close_old_connections()
+                beat(self.worker_id)
+                requeue_orphans()
+            except Exception:
+                logger.exception("heartbeat of worker %s failed", self.worker_id)
+            self.stopped.wait(heartbeat_seconds())
+        connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=heartbeat_seconds() + 5)
+        WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
