@@ -28,6 +28,7 @@ from tinhso.dossiers import selectors, services
 from tinhso.dossiers.deadlines import dossier_status
 from tinhso.dossiers.errors import DossierError
 from tinhso.dossiers.models import ApiToken, Dossier, DossierDocument, mask_id_number
+from tinhso.exchange.registry import GatewayAuth
 from tinhso.geo.models import Commune
 
 
@@ -55,7 +56,9 @@ class ActiveSession(SessionAuth):
         return user if user is not None and user.is_authenticated and user.is_active else None
 
 
-router = Router(tags=["dossiers"], auth=[TokenAuth(), ActiveSession()])
+# The data-sharing gateway reaches these operations as the calling member (tinhso.dossiers.gateway); its
+# actor is set only by the gateway's internal dispatch, never from a request.
+router = Router(tags=["dossiers"], auth=[GatewayAuth(), TokenAuth(), ActiveSession()])
 
 
 def _fail(error: DossierError):

@@ -15,11 +15,12 @@ from ninja.responses import Status
 
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 from tinhso.dossiers.services import AgencyClient
+from tinhso.exchange.registry import GatewayAuth
 from tinhso.ioc import selectors, services
 from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, ValueSource
 from tinhso.ioc.periods import YEAR, Period, PeriodError
 
-router = Router(tags=["ioc"], auth=[TokenAuth(), ActiveSession()])
+router = Router(tags=["ioc"], auth=[GatewayAuth(), TokenAuth(), ActiveSession()])
 
 
 class IndicatorOut(Schema):
@@ -103,8 +104,9 @@ def indicators(request):
 
 @router.get("/values", response=list[ValueOut])
 def values(request, ky: str = ""):
-    """Every indicator's value, target, % achieved and status for the period (signed-in centre users)."""
-    scope = None if isinstance(request.auth, AgencyClient) else selectors.ioc_scope(request.auth)
+    """Every indicator's value, target, % achieved and status for the period: for signed-in centre users,
+    and for an agency's client (token or exchange member) over that agency and the units below it."""
+    scope = selectors.ioc_scope(request.auth)
     if scope is None:
         raise HttpError(403, "Không có quyền xem trung tâm điều hành.")
     try:
