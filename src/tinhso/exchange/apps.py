@@ -12,7 +12,7 @@ class ExchangeConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from tinhso.common.audit import track
-        from tinhso.exchange import state
+        from tinhso.exchange import outbox, state
         from tinhso.exchange.models import AccessRight, CertificateAuthority, Member, MemberCertificate, Service
 
         # Every change to who may call what, and with which certificate, is on the audit chain.
@@ -28,6 +28,10 @@ class ExchangeConfig(AppConfig):
                                 dispatch_uid=f"exchange-state-del-{model.__name__}")
         # Each module offers its services in its own ``gateway.py`` (tinhso.exchange.registry).
         autodiscover_modules("gateway")
+        # The dossiers app sits above this one and is never imported here: its events are followed by the
+        # model's label and read by their attributes (outbox.on_dossier_event), in the event's transaction.
+        post_save.connect(outbox.on_dossier_event, sender="dossiers.DossierEvent", weak=False,
+                          dispatch_uid="exchange-outbox-dossier-event")
         post_migrate.connect(_sync_services, sender=self, weak=False, dispatch_uid="exchange-sync-services")
 
 

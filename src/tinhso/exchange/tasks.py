@@ -24,3 +24,13 @@ def seal_message_log() -> dict:
 
     result = seals.chain()
     return {"chained": result.chained, "batches": result.batches}
+
+
+@task()
+def deliver_status_changes() -> dict:
+    """Send the dossier status changes due to the national public-service portal."""
+    from tinhso.exchange import outbox
+
+    report = outbox.deliver()
+    return {"delivered": report.delivered, "retrying": report.retrying, "dead": report.dead,
+            "requests": report.requests, "error": report.error}
