@@ -129,6 +129,14 @@ VARIABLES: dict[str, Variable] = {
         Variable("NATIONAL_PORTAL_BATCH", "100", "National public-service portal: status changes sent per request."),
         Variable("NATIONAL_PORTAL_MAX_ATTEMPTS", "10",
                  "National public-service portal: failed attempts before a change goes to the dead-letter list."),
+        Variable("TSA_URL", "",
+                 "RFC 3161 timestamp authority (`http(s)://[user:pass@]host/path`) that timestamps the audit "
+                 "chain's seals and signatures; empty: seals are kept without a timestamp."),
+        Variable("TSA_TRUSTED_ROOTS", "",
+                 "PEM file of the root certificates a timestamp's signing certificate must chain to."),
+        Variable("TSA_POLICY", "",
+                 "Timestamp policy OID to request and require in tokens; empty: the authority's default."),
+        Variable("TSA_TIMEOUT", "10", "Seconds to wait for the timestamp authority."),
     ]
 }
 

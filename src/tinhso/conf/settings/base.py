@@ -176,6 +176,12 @@ TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")
 
+# RFC 3161 timestamps (tinhso.common.timestamps): the audit chain's seals, signatures.
+TINHSO_TSA_URL = env("TSA_URL")
+TINHSO_TSA_TRUSTED_ROOTS = env("TSA_TRUSTED_ROOTS")
+TINHSO_TSA_POLICY = env("TSA_POLICY")
+TINHSO_TSA_TIMEOUT = float(env("TSA_TIMEOUT"))
+
 # Sign-in with the national identity (VNeID) through OpenID Connect (mozilla-django-oidc's settings).
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
 OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
@@ -240,6 +246,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # A timestamp or signature that fails validation is reported by tinhso.common.timestamps itself.
+        "pyhanko": {"level": "ERROR"},
+        "pyhanko_certvalidator": {"level": "ERROR"},
     },
 }
 
