@@ -251,12 +251,17 @@ class MessageRecord(models.Model):
 
 
 class LogSeal(models.Model):
-    """A batch of the chain ``[first_position, last_position]`` sealed by an RFC 3161 timestamp over the
-    chain hash of its last record; ``token`` stays empty while the timestamp authority cannot be reached."""
+    """A batch of the chain ``[first_position, last_position]``: its ``manifest`` (position, X-Road-Id, kind and
+    hash of every record), the chain hash of its last record and the previous seal's digest are bound into
+    ``digest``, which an RFC 3161 timestamp seals; ``token`` stays empty while the timestamp authority
+    cannot be reached (see ``seals.py``)."""
 
     first_position = models.BigIntegerField(_("từ vị trí"))
     last_position = models.BigIntegerField(_("đến vị trí"), unique=True)
     chain_hash = models.CharField(_("mã băm chuỗi được niêm phong"), max_length=64)
+    manifest = models.JSONField(_("danh mục bản ghi"), default=list)
+    previous_digest = models.CharField(_("mã băm lô trước"), max_length=64, default="")
+    digest = models.CharField(_("mã băm được đóng dấu thời gian"), max_length=64, default="")
     closed_at = models.DateTimeField(_("khép lô lúc"), default=timezone.now)
     token = models.BinaryField(_("dấu thời gian RFC 3161 (DER)"), null=True, blank=True)
     timestamped_at = models.DateTimeField(_("thời điểm ghi trong dấu thời gian"), null=True, blank=True)

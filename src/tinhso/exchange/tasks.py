@@ -19,11 +19,19 @@ def when(seconds: float) -> datetime.datetime | None:
 
 @task()
 def seal_message_log() -> dict:
-    """Chain the message log's new records and close them in sealed batches."""
+    """Chain the message log's new records, close them in batches and timestamp the batches; while the
+    timestamp authority does not answer, try again every ``EXCHANGE_SEAL_INTERVAL_SECONDS``."""
+    from django.conf import settings
+
     from tinhso.exchange import seals
 
-    result = seals.chain()
-    return {"chained": result.chained, "batches": result.batches}
+    run = seals.seal()
+    if run.waiting or seals.status().unchained:
+        later = when(settings.TINHSO_EXCHANGE_SEAL_INTERVAL)
+        if later is not None:
+            seal_message_log.using(run_after=later).enqueue()
+    return {"chained": run.chained, "batches": run.batches, "stamped": run.stamped, "waiting": run.waiting,
+            "error": run.error}
 
 
 @task()
