@@ -80,6 +80,10 @@ def ensure_own_subsystem() -> Member:
     elif not member.local:
         member.local = True
         member.save(update_fields=["local"])
+    # A deployment whose identity changed (another member code or subsystem) no longer serves the old one.
+    for stale in Member.objects.filter(local=True).exclude(pk=member.pk):
+        stale.local = False
+        stale.save(update_fields=["local"])
     return member
 
 
