@@ -7,6 +7,7 @@ from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
 from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
+from tinhso.exchange.api import router as exchange_router
 from tinhso.geo.api import router as geo_router
 from tinhso.ioc.api import router as ioc_router
 
@@ -22,6 +23,7 @@ api.add_router("/directory", directory_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/ioc", ioc_router)
+api.add_router("/exchange", exchange_router)
 
 
 @api.exception_handler(ValidationError)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tai-khoan/", include("tinhso.portal.accounts.urls")),
     path("phan-anh/", include("tinhso.portal.feedback.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),
+    path("trao-doi/", include("tinhso.exchange.urls")),
     path("", include("tinhso.common.urls")),
     path("", include("tinhso.portal.urls")),
 ]

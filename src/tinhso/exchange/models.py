@@ -313,6 +313,8 @@ class OutboxEntry(models.Model):
 
     dossier_id = models.BigIntegerField(_("mã bản ghi hồ sơ"))
     dossier_code = models.CharField(_("mã số hồ sơ"), max_length=60)
+    # The receiving agency's key, for the scope of the operations centre's numbers and the pages.
+    agency_id = models.BigIntegerField(_("cơ quan tiếp nhận"), null=True, blank=True, db_index=True)
     event_id = models.BigIntegerField(_("mã sự kiện"))
     action = models.CharField(_("thao tác"), max_length=40)
     from_state = models.CharField(_("từ trạng thái"), max_length=24, blank=True)

@@ -66,7 +66,8 @@ def on_dossier_event(sender, instance, created, raw=False, **kwargs) -> None:
         return
     dossier = instance.dossier
     OutboxEntry.objects.create(
-        dossier_id=dossier.pk, dossier_code=dossier.code, event_id=instance.pk, action=instance.action,
+        dossier_id=dossier.pk, dossier_code=dossier.code, agency_id=dossier.receiving_agency_id,
+        event_id=instance.pk, action=instance.action,
         from_state=instance.from_state or "", to_state=instance.to_state, event_at=instance.at,
         data={
             "procedure_version": dossier.procedure_version_id, "receiving_agency": dossier.receiving_agency_id,

@@ -44,46 +44,48 @@ class ExchangeError(Exception):
 @transaction.atomic
 def sync_services() -> list[Service]:
     """A row for every service the modules offer (and this deployment's own subsystem as a member); a row
-    whose service is no longer offered stays, marked unavailable, with its access rights."""
+    whose service is no longer offered stays, marked unavailable, with its access rights.
+
+    This follows the code at every migrate, as the operations centre's seeding does: it is not an
+    administrator's change, so it writes in bulk, off the audit chain (what administrators change on these
+    rows afterwards is on it)."""
     offered = {service.code: service for service in registry.offered()}
     rows = {row.code: row for row in Service.objects.all()}
+    Service.objects.bulk_create([Service(code=code, title=service.title[:255]) for code, service in offered.items()
+                                 if code not in rows])
     for code, service in offered.items():
         row = rows.get(code)
-        if row is None:
-            rows[code] = Service.objects.create(code=code, title=service.title[:255])
-        elif row.title != service.title[:255] or not row.available:
-            row.title = service.title[:255]
-            row.available = True
-            row.save(update_fields=["title", "available"])
-    for code, row in rows.items():
-        if code not in offered and row.available:
-            row.available = False
-            row.save(update_fields=["available"])
+        if row is not None and (row.title != service.title[:255] or not row.available):
+            Service.objects.filter(pk=row.pk).update(title=service.title[:255], available=True)
+    Service.objects.filter(available=True).exclude(code__in=list(offered)).update(available=False)
     ensure_own_subsystem()
-    return list(rows.values())
+    from tinhso.exchange.state import invalidate
+
+    invalidate()
+    return list(Service.objects.all())
 
 
 def ensure_own_subsystem() -> Member:
-    """This deployment's subsystem as a local member, scoped to the agency whose code it carries."""
+    """This deployment's subsystem as a local member, scoped to the agency whose code it carries (written in
+    bulk with :func:`sync_services`)."""
     me = own_subsystem()
-    member = Member.objects.filter(instance=me.instance, member_class=me.member_class, member_code=me.member_code,
-                                   subsystem_code=me.subsystem_code).first()
+    found = Member.objects.filter(instance=me.instance, member_class=me.member_class, member_code=me.member_code,
+                                  subsystem_code=me.subsystem_code)
+    member = found.first()
     if member is None:
         from tinhso.directory.models import Agency
 
         agency = Agency.objects.filter(identifier=me.member_code.upper()).first()
-        member = Member.objects.create(
+        Member.objects.bulk_create([Member(
             instance=me.instance, member_class=me.member_class, member_code=me.member_code,
             subsystem_code=me.subsystem_code, name=agency.name if agency else f"Nền tảng tỉnh số ({me.member_code})",
             agency=agency, local=True,
-        )
+        )])
+        member = found.get()
     elif not member.local:
-        member.local = True
-        member.save(update_fields=["local"])
+        found.update(local=True)
     # A deployment whose identity changed (another member code or subsystem) no longer serves the old one.
-    for stale in Member.objects.filter(local=True).exclude(pk=member.pk):
-        stale.local = False
-        stale.save(update_fields=["local"])
+    Member.objects.filter(local=True).exclude(pk=member.pk).update(local=False)
     return member
 
 
@@ -269,6 +271,23 @@ class RightInput:
     note: str = ""
 
 
+def check_endpoint(code: str, method: str, path: str) -> Endpoint:
+    """The endpoint pattern a right names, refused when the service offers nothing it could open."""
+    try:
+        endpoint = Endpoint(method or "*", path or "/**")
+    except ValueError:
+        raise ExchangeError("Phương thức hoặc đường dẫn không hợp lệ (đường dẫn bắt đầu bằng “/”).",
+                            "Invalid method or path.", field="path") from None
+    offered = registry.get(code)
+    if offered is not None and endpoint.path != "/**" and not any(
+            (endpoint.method in ("*", e.method) or e.method == "*")
+            and (registry.path_matches(e.path, endpoint.path) or registry.path_matches(endpoint.path, e.path))
+            for e in offered.endpoints):
+        raise ExchangeError(f"Dịch vụ “{code}” không có điểm truy cập {endpoint.method} {endpoint.path}.",
+                            "The service has no such endpoint.", field="path")
+    return endpoint
+
+
 @transaction.atomic
 def grant_access(client: Member | str, service: Service | str, *, method: str = "*", path: str = "/**",
                  note: str = "", by=None) -> AccessRight:
@@ -280,18 +299,7 @@ def grant_access(client: Member | str, service: Service | str, *, method: str = 
     row = service if isinstance(service, Service) else Service.objects.filter(code=service).first()
     if row is None:
         raise ExchangeError(f"Không có dịch vụ “{service}”.", f"No service “{service}”.", field="service", status=404)
-    try:
-        endpoint = Endpoint(method or "*", path or "/**")
-    except ValueError:
-        raise ExchangeError("Phương thức hoặc đường dẫn không hợp lệ (đường dẫn bắt đầu bằng “/”).",
-                            "Invalid method or path.", field="path") from None
-    offered = registry.get(row.code)
-    if offered is not None and endpoint.path != "/**" and not any(
-            (endpoint.method in ("*", e.method) or e.method == "*")
-            and (registry.path_matches(e.path, endpoint.path) or registry.path_matches(endpoint.path, e.path))
-            for e in offered.endpoints):
-        raise ExchangeError(f"Dịch vụ “{row.code}” không có điểm truy cập {endpoint.method} {endpoint.path}.",
-                            "The service has no such endpoint.", field="path")
+    endpoint = check_endpoint(row.code, method, path)
     try:
         with transaction.atomic():
             return AccessRight.objects.create(

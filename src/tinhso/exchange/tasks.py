@@ -42,3 +42,15 @@ def deliver_status_changes() -> dict:
     report = outbox.deliver()
     return {"delivered": report.delivered, "retrying": report.retrying, "dead": report.dead,
             "requests": report.requests, "error": report.error}
+
+
+@task()
+def pull_national_catalogue(publish: bool = False, user_id: int | None = None) -> dict:
+    """Take the procedure catalogue from the national database (asked from the exchange page)."""
+    from django.contrib.auth import get_user_model
+
+    from tinhso.exchange import catalogue_pull
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    sync = catalogue_pull.pull(publish=publish, by=user)
+    return {"sync": sync.pk, "ok": sync.ok, "summary": catalogue_pull.summary(sync)}

@@ -1,0 +1,237 @@
+"""The gateway's administration API (/api/exchange), for platform administrators signed in: the services
+offered, members, access rights (granted and revoked here as in the admin, on the audit chain), the message
+log and its sealing status, the national-portal outbox with its dead-letter retries, and the catalogue pulls.
+
+Other members never use this API: they call the services through the gateway (``/r1/…``).
+"""
+
+import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field as SchemaField
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
+from ninja.security import SessionAuth
+
+from tinhso.exchange import outbox, registry, seals, selectors, services
+from tinhso.exchange.models import AccessRight, Direction, OutboxStatus
+
+
+class OperatorAuth(SessionAuth):
+    """A signed-in platform administrator (CSRF-checked like every session call)."""
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated and selectors.may_operate(user) else None
+
+router = Router(tags=["exchange"], auth=OperatorAuth())
+
+class EndpointOut(Schema):
+    method: str
+    path: str
+
+class ServiceOut(Schema):
+    code: str
+    title: str
+    enabled: bool
+    disabled_notice: str
+    available: bool
+    endpoints: list[EndpointOut]
+    @staticmethod
+    def resolve_endpoints(service) -> list:
+        offered = registry.get(service.code)
+        return [{"method": e.method, "path": e.path} for e in offered.endpoints] if offered else []
+
+class MemberOut(Schema):
+    identifier: str
+    name: str
+    agency: str | None = SchemaField(None, description="Mã định danh cơ quan làm phạm vi dữ liệu")
+    address: str
+    local: bool
+    active: bool
+    certificates: int
+
+    @staticmethod
+    def resolve_agency(member) -> str | None:
+        return member.agency.identifier if member.agency_id else None
+
+class RightIn(Schema):
+    client: str = SchemaField(..., description="Định danh bên gọi: INSTANCE/MEMBERCLASS/MEMBERCODE[/SUBSYSTEM]")
+    service: str = SchemaField(..., description="Mã dịch vụ")
+    method: str = SchemaField("*", description="GET, POST… hoặc * cho mọi phương thức")
+    path: str = SchemaField("/**", description="Mẫu đường dẫn: * thay một đoạn, /** cho mọi đường dẫn")
+    note: str = SchemaField("", description="Căn cứ cấp quyền, ví dụ văn bản đồng ý chia sẻ")
+
+class RightOut(Schema):
+    id: int
+    client: str
+    service: str
+    method: str
+    path: str
+    note: str
+    granted_at: datetime.datetime
+    granted_by: str | None
+    @staticmethod
+    def resolve_client(right) -> str:
+        return right.client.identifier
+    @staticmethod
+    def resolve_service(right) -> str:
+        return right.service.code
+    @staticmethod
+    def resolve_granted_by(right) -> str | None:
+        return right.granted_by.get_username() if right.granted_by_id else None
+
+class LogFiltersIn(Schema):
+    client: str = ""
+    service: str = ""
+    since: datetime.datetime | None = SchemaField(None, alias="from")
+    until: datetime.datetime | None = SchemaField(None, alias="to")
+    request_id: str = ""
+    direction: str = ""
+    errors: bool = False
+
+class RecordOut(Schema):
+    id: int
+    at: datetime.datetime
+    direction: str
+    kind: str
+    message_id: str
+    request_id: str
+    client: str
+    service: str
+    method: str
+    path: str
+    status: int | None
+    error_type: str
+    duration_ms: int | None
+    body_size: int
+    body_kept: bool
+    body_hash: str
+    headers_hash: str
+    request_hash: str
+    record_hash: str
+    position: int | None
+    sealed: bool
+    @staticmethod
+    def resolve_body_kept(record) -> bool:
+        return record.body_size == 0 or record.body_kept
+    @staticmethod
+    def resolve_sealed(record) -> bool:
+        return bool(record.seal_id and record.seal.token)
+
+class LogStatusOut(Schema):
+    unchained: int
+    waiting_seals: int
+    oldest_unsealed: datetime.datetime | None
+    last_sealed_at: datetime.datetime | None
+    overdue: bool
+    alerts: list[str]
+
+class OutboxOut(Schema):
+    id: int
+    dossier_code: str
+    event_id: int
+    action: str
+    from_state: str
+    to_state: str
+    event_at: datetime.datetime
+    status: str
+    attempts: int
+    next_attempt_at: datetime.datetime
+    last_error: str
+    delivered_at: datetime.datetime | None
+
+class RetryIn(Schema):
+    ids: list[int] = []
+    all: bool = False
+
+class SyncOut(Schema):
+    id: int
+    started_at: datetime.datetime
+    finished_at: datetime.datetime | None
+    ok: bool
+    created: int
+    versioned: int
+    unchanged: int
+    refused: int
+    error: str
+    report: list[dict]
+
+@router.get("/services", response=list[ServiceOut], summary="Dịch vụ cung cấp qua cổng kết nối")
+def list_services(request):
+    return list(selectors.services_with_rights())
+
+@router.get("/members", response=list[MemberOut], summary="Thành viên, phân hệ đã đăng ký")
+@paginate(PageNumberPagination, page_size=50)
+def list_members(request):
+    from django.db.models import Count
+
+    from tinhso.exchange.models import Member
+
+    return Member.objects.select_related("agency").annotate(certificates=Count("certificates")).order_by(
+        "instance", "member_class", "member_code", "subsystem_code")
+
+@router.get("/rights", response=list[RightOut], summary="Quyền truy cập dịch vụ")
+@paginate(PageNumberPagination, page_size=50)
+def list_rights(request, service: str = "", client: str = ""):
+    rights = selectors.rights_list()
+    if service:
+        rights = rights.filter(service__code=service)
+    if client:
+        try:
+            member = services.find_member(client)
+        except services.ExchangeError as error:
+            raise HttpError(422, error.message) from None
+        rights = rights.filter(client=member) if member is not None else rights.none()
+    return rights
+
+@router.post("/rights", response={201: RightOut}, summary="Cấp quyền gọi dịch vụ")
+def grant(request, payload: RightIn):
+    try:
+        right = services.grant_access(payload.client, payload.service, method=payload.method, path=payload.path,
+                                      note=payload.note, by=request.auth)
+    except services.ExchangeError as error:
+        raise HttpError(error.status if error.status != 400 else 422, error.message) from None
+    return Status(201, selectors.rights_list().get(pk=right.pk))
+
+@router.delete("/rights/{right_id}", response={204: None}, summary="Thu hồi quyền gọi dịch vụ")
+def revoke(request, right_id: int):
+    services.revoke_access(get_object_or_404(AccessRight, pk=right_id))
+    return Status(204, None)
+
+@router.get("/log", response=list[RecordOut], summary="Tìm trong nhật ký trao đổi")
+@paginate(PageNumberPagination, page_size=50)
+def search_log(request, filters: Query[LogFiltersIn]):
+    if filters.direction and filters.direction not in Direction.values:
+        raise HttpError(422, f"Chiều phải là một trong: {', '.join(Direction.values)}.")
+    return selectors.search_log(selectors.LogFilters(
+        client=filters.client, service=filters.service, since=filters.since, until=filters.until,
+        request_id=filters.request_id, direction=filters.direction, errors_only=filters.errors))
+
+@router.get("/log/status", response=LogStatusOut, summary="Tình trạng nối chuỗi, niêm phong nhật ký")
+def log_status(request):
+    current = seals.status()
+    return {"unchained": current.unchained, "waiting_seals": current.waiting_seals,
+            "oldest_unsealed": current.oldest_unsealed, "last_sealed_at": current.last_sealed_at,
+            "overdue": current.overdue, "alerts": seals.alerts()}
+
+@router.get("/outbox", response=list[OutboxOut], summary="Thay đổi trạng thái hồ sơ gửi cổng quốc gia")
+@paginate(PageNumberPagination, page_size=50)
+def list_outbox(request, status: str = OutboxStatus.PENDING):
+    if status not in OutboxStatus.values:
+        raise HttpError(422, f"Trạng thái phải là một trong: {', '.join(OutboxStatus.values)}.")
+    return selectors.outbox_list(status)
+
+@router.post("/outbox/retry", summary="Gửi lại thay đổi trong danh sách gửi lỗi")
+def retry(request, payload: RetryIn):
+    from tinhso.exchange.models import OutboxEntry
+    dead = OutboxEntry.objects.filter(status=OutboxStatus.DEAD)
+    chosen = dead if payload.all else dead.filter(pk__in=payload.ids)
+    return {"retried": outbox.retry(list(chosen.values_list("pk", flat=True)), by=request.auth)}
+
+@router.get("/catalogue-syncs", response=list[SyncOut], summary="Các lần lấy danh mục thủ tục quốc gia")
+@paginate(PageNumberPagination, page_size=20)
+def list_syncs(request):
+    return selectors.catalogue_syncs()
