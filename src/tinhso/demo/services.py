@@ -17,17 +17,20 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     procedures: int = 0
     dossiers: int = 0
+    exchange: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
               ) -> DemoSummary:
     """Load the administrative units, the demo province's villages, agencies, one login per role and the
-    procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long) and the
-    operations centre's demo plans, targets and reported values."""
+    procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long), the
+    operations centre's demo plans, targets and reported values, and the data-sharing gateway's members,
+    rights and first calls."""
     from tinhso.catalogue.demo import load_demo_catalogue
     from tinhso.demo.desks import fill_printed_desks
     from tinhso.directory.demo import load_demo_directory
     from tinhso.dossiers.demo import load_demo_dossiers
+    from tinhso.exchange.demo import load_demo_exchange
     from tinhso.geo.services import generate_demo_villages, load_units
     from tinhso.ioc.indicators import load_demo_ioc
 
@@ -41,4 +44,5 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     summary.dossiers = load_demo_dossiers(code, days=dossier_days, password=password)
     load_demo_ioc(code)
     fill_printed_desks()
+    summary.exchange = load_demo_exchange(code)
     return summary

@@ -8,6 +8,7 @@ Other members never use this API: they call the services through the gateway (``
 import datetime
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -193,7 +194,8 @@ def grant(request, payload: RightIn):
         right = services.grant_access(payload.client, payload.service, method=payload.method, path=payload.path,
                                       note=payload.note, by=request.auth)
     except services.ExchangeError as error:
-        raise HttpError(error.status if error.status != 400 else 422, error.message) from None
+        message = error.message_en if (get_language() or "vi").startswith("en") else error.message
+        raise HttpError(error.status if error.status != 400 else 422, message) from None
     return Status(201, selectors.rights_list().get(pk=right.pk))
 
 @router.delete("/rights/{right_id}", response={204: None}, summary="Thu hồi quyền gọi dịch vụ")

@@ -254,3 +254,21 @@ def summary(sync: CatalogueSync) -> str:
             f"{sync.refused} không nhận")
     return text + (f"; lỗi: {sync.error}" if sync.error else "")
 
+
+
+def as_national(version) -> dict:
+    """A published version written as the national database's record of it (the payload above): what a
+    stand-in portal serves, and what a record read back into the catalogue leaves unchanged."""
+    return {
+        "code": version.procedure.code, "name": version.name,
+        "field": {"code": version.field.code, "name": version.field.name}, "level": version.level,
+        "time_limit": version.time_limit, "time_unit": version.time_unit, "legal_basis": version.legal_basis,
+        "result": version.result, "online_level": version.online_level,
+        "online_limit_reason": version.online_limit_reason, "decision_number": version.decision_number,
+        "decision_date": version.decision_date.isoformat() if version.decision_date else None,
+        "effective_from": version.effective_from.isoformat() if version.effective_from else None,
+        "agencies": sorted(a.identifier for a in version.agencies.all()),
+        "documents": [{"name": d.name, "originals": d.originals, "copies": d.copies, "required": d.required,
+                       "reusable": d.reusable} for d in version.documents.all()],
+        "fees": [{"description": f.description, "amount": f.amount} for f in version.fees.all()],
+    }

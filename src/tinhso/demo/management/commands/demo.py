@@ -40,17 +40,28 @@ class Command(BaseCommand):
         self._serve(options["host"], options["port"], summary.logins, options["password"])
 
     def _serve(self, host: str, port: str, logins: list[tuple[str, str, str]], password: str) -> None:
+        from django.conf import settings
+
+        from tinhso.exchange import demo as exchange_demo
+
         call_command("collectstatic", interactive=False, verbosity=0)
+        # The stand-in national portal and a timestamp authority on loopback, unless real ones are configured.
+        simulated, simulators = exchange_demo.start_simulators(settings.DATA_DIR)
         address = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nTỉnh số đang chạy tại {address}"))
         self.stdout.write(f"Đăng nhập cán bộ: {address}dang-nhap/   (mật khẩu mẫu: {password})")
         for role, username, agency in logins:
             self.stdout.write(f"  {role:<32} {username:<12} {agency}")
+        for line in exchange_demo.describe(simulated):
+            self.stdout.write(line)
         self.stdout.write("Dừng: Ctrl+C\n")
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                                       "tinhso.conf.settings.dev")}
+        env = {**os.environ, **simulated, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
+                                                                                    "tinhso.conf.settings.dev")}
         manage = [sys.executable, "-m", "tinhso.manage"]
         worker = subprocess.Popen([*manage, "db_worker", "--interval", "1"], env=env)
+        # Deliver what the demo's dossiers recorded for the national portal, and seal the message log.
+        subprocess.Popen([*manage, "exchange", "deliver"], env=env, stdout=subprocess.DEVNULL)
+        subprocess.Popen([*manage, "exchange", "seal"], env=env, stdout=subprocess.DEVNULL)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
         try:
             web.wait()
@@ -65,3 +76,5 @@ class Command(BaseCommand):
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+            for server in simulators:
+                server.stop()
