@@ -165,7 +165,10 @@ def payload(entries: list[OutboxEntry]) -> list[dict]:
         pk__in={e.data.get("procedure_version") for e in entries}).values_list("pk", "procedure__code"))
     agencies = dict(Agency.objects.filter(
         pk__in={e.data.get("receiving_agency") for e in entries}).values_list("pk", "identifier"))
-    labels = _state_labels()
+    from django.utils import translation
+
+    with translation.override("vi"):  # the portal is told the Vietnamese labels
+        labels = state_labels()
     changes = []
     for entry in entries:
         data = entry.data
@@ -181,14 +184,13 @@ def payload(entries: list[OutboxEntry]) -> list[dict]:
     return changes
 
 
-def _state_labels() -> dict[str, str]:
-    """The dossier states' Vietnamese labels, from the dossiers app's choices (read, not imported)."""
+def state_labels() -> dict[str, str]:
+    """The dossier states' labels (in the active language), from the dossiers app's choices (read by the
+    model's label, not imported)."""
     from django.apps import apps
-    from django.utils import translation
 
     model = apps.get_model("dossiers", "Dossier")
-    with translation.override("vi"):
-        return {value: str(label) for value, label in model._meta.get_field("state").choices}
+    return {value: str(label) for value, label in model._meta.get_field("state").choices}
 
 
 @dataclass

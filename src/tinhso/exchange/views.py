@@ -174,9 +174,13 @@ def portal(request):
         entries = entries.order_by("-delivered_at", "-id")
     from django.conf import settings
 
+    page = _page(request, entries)
+    labels = outbox.state_labels()
+    for entry in page:
+        entry.from_label, entry.to_label = labels.get(entry.from_state, ""), labels.get(entry.to_state, entry.to_state)
     return render(request, "exchange/portal.html", {
         "sync": selectors.sync_state(), "shown": shown, "statuses": OutboxStatus,
-        "page_obj": _page(request, entries), "page_query": _query_without_page(request),
+        "page_obj": page, "page_query": _query_without_page(request),
         "syncs": selectors.catalogue_syncs()[:10], "configured": bool(settings.TINHSO_NATIONAL_PORTAL_URL),
         "tabs": [(OutboxStatus.PENDING, gettext("Chờ gửi")), (OutboxStatus.DEAD, gettext("Gửi lỗi")),
                  (OutboxStatus.DELIVERED, gettext("Đã đồng bộ"))],
