@@ -16,7 +16,7 @@ server is exercised by ``exchange/tests/test_tls.py``.
 
 from __future__ import annotations
 
-from django.test import Client
+from django.test import RequestFactory
 
 from tinhso.exchange import services
 from tinhso.exchange.identifiers import ClientId, parse_client
@@ -34,21 +34,27 @@ class PeerCertificate:
 
 
 class LocalTransport:
-    """Carries a call to this deployment's gateway in the same process, as ``credential`` (a
+    """Carries a call to this deployment's gateway view in the same process, as ``credential`` (a
     ``tinhso.testing.pki.Credential``; None presents no certificate)."""
 
     def __init__(self, credential=None):
+        from django.conf import settings
+
         self.der = credential.cert_der if credential is not None else None
-        self.client = Client()
+        hosts = [host for host in settings.ALLOWED_HOSTS if host not in ("*", "") and not host.startswith(".")]
+        self.factory = RequestFactory(HTTP_HOST=hosts[0] if hosts else "localhost")
 
     def send(self, method, target, headers, body, timeout):
+        from tinhso.exchange.server import gateway
+
         extra = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers
                  if name.lower() != "content-type"}
         content_type = next((v for n, v in headers if n.lower() == "content-type"), "application/octet-stream")
         extra["gunicorn.socket"] = PeerCertificate(self.der)
         path, _, query = target.partition("?")
-        response = self.client.generic(method, path, data=body, content_type=content_type,
-                                       QUERY_STRING=query, **extra)
+        request = self.factory.generic(method, path, data=body, content_type=content_type, QUERY_STRING=query,
+                                       **extra)
+        response = gateway(request)
         return response.status_code, list(response.items()), response.content
 
 
