@@ -2,25 +2,23 @@
 
 import datetime
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
 
 from tinhso.catalogue.models import Level, OnlineLevel, ProcedureVersion
 from tinhso.catalogue.selectors import current_version, fields, published_procedures, published_versions
+from tinhso.common.restapi import choice, errors, paginated
+from tinhso.directory.api import AgencyRef
 
 router = Router(tags=["catalogue"])
 
 
 class FieldOut(Schema):
-    code: str
-    name: str
-
-
-class AgencyRef(Schema):
-    identifier: str
-    name: str
+    code: str = SchemaField(description=_("Mã lĩnh vực"))
+    name: str = SchemaField(description=_("Tên lĩnh vực"))
 
 
 class ProcedureOut(Schema):
@@ -43,7 +41,9 @@ class ProcedureOut(Schema):
         return list(version.agencies.all())
 
 
-class DocumentOut(Schema):
+class RequiredDocumentOut(Schema):
+    """A paper the procedure asks for (thành phần hồ sơ), not a file of a dossier."""
+
     order: int
     name: str
     originals: int
@@ -62,7 +62,9 @@ class FeeOut(Schema):
     amount: int
 
 
-class StepOut(Schema):
+class RouteStepOut(Schema):
+    """A step of the procedure's route (quy trình), not a step of a dossier."""
+
     order: int
     role: str
     role_label: str = SchemaField(..., alias="get_role_display")
@@ -77,9 +79,9 @@ class ProcedureDetailOut(ProcedureOut):
     legal_basis: str
     result: str
     online_limit_reason: str
-    documents: list[DocumentOut]
+    documents: list[RequiredDocumentOut]
     fees: list[FeeOut]
-    route: list[StepOut]
+    route: list[RouteStepOut]
     eform_schema: dict | None
 
     @staticmethod
@@ -105,48 +107,46 @@ class VersionOut(Schema):
 
 
 class ProcedureFilters(Schema):
-    field: str | None = SchemaField(None, description="Mã lĩnh vực")
-    level: Level | None = SchemaField(None, description="province hoặc commune")
-    agency: str | None = SchemaField(None, description="Mã định danh của cơ quan thực hiện")
-    online_level: OnlineLevel | None = SchemaField(None, description="full, partial hoặc none")
-    q: str | None = SchemaField(None, description="Tìm theo mã hoặc tên (không phân biệt dấu)")
+    field: str | None = SchemaField(None, max_length=50, description=_("Mã lĩnh vực"))
+    level: choice(Level) | None = SchemaField(None, description=_("province hoặc commune"))
+    agency: str | None = SchemaField(None, max_length=35, description=_("Mã định danh của cơ quan thực hiện"))
+    online_level: choice(OnlineLevel) | None = SchemaField(None, description=_("full, partial hoặc none"))
+    q: str | None = SchemaField(None, max_length=200, description=_("Tìm theo mã hoặc tên (không phân biệt dấu)"))
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-@router.get("/fields", response=list[FieldOut], summary="Lĩnh vực")
-@paginate(PageNumberPagination, page_size=100, max_page_size=500)
+@router.get("/fields", response=list[FieldOut], summary=_("Lĩnh vực"),
+            description=_("Các lĩnh vực của danh mục thủ tục hành chính."))
+@paginated(100)
 def list_fields(request):
     return fields()
 
 
-@router.get("/procedures", response=list[ProcedureOut], summary="Thủ tục hành chính đang áp dụng")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@router.get("/procedures", response=list[ProcedureOut], summary=_("Thủ tục hành chính đang áp dụng"),
+            description=_("Phiên bản đang áp dụng của mỗi thủ tục, xếp theo mã, lọc theo các tham số."))
+@paginated(50)
 def list_procedures(request, filters: Query[ProcedureFilters]):
-    """The version in force of each procedure, ordered by code, filtered by the query parameters."""
     return published_procedures(**filters.dict())
 
 
 @router.get(
-    "/procedures/{code}", response={200: ProcedureDetailOut, 404: ErrorOut}, summary="Một thủ tục hành chính",
+    "/procedures/{code}", response={200: ProcedureDetailOut, **errors(404)}, summary=_("Một thủ tục hành chính"),
+    description=_("Phiên bản đang áp dụng: thành phần hồ sơ, phí, lệ phí, quy trình và biểu mẫu điện tử."),
 )
 def get_procedure(request, code: str):
-    """The version in force: documents, fees, route and e-form."""
     version = current_version(code)
     if version is None:
-        raise HttpError(404, f"Không có thủ tục đang áp dụng mã {code}.")
+        raise HttpError(404, gettext("Không có thủ tục đang áp dụng mã %(code)s.") % {"code": code})
     return version
 
 
 @router.get(
-    "/procedures/{code}/versions", response={200: list[VersionOut], 404: ErrorOut},
-    summary="Các phiên bản đã công bố của một thủ tục",
+    "/procedures/{code}/versions", response={200: list[VersionOut], **errors(404)},
+    summary=_("Các phiên bản đã công bố của một thủ tục"),
+    description=_("Mọi phiên bản đã công bố của thủ tục, kể cả phiên bản đã được thay thế."),
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@paginated(50)
 def list_versions(request, code: str):
     versions = published_versions(code)
     if not versions.exists():
-        raise HttpError(404, f"Không có thủ tục đã công bố mã {code}.")
+        raise HttpError(404, gettext("Không có thủ tục đã công bố mã %(code)s.") % {"code": code})
     return versions

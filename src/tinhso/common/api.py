@@ -4,9 +4,11 @@ Every parameter is read as text and checked here, so bad input gets a Vietnamese
 field (HTTP 400), never a 500.
 """
 
+from django.utils.translation import gettext_noop as _
 from ninja import Query, Router, Schema, Status
 
 from tinhso.common import workdays
+from tinhso.common.restapi import ErrorOut, error_body
 
 router = Router(tags=["calendar"])
 
@@ -33,21 +35,16 @@ class YearOut(Schema):
     days: list[CalendarDayOut]
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str
-
-
 def _error(exc: workdays.CalendarInputError):
-    return Status(400, {"detail": exc.message, "field": exc.field})
+    return Status(400, error_body(exc.message, field=exc.field))
 
 
-@router.get("/due", response={200: DueOut, 400: ErrorOut}, summary="Hạn giải quyết")
-def due(request, received: str | None = Query(None, alias="from"), days: str | None = None,
+@router.get("/due", response={200: DueOut, 400: ErrorOut}, summary=_("Hạn giải quyết"),
+            description=_("Thời điểm đến hạn của một thời hạn tính bằng ngày làm việc (days) hoặc giờ làm việc "
+                          "(hours) kể từ thời điểm tiếp nhận (from). Theo ngày: không tính ngày tiếp nhận, hạn là "
+                          "cuối giờ hành chính của ngày làm việc cuối cùng (BLDS 2015, Điều 147–148)."))
+def due(request, received: str | None = Query(None, alias="from", max_length=40), days: str | None = None,
         hours: str | None = None):
-    """The due moment of a limit in working days (`days`) or working hours (`hours`) for something
-    received at `from`. Days: the receiving day is not counted and the limit ends at the close of office
-    hours of the last working day (BLDS 2015 Arts. 147–148)."""
     try:
         moment = workdays.parse_moment(received, "from")
         if (days is None) == (hours is None):
@@ -64,11 +61,11 @@ def due(request, received: str | None = Query(None, alias="from"), days: str | N
 
 
 @router.get("/between", response={200: BetweenOut, 400: ErrorOut},
-            summary="Số ngày làm việc giữa hai thời điểm")
-def between(request, start: str | None = Query(None, alias="from"),
-            end: str | None = Query(None, alias="to")):
-    """How many working days `to` is after `from`: the working days after the day of `from` up to and
-    including the day of `to`; 0 when `to` is not on a later working day (lateness of a dossier)."""
+            summary=_("Số ngày làm việc giữa hai thời điểm"),
+            description=_("Số ngày làm việc từ sau ngày của “from” đến hết ngày của “to”; 0 khi “to” không rơi "
+                          "vào một ngày làm việc sau đó (số ngày trễ hạn của hồ sơ)."))
+def between(request, start: str | None = Query(None, alias="from", max_length=40),
+            end: str | None = Query(None, alias="to", max_length=40)):
     try:
         count = workdays.working_days_between(workdays.parse_moment(start, "from"),
                                               workdays.parse_moment(end, "to"))
@@ -78,9 +75,9 @@ def between(request, start: str | None = Query(None, alias="from"),
 
 
 @router.get("/years/{year}", response={200: YearOut, 400: ErrorOut},
-            summary="Lịch nghỉ và làm bù của một năm")
+            summary=_("Lịch nghỉ và làm bù của một năm"),
+            description=_("Các ngày thường được nghỉ và các ngày làm việc bù trong năm, kèm lý do và văn bản."))
 def year(request, year: str):
-    """The weekdays off and the make-up working days of the year, with their reasons and sources."""
     try:
         number = workdays.parse_year(year)
         schedule = workdays.year_schedule(number)

@@ -6,6 +6,12 @@ One row per (limit, window, hashed key) holds the attempts; an attempt is one
 concurrent attempts are each counted exactly once. The key itself (an address, a user name, a dossier code)
 is never stored, only a hash of it. Windows that are over are deleted now and then by the attempts
 themselves.
+
+Besides fixed windows, the same table holds **strikes** and **locks** (slot 0): :func:`strike` counts failures
+of one key in a window that starts at its first failure (so no boundary between two windows doubles the
+allowance), :func:`lock` closes a key until a moment and :func:`locked_for` says for how long. The tracking
+page locks a dossier code after its fifth wrong answer this way, and sign-in slows down guessing on one
+account (:func:`backoff_seconds`): both hold across processes, hosts and restarts.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from django.utils import timezone
 
 # About one attempt in this many also deletes the windows that are over.
 PURGE_ONE_IN = 200
+# The slot of strikes and locks, whose window is their own expiry rather than a slice of the clock.
+OWN_WINDOW = 0
 
 
 @dataclass(frozen=True)
@@ -50,12 +58,17 @@ class RateCounter(models.Model):
 
 
 def client_address(request) -> str:
-    """The client's address as the server sees it (a trusted proxy must set REMOTE_ADDR correctly)."""
+    """The client's address: ``REMOTE_ADDR`` as ``common.middleware.ClientAddressMiddleware`` leaves it (the
+    address a trusted reverse proxy names in ``X-Forwarded-For``, see the ``TRUSTED_PROXIES`` setting)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 def _where(limit: Limit, key: str) -> tuple[int, str]:
-    return int(time.time()) // limit.window_seconds, hashlib.sha256(key.encode()).hexdigest()[:32]
+    return int(time.time()) // limit.window_seconds, _digest(key)
 
 
 def hit(limit: Limit, key: str) -> bool:
@@ -73,6 +86,58 @@ def hit(limit: Limit, key: str) -> bool:
     if random.randrange(PURGE_ONE_IN) == 0:  # spreading housekeeping over attempts, not a secret
         purge()
     return hits <= limit.max_hits
+
+
+def _moment(value: datetime.datetime):
+    """A moment as the ORM writes it, so that raw statements and querysets compare alike."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def strike(scope: str, key: str, window_seconds: int) -> int:
+    """Count one failure of ``key``; returns the failures since the first one of a window that began then
+    (a window that is over starts again at 1). One upsert, counted once under concurrency."""
+    now = timezone.now()
+    expires = now + datetime.timedelta(seconds=window_seconds)
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, slot, digest, hits, expires_at) VALUES (%s, %s, %s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (scope, slot, digest) DO UPDATE SET "
+            f"hits = CASE WHEN {table}.expires_at <= %s THEN 1 ELSE {table}.hits + 1 END, "
+            f"expires_at = CASE WHEN {table}.expires_at <= %s THEN %s ELSE {table}.expires_at END "
+            f"RETURNING hits",
+            [scope, OWN_WINDOW, _digest(key), *map(_moment, (expires, now, now, expires))])
+        return cursor.fetchone()[0]
+
+
+def strikes(scope: str, key: str) -> int:
+    """The failures :func:`strike` counted for ``key`` in its window (0 when none or over)."""
+    row = RateCounter.objects.filter(scope=scope, slot=OWN_WINDOW, digest=_digest(key),
+                                     expires_at__gt=timezone.now()).values_list("hits", flat=True).first()
+    return row or 0
+
+
+def forgive(scope: str, key: str) -> None:
+    """Forget the strikes (or the lock) of ``key``."""
+    RateCounter.objects.filter(scope=scope, slot=OWN_WINDOW, digest=_digest(key)).delete()
+
+
+def lock(scope: str, key: str, seconds: int) -> None:
+    """Close ``key`` for ``seconds`` from now (a later lock replaces an earlier one)."""
+    until = timezone.now() + datetime.timedelta(seconds=seconds)
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, slot, digest, hits, expires_at) VALUES (%s, %s, %s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (scope, slot, digest) DO UPDATE SET expires_at = %s",
+            [scope, OWN_WINDOW, _digest(key), _moment(until), _moment(until)])
+
+
+def locked_for(scope: str, key: str) -> int:
+    """Seconds until ``key``'s lock opens (0 when it is not locked)."""
+    until = RateCounter.objects.filter(scope=scope, slot=OWN_WINDOW, digest=_digest(key),
+                                       expires_at__gt=timezone.now()).values_list("expires_at", flat=True).first()
+    return max(1, int((until - timezone.now()).total_seconds() + 0.999)) if until else 0
 
 
 def reset(limit: Limit, key: str) -> None:

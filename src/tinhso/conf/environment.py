@@ -27,9 +27,10 @@ VARIABLES: dict[str, Variable] = {
                  "Signing key. Production refuses to start with the default."),
         Variable("ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the site answers to."),
         Variable("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (scheme://host) trusted for CSRF."),
-        Variable("DATABASE_URL", "sqlite:///var/tinhso.sqlite3",
-                 "Database URL; `postgres://user:pass@host:5432/name` for PostgreSQL. A relative SQLite path "
-                 "is relative to the project's root."),
+        Variable("DATABASE_URL", "",
+                 "Database URL; `postgres://user:pass@host:5432/name` for PostgreSQL. Empty: the embedded "
+                 "SQLite file `<DATA_DIR>/tinhso.sqlite3`. A relative SQLite path is relative to the "
+                 "project's root."),
         Variable("DATABASE_CONN_MAX_AGE", "60", "Seconds a database connection is kept open (PostgreSQL)."),
         Variable("EMAIL_URL", "console:",
                  "Outgoing mail: `smtp://user:pass@host:25`, `smtp+tls://…:587`, `smtps://…:465`, "
@@ -46,12 +47,18 @@ VARIABLES: dict[str, Variable] = {
                  "SMS gateway for notifications: `log` (write to the application log) or a dotted path to a "
                  "class implementing `tinhso.dossiers.notifications.SmsBackend`."),
         Variable("UPLOAD_MAX_MB", "20", "Largest accepted upload, in megabytes."),
+        Variable("TRUSTED_PROXIES", "",
+                 "Comma-separated addresses or networks (`127.0.0.1`, `10.0.0.0/8`) of the reverse proxies in "
+                 "front of the site. Only their `X-Forwarded-For` is believed: the client's address (for rate "
+                 "limits and logs) is the last one in it that is not a trusted proxy. Empty: the peer's address."),
         Variable("DUE_SOON_WORKING_DAYS", "1",
                  "A dossier or step is 'due soon' when its due moment is this many working days away or less."),
         Variable("COMPLAINT_HANDLING_WORKING_DAYS", "10",
                  "Working days an agency has to answer feedback or a complaint (after NĐ 20/2008/NĐ-CP; "
                  "unconfirmed default)."),
-        Variable("DATA_DIR", "var", "Where the embedded mode keeps its database, uploads and logs."),
+        Variable("DATA_DIR", "var",
+                 "Where the embedded mode keeps its database (unless `DATABASE_URL` is set) and uploads "
+                 "(unless `MEDIA_ROOT` is set); relative to the project's root."),
         Variable("MEDIA_ROOT", "", "Uploaded files; defaults to `<DATA_DIR>/media`."),
         Variable("STATIC_ROOT", "", "Collected static files; defaults to `<DATA_DIR>/static`."),
         Variable("TASKS_BACKEND", "database",

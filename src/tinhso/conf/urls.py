@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from tinhso.api import api
+from tinhso.api import api, unknown_address
 from tinhso.exchange.server import gateway
 
 admin.site.site_header = "tinhso — quản trị"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", api.urls),
     # The data-sharing gateway: the X-Road message protocol for REST, /r1/{serviceId}[/path].
     re_path(r"^r1/(?P<rest>.*)$", gateway, name="exchange-gateway"),
+    path("api/<path:rest>", unknown_address),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("mot-cua/", include("tinhso.dossiers.urls")),

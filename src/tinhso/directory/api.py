@@ -1,25 +1,27 @@
 """The public agency directory: who the agencies are, their codes, hierarchy and contacts (no staff data)."""
 
 import datetime
-from typing import Literal
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
 
+from tinhso.common.restapi import BoundedDate, choice, errors, paginated
 from tinhso.directory.models import Agency
 from tinhso.directory.selectors import agency_detail, agency_directory
 
 router = Router(tags=["directory"])
 
-# Inline enumerations in the OpenAPI document (named enums would clash with other apps' `Kind`s).
-AgencyLevel = Literal[tuple(Agency.Level.values)]
-AgencyKind = Literal[tuple(Agency.Kind.values)]
+AgencyLevel = choice(Agency.Level)
+AgencyKind = choice(Agency.Kind)
 
 
 class AgencyRef(Schema):
-    identifier: str
-    name: str
+    """An agency named in another record: its identifier code and name (every app's API reuses it)."""
+
+    identifier: str = Field(description=_("Mã định danh điện tử của cơ quan"))
+    name: str = Field(description=_("Tên cơ quan"))
 
 
 class UnitRef(Schema):
@@ -66,32 +68,30 @@ class AgencyDetailOut(AgencyOut):
 
 
 class AgencyFilters(Schema):
-    level: AgencyLevel | None = Field(None, description="Cấp: central, province hoặc commune")
-    kind: AgencyKind | None = Field(None, description="Loại cơ quan")
-    parent: str | None = Field(None, description="Mã định danh của cơ quan cấp trên")
-    identifier_prefix: str | None = Field(None, description="Phần đầu của mã định danh, ví dụ H37.02")
-    active_on: datetime.date | None = Field(None, description="Chỉ các cơ quan hoạt động vào ngày này")
-    q: str | None = Field(None, description="Tìm theo tên (không phân biệt dấu) hoặc mã")
+    level: AgencyLevel | None = Field(None, description=_("Cấp: central, province hoặc commune"))
+    kind: AgencyKind | None = Field(None, description=_("Loại cơ quan"))
+    parent: str | None = Field(None, max_length=35, description=_("Mã định danh của cơ quan cấp trên"))
+    identifier_prefix: str | None = Field(None, max_length=35,
+                                          description=_("Phần đầu của mã định danh, ví dụ H37.02"))
+    active_on: BoundedDate | None = Field(None, description=_("Chỉ các cơ quan hoạt động vào ngày này"))
+    q: str | None = Field(None, max_length=200, description=_("Tìm theo tên (không phân biệt dấu) hoặc mã"))
 
 
-class AgencyNotFoundOut(Schema):
-    detail: str
-
-
-@router.get("/agencies", response=list[AgencyOut], summary="Danh bạ cơ quan, đơn vị")
-@paginate(PageNumberPagination, page_size=50, max_page_size=500)
+@router.get("/agencies", response=list[AgencyOut], summary=_("Danh bạ cơ quan, đơn vị"),
+            description=_("Các cơ quan trong danh bạ, xếp theo mã định danh, lọc theo các tham số."))
+@paginated(50)
 def list_agencies(request, filters: Query[AgencyFilters]):
-    """Agencies of the directory, ordered by identifier, filtered by the query parameters."""
     return agency_directory(**filters.model_dump())
 
 
 @router.get(
-    "/agencies/{identifier}", response={200: AgencyDetailOut, 404: AgencyNotFoundOut},
-    summary="Thông tin một cơ quan",
+    "/agencies/{identifier}", response={200: AgencyDetailOut, **errors(404)},
+    summary=_("Thông tin một cơ quan"),
+    description=_("Một cơ quan: cơ quan cấp trên và các đơn vị trực thuộc, cơ quan kế thừa và các cơ quan tiền "
+                  "thân, đơn vị hành chính phục vụ."),
 )
 def get_agency(request, identifier: str):
-    """One agency: its parent and children, its successor and predecessors, the unit it serves."""
     agency = agency_detail(identifier)
     if agency is None:
-        raise HttpError(404, f"Không có cơ quan mã định danh {identifier}.")
+        raise HttpError(404, gettext("Không có cơ quan mã định danh %(identifier)s.") % {"identifier": identifier})
     return agency

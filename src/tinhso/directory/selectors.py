@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tinhso.directory.identifiers import normalise_identifier
-from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Membership, fold_for_search
+from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Membership, Role, fold_for_search
 
 
 def active_memberships(user, on: datetime.date | None = None) -> QuerySet[Membership]:
@@ -25,6 +25,21 @@ def active_memberships(user, on: datetime.date | None = None) -> QuerySet[Member
         .select_related("agency")
         .order_by("agency__name", "role", "valid_from")
     )
+
+
+def roles_held(user) -> frozenset[str]:
+    """The roles ``user`` holds today in any agency (superusers: every role), kept on the user object for
+    the request: the menu and the pages ask again and again, and it is one query."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_roles_held", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = frozenset(Role.values)
+        else:
+            cached = frozenset(active_memberships(user).values_list("role", flat=True))
+        user._roles_held = cached
+    return cached
 
 
 def visible_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import Field, ProcedureVersion, RequiredDocument
+from tinhso.common.inputs import date_in_range
 from tinhso.dossiers.errors import UploadRejected
 from tinhso.dossiers.models import (
     ApplicantKind,
@@ -57,10 +58,10 @@ class QueueFilterForm(DescribedErrors, forms.Form):
                                 choices=[("", _("Tất cả hình thức")), *Channel.choices])
     due_soon = forms.BooleanField(label=_("Sắp đến hạn"), required=False)
     overdue = forms.BooleanField(label=_("Quá hạn"), required=False)
-    date_from = forms.DateField(label=_("Nộp từ ngày"), required=False,
+    date_from = forms.DateField(label=_("Nộp từ ngày"), required=False, validators=[date_in_range],
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 error_messages={"invalid": _("Ngày không hợp lệ.")})
-    date_to = forms.DateField(label=_("Đến ngày"), required=False,
+    date_to = forms.DateField(label=_("Đến ngày"), required=False, validators=[date_in_range],
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               error_messages={"invalid": _("Ngày không hợp lệ.")})
 

@@ -12,6 +12,7 @@ under a name (``@sms_backends.register("name")``), or any importable class given
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -72,6 +73,22 @@ def mask_phone(phone: str) -> str:
     return "•" * max(len(digits) - 3, 0) + digits[-3:] if digits else ""
 
 
+# A number standing on its own in a message (a verification code, a phone number): not part of a dossier
+# code such as 000.00.12.H41-260315-0001 or of a date such as 15/03/2026.
+_STANDALONE_NUMBER = re.compile(r"(?<![\w./:-])(\+?\d[\d ]{3,14}\d)(?![\w/:-]|\.\w)")
+
+
+def mask_secrets(text: str) -> str:
+    """A message as a log may keep it: every number standing on its own is masked, as phone numbers are
+    (a 6-digit verification code becomes ••••••, a phone number keeps its last 3 digits)."""
+
+    def masked(match: re.Match) -> str:
+        digits = "".join(ch for ch in match.group(1) if ch.isdigit())
+        return mask_phone(digits) if len(digits) >= 9 else "•" * len(digits)
+
+    return _STANDALONE_NUMBER.sub(masked, text)
+
+
 @sms_backends.register("log")
 class LogSmsBackend(SmsBackend):
     """Writes the message to the application log, with the phone masked (no gateway needed)."""
@@ -79,7 +96,7 @@ class LogSmsBackend(SmsBackend):
     verbose_name = "Ghi vào nhật ký ứng dụng"
 
     def send(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", mask_phone(phone), text)
+        logger.info("SMS to %s: %s", mask_phone(phone), mask_secrets(text))
 
 
 def sms_backend(name: str | None = None) -> SmsBackend:

@@ -15,6 +15,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.catalogue.models import StepRole
+from tinhso.common import tabular
+from tinhso.common.inputs import check_date
 from tinhso.common.workdays import add_working_days
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import _with_descendants, active_memberships, visible_agencies
@@ -113,15 +115,17 @@ def _param(params: Mapping, name: str):
     return value or None
 
 
-def _as_date(value) -> datetime.date | None:
-    if value is None or isinstance(value, datetime.date):
-        return value
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+def _as_date(value, name: str) -> datetime.date | None:
+    """A filter date (``YYYY-MM-DD`` or ``DD/MM/YYYY``) within the platform's range: an unreadable one is
+    ignored, one out of range is refused (``InputError``: 422 in the API), never an overflow further on."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime.date):
         try:
-            return datetime.datetime.strptime(str(value), fmt).date()
+            value = tabular.parse_date(value)
         except ValueError:
-            continue
-    return None
+            return None
+    return check_date(value, name)
 
 
 def filter_dossiers(dossiers: QuerySet[Dossier], params: Mapping, at: datetime.datetime | None = None
@@ -150,9 +154,9 @@ def filter_dossiers(dossiers: QuerySet[Dossier], params: Mapping, at: datetime.d
         # Due within the configured working days: not yet overdue, due by the close of that working day.
         horizon = add_working_days(at, due_soon_days())
         dossiers = dossiers.filter(state__in=list(CLOCK_RUNNING_STATES), due_at__gte=at, due_at__lte=horizon)
-    if start := _as_date(_param(params, "date_from")):
+    if start := _as_date(_param(params, "date_from"), "date_from"):
         dossiers = dossiers.filter(submitted_at__gte=_day_start(start))
-    if end := _as_date(_param(params, "date_to")):
+    if end := _as_date(_param(params, "date_to"), "date_to"):
         dossiers = dossiers.filter(submitted_at__lt=_day_start(end + datetime.timedelta(days=1)))
     if q := _param(params, "q"):
         text = str(q)

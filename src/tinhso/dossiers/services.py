@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from tinhso.catalogue.eforms import validate_eform_data
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
 from tinhso.common.audit import record
+from tinhso.common.inputs import InputError, province_datetime
 from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import active_memberships
@@ -739,6 +740,10 @@ def issue_apology(dossier: Dossier | int, *, actor, expected_version: int | None
     reason = _reason(reason, "reason", "lý do chậm trễ")
     if isinstance(new_due_at, datetime.date) and not isinstance(new_due_at, datetime.datetime):
         new_due_at = add_working_days(new_due_at, 0)  # the end of office hours of that (working) day
+    try:  # a date-time without a zone is read in the province's zone (one rule: common.inputs)
+        new_due_at = province_datetime(new_due_at, "new_due_at")
+    except InputError as error:
+        raise InvalidInput(error.message, error.message_en, field="new_due_at") from None
     with transaction.atomic():
         dossier = _lock(dossier, expected_version)
         _require_state(dossier, PROCESSING_STATES, "xin lỗi, hẹn lại ngày trả kết quả")

@@ -9,29 +9,41 @@ import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
+from django.utils.translation import gettext_noop as _
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.errors import AuthorizationError, HttpError
 from ninja.responses import Status
 from ninja.security import SessionAuth
 
+from tinhso.common.restapi import ProvinceDateTime, choice, errors, paginated, text
 from tinhso.exchange import outbox, registry, seals, selectors, services
-from tinhso.exchange.models import AccessRight, Direction, OutboxStatus
+from tinhso.exchange.models import AccessRight, Direction, MessageRecord, OutboxStatus
 
 
 class OperatorAuth(SessionAuth):
-    """A signed-in platform administrator (CSRF-checked like every session call)."""
+    """A signed-in platform administrator (CSRF-checked like every session call); anyone else signed in is
+    refused with 403, anyone not signed in with 401."""
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated and selectors.may_operate(user) else None
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if not selectors.may_operate(user):
+            raise AuthorizationError()
+        return user
 
 router = Router(tags=["exchange"], auth=OperatorAuth())
+
+
+def _localized(error: services.ExchangeError) -> str:
+    return error.message_en if (get_language() or "vi").startswith("en") else error.message
+
 
 class EndpointOut(Schema):
     method: str
     path: str
+
 
 class ServiceOut(Schema):
     code: str
@@ -45,10 +57,11 @@ class ServiceOut(Schema):
         offered = registry.get(service.code)
         return [{"method": e.method, "path": e.path} for e in offered.endpoints] if offered else []
 
+
 class MemberOut(Schema):
     identifier: str
     name: str
-    agency: str | None = SchemaField(None, description="Mã định danh cơ quan làm phạm vi dữ liệu")
+    agency: str | None = SchemaField(None, description=_("Mã định danh cơ quan làm phạm vi dữ liệu"))
     address: str
     local: bool
     active: bool
@@ -58,12 +71,15 @@ class MemberOut(Schema):
     def resolve_agency(member) -> str | None:
         return member.agency.identifier if member.agency_id else None
 
+
 class RightIn(Schema):
-    client: str = SchemaField(..., description="Định danh bên gọi: INSTANCE/MEMBERCLASS/MEMBERCODE[/SUBSYSTEM]")
-    service: str = SchemaField(..., description="Mã dịch vụ")
-    method: str = SchemaField("*", description="GET, POST… hoặc * cho mọi phương thức")
-    path: str = SchemaField("/**", description="Mẫu đường dẫn: * thay một đoạn, /** cho mọi đường dẫn")
-    note: str = SchemaField("", description="Căn cứ cấp quyền, ví dụ văn bản đồng ý chia sẻ")
+    client: str = text(max_length=1100, description=_("Định danh bên gọi: INSTANCE/MEMBERCLASS/MEMBERCODE[/SUBSYSTEM]"))
+    service: str = text(max_length=255, description=_("Mã dịch vụ"))
+    method: str = text(AccessRight, "method", "*", description=_("GET, POST… hoặc * cho mọi phương thức"))
+    path: str = text(AccessRight, "path", "/**", description=_("Mẫu đường dẫn: * thay một đoạn, /** cho mọi đường "
+                                                               "dẫn"))
+    note: str = text(AccessRight, "note", "", description=_("Căn cứ cấp quyền, ví dụ văn bản đồng ý chia sẻ"))
+
 
 class RightOut(Schema):
     id: int
@@ -84,19 +100,21 @@ class RightOut(Schema):
     def resolve_granted_by(right) -> str | None:
         return right.granted_by.get_username() if right.granted_by_id else None
 
+
 class LogFiltersIn(Schema):
-    client: str = ""
-    service: str = ""
-    since: datetime.datetime | None = SchemaField(None, alias="from")
-    until: datetime.datetime | None = SchemaField(None, alias="to")
-    request_id: str = ""
-    direction: str = ""
-    errors: bool = False
+    client: str = text(MessageRecord, "client", "", description=_("Bên gọi: định danh hoặc phần đầu"))
+    service: str = text(MessageRecord, "service", "", description=_("Dịch vụ: định danh hoặc phần đầu"))
+    since: ProvinceDateTime | None = SchemaField(None, alias="from", description=_("Từ thời điểm (ISO 8601)"))
+    until: ProvinceDateTime | None = SchemaField(None, alias="to", description=_("Trước thời điểm (ISO 8601)"))
+    request_id: str = text(MessageRecord, "request_id", "", description=_("X-Road-Id hoặc X-Road-Request-Id"))
+    direction: choice(Direction) | None = SchemaField(None, description=_("Chiều: served hoặc made"))
+    errors: bool = SchemaField(False, description=_("Chỉ các trao đổi lỗi"))
+
 
 class RecordOut(Schema):
     id: int
     at: datetime.datetime
-    direction: str
+    direction: choice(Direction)
     kind: str
     message_id: str
     request_id: str
@@ -122,6 +140,7 @@ class RecordOut(Schema):
     def resolve_sealed(record) -> bool:
         return bool(record.seal_id and record.seal.token)
 
+
 class LogStatusOut(Schema):
     unchained: int
     waiting_seals: int
@@ -129,6 +148,7 @@ class LogStatusOut(Schema):
     last_sealed_at: datetime.datetime | None
     overdue: bool
     alerts: list[str]
+
 
 class OutboxOut(Schema):
     id: int
@@ -138,15 +158,17 @@ class OutboxOut(Schema):
     from_state: str
     to_state: str
     event_at: datetime.datetime
-    status: str
+    status: choice(OutboxStatus)
     attempts: int
     next_attempt_at: datetime.datetime
     last_error: str
     delivered_at: datetime.datetime | None
 
+
 class RetryIn(Schema):
-    ids: list[int] = []
-    all: bool = False
+    ids: list[int] = SchemaField([], max_length=1000, description=_("Các thay đổi cần gửi lại"))
+    all: bool = SchemaField(False, description=_("Gửi lại mọi thay đổi trong danh sách gửi lỗi"))
+
 
 class SyncOut(Schema):
     id: int
@@ -160,12 +182,15 @@ class SyncOut(Schema):
     error: str
     report: list[dict]
 
-@router.get("/services", response=list[ServiceOut], summary="Dịch vụ cung cấp qua cổng kết nối")
+
+@router.get("/services", response={200: list[ServiceOut], **errors(403)},
+            summary=_("Dịch vụ cung cấp qua cổng kết nối"))
 def list_services(request):
     return list(selectors.services_with_rights())
 
-@router.get("/members", response=list[MemberOut], summary="Thành viên, phân hệ đã đăng ký")
-@paginate(PageNumberPagination, page_size=50)
+
+@router.get("/members", response={200: list[MemberOut], **errors(403)}, summary=_("Thành viên, phân hệ đã đăng ký"))
+@paginated(50)
 def list_members(request):
     from django.db.models import Count
 
@@ -174,9 +199,16 @@ def list_members(request):
     return Member.objects.select_related("agency").annotate(certificates=Count("certificates")).order_by(
         "instance", "member_class", "member_code", "subsystem_code")
 
-@router.get("/rights", response=list[RightOut], summary="Quyền truy cập dịch vụ")
-@paginate(PageNumberPagination, page_size=50)
-def list_rights(request, service: str = "", client: str = ""):
+
+class RightFilters(Schema):
+    service: str = text(max_length=255, default="", description=_("Mã dịch vụ"))
+    client: str = text(max_length=1100, default="", description=_("Định danh bên gọi"))
+
+
+@router.get("/rights", response={200: list[RightOut], **errors(403)}, summary=_("Quyền truy cập dịch vụ"))
+@paginated(50)
+def list_rights(request, filters: Query[RightFilters]):
+    service, client = filters.service, filters.client
     rights = selectors.rights_list()
     if service:
         rights = rights.filter(service__code=service)
@@ -184,56 +216,70 @@ def list_rights(request, service: str = "", client: str = ""):
         try:
             member = services.find_member(client)
         except services.ExchangeError as error:
-            raise HttpError(422, error.message) from None
+            raise HttpError(422, _localized(error)) from None
         rights = rights.filter(client=member) if member is not None else rights.none()
     return rights
 
-@router.post("/rights", response={201: RightOut}, summary="Cấp quyền gọi dịch vụ")
+
+@router.post("/rights", response={201: RightOut, **errors(403, 404, 409)}, summary=_("Cấp quyền gọi dịch vụ"))
 def grant(request, payload: RightIn):
     try:
         right = services.grant_access(payload.client, payload.service, method=payload.method, path=payload.path,
                                       note=payload.note, by=request.auth)
     except services.ExchangeError as error:
-        message = error.message_en if (get_language() or "vi").startswith("en") else error.message
-        raise HttpError(error.status if error.status != 400 else 422, message) from None
+        raise HttpError(error.status if error.status != 400 else 422, _localized(error)) from None
     return Status(201, selectors.rights_list().get(pk=right.pk))
 
-@router.delete("/rights/{right_id}", response={204: None}, summary="Thu hồi quyền gọi dịch vụ")
+
+@router.delete("/rights/{right_id}", response={204: None, **errors(403, 404)}, summary=_("Thu hồi quyền gọi dịch vụ"))
 def revoke(request, right_id: int):
     services.revoke_access(get_object_or_404(AccessRight, pk=right_id))
     return Status(204, None)
 
-@router.get("/log", response=list[RecordOut], summary="Tìm trong nhật ký trao đổi")
-@paginate(PageNumberPagination, page_size=50)
+
+@router.get("/log", response={200: list[RecordOut], **errors(403)}, summary=_("Tìm trong nhật ký trao đổi"))
+@paginated(50)
 def search_log(request, filters: Query[LogFiltersIn]):
-    if filters.direction and filters.direction not in Direction.values:
-        raise HttpError(422, f"Chiều phải là một trong: {', '.join(Direction.values)}.")
     return selectors.search_log(selectors.LogFilters(
         client=filters.client, service=filters.service, since=filters.since, until=filters.until,
-        request_id=filters.request_id, direction=filters.direction, errors_only=filters.errors))
+        request_id=filters.request_id, direction=filters.direction or "", errors_only=filters.errors))
 
-@router.get("/log/status", response=LogStatusOut, summary="Tình trạng nối chuỗi, niêm phong nhật ký")
+
+@router.get("/log/status", response={200: LogStatusOut, **errors(403)},
+            summary=_("Tình trạng nối chuỗi, niêm phong nhật ký"))
 def log_status(request):
     current = seals.status()
     return {"unchained": current.unchained, "waiting_seals": current.waiting_seals,
             "oldest_unsealed": current.oldest_unsealed, "last_sealed_at": current.last_sealed_at,
             "overdue": current.overdue, "alerts": seals.alerts()}
 
-@router.get("/outbox", response=list[OutboxOut], summary="Thay đổi trạng thái hồ sơ gửi cổng quốc gia")
-@paginate(PageNumberPagination, page_size=50)
-def list_outbox(request, status: str = OutboxStatus.PENDING):
-    if status not in OutboxStatus.values:
-        raise HttpError(422, f"Trạng thái phải là một trong: {', '.join(OutboxStatus.values)}.")
-    return selectors.outbox_list(status)
 
-@router.post("/outbox/retry", summary="Gửi lại thay đổi trong danh sách gửi lỗi")
+class OutboxFilters(Schema):
+    status: choice(OutboxStatus) = SchemaField(OutboxStatus.PENDING, description=_("Trạng thái gửi"))
+
+
+@router.get("/outbox", response={200: list[OutboxOut], **errors(403)},
+            summary=_("Thay đổi trạng thái hồ sơ gửi cổng quốc gia"))
+@paginated(50)
+def list_outbox(request, filters: Query[OutboxFilters]):
+    return selectors.outbox_list(filters.status)
+
+
+class RetriedOut(Schema):
+    retried: int
+
+
+@router.post("/outbox/retry", response={200: RetriedOut, **errors(403)},
+            summary=_("Gửi lại thay đổi trong danh sách gửi lỗi"))
 def retry(request, payload: RetryIn):
     from tinhso.exchange.models import OutboxEntry
     dead = OutboxEntry.objects.filter(status=OutboxStatus.DEAD)
     chosen = dead if payload.all else dead.filter(pk__in=payload.ids)
     return {"retried": outbox.retry(list(chosen.values_list("pk", flat=True)), by=request.auth)}
 
-@router.get("/catalogue-syncs", response=list[SyncOut], summary="Các lần lấy danh mục thủ tục quốc gia")
-@paginate(PageNumberPagination, page_size=20)
+
+@router.get("/catalogue-syncs", response={200: list[SyncOut], **errors(403)},
+            summary=_("Các lần lấy danh mục thủ tục quốc gia"))
+@paginated(20)
 def list_syncs(request):
     return selectors.catalogue_syncs()

@@ -55,18 +55,40 @@ def _synced_by(query: ReadQuery, dimension: str) -> dict:
     return {row["agency_id"]: {"dossiers": row["dossiers"], "changes": row["changes"]} for row in rows}
 
 
+def _open_rows(query: ReadQuery, dimension: str | None) -> dict:
+    """The waiting and failed changes counted in one grouped query — status (and agency), changes,
+    dossiers, oldest — shared by the three live indicators, which the operations centre asks in turn for
+    one query. A query names the moment its counts are taken (``at``): the answer is kept for that very
+    query only, so a page reads the outbox once and the next page afresh."""
+    key = (query, dimension)
+    cached = _recent.get(key)
+    if cached is not None:
+        return cached
+    fields = ["status"] + (["agency_id"] if dimension else [])
+    rows = (_in_view(OutboxEntry.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.DEAD]), query)
+            .order_by().values(*fields)
+            .annotate(changes=Count("id"), dossiers=Count("dossier_id", distinct=True), oldest=Min("created_at")))
+    result: dict = {}
+    for row in rows:
+        counts = {"changes": row["changes"], "dossiers": row["dossiers"],
+                  "oldest_hours": _hours(row["oldest"], query.at)}
+        result[(row["status"], row.get("agency_id"))] = counts
+    if len(_recent) > 256:
+        _recent.clear()
+    _recent[key] = result
+    return result
+
+
+_recent: dict = {}
+EMPTY = {"changes": 0, "dossiers": 0, "oldest_hours": None}
+
+
 def _open(status: str):
     def counts(query: ReadQuery) -> dict:
-        row = _in_view(OutboxEntry.objects.filter(status=status), query).aggregate(
-            changes=Count("id"), dossiers=Count("dossier_id", distinct=True), oldest=Min("created_at"))
-        return {"changes": row["changes"], "dossiers": row["dossiers"], "oldest_hours": _hours(row["oldest"],
-                                                                                                 query.at)}
+        return _open_rows(query, None).get((status, None), EMPTY)
 
     def counts_by(query: ReadQuery, dimension: str) -> dict:
-        rows = (_in_view(OutboxEntry.objects.filter(status=status), query).order_by().values("agency_id")
-                .annotate(changes=Count("id"), dossiers=Count("dossier_id", distinct=True), oldest=Min("created_at")))
-        return {row["agency_id"]: {"changes": row["changes"], "dossiers": row["dossiers"],
-                                   "oldest_hours": _hours(row["oldest"], query.at)} for row in rows}
+        return {agency: counts for (kind, agency), counts in _open_rows(query, dimension).items() if kind == status}
 
     return counts, counts_by
 

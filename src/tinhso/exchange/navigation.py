@@ -8,10 +8,7 @@ from tinhso.common.navigation import register
 def _operates(user) -> bool:
     from tinhso.exchange.selectors import may_operate
 
-    cached = getattr(user, "_exchange_operates", None)
-    if cached is None:
-        cached = user._exchange_operates = may_operate(user)
-    return cached
+    return may_operate(user)
 
 
 def register_entries() -> None:

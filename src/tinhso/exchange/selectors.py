@@ -13,7 +13,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.directory.models import Role
-from tinhso.directory.selectors import has_role
+from tinhso.directory.selectors import roles_held
 from tinhso.exchange.models import (
     AccessRight,
     CatalogueSync,
@@ -27,7 +27,7 @@ from tinhso.exchange.models import (
 
 def may_operate(user) -> bool:
     """Whether ``user`` runs the gateway: platform administrators and superusers."""
-    return has_role(user, Role.PLATFORM_ADMIN)
+    return Role.PLATFORM_ADMIN in roles_held(user)
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,17 @@ reported values posted and read back by an agency with its API token (the dossie
 by a signed-in officer. Posted values wait for the agency leader's review like any other; reading them back
 tells the agency which were approved and which were returned, and why."""
 
-from __future__ import annotations
 
 import datetime
 from decimal import Decimal
 
-from ninja import Router, Schema
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
+from tinhso.common.restapi import choice, decimal_for, errors, paginated
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 from tinhso.dossiers.services import AgencyClient
 from tinhso.exchange.registry import GatewayAuth
@@ -45,11 +46,30 @@ class ValueOut(Schema):
     status_label: str
 
 
+ReportedNumber = decimal_for(ReportedValue._meta.get_field("value"))
+
+
 class ReportedIn(Schema):
-    indicator: str
-    period: str
-    value: Decimal
-    note: str = ""
+    indicator: str = Field(max_length=40, description=_("Mã chỉ số"))
+    period: str = Field(max_length=7, description=_("Kỳ báo cáo: 2026, 2026-Q1 hoặc 2026-03"))
+    value: ReportedNumber = Field(description=_("Giá trị (không âm; tối đa 14 chữ số trước và 4 chữ số sau dấu "
+                                                "thập phân)"))
+    note: str = Field("", max_length=4000, description=_("Ghi chú, nguồn số liệu"))
+
+
+class PeriodFilter(Schema):
+    ky: str = Field("", max_length=7, description=_("Kỳ: 2026, 2026-Q1 hoặc 2026-03"))
+
+
+class ReportingAgency(Schema):
+    agency: str = Field("", max_length=35, description=_("Mã định danh của cơ quan báo cáo (cán bộ đăng nhập)"))
+
+
+class ReportedFilters(Schema):
+    indicator: str = Field("", max_length=40, description=_("Mã chỉ số"))
+    period: str = Field("", max_length=7, description=_("Kỳ báo cáo đúng như lưu: 2026, 2026-Q1 hoặc 2026-03"))
+    status: choice(ReportStatus) | None = Field(None, description=_("Trạng thái"))
+    agency: str = Field("", max_length=35, description=_("Mã định danh của cơ quan"))
 
 
 class ReportedOut(Schema):
@@ -95,20 +115,22 @@ class ReportedItemOut(Schema):
         return reported.entered_label
 
 
-@router.get("/indicators", response=list[IndicatorOut])
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/indicators", response=list[IndicatorOut], summary=_("Danh mục chỉ số"),
+            description=_("Các chỉ số của trung tâm điều hành, kèm định nghĩa và căn cứ pháp lý."))
+@paginated(50)
 def indicators(request):
-    """The indicator registry, with each indicator's definition and legal source."""
     return Indicator.objects.filter(active=True).order_by("order", "code")
 
 
-@router.get("/values", response=list[ValueOut])
-def values(request, ky: str = ""):
-    """Every indicator's value, target, % achieved and status for the period: for signed-in centre users,
-    and for an agency's client (token or exchange member) over that agency and the units below it."""
+@router.get("/values", response={200: list[ValueOut], **errors(403)}, summary=_("Giá trị chỉ số trong kỳ"),
+            description=_("Giá trị, chỉ tiêu, tỷ lệ đạt và trạng thái của mọi chỉ số trong kỳ (người dùng trung "
+                          "tâm điều hành đã đăng nhập; cơ quan qua khoá API hoặc thành viên trao đổi dữ liệu: cơ quan "
+                          "đó và các đơn vị trực thuộc); ?ky=2026, 2026-Q1 hoặc 2026-03."))
+def values(request, filters: Query[PeriodFilter]):
+    ky = filters.ky
     scope = selectors.ioc_scope(request.auth)
     if scope is None:
-        raise HttpError(403, "Không có quyền xem trung tâm điều hành.")
+        raise HttpError(403, gettext("Không có quyền xem trung tâm điều hành."))
     try:
         period = Period.parse(ky) if ky else Period.current(YEAR)
     except PeriodError as error:
@@ -117,50 +139,49 @@ def values(request, ky: str = ""):
              "status": a.status, "status_label": a.status_label} for a in selectors.overview(scope, period)]
 
 
-@router.get("/reported-values", response=list[ReportedItemOut])
-@paginate(PageNumberPagination, page_size=50)
-def list_reported(request, indicator: str = "", period: str = "", status: str = "", agency: str = ""):
-    """The reported values of the token's agency, or of the agencies a signed-in officer reports for, newest
-    first; filtered by indicator code, exact period key (2026, 2026-Q1, 2026-03), status and agency.
-
-    A token reads its own agency only, as it writes only there: an agency's pending or returned figures
-    are not another agency's business.
-    """
+@router.get("/reported-values", response={200: list[ReportedItemOut], **errors(403)},
+            summary=_("Số liệu cơ quan đã báo cáo"),
+            description=_("Số liệu của cơ quan sở hữu khóa API, hoặc của các cơ quan cán bộ đăng nhập báo cáo "
+                          "cho, mới nhất trước; lọc theo mã chỉ số, kỳ, trạng thái và cơ quan."))
+@paginated(50)
+def list_reported(request, filters: Query[ReportedFilters]):
+    # A token reads its own agency only, as it writes only there: an agency's pending or returned figures
+    # are not another agency's business.
     if isinstance(request.auth, AgencyClient):
         agencies = [request.auth.agency]
     else:
         agencies = services.reporting_agencies(request.auth)
         if not agencies:
-            raise HttpError(403, "Bạn không thuộc cơ quan nào để xem số liệu báo cáo.")
-    if agency:
-        agencies = [a for a in agencies if a.identifier == agency or str(a.pk) == agency]
+            raise HttpError(403, gettext("Bạn không thuộc cơ quan nào để xem số liệu báo cáo."))
+    if filters.agency:
+        agencies = [a for a in agencies if filters.agency in (a.identifier, str(a.pk))]
         if not agencies:
-            raise HttpError(403, "Bạn không xem được số liệu của cơ quan này.")
+            raise HttpError(403, gettext("Bạn không xem được số liệu của cơ quan này."))
     values = ReportedValue.objects.filter(agency__in=agencies)
-    if indicator:
-        values = values.filter(indicator__code=indicator)
-    if period:
+    if filters.indicator:
+        values = values.filter(indicator__code=filters.indicator)
+    if filters.period:
         try:
-            values = values.filter(period=Period.parse(period).key)
+            values = values.filter(period=Period.parse(filters.period).key)
         except PeriodError as error:
             raise HttpError(422, str(error)) from error
-    if status:
-        if status not in ReportStatus.values:
-            raise HttpError(422, f"Trạng thái phải là một trong: {', '.join(ReportStatus.values)}.")
-        values = values.filter(status=status)
+    if filters.status:
+        values = values.filter(status=filters.status)
     return values.select_related("indicator", "agency").order_by("-entered_at", "-pk")
 
 
-@router.post("/reported-values", response={201: ReportedOut})
-def post_reported(request, payload: ReportedIn, agency: str = ""):
-    """An agency's value for one indicator and period; with a token, for the token's agency."""
+@router.post("/reported-values", response={201: ReportedOut, **errors(403)}, summary=_("Báo cáo một số liệu"),
+             description=_("Số liệu của một cơ quan cho một chỉ số và một kỳ; với khóa API là cơ quan sở hữu "
+                           "khóa. Số liệu chờ lãnh đạo cơ quan duyệt."))
+def post_reported(request, payload: ReportedIn, target: Query[ReportingAgency]):
+    agency = target.agency
     if isinstance(request.auth, AgencyClient):
         target_agency, user, label = request.auth.agency, None, request.auth.label
     else:
         choices = services.reporting_agencies(request.auth)
-        target_agency = next((a for a in choices if a.identifier == agency or str(a.pk) == agency), None)
+        target_agency = next((a for a in choices if agency in (a.identifier, str(a.pk))), None)
         if target_agency is None:
-            raise HttpError(403, "Bạn không thể báo cáo số liệu cho cơ quan này.")
+            raise HttpError(403, gettext("Bạn không thể báo cáo số liệu cho cơ quan này."))
         user, label = request.auth, ""
     try:
         saved = services.enter_value(agency=target_agency, indicator_code=payload.indicator, period=payload.period,

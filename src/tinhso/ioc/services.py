@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 
 from tinhso.common import audit
+from tinhso.common.inputs import InputError, check_decimal
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import active_memberships, has_role
 from tinhso.ioc.models import REVIEW_NOTE_MAX, Indicator, ReportedValue, ReportStatus, Source, ValueSource
@@ -68,6 +69,10 @@ def _parse(indicator_code: str, period: str, value, source: str = Source.REPORTE
         raise ReportError(gettext("Giá trị “%(value)s” không phải là số.") % {"value": value}, "value") from None
     if not number.is_finite() or number < 0:
         raise ReportError(gettext("Giá trị phải là số không âm."), "value")
+    try:  # no wider than the column holds: a wider number fails on PostgreSQL and is mangled on SQLite
+        number = check_decimal(number, ReportedValue._meta.get_field("value"), "value")
+    except InputError as error:
+        raise ReportError(error.localized, "value") from None
     return indicator, parsed, number
 
 

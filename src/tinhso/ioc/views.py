@@ -25,6 +25,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.common import rendering
+from tinhso.common.inputs import parse_id
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import has_role
 from tinhso.dossiers import selectors as dossier_selectors
@@ -67,9 +68,8 @@ def centre_view(view):
 
 
 def _filters(request) -> selectors.Filters:
-    def number(name):
-        value = request.GET.get(name, "").strip()
-        return int(value) if value else None
+    def number(name):  # a record id within a bigint, or InputError (a ValueError): 400, never an overflow
+        return parse_id(request.GET.get(name), name)
 
     commune = request.GET.get("xa", "").strip() or None
     if commune and not commune.isdigit():

@@ -144,3 +144,17 @@ def test_a_malformed_api_parameter_gets_a_vietnamese_422(client):
     body = response.json()
     assert body["detail"].startswith("Tham số không hợp lệ: page")
     assert body["errors"][0]["field"] == "page"
+
+
+def test_the_default_database_follows_data_dir(tmp_path):
+    """A second instance started with only its own DATA_DIR must not share the first one's SQLite file."""
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['NAME'])")
+    names = []
+    for instance in ("mot", "hai"):
+        env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "tinhso.conf.settings.dev",
+               "DATA_DIR": str(tmp_path / instance), "PYTHONPATH": str(ROOT / "src")}
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        names.append(result.stdout.strip())
+    assert names == [str(tmp_path / "mot" / "tinhso.sqlite3"), str(tmp_path / "hai" / "tinhso.sqlite3")]

@@ -43,12 +43,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tinhso.common.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tinhso.common.middleware.RequestIdMiddleware",
     "tinhso.common.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tinhso.common.middleware.UnsafeInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -79,6 +81,11 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict:
+    if not url:
+        # The embedded default follows DATA_DIR, so that a second instance with its own DATA_DIR never
+        # shares the first one's database.
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'tinhso.sqlite3'}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         path = BASE_DIR / url.removeprefix("sqlite:///")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +182,8 @@ TINHSO_SMS_BACKEND = env("SMS_BACKEND")
 TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")
+# The reverse proxies whose X-Forwarded-For names the client (common.middleware.ClientAddressMiddleware).
+TINHSO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # RFC 3161 timestamps (tinhso.common.timestamps): the audit chain's seals, signatures.
 TINHSO_TSA_URL = env("TSA_URL")

@@ -170,3 +170,14 @@ def test_the_notice_speaks_the_language_the_applicants_account_chose(clock, mail
                                new_due_at=dossier.due_at.date().replace(day=10))
     assert mailoutbox[0].subject.startswith(f"Hồ sơ {dossier.code}:")
     assert "Cơ quan giải quyết xin lỗi" in mailoutbox[0].body
+
+
+def test_the_log_backend_masks_verification_codes_like_phone_numbers(caplog):
+    """A log is read by more people than the phone's owner: a code in clear would let them verify the phone."""
+    with caplog.at_level("INFO", logger="tinhso"):
+        LogSmsBackend().send("0912345678", "Ma xac minh tai khoan dich vu cong: 651520. Hieu luc 10 phut. "
+                                           "Ho so 000.00.12.H41-260315-0001 hen tra 20/03/2026.")
+    logged = caplog.text
+    assert "651520" not in logged and "••••••" in logged
+    assert "0912345678" not in logged and "•••••••678" in logged
+    assert "000.00.12.H41-260315-0001" in logged and "20/03/2026" in logged

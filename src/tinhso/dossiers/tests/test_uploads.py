@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from tinhso.directory.models import Role
 from tinhso.dossiers import services
+from tinhso.dossiers.errors import UploadRejected
 from tinhso.dossiers.models import DossierDocument, DossierEvent
 from tinhso.dossiers.tests.factories import officer, received_dossier
 from tinhso.dossiers.uploads import DOCX, JPEG, PDF, PNG, TIFF, XLSX, clean_name, validate_upload
@@ -106,3 +107,74 @@ def test_the_stored_name_is_random_and_the_checksum_is_kept():
     assert "don" not in document.file.name and str(dossier.public_id) in document.file.name
     assert document.file.read() == PDF_BYTES
     assert document.checksum == hashlib.sha256(PDF_BYTES).hexdigest()
+
+
+# -- names as sent, bidirectional controls, ZIP bombs and polyglots (through the API's multipart parser) ------
+
+def _multipart(filename: bytes, content: bytes) -> tuple[bytes, str]:
+    boundary = "tinhso-boundary-7d3a"
+    parameter = filename if filename.startswith(b"filename*=") else b'filename="' + filename + b'"'
+    body = (f"--{boundary}\r\n".encode() + b'Content-Disposition: form-data; name="file"; ' + parameter
+            + b'\r\nContent-Type: application/pdf\r\n\r\n' + content + f"\r\n--{boundary}--\r\n".encode())
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.fixture
+def upload_target(db):
+    from tinhso.directory.tests.factories import AgencyFactory
+    from tinhso.dossiers.models import State
+    from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, api_token, dossier_in_state
+
+    agency = AgencyFactory()
+    dossier = dossier_in_state(State.RECEIVED, version=ProcedureWithRouteFactory(agency=agency), agency=agency)
+    return f"/api/dossiers/{dossier.code}/documents", {"HTTP_AUTHORIZATION": f"Bearer {api_token(agency)[1]}"}
+
+
+GOOD_PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("raw_name", [
+    b"../../etc/passwd.pdf", b"a\r\nContent-Type: text/html.pdf",
+    b"filename*=UTF-8''a%0D%0AContent-Type%3A%20text%2Fhtml.pdf", b"filename*=UTF-8''giay%00to.pdf",
+    b"giay\x1bto.pdf", b"giay\x7fto.pdf",
+    "hoa-don\u202efdp.exe".encode(), "a\u2066b.pdf".encode(), b"x" * 1000 + b".pdf", b"..\\windows.pdf"])
+def test_a_name_is_judged_as_sent_and_refused_not_renamed(client, upload_target, raw_name):
+    from tinhso.dossiers.models import DossierDocument
+
+    url, headers = upload_target
+    body, content_type = _multipart(raw_name, GOOD_PDF)
+    response = client.post(url, body, content_type=content_type, **headers)
+    assert response.status_code in (400, 422), response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+    assert not DossierDocument.objects.filter(dossier__code=url.split("/")[3]).exists()
+
+
+def test_a_good_name_and_file_are_stored(client, upload_target):
+    url, headers = upload_target
+    body, content_type = _multipart("Đơn đề nghị.pdf".encode(), GOOD_PDF)
+    response = client.post(url, body, content_type=content_type, **headers)
+    assert response.status_code == 201, response.content
+    assert response.json()["original_name"] == "Đơn đề nghị.pdf"
+
+
+def test_an_office_file_that_unpacks_to_a_gigabyte_is_refused():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr("word/media/bom.bin", b"\0" * (256 * 1024 * 1024))
+    with pytest.raises(UploadRejected, match="giải nén"):
+        validate_upload(SimpleUploadedFile("bom.docx", buffer.getvalue()))
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("hoa-don.pdf", b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"),
+    ("hoa-don.pdf", GOOD_PDF + b"<html><body>trang gia</body></html>"),
+    ("anh.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\x00IEND\xaeB`\x82<script>alert(1)</script>"),
+])
+def test_polyglots_with_html_are_refused(name, content):
+    with pytest.raises(UploadRejected, match="nội dung khác"):
+        validate_upload(SimpleUploadedFile(name, content))

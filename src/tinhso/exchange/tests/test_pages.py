@@ -199,7 +199,7 @@ def test_the_api_grants_lists_and_revokes_rights_on_the_audit_chain(signed_in, p
 def test_the_api_is_for_platform_administrators_only(client):
     assert client.get("/api/exchange/services").status_code == 401
     client.force_login(UserFactory())
-    assert client.get("/api/exchange/services").status_code == 401
+    assert client.get("/api/exchange/services").status_code == 403
 
 
 @pytest.mark.django_db
@@ -207,6 +207,7 @@ def test_the_api_searches_the_log_and_tells_the_sealing_status(signed_in, logged
     found = signed_in.get("/api/exchange/log?request_id=page-2").json()
     assert found["count"] == 2 and {r["kind"] for r in found["items"]} == {"request", "response"}
     assert signed_in.get("/api/exchange/log?direction=sideways").status_code == 422
+    assert signed_in.get("/api/exchange/outbox?status=lost").status_code == 422
     status = signed_in.get("/api/exchange/log/status").json()
     assert status["unchained"] == 6 and status["overdue"] is False
     with CaptureQueriesContext(connection) as queries:

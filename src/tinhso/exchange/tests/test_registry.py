@@ -60,7 +60,7 @@ def test_a_service_openapi_holds_only_its_endpoints_relative_to_the_gateway():
     assert set(document["paths"]["/{code}"]) == {"get"}  # the dossier API's POST submission is not exposed
     assert "security" not in document["paths"]["/{code}"]["get"]
     schemas = document["components"]["schemas"]
-    assert "DossierDetailOut" in schemas and "StepOut" in schemas  # nested schemas come along
+    assert "DossierDetailOut" in schemas and "DossierStepOut" in schemas  # nested schemas come along
     platform_schemas = api.get_openapi_schema()["components"]["schemas"]
     assert set(schemas) < set(platform_schemas)
 

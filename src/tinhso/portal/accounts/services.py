@@ -112,6 +112,7 @@ def register_citizen(data: Registration) -> None:
         _send_sms(data.phone, "Co nguoi vua dung so dien thoai cua ban de dang ky tai khoan dich vu cong. "
                               "Neu khong phai ban, hay bo qua tin nhan nay.")
     if taken_email or taken_phone:
+        make_password(data.password)  # the same work as creating the account: no enumeration by timing
         return
     User = get_user_model()
     with transaction.atomic():

@@ -10,31 +10,51 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tinhso.common import ratelimit
 from tinhso.common.ratelimit import Limit, client_address, hit, reset
 from tinhso.geo.models import Commune
 from tinhso.geo.naming import fold
-from tinhso.portal.accounts import oidc, services
+from tinhso.portal.accounts import oidc, services, tasks
 from tinhso.portal.accounts.forms import PhoneCodeForm, ProfileForm, RegistrationForm, SignInForm
 from tinhso.portal.accounts.phones import normalise_phone
 from tinhso.portal.accounts.selectors import is_citizen, profile_of
 
-# Password guessing: a person's identifier gets 10 tries per 15 minutes, an address 30 (an office shares one).
-SIGN_IN_PER_IDENTIFIER = Limit("sign-in:identifier", 10, 15 * 60)
+# Password guessing. A hard limit an attacker can aim at someone else's account would lock its owner out, so:
+# - one address gets 30 tries per 15 minutes, whatever the accounts (an office shares one address);
+# - one address and one account together get 10 (the guesser locks out only themselves);
+# - one account, from all addresses, gets 5 free failures per 15 minutes and then a progressive delay:
+#   each further failure closes it for twice as long as the one before (2 s, 4 s … at most 60 s), which
+#   makes guessing slow but never shuts out its owner for long; a browser that has signed in to the account
+#   before (a signed cookie) is not delayed by other people's failures at all.
 SIGN_IN_PER_ADDRESS = Limit("sign-in:address", 30, 15 * 60)
+SIGN_IN_PER_ADDRESS_AND_ACCOUNT = Limit("sign-in:address+account", 10, 15 * 60)
+ACCOUNT_FAILURES, ACCOUNT_WAIT = "sign-in:account", "sign-in:account-wait"
+ACCOUNT_WINDOW = 15 * 60
+FREE_FAILURES = 5
+LONGEST_WAIT = 60
+KNOWN_BROWSER_COOKIE = "tinhso_da_dang_nhap"
+KNOWN_BROWSER_SALT = "tinhso.sign-in.known-browser"
+KNOWN_BROWSER_DAYS = 365
 # Registration, reset and phone codes send mail or SMS, or guess codes: 10 per address per 15 minutes.
 ACCOUNT_FORMS_PER_ADDRESS = Limit("citizens:forms", 10, 15 * 60)
 
 TOO_MANY_SIGN_INS = gettext_lazy("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau 15 phút.")
+WAIT_TO_SIGN_IN = gettext_lazy("Tài khoản này vừa bị thử mật khẩu sai nhiều lần. Vui lòng đợi %(seconds)d giây "
+                               "rồi đăng nhập lại.")
 TOO_MANY_REQUESTS = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau 15 phút.")
 REGISTRATION_SESSION_KEY = "citizens:registered-phone"
 
 
-def _too_many(request, text: str):
-    return render(request, "accounts/too_many.html", {"text": text}, status=429)
+def _too_many(request, text: str, retry_after: int | None = None):
+    response = render(request, "accounts/too_many.html", {"text": text}, status=429)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _identifier_key(identifier: str) -> str:
@@ -42,8 +62,33 @@ def _identifier_key(identifier: str) -> str:
     return normalise_phone(identifier) or identifier.lower()
 
 
+def _account_mark(identifier: str) -> str:
+    return salted_hmac(KNOWN_BROWSER_SALT, identifier).hexdigest()[:16]
+
+
+def _browser_marks(request) -> list[str]:
+    value = request.get_signed_cookie(KNOWN_BROWSER_COOKIE, default="", salt=KNOWN_BROWSER_SALT,
+                                      max_age=KNOWN_BROWSER_DAYS * 86400)
+    return [mark for mark in value.split(",") if mark] if value else []
+
+
+def _is_known_browser(request, identifier: str) -> bool:
+    """Whether this browser has signed in to the account before (the cookie keeps marks, not identifiers)."""
+    return _account_mark(identifier) in _browser_marks(request)
+
+
+def _remember_account(request, response, identifier: str) -> None:
+    """Mark this browser as one that signed in to the account: others' failures will not delay it."""
+    mark = _account_mark(identifier)
+    marks = [*[m for m in _browser_marks(request) if m != mark][-4:], mark]
+    response.set_signed_cookie(KNOWN_BROWSER_COOKIE, ",".join(marks), salt=KNOWN_BROWSER_SALT,
+                               max_age=KNOWN_BROWSER_DAYS * 86400, httponly=True, samesite="Lax",
+                               secure=settings.SESSION_COOKIE_SECURE)
+
+
 class SignInView(auth_views.LoginView):
-    """The one sign-in page for staff and citizens, limited per address and per identifier."""
+    """The one sign-in page for staff and citizens, limited per address, per address and account, and slowed
+    down per account (see the limits above)."""
 
     template_name = "common/login.html"
     authentication_form = SignInForm
@@ -51,13 +96,27 @@ class SignInView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         identifier = _identifier_key(request.POST.get("username", ""))
-        allowed_address = hit(SIGN_IN_PER_ADDRESS, client_address(request))
-        allowed_identifier = hit(SIGN_IN_PER_IDENTIFIER, identifier) if identifier else True
-        if not (allowed_address and allowed_identifier):
+        address = client_address(request)
+        pair = f"{address}|{identifier}"
+        allowed_address = hit(SIGN_IN_PER_ADDRESS, address)
+        allowed_pair = hit(SIGN_IN_PER_ADDRESS_AND_ACCOUNT, pair) if identifier else True
+        if not (allowed_address and allowed_pair):
             return _too_many(request, TOO_MANY_SIGN_INS)
+        wait = ratelimit.locked_for(ACCOUNT_WAIT, identifier) if identifier else 0
+        if wait and not _is_known_browser(request, identifier):
+            return _too_many(request, WAIT_TO_SIGN_IN % {"seconds": wait}, retry_after=wait)
         response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated and identifier:
-            reset(SIGN_IN_PER_IDENTIFIER, identifier)
+        if not identifier:
+            return response
+        if request.user.is_authenticated:
+            reset(SIGN_IN_PER_ADDRESS_AND_ACCOUNT, pair)
+            ratelimit.forgive(ACCOUNT_FAILURES, identifier)
+            ratelimit.forgive(ACCOUNT_WAIT, identifier)
+            _remember_account(request, response, identifier)
+        else:
+            failures = ratelimit.strike(ACCOUNT_FAILURES, identifier, ACCOUNT_WINDOW)
+            if failures > FREE_FAILURES:
+                ratelimit.lock(ACCOUNT_WAIT, identifier, min(2 ** (failures - FREE_FAILURES), LONGEST_WAIT))
         return response
 
     def get_context_data(self, **kwargs):
@@ -190,8 +249,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        self.extra_email_context = {"base_url": settings.TINHSO_PUBLIC_BASE_URL.rstrip("/")}
-        return super().form_valid(form)
+        # The same work for a known and an unknown address: one task, which finds the accounts and mails.
+        tasks.send_password_reset.enqueue(form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -8,13 +8,11 @@ tracking page, the forms and the result files are served only to that session.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import posixpath
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -26,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.catalogue.models import Level, OnlineLevel, Status
+from tinhso.common import ratelimit
 from tinhso.common.ratelimit import Limit, client_address, hit
 from tinhso.dossiers import printing
 from tinhso.dossiers.deadlines import dossier_status
@@ -39,6 +38,7 @@ AGENCY_PAGE_SIZE = 50
 # Attempts allowed: (count, window in seconds) per client address, and wrong answers per dossier code.
 # A deployment (or the benchmark) may override them with the TINHSO_TRACKING_LIMITS setting.
 DEFAULT_TRACKING_LIMITS = {"per_address": (10, 60), "wrong_per_code": (5, 15 * 60)}
+TRACK_ATTEMPTS, TRACK_LOCK = "track-code", "track-code-lock"
 SESSION_KEY = "portal_tracked_dossiers"
 SESSION_MAX_DOSSIERS = 20
 # The forms a citizen may download: receipt, supplement request, refusal, apology (05 is the desk's own).
@@ -166,10 +166,6 @@ def _tracking_limits() -> dict[str, tuple[int, int]]:
     return {**DEFAULT_TRACKING_LIMITS, **getattr(settings, "TINHSO_TRACKING_LIMITS", {})}
 
 
-def _lock_key(code: str) -> str:
-    return "track-lock:" + hashlib.sha256(code.encode()).hexdigest()[:32]
-
-
 def _render_tracking_form(request, form, *, status=200, error="", retry_after: int | None = None):
     response = render(request, "portal/find/track.html", {"form": form, "error": error, "limited": status == 429},
                       status=status)
@@ -220,14 +216,22 @@ def track(request):
         return _render_tracking_form(request, form, status=400)
     code = selectors.normalise_code(form.cleaned_data["code"])
     wrong_allowed, code_window = limits["wrong_per_code"]
-    if cache.get(_lock_key(code)):
+    # The per-code lock lives in the database (common.ratelimit), so it holds on every worker and host and
+    # across restarts. Each answer is counted before it is checked, so that racing guesses cannot be
+    # checked more than the allowed number of times; a right answer is then forgiven.
+    if locked := ratelimit.locked_for(TRACK_LOCK, code):
+        return _too_many(request, locked)
+    attempt = ratelimit.strike(TRACK_ATTEMPTS, code, code_window)
+    if attempt > wrong_allowed:
+        ratelimit.lock(TRACK_LOCK, code, code_window)
         return _too_many(request, code_window)
     dossier = selectors.matching_dossier(code, form.cleaned_data["digits"].strip())
     if dossier is None:
         # The last allowed wrong answer locks the code for the window; this answer stays the ordinary one.
-        if not hit(Limit("track-wrong-code", max(wrong_allowed - 1, 1), code_window), code):
-            cache.set(_lock_key(code), True, timeout=code_window)
+        if attempt >= wrong_allowed:
+            ratelimit.lock(TRACK_LOCK, code, code_window)
         return _render_tracking_form(request, TrackingForm(), status=404, error=NOT_FOUND_MESSAGE)
+    ratelimit.forgive(TRACK_ATTEMPTS, code)
     _remember(request, dossier)
     return redirect(reverse("portal-track-dossier", args=[dossier.code]), permanent=False)
 

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -252,3 +253,29 @@ def test_the_tracking_page_costs_a_constant_number_of_queries(client, version, a
         client.get(f"/tra-cuu/{dossier.code}/")
 
     assert len(after) == len(before)
+
+
+def test_the_code_lock_lives_in_the_database_not_in_a_process(dossier):
+    """Another worker (another process's memory) or a restart sees the lock: it is a database row."""
+    from tinhso.common.ratelimit import RateCounter
+
+    for n in range(5):
+        assert _track(Client(), dossier.code, f"000{n}", REMOTE_ADDR=f"10.0.3.{n}").status_code == 404
+    cache.clear()  # what a second worker, or this one after a restart, would start with
+    assert _track(Client(), dossier.code, "5678", REMOTE_ADDR="10.0.3.9").status_code == 429
+    assert RateCounter.objects.filter(scope="track-code-lock").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_wrong_answers_are_checked_no_more_than_the_allowance(version, agency, receiver):
+    from tinhso.testing.concurrency import run_together
+
+    dossier = received_dossier(version, agency, receiver=receiver, phone="0912 345 678")
+    answers = run_together(lambda i: _track(Client(), dossier.code, f"00{i:02d}",
+                                            REMOTE_ADDR=f"10.0.4.{i}").status_code, 8)
+    assert set(answers) <= {404, 429} and answers.count(404) <= 5, answers
+    if connection.vendor == "postgresql":
+        # SQLite's in-memory test database refuses a busy writer and the request is retried whole, which may
+        # count an attempt twice (never fewer); PostgreSQL waits, so there every answer counts exactly once.
+        assert sorted(answers) == [404] * 5 + [429] * 3, answers
+    assert _track(Client(), dossier.code, "5678", REMOTE_ADDR="10.0.4.99").status_code == 429
