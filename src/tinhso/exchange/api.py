@@ -76,8 +76,7 @@ class RightIn(Schema):
     client: str = text(max_length=1100, description=_("Định danh bên gọi: INSTANCE/MEMBERCLASS/MEMBERCODE[/SUBSYSTEM]"))
     service: str = text(max_length=255, description=_("Mã dịch vụ"))
     method: str = text(AccessRight, "method", "*", description=_("GET, POST… hoặc * cho mọi phương thức"))
-    path: str = text(AccessRight, "path", "/**", description=_("Mẫu đường dẫn: * thay một đoạn, /** cho mọi đường "
-                                                               "dẫn"))
+    path: str = text(AccessRight, "path", "/**", description=_("Mẫu đường dẫn: * thay một đoạn, /** cho mọi đường dẫn"))
     note: str = text(AccessRight, "note", "", description=_("Căn cứ cấp quyền, ví dụ văn bản đồng ý chia sẻ"))
 
 
@@ -184,12 +183,16 @@ class SyncOut(Schema):
 
 
 @router.get("/services", response={200: list[ServiceOut], **errors(403)},
-            summary=_("Dịch vụ cung cấp qua cổng kết nối"))
+            summary=_("Dịch vụ cung cấp qua cổng kết nối"),
+            description=_("Các dịch vụ nền tảng cung cấp cho thành viên khác qua cổng kết nối (X-Road "
+                         "REST), với điểm truy cập và trạng thái."))
 def list_services(request):
     return list(selectors.services_with_rights())
 
 
-@router.get("/members", response={200: list[MemberOut], **errors(403)}, summary=_("Thành viên, phân hệ đã đăng ký"))
+@router.get("/members", response={200: list[MemberOut], **errors(403)}, summary=_("Thành viên, phân hệ đã đăng ký"),
+            description=_("Thành viên và phân hệ của mạng trao đổi đã đăng ký, với cơ quan làm phạm vi dữ "
+                         "liệu, địa chỉ và số chứng thư."))
 @paginated(50)
 def list_members(request):
     from django.db.models import Count
@@ -205,7 +208,9 @@ class RightFilters(Schema):
     client: str = text(max_length=1100, default="", description=_("Định danh bên gọi"))
 
 
-@router.get("/rights", response={200: list[RightOut], **errors(403)}, summary=_("Quyền truy cập dịch vụ"))
+@router.get("/rights", response={200: list[RightOut], **errors(403)}, summary=_("Quyền truy cập dịch vụ"),
+            description=_("Bên nào được gọi dịch vụ nào (toàn bộ, hoặc một phương thức và mẫu đường dẫn); "
+                         "lọc theo dịch vụ và bên gọi."))
 @paginated(50)
 def list_rights(request, filters: Query[RightFilters]):
     service, client = filters.service, filters.client
@@ -221,7 +226,9 @@ def list_rights(request, filters: Query[RightFilters]):
     return rights
 
 
-@router.post("/rights", response={201: RightOut, **errors(403, 404, 409)}, summary=_("Cấp quyền gọi dịch vụ"))
+@router.post("/rights", response={201: RightOut, **errors(403, 404, 409)}, summary=_("Cấp quyền gọi dịch vụ"),
+            description=_("Cho một thành viên hoặc phân hệ gọi một dịch vụ; thay đổi được ghi vào nhật ký "
+                         "kiểm toán."))
 def grant(request, payload: RightIn):
     try:
         right = services.grant_access(payload.client, payload.service, method=payload.method, path=payload.path,
@@ -231,13 +238,17 @@ def grant(request, payload: RightIn):
     return Status(201, selectors.rights_list().get(pk=right.pk))
 
 
-@router.delete("/rights/{right_id}", response={204: None, **errors(403, 404)}, summary=_("Thu hồi quyền gọi dịch vụ"))
+@router.delete("/rights/{right_id}", response={204: None, **errors(403, 404)}, summary=_("Thu hồi quyền gọi dịch vụ"),
+            description=_("Bỏ một quyền truy cập; thay đổi được ghi vào nhật ký kiểm toán và có hiệu lực "
+                         "ngay."))
 def revoke(request, right_id: int):
     services.revoke_access(get_object_or_404(AccessRight, pk=right_id))
     return Status(204, None)
 
 
-@router.get("/log", response={200: list[RecordOut], **errors(403)}, summary=_("Tìm trong nhật ký trao đổi"))
+@router.get("/log", response={200: list[RecordOut], **errors(403)}, summary=_("Tìm trong nhật ký trao đổi"),
+            description=_("Các bản ghi yêu cầu và trả lời qua cổng kết nối, mới nhất trước: theo bên gọi, "
+                         "dịch vụ, thời gian, mã yêu cầu."))
 @paginated(50)
 def search_log(request, filters: Query[LogFiltersIn]):
     return selectors.search_log(selectors.LogFilters(
@@ -246,7 +257,9 @@ def search_log(request, filters: Query[LogFiltersIn]):
 
 
 @router.get("/log/status", response={200: LogStatusOut, **errors(403)},
-            summary=_("Tình trạng nối chuỗi, niêm phong nhật ký"))
+            summary=_("Tình trạng nối chuỗi, niêm phong nhật ký"),
+            description=_("Số bản ghi chờ nối chuỗi, số lô chờ dấu thời gian, bản ghi chờ lâu nhất và các "
+                         "cảnh báo."))
 def log_status(request):
     current = seals.status()
     return {"unchained": current.unchained, "waiting_seals": current.waiting_seals,
@@ -259,7 +272,8 @@ class OutboxFilters(Schema):
 
 
 @router.get("/outbox", response={200: list[OutboxOut], **errors(403)},
-            summary=_("Thay đổi trạng thái hồ sơ gửi cổng quốc gia"))
+            summary=_("Thay đổi trạng thái hồ sơ gửi cổng quốc gia"),
+            description=_("Các thay đổi chờ gửi, gửi lỗi hoặc đã đồng bộ với Cổng Dịch vụ công quốc gia."))
 @paginated(50)
 def list_outbox(request, filters: Query[OutboxFilters]):
     return selectors.outbox_list(filters.status)
@@ -270,7 +284,9 @@ class RetriedOut(Schema):
 
 
 @router.post("/outbox/retry", response={200: RetriedOut, **errors(403)},
-            summary=_("Gửi lại thay đổi trong danh sách gửi lỗi"))
+            summary=_("Gửi lại thay đổi trong danh sách gửi lỗi"),
+            description=_("Đưa các thay đổi gửi lỗi đã chọn (hoặc tất cả) vào hàng đợi gửi lại; ghi vào "
+                         "nhật ký kiểm toán."))
 def retry(request, payload: RetryIn):
     from tinhso.exchange.models import OutboxEntry
     dead = OutboxEntry.objects.filter(status=OutboxStatus.DEAD)
@@ -279,7 +295,8 @@ def retry(request, payload: RetryIn):
 
 
 @router.get("/catalogue-syncs", response={200: list[SyncOut], **errors(403)},
-            summary=_("Các lần lấy danh mục thủ tục quốc gia"))
+            summary=_("Các lần lấy danh mục thủ tục quốc gia"),
+            description=_("Các lần lấy danh mục thủ tục từ cơ sở dữ liệu quốc gia với báo cáo từng thủ tục."))
 @paginated(20)
 def list_syncs(request):
     return selectors.catalogue_syncs()
