@@ -16,6 +16,7 @@ from tinhso.common.restapi import PlatformAPI, error_body
 from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.dossiers.errors import DossierError
+from tinhso.exchange.api import router as exchange_router
 from tinhso.geo.api import router as geo_router
 from tinhso.ioc.api import router as ioc_router
 from tinhso.telecom.api import router as telecom_router
@@ -37,6 +38,7 @@ api.add_router("/dossiers", dossiers_router)
 api.add_router("/ioc", ioc_router)
 api.add_router("/notices", notices_router)
 api.add_router("/telecom", telecom_router)
+api.add_router("/exchange", exchange_router)
 
 
 @api.exception_handler(DossierError)

@@ -140,6 +140,57 @@ VARIABLES: dict[str, Variable] = {
                  "VNeID sign-in: the claim that carries the 12-digit citizen ID; accounts are linked by it."),
         Variable("OIDC_USE_PKCE", "true",
                  "VNeID sign-in: send a PKCE challenge (S256) with the authorization request."),
+        Variable("EXCHANGE_INSTANCE", "VN",
+                 "Data-sharing gateway: the X-Road instance this deployment belongs to."),
+        Variable("EXCHANGE_MEMBER_CLASS", "GOV", "Data-sharing gateway: this deployment's X-Road member class."),
+        Variable("EXCHANGE_MEMBER_CODE", "",
+                 "Data-sharing gateway: this deployment's member code; empty uses the province People's Committee "
+                 "identifier `000.00.00.<level-1 code>` of `PROVINCE_CODE`."),
+        Variable("EXCHANGE_SUBSYSTEM", "tinhso",
+                 "Data-sharing gateway: the subsystem code under which this deployment offers its services."),
+        Variable("EXCHANGE_CLIENT_CERT_HEADER", "",
+                 "Data-sharing gateway behind a TLS-terminating proxy: the request header carrying the client "
+                 "certificate as URL-encoded PEM (nginx `$ssl_client_escaped_cert`), e.g. `X-SSL-Client-Cert`; "
+                 "read only from `EXCHANGE_TRUSTED_PROXIES`."),
+        Variable("EXCHANGE_TRUSTED_PROXIES", "",
+                 "Data-sharing gateway: comma-separated addresses of the TLS-terminating proxies whose certificate "
+                 "header is believed."),
+        Variable("EXCHANGE_TLS_CERT", "",
+                 "Data-sharing gateway, calls made: PEM file of this deployment's TLS client certificate."),
+        Variable("EXCHANGE_TLS_KEY", "", "Data-sharing gateway, calls made: PEM file of that certificate's key."),
+        Variable("EXCHANGE_TLS_CA", "",
+                 "Data-sharing gateway, calls made: PEM bundle of the CAs that sign other members' servers "
+                 "(empty: the system's trust store)."),
+        Variable("EXCHANGE_SECURITY_SERVER_URL", "",
+                 "Data-sharing gateway, calls made: the X-Road security server that routes calls to members "
+                 "without an address of their own (e.g. `https://ss.tinh.gov.vn`)."),
+        Variable("EXCHANGE_CALL_TIMEOUT", "30", "Data-sharing gateway, calls made: seconds to wait for an answer."),
+        Variable("EXCHANGE_CALL_RETRIES", "2",
+                 "Data-sharing gateway, calls made: retries after a network fault or a provider's server fault "
+                 "(only for repeatable calls)."),
+        Variable("EXCHANGE_MAX_REQUEST_MB", "50",
+                 "Data-sharing gateway: largest request or response body accepted, in megabytes."),
+        Variable("EXCHANGE_LOG_BODY_LIMIT_KB", "256",
+                 "Message log: bodies up to this size (KB) are kept; larger ones are logged by hash and size only."),
+        Variable("EXCHANGE_SEAL_BATCH", "1000", "Message log: most records sealed by one timestamp."),
+        Variable("EXCHANGE_SEAL_INTERVAL_SECONDS", "60",
+                 "Message log: how often new records are chained and sealed (seconds)."),
+        Variable("EXCHANGE_SEAL_ALERT_MINUTES", "60",
+                 "Message log: alert when a record has waited this long for its timestamp seal."),
+        Variable("NATIONAL_PORTAL_SYNC", "true",
+                 "National public-service portal: record every dossier status change for delivery (`false` "
+                 "stops recording)."),
+        Variable("NATIONAL_PORTAL_URL", "",
+                 "National public-service portal: base URL of its synchronisation interface; empty holds "
+                 "deliveries until it is set."),
+        Variable("NATIONAL_PORTAL_SYSTEM_ID", "",
+                 "National public-service portal: the identifier it gave this system (signs every request)."),
+        Variable("NATIONAL_PORTAL_SECRET", "",
+                 "National public-service portal: the shared secret for the HMAC-SHA256 request signature."),
+        Variable("NATIONAL_PORTAL_TIMEOUT", "20", "National public-service portal: seconds to wait for an answer."),
+        Variable("NATIONAL_PORTAL_BATCH", "100", "National public-service portal: status changes sent per request."),
+        Variable("NATIONAL_PORTAL_MAX_ATTEMPTS", "10",
+                 "National public-service portal: failed attempts before a change goes to the dead-letter list."),
         Variable("TSA_URL", "",
                  "RFC 3161 timestamp authority (`http(s)://[user:pass@]host/path`) that timestamps the audit "
                  "chain's seals and signatures; empty: seals are kept without a timestamp."),

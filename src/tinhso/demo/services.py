@@ -18,19 +18,21 @@ class DemoSummary:
     procedures: int = 0
     dossiers: int = 0
     telecom: dict = field(default_factory=dict)
+    exchange: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
               ) -> DemoSummary:
     """Load the administrative units, the demo province's villages, agencies, one login per role and the
     procedure catalogue, a year of dossiers driven through the engine (``dossier_days`` long), the
-    operations centre's demo plans, targets and reported values, the telecom registry and the last month's
-    notices."""
+    operations centre's demo plans, targets and reported values, the telecom registry, the data-sharing
+    gateway's members, rights and first calls, and the last month's notices."""
     from tinhso.catalogue.demo import load_demo_catalogue
     from tinhso.demo.desks import fill_printed_desks
     from tinhso.demo.notices import load_demo_notices
     from tinhso.directory.demo import load_demo_directory
     from tinhso.dossiers.demo import load_demo_dossiers
+    from tinhso.exchange.demo import load_demo_exchange
     from tinhso.geo.services import generate_demo_villages, load_units
     from tinhso.ioc.indicators import load_demo_ioc
 
@@ -47,5 +49,6 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     from tinhso.telecom.demo import load_demo_telecom
 
     summary.telecom = load_demo_telecom(code, password)
+    summary.exchange = load_demo_exchange(code)
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary

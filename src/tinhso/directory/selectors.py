@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tinhso.directory.identifiers import normalise_identifier
-from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Membership, fold_for_search
+from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Membership, Role, fold_for_search
 
 
 def active_memberships(user, on: datetime.date | None = None) -> QuerySet[Membership]:
@@ -56,6 +56,16 @@ def held_roles(user, on: datetime.date | None = None) -> frozenset[tuple[int, st
     roles = frozenset(Membership.objects.active_on(day).filter(user=user).values_list("agency_id", "role"))
     user._held_roles = (key, now, roles)
     return roles
+
+
+def roles_held(user) -> frozenset[str]:
+    """The roles ``user`` holds today in any agency (superusers: every role), from :func:`held_roles`' one
+    query: the menu and the pages ask again and again."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Role.values)
+    return frozenset(role for _agency, role in held_roles(user))
 
 
 def visible_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:

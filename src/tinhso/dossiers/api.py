@@ -45,6 +45,7 @@ from tinhso.dossiers.models import (
     State,
     mask_id_number,
 )
+from tinhso.exchange.registry import GatewayAuth
 from tinhso.geo.models import Commune
 
 # Free texts of a transition (notes, reasons) and of a supplement request's items.
@@ -77,7 +78,9 @@ class ActiveSession(SessionAuth):
         return user if user is not None and user.is_authenticated and user.is_active else None
 
 
-router = Router(tags=["dossiers"], auth=[TokenAuth(), ActiveSession()])
+# The data-sharing gateway reaches these operations as the calling member (tinhso.dossiers.gateway); its
+# actor is set only by the gateway's internal dispatch, never from a request.
+router = Router(tags=["dossiers"], auth=[GatewayAuth(), TokenAuth(), ActiveSession()])
 
 
 def _in_scope(request, code: str) -> Dossier:

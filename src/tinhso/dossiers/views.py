@@ -65,14 +65,9 @@ def desk_roles(user) -> set[str]:
     """
     if not getattr(user, "is_authenticated", False):
         return set()
-    cached = getattr(user, "_desk_roles", None)
-    if cached is None:
-        if user.is_superuser:
-            cached = set(DESK_ROLES)
-        else:
-            cached = {role for role, _agency in selectors.memberships_of(user) if role in DESK_ROLES}
-        user._desk_roles = cached
-    return cached
+    from tinhso.directory.selectors import roles_held
+
+    return {role for role in roles_held(user) if role in DESK_ROLES}
 
 
 def officer_required(view: Callable) -> Callable:

@@ -16,11 +16,12 @@ from ninja.responses import Status
 from tinhso.common.restapi import choice, decimal_for, errors, paginated
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 from tinhso.dossiers.services import AgencyClient
+from tinhso.exchange.registry import GatewayAuth
 from tinhso.ioc import selectors, services
 from tinhso.ioc.models import Indicator, ReportedValue, ReportStatus, ValueSource
 from tinhso.ioc.periods import YEAR, Period, PeriodError
 
-router = Router(tags=["ioc"], auth=[TokenAuth(), ActiveSession()])
+router = Router(tags=["ioc"], auth=[GatewayAuth(), TokenAuth(), ActiveSession()])
 
 
 class IndicatorOut(Schema):
@@ -123,10 +124,14 @@ def indicators(request):
 
 @router.get("/values", response={200: list[ValueOut], **errors(403)}, summary=_("Giá trị chỉ số trong kỳ"),
             description=_("Giá trị, chỉ tiêu, tỷ lệ đạt và trạng thái của mọi chỉ số trong kỳ (người dùng trung "
-                          "tâm điều hành đã đăng nhập); ?ky=2026, 2026-Q1 hoặc 2026-03."))
+                          "tâm điều hành đã đăng nhập; thành viên trao đổi dữ liệu qua cổng kết nối: cơ quan làm "
+                          "phạm vi và các đơn vị trực thuộc); ?ky=2026, 2026-Q1 hoặc 2026-03."))
 def values(request, filters: Query[PeriodFilter]):
     ky = filters.ky
-    scope = None if isinstance(request.auth, AgencyClient) else selectors.ioc_scope(request.auth)
+    # An agency's token reads no values; a member of the exchange acting for an agency reads its tree's.
+    through_gateway = getattr(request, "exchange_client", None) is not None
+    scope = None if isinstance(request.auth, AgencyClient) and not through_gateway else selectors.ioc_scope(
+        request.auth)
     if scope is None:
         raise HttpError(403, gettext("Không có quyền xem trung tâm điều hành."))
     try:

@@ -10,14 +10,10 @@ from tinhso.common.navigation import register
 from tinhso.directory.models import PROVINCE_WIDE_ROLES, Role
 
 
-def _other_roles(user) -> set[str]:
-    cached = getattr(user, "_ioc_roles", None)
-    if cached is None:
-        from tinhso.directory.selectors import active_memberships
+def _other_roles(user) -> frozenset[str]:
+    from tinhso.directory.selectors import roles_held
 
-        cached = set(active_memberships(user).values_list("role", flat=True))
-        user._ioc_roles = cached
-    return cached
+    return roles_held(user)
 
 
 def _desk(user) -> set[str]:

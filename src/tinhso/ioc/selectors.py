@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.catalogue.models import Field, Procedure
 from tinhso.common.workdays import VIETNAM
 from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Role
-from tinhso.directory.selectors import active_memberships, visible_agencies
+from tinhso.directory.selectors import _with_descendants, active_memberships, visible_agencies
 from tinhso.dossiers.models import Dossier, State
+from tinhso.dossiers.services import AgencyClient
 from tinhso.geo.models import Commune
 from tinhso.ioc.indicators import FORMULAS, ReadQuery
 from tinhso.ioc.models import (
@@ -67,7 +68,11 @@ class Scope:
 def ioc_scope(user) -> Scope | None:
     """Operations-centre viewers, platform administrators and superusers see the whole province; a leader
     (approver) sees the agencies under their leadership — a leader of the provincial People's Committee
-    therefore the whole province; anyone else nothing (``None``: the views answer 403)."""
+    therefore the whole province; an agency's machine client (API token, exchange member) the agency and the
+    units below it; anyone else nothing (``None``: the views answer 403)."""
+    if isinstance(user, AgencyClient):
+        ids = frozenset(_with_descendants({user.agency.pk}))
+        return Scope(True) if len(ids) == Agency.objects.count() else Scope(False, ids)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_superuser:

@@ -72,3 +72,23 @@ def test_the_demo_has_a_month_of_notices_some_failed_and_a_welcome_in_each_login
         assert Notice.objects.filter(user__username=username, in_app=True, kind="demo.welcome").count() == 1
     load_demo(dossier_days=40)
     assert (Notice.objects.count(), Delivery.objects.count()) == counts
+
+
+def test_the_demo_gateway_has_members_rights_calls_and_dead_letters_to_retry():
+    from tinhso.demo.services import load_demo
+    from tinhso.exchange import seals
+    from tinhso.exchange.models import AccessRight, Member, MessageRecord, OutboxEntry, OutboxStatus
+
+    load_demo(dossier_days=10)
+    portal = Member.objects.get(member_code="000.00.00.G22", subsystem_code="dvcqg")
+    assert portal.agency.identifier == "000.00.00.H41" and portal.certificates.count() == 1
+    assert set(AccessRight.objects.filter(client=portal).values_list("service__code", flat=True)) == {
+        "dossier-status", "procedures"}
+    served = MessageRecord.objects.filter(direction="served", kind="response")
+    assert served.filter(status=200).count() >= 3 and served.filter(error_type="Client.AccessDenied").count() == 1
+    assert OutboxEntry.objects.filter(status=OutboxStatus.DEAD).count() == 2
+    seals.chain(settle=0)
+    assert seals.verify(check_timestamps=False).ok
+    records = MessageRecord.objects.count()
+    load_demo(dossier_days=10)
+    assert MessageRecord.objects.count() == records and Member.objects.count() == 5  # 2 members, 3 subsystems

@@ -40,7 +40,13 @@ class Command(BaseCommand):
         self._serve(options["host"], options["port"], summary.logins, options["password"])
 
     def _serve(self, host: str, port: str, logins: list[tuple[str, str, str]], password: str) -> None:
+        from django.conf import settings
+
+        from tinhso.exchange import demo as exchange_demo
+
         call_command("collectstatic", interactive=False, verbosity=0)
+        # The stand-in national portal and a timestamp authority on loopback, unless real ones are configured.
+        simulated, simulators = exchange_demo.start_simulators(settings.DATA_DIR)
         address = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"\nTỉnh số đang chạy tại {address}"))
         self.stdout.write(f"Đăng nhập cán bộ: {address}dang-nhap/   (mật khẩu mẫu: {password})")
@@ -48,24 +54,31 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<32} {username:<12} {agency}")
         self.stdout.write("Doanh nghiệp viễn thông: viettel, vnpt, mobifone; Sở KH&CN (hạ tầng viễn thông): "
                           "vienthong, vt_lanhdao")
+        for line in exchange_demo.describe(simulated):
+            self.stdout.write(line)
         self.stdout.write("Dừng: Ctrl+C\n")
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
-                                                                       "tinhso.conf.settings.dev")}
+        env = {**os.environ, **simulated, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
+                                                                                    "tinhso.conf.settings.dev")}
         manage = [sys.executable, "-m", "tinhso.manage"]
         worker = subprocess.Popen([*manage, "worker", "--interval", "1"], env=env)
         # The audit chain's sealer (every AUDIT_SEAL_INTERVAL seconds), as a deployment runs it.
         sealer = subprocess.Popen([*manage, "audit", "seal", "--every", "0"], env=env, stdout=subprocess.DEVNULL)
+        # Deliver what the demo's dossiers recorded for the national portal, and seal the message log.
+        deliverer = subprocess.Popen([*manage, "exchange", "deliver"], env=env, stdout=subprocess.DEVNULL)
+        log_sealer = subprocess.Popen([*manage, "exchange", "seal"], env=env, stdout=subprocess.DEVNULL)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
         try:
             web.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (web, worker, sealer):
+            for process in (web, worker, sealer, deliverer, log_sealer):
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in (web, worker, sealer):
+            for process in (web, worker, sealer, deliverer, log_sealer):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+            for server in simulators:
+                server.stop()
