@@ -79,7 +79,7 @@ def visible_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:
         return Agency.objects.none()
     if user.is_superuser:
         return Agency.objects.all()
-    roots = list(active_memberships(user, on).values_list("agency_id", "role"))
+    roots = list(held_roles(user, on))
     if any(role in PROVINCE_WIDE_ROLES for _, role in roots):
         return Agency.objects.all()
     return Agency.objects.filter(pk__in=sorted(_with_descendants({agency_id for agency_id, _ in roots})))

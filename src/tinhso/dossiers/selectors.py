@@ -22,7 +22,7 @@ from tinhso.common import tabular
 from tinhso.common.inputs import check_date
 from tinhso.common.workdays import add_working_days
 from tinhso.directory.models import Agency, Role
-from tinhso.directory.selectors import _with_descendants, active_memberships, visible_agencies
+from tinhso.directory.selectors import _with_descendants, held_roles, visible_agencies
 from tinhso.dossiers.deadlines import CLOCK_RUNNING_STATES, due_soon_days
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierStep, State, StepState
 from tinhso.dossiers.services import AgencyClient
@@ -82,7 +82,7 @@ def memberships_of(user) -> list[tuple[str, int]]:
     object, which lives for the request)."""
     kept = user.__dict__.setdefault("_queue_agencies", {})
     if "memberships" not in kept:
-        kept["memberships"] = list(active_memberships(user).values_list("role", "agency_id"))
+        kept["memberships"] = [(role, agency) for agency, role in held_roles(user)]
     return kept["memberships"]
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.catalogue.models import Field, Procedure
 from tinhso.common.workdays import VIETNAM
 from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Role
-from tinhso.directory.selectors import _with_descendants, active_memberships, visible_agencies
+from tinhso.directory.selectors import _with_descendants, held_roles, visible_agencies
 from tinhso.dossiers.models import Dossier, State
 from tinhso.dossiers.services import AgencyClient
 from tinhso.geo.models import Commune
@@ -77,7 +77,7 @@ def ioc_scope(user) -> Scope | None:
         return None
     if user.is_superuser:
         return Scope(True)
-    roles = set(active_memberships(user).values_list("role", flat=True))
+    roles = {role for _agency, role in held_roles(user)}
     if roles & PROVINCE_WIDE_ROLES:
         return Scope(True)
     if Role.APPROVER not in roles:

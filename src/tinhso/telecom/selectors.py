@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Role
-from tinhso.directory.selectors import active_memberships, register_scope, visible, visible_agencies
+from tinhso.directory.selectors import held_roles, register_scope, visible, visible_agencies
 from tinhso.telecom.models import (
     CableRoute,
     CommuneStatus,
@@ -44,7 +44,7 @@ def _sees_whole_registry(user, on: datetime.date) -> bool:
 
         offices = set(TelecomOffice.objects.values_list("agency_id", flat=True))
         return bool(offices & _with_descendants({client_agency.pk}))
-    roles = set(active_memberships(user, on).values_list("role", flat=True))
+    roles = {role for _agency, role in held_roles(user, on)}
     if roles & set(PROVINCE_WIDE_ROLES):
         return True
     offices = TelecomOffice.objects.values_list("agency_id", flat=True)
@@ -105,7 +105,7 @@ def is_reviewer(user) -> bool:
     offices = list(TelecomOffice.objects.values_list("agency_id", flat=True))
     if not offices:
         return False
-    approver_at = set(active_memberships(user).filter(role=Role.APPROVER).values_list("agency_id", flat=True))
+    approver_at = {agency for agency, role in held_roles(user) if role == Role.APPROVER}
     if not approver_at:
         return False
     for agency in Agency.objects.filter(pk__in=offices):

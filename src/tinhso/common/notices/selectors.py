@@ -65,9 +65,9 @@ def delivery_scope(user) -> DeliveryScope | None:
         scope = DeliveryScope(user, whole_province=True, may_resend=True)
     else:
         from tinhso.directory.models import PROVINCE_WIDE_ROLES
-        from tinhso.directory.selectors import active_memberships
+        from tinhso.directory.selectors import held_roles
 
-        roles = set(active_memberships(user).values_list("role", flat=True))
+        roles = {role for _agency, role in held_roles(user)}
         if roles & (_RESENDING_ROLES | _WATCHING_ROLES):
             scope = DeliveryScope(user, whole_province=bool(roles & PROVINCE_WIDE_ROLES),
                                   may_resend=bool(roles & _RESENDING_ROLES))
