@@ -67,6 +67,11 @@ class Command(BaseCommand):
         deliverer = subprocess.Popen([*manage, "exchange", "deliver"], env=env, stdout=subprocess.DEVNULL)
         log_sealer = subprocess.Popen([*manage, "exchange", "seal"], env=env, stdout=subprocess.DEVNULL)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
+
+        def stop(signum, frame):  # a service manager's SIGTERM stops the children as Ctrl+C does
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
         try:
             web.wait()
         except KeyboardInterrupt:
