@@ -519,7 +519,8 @@ def test_appends_of_concurrent_transactions_do_not_wait_on_each_other():
         thread.join(20)
     assert not errors
     assert second_done_while_first_open == [True]  # the second committed while the first held its stream
-    streams = set(AuditEntry.objects.values_list("stream", flat=True))
+    # (the module indicators reseeded after the last flush wrote entries of their own: only these two count)
+    streams = set(AuditEntry.objects.filter(object_type="test.thing").values_list("stream", flat=True))
     assert len(streams) == 2
     assert audit.verify().ok
 

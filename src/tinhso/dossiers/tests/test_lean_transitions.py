@@ -54,7 +54,8 @@ def _lifecycle(desk) -> dict[str, list[str]]:
     return sent
 
 
-def test_the_statements_per_transition_stay_at_the_floor(desk, steady_calendar):
+def test_the_statements_per_transition_stay_at_the_floor(desk, steady_calendar, settings):
+    settings.TINHSO_NATIONAL_PORTAL_SYNC = False  # the engine's own writes; the portal's outbox is counted below
     sent = _lifecycle(desk)
     counts = {action: len(statements) for action, statements in sent.items()}
     if connection.vendor == "postgresql":
@@ -67,6 +68,18 @@ def test_the_statements_per_transition_stay_at_the_floor(desk, steady_calendar):
         assert sum(counts.values()) / len(counts) <= 12, counts
     assert audit.verify().ok
     assert rollups.verify().ok
+
+
+def test_the_national_portal_outbox_costs_one_insert_per_status_change(desk, steady_calendar, settings):
+    settings.TINHSO_NATIONAL_PORTAL_SYNC = False
+    without = {action: len(statements) for action, statements in _lifecycle(desk).items()}
+    settings.TINHSO_NATIONAL_PORTAL_SYNC = True
+    sent = _lifecycle(desk)
+    for action, statements in sent.items():
+        added = [s for s in statements if s.lstrip().startswith('INSERT INTO "exchange_outboxentry"')]
+        assert len(statements) == without[action] + len(added), action
+        if action != "forward":  # a forward between two steps keeps the status the portal sees
+            assert len(added) == 1, action
 
 
 def test_what_the_combined_writes_leave_is_what_the_orm_would(desk):
