@@ -12,6 +12,7 @@ from tinhso.catalogue.models import (
     RouteStep,
     Status,
 )
+from tinhso.common.admin_search import FoldedSearch
 
 
 @admin.register(Field)
@@ -35,9 +36,10 @@ class VersionListInline(admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ["code", "current_name", "current_version"]
     search_fields = ["code", "versions__name"]
+    folded_search_fields = ("versions__search_text",)
     readonly_fields = ["current_version", "created_at"]
     inlines = [VersionListInline]
 
@@ -111,11 +113,12 @@ class RouteStepInline(DraftOnlyInline):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(admin.ModelAdmin):
+class ProcedureVersionAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ["__str__", "status", "field", "level", "time_limit", "time_unit", "online_level",
                     "decision_number", "effective_from", "published_at"]
     list_filter = ["status", "level", "online_level", "field"]
     search_fields = ["procedure__code", "name", "decision_number"]
+    folded_search_fields = ("search_text",)
     list_select_related = ["procedure", "field"]
     readonly_fields = ["number", "status", "published_at", "superseded_at", "created_at"]
     autocomplete_fields = ["agencies"]

@@ -81,3 +81,14 @@ def test_a_published_version_is_shown_read_only(admin_client):
     content = admin_client.get(f"/admin/catalogue/procedureversion/{version.pk}/change/").content.decode()
     assert 'name="name"' not in content
     assert 'name="steps-TOTAL_FORMS"' not in content or 'name="steps-0-share"' not in content
+
+
+def test_the_admin_finds_procedures_typed_without_diacritics(admin_client):
+    birth = ProcedureVersionFactory(name="Đăng ký khai sinh")
+    ProcedureVersionFactory(name="Cấp giấy phép xây dựng")
+
+    for url in ("/admin/catalogue/procedureversion/", "/admin/catalogue/procedure/"):
+        page = admin_client.get(url, {"q": "dang ky khai sinh"})
+        assert page.status_code == 200
+        found = list(page.context["cl"].result_list)
+        assert found == [birth if "version" in url else birth.procedure], url

@@ -12,8 +12,8 @@ import hashlib
 import json
 import mimetypes
 import posixpath
-from urllib.parse import urlencode
 from dataclasses import astuple
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings

@@ -138,7 +138,7 @@ def test_the_result_page_needs_the_tracking_proof_first(returned, result):
 
 
 def test_the_signed_in_applicant_takes_the_result_without_a_code(returned, result):
-    user = get_user_model().objects.create_user("binh", password="x")  # noqa: S106
+    user = get_user_model().objects.create_user("binh", password="x")
     returned.applicant_user = user
     returned.save(update_fields=["applicant_user"])
     browser = Client()
