@@ -14,7 +14,8 @@ def platform(request):
 
 def _where_going(request) -> str:
     """Where the header's sign-in and register links return to: the page the person is on, or the place
-    they were already going to when they are on the sign-in or register page (never another site)."""
+    they were already going to when they are on the sign-in or register page (never another site); from
+    the front page, nowhere in particular."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
     path = request.path
@@ -23,6 +24,8 @@ def _where_going(request) -> str:
         safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
                                                require_https=request.is_secure())
         return wanted if safe and wanted.startswith("/") else ""
+    if path == "/":
+        return ""  # from the front page, each person goes to their own home (staff page, own dossiers)
     return request.get_full_path()
 
 
