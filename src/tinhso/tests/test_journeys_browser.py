@@ -62,7 +62,7 @@ def test_a_citizen_finds_a_procedure_with_a_typo_signs_in_to_file_and_gets_their
         live_server, page, justice, size):
     page.set_viewport_size(SIZES[size])
     version = ProcedureWithRouteFactory(agency=justice, name="Đăng ký khai sinh")
-    citizen = CitizenFactory(user__email="lan@example.vn")
+    CitizenFactory(user__email="lan@example.vn")
 
     page.goto(live_server.url + "/")
     expect(header(page).get_by_role("link", name="Đăng ký")).to_be_visible()
