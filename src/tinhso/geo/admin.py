@@ -41,11 +41,12 @@ class CommuneAdmin(AccentInsensitiveSearch, ReadOnlyAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ["name", "kind", "code", "commune", "latitude", "longitude"]
     list_filter = ["kind", "commune__province"]
     list_select_related = ["commune"]
     search_fields = ["name", "code", "commune__name", "commune__code"]
+    folded_search_fields = ("commune__search_name",)
     autocomplete_fields = ["commune"]
 
 
