@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
+from tinhso.common.audit import record
 from tinhso.common.notices import EMAIL, SMS, Recipient, notify
 from tinhso.portal.models import ResultAccessCode
 
@@ -51,6 +52,7 @@ def send_result_code(dossier) -> bool:
                          name=dossier.applicant_name),
                subject=f"Mã nhận kết quả hồ sơ {dossier.code}", text=text, sms=text, channels=[SMS, EMAIL],
                kind="portal.result-code", secret=True, expires_at=now + CODE_LIFETIME)
+        record("action", dossier, summary=f"Gửi mã nhận kết quả hồ sơ {dossier.code} tới người nộp")
     return True
 
 
@@ -72,4 +74,6 @@ def check_result_code(dossier, code: str) -> bool:
             return False
         waiting.used_at = now
         waiting.save(update_fields=["used_at"])
+        # Who took a result carrying personal data, and how, is on the audit chain.
+        record("action", dossier, summary=f"Mở kết quả hồ sơ {dossier.code} bằng mã một lần")
     return True

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client
 
+from tinhso.common.audit import AuditEntry
 from tinhso.directory.tests.factories import AgencyFactory
 from tinhso.dossiers.models import DocumentKind, DossierDocument, State
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, dossier_in_state
@@ -91,6 +92,8 @@ def test_a_one_time_code_sent_to_the_contacts_on_file_opens_the_result(returned,
     download = browser.get(f"/tra-cuu/{returned.code}/ket-qua/{result.pk}/")
 
     assert "phieu-ly-lich.pdf" in listing.text
+    assert AuditEntry.objects.filter(object_id=str(returned.pk),
+                                     summary=f"Mở kết quả hồ sơ {returned.code} bằng mã một lần").count() == 1
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.7"
     # The code works once, and only in the browser that gave it back.
