@@ -63,15 +63,18 @@ def trigrams(text: str) -> list[str]:
     return [gram for word in _WORD.findall(text) for gram in _trigrams_of_word(word)]
 
 
-def word_similarity(typed: str, text: str) -> float:
+def word_similarity(typed: str, text: str, at_least: float = 0.0) -> float:
     """pg_trgm's ``word_similarity(typed, text)``: the best Jaccard similarity between the trigrams of
-    ``typed`` and any continuous extent of the ordered trigrams of ``text`` (0–1)."""
+    ``typed`` and any continuous extent of the ordered trigrams of ``text`` (0–1).
+
+    With ``at_least``, a text that cannot reach it (the share of ``typed``'s trigrams it holds bounds the
+    similarity from above) answers 0 without the extent search."""
     wanted = set(trigrams(typed))
     if not wanted:
         return 0.0
     ordered = trigrams(text)
     hits = [i for i, gram in enumerate(ordered) if gram in wanted]
-    if not hits:
+    if not hits or len({ordered[i] for i in hits}) < at_least * len(wanted):
         return 0.0
     best = 0.0
     # The best extent starts and ends on a shared trigram (trimming others off its ends only raises it).

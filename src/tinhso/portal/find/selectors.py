@@ -82,7 +82,7 @@ def _close_in_python(versions: QuerySet[ProcedureVersion], folded: str) -> Query
     thousand short names, and the portal keeps each search's results until the catalogue changes."""
     closeness = {}
     for pk, text in versions.values_list("pk", "search_text"):
-        score = word_similarity(folded, text)
+        score = word_similarity(folded, text, at_least=TYPO_SIMILARITY)
         if score >= TYPO_SIMILARITY:
             closeness[pk] = score
     if not closeness:

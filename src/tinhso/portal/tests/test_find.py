@@ -92,6 +92,9 @@ def test_the_word_similarity_is_pg_trgm_s():
     assert word_similarity("dang ky khai sihn", "1.001193 dang ky khai sinh") == pytest.approx(0.8235, abs=1e-3)
     assert word_similarity("dang ky khai sihn", "1.009972 cap giay phep xay dung") < 0.2
     assert word_similarity("", "dang ky") == 0.0
+    # A text that cannot reach the threshold is dropped early; one that can is measured in full.
+    assert word_similarity("dang ki khai sinh", "dang ky ket hon", at_least=0.6) == 0.0
+    assert word_similarity("word", "two words", at_least=0.6) == pytest.approx(0.8)
 
 
 def test_nothing_found_says_so(client, catalogue):
