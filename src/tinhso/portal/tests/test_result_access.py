@@ -150,3 +150,24 @@ def test_the_signed_in_applicant_takes_the_result_without_a_code(returned, resul
     download = browser.get(f"/ho-so-cua-toi/{returned.code}/tai-lieu/{result.pk}/")
 
     assert download.status_code == 200
+
+
+def test_absent_wrong_and_right_codes_cost_the_same_work(returned, result, settings,
+                                                         django_capture_on_commit_callbacks):
+    """No timing tells whether a code is waiting or how close a guess was: one hash each time."""
+    from tinhso.portal.accounts.tests.test_enumeration_timing import COUNTS, CountingHasher
+
+    settings.PASSWORD_HASHERS = [f"{CountingHasher.__module__}.CountingHasher"]
+    browser = _tracked(returned)
+
+    def hashes(otp: str) -> int:
+        COUNTS["hashes"] = 0
+        browser.post(f"/tra-cuu/{returned.code}/ket-qua/", {"otp": otp})
+        return COUNTS["hashes"]
+
+    absent = hashes("123456")
+    code = _send_code(browser, returned, django_capture_on_commit_callbacks)
+    wrong = hashes("111111" if code != "111111" else "222222")
+    right = hashes(code)
+
+    assert absent == wrong == right == 1
