@@ -55,7 +55,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -78,6 +79,7 @@ from tinhso.catalogue.services import (
     content_errors,
     content_of,
 )
+from tinhso.common import tabular
 from tinhso.directory.identifiers import normalise_identifier
 from tinhso.directory.models import Agency, fold_for_search
 
@@ -118,50 +120,33 @@ DATE_COLUMNS = frozenset({"Ngày ban hành quyết định", "Ngày có hiệu l
 _YES, _NO = {"co", "x", "1", "true", "yes"}, {"khong", "0", "false", "no"}
 
 
-class ImportFileError(Exception):
-    """The file is not a workbook that can be read at all."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"Sheet “{self.sheet}”, dòng {self.row}, cột {self.column or '—'}: {self.message}"
+# The platform's one import report (``common.tabular``), counting procedures and what became of each.
+ImportFileError = tabular.ImportFileError
+RowError = tabular.RowError
 
 
 @dataclass
-class ImportReport:
-    """What an import did or, with errors, why it wrote nothing."""
+class ImportReport(tabular.ImportReport):
+    """What a catalogue import did or, with errors, why it wrote nothing: per procedure, created, given a new
+    version, its draft updated, or unchanged."""
 
     procedures: int = 0
     outcomes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add_error(self, sheet: str, row: int, column: str, message: str) -> None:
-        self.errors.append(RowError(sheet, row, column, str(message)))
+    def add_sheet_error(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.add_error(row, column, message, sheet)
 
     def summary(self) -> str:
         if not self.ok:
-            return f"Tệp có {len(self.errors)} lỗi; không có thay đổi nào được ghi."
+            return super().summary()
         counts = {key: len(self.outcomes.get(key, [])) for key in ("created", "new_version", "draft_updated",
                                                                    "unchanged")}
-        text = (
-            f"{self.procedures} thủ tục: {counts['created']} tạo mới, {counts['new_version']} phiên bản mới, "
-            f"{counts['draft_updated']} cập nhật bản nháp, {counts['unchanged']} không đổi."
-        )
-        return text + (" (Chạy thử: chưa ghi gì.)" if self.dry_run else "")
-
-    def lines(self) -> list[str]:
-        return [self.summary(), *(str(error) for error in self.errors)]
+        text = _("%(procedures)d thủ tục: %(created)d tạo mới, %(new_version)d phiên bản mới, "
+                 "%(draft_updated)d cập nhật bản nháp, %(unchanged)d không đổi.") % {
+            "procedures": self.procedures, **counts}
+        if self.dry_run:
+            text += " " + _("(Chạy thử: chưa ghi gì.)")
+        return text
 
 
 @dataclass
@@ -192,7 +177,7 @@ def import_catalogue(file, *, publish: bool = False, dry_run: bool = False) -> I
     try:
         sheets = _read_workbook(file)
     except ImportFileError as exc:
-        report.add_error("—", 0, "", str(exc))
+        report.add_sheet_error("—", 0, "", str(exc))
         return report
     rows = {name: _rows(name, sheets.get(name), report) for name in COLUMNS}
     if not report.ok:
@@ -214,7 +199,7 @@ def import_catalogue(file, *, publish: bool = False, dry_run: bool = False) -> I
                 outcome = apply_content(code, content, publish_now=publish)
             except ValidationError as exc:
                 for message in exc.messages:
-                    report.add_error(PROCEDURES, procedures[code].row.number, CODE, message)
+                    report.add_sheet_error(PROCEDURES, procedures[code].row.number, CODE, message)
                 continue
             report.outcomes[outcome].append(code)
         if dry_run or not report.ok:
@@ -225,30 +210,23 @@ def import_catalogue(file, *, publish: bool = False, dry_run: bool = False) -> I
 
 
 def _read_workbook(file) -> dict[str, list[tuple]]:
-    content = file.read() if hasattr(file, "read") else open(file, "rb").read()  # noqa: SIM115
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ImportFileError("Tệp không phải sổ tính Excel (.xlsx) đọc được.") from exc
-    try:
-        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets}
-    finally:
-        workbook.close()
+    """Every sheet, read by the platform's one reader: bounded in size, checked as a ZIP before openpyxl."""
+    return tabular.read_workbook(tabular.content_of(file))
 
 
 def _rows(name: str, table: list[tuple] | None, report: ImportReport) -> list[_Row]:
     """The sheet's rows as dicts by heading; blank rows are skipped, row numbers are Excel's."""
     if table is None:
         if name == PROCEDURES:
-            report.add_error(name, 0, "", f"Thiếu sheet “{name}”.")
+            report.add_sheet_error(name, 0, "", f"Thiếu sheet “{name}”.")
         return []
     if not table:
-        report.add_error(name, 1, "", "Sheet trống: dòng 1 phải là tiêu đề cột.")
+        report.add_sheet_error(name, 1, "", "Sheet trống: dòng 1 phải là tiêu đề cột.")
         return []
     header = [str(cell).strip() if cell is not None else "" for cell in table[0]]
     for column in COLUMNS[name]:
         if column in REQUIRED[name] and column not in header:
-            report.add_error(name, 1, column, f"Thiếu cột “{column}”.")
+            report.add_sheet_error(name, 1, column, f"Thiếu cột “{column}”.")
     rows = []
     for number, values in enumerate(table[1:], start=2):
         cells = {heading: _cell(value) for heading, value in zip(header, values, strict=False) if heading}
@@ -268,7 +246,7 @@ def _text(row: _Row, column: str, report: ImportReport, *, required: bool = Fals
     value = row.cells.get(column)
     if value is None:
         if required:
-            report.add_error(row.sheet, row.number, column, "Không được để trống.")
+            report.add_sheet_error(row.sheet, row.number, column, "Không được để trống.")
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -279,7 +257,7 @@ def _whole(row: _Row, column: str, report: ImportReport, default: int | None = N
     value = row.cells.get(column)
     if value is None:
         if default is None:
-            report.add_error(row.sheet, row.number, column, "Không được để trống.")
+            report.add_sheet_error(row.sheet, row.number, column, "Không được để trống.")
         return default
     if isinstance(value, bool):
         value = None
@@ -288,7 +266,7 @@ def _whole(row: _Row, column: str, report: ImportReport, default: int | None = N
     elif isinstance(value, str) and value.replace(".", "").isdigit():
         value = int(value.replace(".", ""))  # 1.000.000 written with thousands dots
     if not isinstance(value, int) or value < 0:
-        report.add_error(row.sheet, row.number, column, f"Phải là số nguyên không âm, không phải “{value}”.")
+        report.add_sheet_error(row.sheet, row.number, column, f"Phải là số nguyên không âm, không phải “{value}”.")
         return None
     return value
 
@@ -297,14 +275,14 @@ def _choice(row: _Row, column: str, choices, report: ImportReport, default: str 
     value = row.cells.get(column)
     if value is None:
         if default is None:
-            report.add_error(row.sheet, row.number, column, "Không được để trống.")
+            report.add_sheet_error(row.sheet, row.number, column, "Không được để trống.")
         return default
     folded = fold_for_search(str(value))
     for code, label in choices.choices:
         if folded in (fold_for_search(code), fold_for_search(str(label))):
             return code
     allowed = ", ".join(str(label) for label in choices.labels)
-    report.add_error(row.sheet, row.number, column, f"“{value}” không hợp lệ; chọn một trong: {allowed}.")
+    report.add_sheet_error(row.sheet, row.number, column, f"“{value}” không hợp lệ; chọn một trong: {allowed}.")
     return None
 
 
@@ -319,7 +297,7 @@ def _yes_no(row: _Row, column: str, default: bool, report: ImportReport) -> bool
         return True
     if folded in _NO:
         return False
-    report.add_error(row.sheet, row.number, column, f"“{value}” không hợp lệ; ghi “Có” hoặc “Không”.")
+    report.add_sheet_error(row.sheet, row.number, column, f"“{value}” không hợp lệ; ghi “Có” hoặc “Không”.")
     return default
 
 
@@ -337,21 +315,22 @@ def _date(row: _Row, column: str, report: ImportReport) -> datetime.date | None:
             return datetime.datetime.strptime(str(value), pattern).date()
         except ValueError:
             continue
-    report.add_error(row.sheet, row.number, column, f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
+    report.add_sheet_error(row.sheet, row.number, column, f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
     return None
 
 
 def _code(row: _Row, report: ImportReport) -> str | None:
     value = row.cells.get(CODE)
     if value is None:
-        report.add_error(row.sheet, row.number, CODE, "Không được để trống.")
+        report.add_sheet_error(row.sheet, row.number, CODE, "Không được để trống.")
         return None
     if not isinstance(value, str):
         # 1.004220 typed as a number comes back as 1.00422: the trailing zero is lost for good.
-        report.add_error(row.sheet, row.number, CODE, "Mã thủ tục phải được nhập dạng văn bản (Text), không phải số.")
+        report.add_sheet_error(row.sheet, row.number, CODE,
+                               "Mã thủ tục phải được nhập dạng văn bản (Text), không phải số.")
         return None
     if not CODE_PATTERN.fullmatch(value):
-        report.add_error(row.sheet, row.number, CODE, f"“{value}” không phải mã thủ tục (ví dụ 1.001193).")
+        report.add_sheet_error(row.sheet, row.number, CODE, f"“{value}” không phải mã thủ tục (ví dụ 1.001193).")
         return None
     return value
 
@@ -368,7 +347,7 @@ def _parse_procedures(rows: list[_Row], report: ImportReport) -> dict[str, _Proc
         if code is None:
             continue
         if code in procedures:
-            report.add_error(row.sheet, row.number, CODE,
+            report.add_sheet_error(row.sheet, row.number, CODE,
                              f"Mã {code} đã có ở dòng {procedures[code].row.number}.")
             continue
         item = _Procedure(row, code)
@@ -396,7 +375,7 @@ def _parse_procedures(rows: list[_Row], report: ImportReport) -> dict[str, _Proc
             if identifier in agencies:
                 item.agencies.append(agencies[identifier])
             else:
-                report.add_error(row.sheet, row.number, "Cơ quan thực hiện",
+                report.add_sheet_error(row.sheet, row.number, "Cơ quan thực hiện",
                                  f"Không có cơ quan mã định danh {identifier} trong danh bạ.")
         procedures[code] = item
     return procedures
@@ -409,7 +388,7 @@ def _json(row: _Row, column: str, report: ImportReport) -> dict | None:
     try:
         parsed = json.loads(str(value))
     except ValueError as exc:
-        report.add_error(row.sheet, row.number, column, f"Không phải JSON hợp lệ: {exc}.")
+        report.add_sheet_error(row.sheet, row.number, column, f"Không phải JSON hợp lệ: {exc}.")
         return None
     return parsed if parsed else None
 
@@ -419,7 +398,7 @@ def _owner(row: _Row, procedures: dict[str, _Procedure], report: ImportReport) -
     if code is None:
         return None
     if code not in procedures:
-        report.add_error(row.sheet, row.number, CODE, f"Thủ tục {code} không có trong sheet “{PROCEDURES}”.")
+        report.add_sheet_error(row.sheet, row.number, CODE, f"Thủ tục {code} không có trong sheet “{PROCEDURES}”.")
         return None
     return procedures[code]
 
@@ -431,7 +410,7 @@ def _parse_documents(rows: list[_Row], procedures: dict[str, _Procedure], report
         owner = _owner(row, procedures, report)
         template = _text(row, "Tệp mẫu", report)
         if template and template not in known:
-            report.add_error(row.sheet, row.number, "Tệp mẫu",
+            report.add_sheet_error(row.sheet, row.number, "Tệp mẫu",
                              f"Không có tệp mẫu “{template}”; hãy tải tệp lên qua trang quản trị.")
         line = DocumentLine(
             name=_text(row, "Tên giấy tờ", report, required=True),
@@ -452,7 +431,7 @@ def _parse_steps(rows: list[_Row], procedures: dict[str, _Procedure], report: Im
         owner = _owner(row, procedures, report)
         identifier = normalise_identifier(row.cells.get("Cơ quan thực hiện bước"))
         if identifier and identifier not in agencies:
-            report.add_error(row.sheet, row.number, "Cơ quan thực hiện bước",
+            report.add_sheet_error(row.sheet, row.number, "Cơ quan thực hiện bước",
                              f"Không có cơ quan mã định danh {identifier} trong danh bạ.")
         line = StepLine(
             role=_choice(row, "Vai trò", StepRole, report) or "",
@@ -493,10 +472,10 @@ def _contents(
             try:
                 validate_field_code(field_code)
             except ValidationError as exc:
-                report.add_error(item.row.sheet, item.row.number, "Mã lĩnh vực", exc.messages[0])
+                report.add_sheet_error(item.row.sheet, item.row.number, "Mã lĩnh vực", exc.messages[0])
                 continue
             if not values["field_name"]:
-                report.add_error(item.row.sheet, item.row.number, "Tên lĩnh vực",
+                report.add_sheet_error(item.row.sheet, item.row.number, "Tên lĩnh vực",
                                  f"Lĩnh vực {field_code} chưa có: phải ghi tên lĩnh vực.")
                 continue
             found = new_fields[field_code] = Field(code=field_code, name=values["field_name"])
@@ -516,9 +495,9 @@ def _contents(
             for message in messages:
                 if name == "steps":
                     where = item.steps[0][0] if item.steps else item.row
-                    report.add_error(where.sheet, where.number, "Thời gian" if item.steps else CODE, message)
+                    report.add_sheet_error(where.sheet, where.number, "Thời gian" if item.steps else CODE, message)
                 else:
-                    report.add_error(item.row.sheet, item.row.number, _COLUMN_OF.get(name, ""), message)
+                    report.add_sheet_error(item.row.sheet, item.row.number, _COLUMN_OF.get(name, ""), message)
         contents[code] = content
     return contents
 

@@ -1,5 +1,7 @@
-"""The staff navigation. Modules add their entries with :func:`register`; the base layout shows those
-the signed-in user may open."""
+"""The header navigation. Modules add their entries with :func:`register`; the base layout shows those
+the signed-in user may open: staff see their work, citizens their own pages (each audience is a module's
+``visible`` check). :func:`register_home` names where someone lands who is not staff (a citizen's own
+dossiers), so the staff page never greets a citizen with "no agency"."""
 
 from __future__ import annotations
 
@@ -37,5 +39,23 @@ def menu_for(user) -> list[MenuEntry]:
     return sorted((e for e in _ENTRIES if e.visible(user)), key=lambda e: e.order)
 
 
-register(gettext_noop("Trang làm việc"), "staff-home", order=0)
+_HOMES: list[tuple[Callable[[object], bool], str]] = []
+
+
+def register_home(applies: Callable[[object], bool], url_name: str) -> None:
+    """Where ``applies`` users land instead of the staff page (registering twice is harmless)."""
+    if not any(name == url_name for _check, name in _HOMES):
+        _HOMES.append((applies, url_name))
+
+
+def home_for(user) -> str | None:
+    """The address a non-staff user's home is at, or None for staff (and anyone no module claims)."""
+    return next((reverse(name) for applies, name in _HOMES if applies(user)), None)
+
+
+def _is_staff_side(user) -> bool:
+    return home_for(user) is None
+
+
+register(gettext_noop("Trang làm việc"), "staff-home", _is_staff_side, order=0)
 register(gettext_noop("Quản trị hệ thống"), "admin:index", lambda user: user.is_staff, order=900)

@@ -66,6 +66,13 @@ class ErrorOut(Schema):
 
 
 # What an error code means to a client, shown in the document beside each code.
+# What a successful answer is called in the document (ninja's defaults are the English reason phrases).
+SUCCESS_TEXTS = {
+    200: gettext_noop("Thành công"),
+    201: gettext_noop("Đã tạo"),
+    202: gettext_noop("Đã nhận, đang xử lý"),
+    204: gettext_noop("Thành công, không có nội dung trả về"),
+}
 STATUS_TEXTS = {
     400: gettext_noop("Yêu cầu không hợp lệ"),
     401: gettext_noop("Chưa xác thực: thiếu hoặc sai khóa API (Authorization: Bearer ts_…) hay phiên đăng nhập"),
@@ -233,8 +240,11 @@ class _Document(OpenAPISchema):
             if isinstance(code, int) and code in STATUS_TEXTS and details.get("description") in (
                     None, "", "Bad Request", "Unauthorized", "Forbidden", "Not Found", "Conflict",
                     "Unprocessable Content", "Unprocessable Entity", "Too Many Requests", "Payload Too Large",
-                    "Content Too Large"):
+                    "Content Too Large", "Request Entity Too Large"):
                 details["description"] = STATUS_TEXTS[code]
+            elif isinstance(code, int) and code in SUCCESS_TEXTS and details.get("description") in (
+                    None, "", "OK", "Created", "Accepted", "No Content"):
+                details["description"] = SUCCESS_TEXTS[code]
         return result
 
     def _error_reference(self) -> dict:
@@ -245,6 +255,7 @@ class _Document(OpenAPISchema):
         return {"$ref": REF_TEMPLATE.format(model="ErrorOut")}
 
     def add_schema_definitions(self, definitions: dict) -> None:
+        definitions = {name: _without_code_notes(definition) for name, definition in definitions.items()}
         for name, definition in definitions.items():
             known = self.schemas.get(name)
             if known is not None and known != definition:
@@ -252,6 +263,23 @@ class _Document(OpenAPISchema):
                     f"Two different schemas are named {name!r} in the OpenAPI document: give each meaning its own "
                     f"name (e.g. ProvinceKind, DossierDocumentOut).\nfirst: {known}\nsecond: {definition}")
         super().add_schema_definitions(definitions)
+
+
+def _is_catalogue_text(text: str) -> bool:
+    """A Vietnamese source text with its English translation (not a developer's note in English)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        return gettext(text) != text
+
+
+def _without_code_notes(definition: dict) -> dict:
+    """A schema without the description pydantic takes from its class docstring: docstrings are notes for
+    the code's readers, in English; the document publishes only Vietnamese texts of the catalogues."""
+    description = definition.get("description")
+    if isinstance(description, str) and description and not _is_catalogue_text(description):
+        return {key: value for key, value in definition.items() if key != "description"}
+    return definition
 
 
 def _translated(node: Any) -> Any:

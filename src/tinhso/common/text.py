@@ -43,3 +43,48 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", spelling_key(text))
     plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return plain.replace("đ", "d")
+
+
+# -- typo tolerance ----------------------------------------------------------------------------------------
+# PostgreSQL's pg_trgm answers "is this close to what was typed?" with its word similarity; this is the same
+# measure in Python, so the embedded database (SQLite) forgives the same typos ("dang ki khai sinh" finds
+# "Đăng ký khai sinh"). Both sides are folded text (:func:`fold`).
+
+_WORD = re.compile(r"[0-9a-z]+")
+
+
+def _trigrams_of_word(word: str) -> list[str]:
+    padded = f"  {word} "  # pg_trgm pads a word with two spaces before and one after
+    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+
+
+def trigrams(text: str) -> list[str]:
+    """The trigrams of ``text`` in order, word by word, as pg_trgm extracts them."""
+    return [gram for word in _WORD.findall(text) for gram in _trigrams_of_word(word)]
+
+
+def word_similarity(typed: str, text: str, at_least: float = 0.0) -> float:
+    """pg_trgm's ``word_similarity(typed, text)``: the best Jaccard similarity between the trigrams of
+    ``typed`` and any continuous extent of the ordered trigrams of ``text`` (0–1).
+
+    With ``at_least``, a text that cannot reach it (the share of ``typed``'s trigrams it holds bounds the
+    similarity from above) answers 0 without the extent search."""
+    wanted = set(trigrams(typed))
+    if not wanted:
+        return 0.0
+    ordered = trigrams(text)
+    hits = [i for i, gram in enumerate(ordered) if gram in wanted]
+    if not hits or len({ordered[i] for i in hits}) < at_least * len(wanted):
+        return 0.0
+    best = 0.0
+    # The best extent starts and ends on a shared trigram (trimming others off its ends only raises it).
+    for start in hits:
+        extent: set[str] = set()
+        shared: set[str] = set()
+        for position in range(start, hits[-1] + 1):
+            gram = ordered[position]
+            extent.add(gram)
+            if gram in wanted:
+                shared.add(gram)
+                best = max(best, len(shared) / (len(wanted) + len(extent) - len(shared)))
+    return best

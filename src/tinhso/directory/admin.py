@@ -8,13 +8,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.common.admin_search import FoldedSearch
 from tinhso.directory.models import Agency, Membership, in_force_on
+from tinhso.directory.selectors import staff_named
 from tinhso.directory.services import COLUMNS, FORMATS, export_agencies, import_agencies
 
 _CONTENT_TYPES = {
@@ -65,11 +68,12 @@ def _export_action(format: str):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ("identifier", "name", "level", "kind", "parent", "valid_from", "valid_to", "is_active_on")
     list_display_links = ("identifier", "name")
     list_filter = ("level", "kind", ActiveTodayFilter)
     search_fields = ("name", "short_name", "identifier")
+    folded_search_fields = ("search_text",)
     list_select_related = ("parent",)
     autocomplete_fields = ("parent", "succeeded_by")
     raw_id_fields = ("province", "commune")
@@ -116,13 +120,24 @@ class AgencyAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/directory/agency/import.html", context)
 
 
+class StaffNamesFolded(FoldedSearch):
+    """Staff names typed without diacritics: "nguyen van an" finds "Nguyễn Văn An"."""
+
+    user_field = "pk"
+
+    def folded_matches(self, request, queryset, words):
+        return Q(**{f"{self.user_field}__in": staff_named(words)})
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(StaffNamesFolded, admin.ModelAdmin):
     list_display = ("user", "agency", "role", "valid_from", "valid_to", "is_active_on")
     list_filter = ("role", "agency__level")
     search_fields = (
         "user__username", "user__first_name", "user__last_name", "agency__name", "agency__identifier",
     )
+    folded_search_fields = ("agency__search_text",)
+    user_field = "user_id"
     autocomplete_fields = ("user", "agency")
     list_select_related = ("user", "agency")
     date_hierarchy = "valid_from"
@@ -141,8 +156,9 @@ class MembershipInline(admin.TabularInline):
 User = get_user_model()
 
 
-class StaffUserAdmin(UserAdmin):
-    """Django's user administration with the user's memberships (agencies and roles) inline."""
+class StaffUserAdmin(StaffNamesFolded, UserAdmin):
+    """Django's user administration with the user's memberships (agencies and roles) inline; staff names
+    are found without diacritics."""
 
     inlines = (*UserAdmin.inlines, MembershipInline)
 

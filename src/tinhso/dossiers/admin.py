@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from tinhso.common.admin_search import FoldedSearch
 from tinhso.dossiers.models import ApiToken, Dossier, DossierEvent, DossierStep
 
 
@@ -52,10 +53,11 @@ class DossierAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ("name", "agency", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "agency__name", "agency__identifier", "prefix")
+    folded_search_fields = ("agency__search_text",)
     list_select_related = ("agency",)
     autocomplete_fields = ("agency",)
     actions = ["revoke"]

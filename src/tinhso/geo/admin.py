@@ -4,8 +4,8 @@ villages are the province's own data and are edited here, each change on the aud
 
 from django.contrib import admin
 
+from tinhso.common.admin_search import FoldedSearch
 from tinhso.geo.models import Commune, LegacyDistrict, LegacyProvince, LegacyWard, Province, Village
-from tinhso.geo.naming import fold
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -19,14 +19,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AccentInsensitiveSearch:
+class AccentInsensitiveSearch(FoldedSearch):
     """Also match the search text without accents against ``search_name``: "thuong lam" finds "Thượng Lâm"."""
 
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            results |= queryset.filter(search_name__contains=fold(search_term))
-        return results, may_have_duplicates
+    folded_search_fields = ("search_name",)
 
 
 @admin.register(Province)
@@ -45,11 +41,12 @@ class CommuneAdmin(AccentInsensitiveSearch, ReadOnlyAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(admin.ModelAdmin):
+class VillageAdmin(FoldedSearch, admin.ModelAdmin):
     list_display = ["name", "kind", "code", "commune", "latitude", "longitude"]
     list_filter = ["kind", "commune__province"]
     list_select_related = ["commune"]
     search_fields = ["name", "code", "commune__name", "commune__code"]
+    folded_search_fields = ("commune__search_name",)
     autocomplete_fields = ["commune"]
 
 

@@ -62,3 +62,30 @@ class DraftFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ResultAccessCode(models.Model):
+    """A one-time code that opens a dossier's results to a visitor who tracked it without signing in.
+
+    Tracking (code + 4 digits) proves enough to see the status, not to take a result carrying personal data
+    (a criminal record, a civil status, a land title): that needs this code, sent to the applicant's phone
+    or e-mail on file. Only its hash is kept; it expires, and a few wrong answers end it.
+    """
+
+    MAX_ATTEMPTS = 5
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="+",
+                                verbose_name="hồ sơ")
+    code_hash = models.CharField("mã băm", max_length=128)
+    expires_at = models.DateTimeField("hết hạn lúc")
+    attempts = models.PositiveSmallIntegerField("số lần nhập sai", default=0)
+    used_at = models.DateTimeField("đã dùng lúc", null=True, blank=True)
+    created_at = models.DateTimeField("tạo lúc", default=timezone.now)
+
+    class Meta:
+        verbose_name = "mã nhận kết quả"
+        verbose_name_plural = "mã nhận kết quả"
+        indexes = [models.Index(fields=["dossier", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
-from tinhso.common.restapi import ProvinceDateTime, choice, errors, paginated
+from tinhso.common.restapi import SUCCESS_TEXTS, ProvinceDateTime, choice, errors, paginated
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 from tinhso.telecom import exports, planning, selectors, services
 from tinhso.telecom.models import (
@@ -224,7 +224,7 @@ _EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsh
 @router.get("/stations/export", response={200: None, **errors(403)},
             summary=_("Xuất trạm BTS (XLSX, CSV, GeoJSON)"),
             description=_("Trạm trong phạm vi người gọi, cùng bố cục với tệp nhập; GeoJSON theo RFC 7946."),
-            openapi_extra={"responses": {200: {"description": "OK", "content": {
+            openapi_extra={"responses": {200: {"description": SUCCESS_TEXTS[200], "content": {
                 kind.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
                 for kind in _EXPORT_TYPES.values()}}}})
 def export_stations(request, filters: Query[BtsStationFilters], format: Literal["xlsx", "csv", "geojson"] = "xlsx"):

@@ -219,3 +219,31 @@ def test_a_reported_value_wider_than_its_column_is_refused_on_the_page(client, a
     assert not ReportedValue.objects.exists()
     assert response.status_code in (200, 302, 400)
     assert client.get("/dieu-hanh/so-lieu/").status_code == 200
+
+
+def _texts(node, where=""):
+    """Every summary and description of the OpenAPI document, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("summary", "description") and isinstance(value, str) and value:
+                yield value, where
+            else:
+                yield from _texts(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value, where)
+
+
+def test_every_text_of_the_document_is_vietnamese_with_its_english_translation(client):
+    """No English reason phrase ("OK", "Created") and no class docstring reaches the document: each text
+    is a Vietnamese catalogue text, shown in English only when English is chosen."""
+    from django.utils import translation
+
+    document = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="vi").json()
+    with translation.override("en"):
+        untranslated = {text: where for text, where in _texts(document) if translation.gettext(text) == text}
+
+    assert not untranslated, untranslated
+    responses = document["paths"]["/api/dossiers/{code}/documents"]["post"]["responses"]
+    assert responses["201"]["description"] == "Đã tạo"
+    assert "description" not in document["components"]["schemas"]["ErrorOut"]

@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from tinhso.catalogue.models import ProcedureVersion, Status
 from tinhso.catalogue.tests.factories import FieldFactory, ProcedureFactory, ProcedureVersionFactory
@@ -81,3 +84,69 @@ def test_a_published_version_is_shown_read_only(admin_client):
     content = admin_client.get(f"/admin/catalogue/procedureversion/{version.pk}/change/").content.decode()
     assert 'name="name"' not in content
     assert 'name="steps-TOTAL_FORMS"' not in content or 'name="steps-0-share"' not in content
+
+
+def test_the_admin_finds_procedures_typed_without_diacritics(admin_client):
+    birth = ProcedureVersionFactory(name="Đăng ký khai sinh")
+    ProcedureVersionFactory(name="Cấp giấy phép xây dựng")
+
+    for url in ("/admin/catalogue/procedureversion/", "/admin/catalogue/procedure/"):
+        page = admin_client.get(url, {"q": "dang ky khai sinh"})
+        assert page.status_code == 200
+        found = list(page.context["cl"].result_list)
+        assert found == [birth if "version" in url else birth.procedure], url
+
+
+def _upload(workbook, name="danh-muc.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, workbook.getvalue(),
+                              content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def test_the_admin_imports_the_catalogue_with_a_dry_run_and_the_row_report(admin_client):
+    from tinhso.catalogue.tests.factories import AgencyFactory
+    from tinhso.catalogue.tests.test_excel import _birth_registration, _workbook
+
+    listing = admin_client.get("/admin/catalogue/procedure/").content.decode()
+    assert 'href="/admin/catalogue/procedure/nhap/"' in listing
+    assert 'href="/admin/catalogue/procedure/xuat/"' in listing
+
+    workbook = _birth_registration(AgencyFactory().identifier)
+    tried = admin_client.post("/admin/catalogue/procedure/nhap/", {"file": _upload(workbook), "dry_run": "on"})
+    assert tried.status_code == 200
+    assert "Chạy thử: chưa ghi gì" in tried.content.decode()
+    assert not ProcedureVersion.objects.exists()
+
+    workbook.seek(0)
+    done = admin_client.post("/admin/catalogue/procedure/nhap/", {"file": _upload(workbook)})
+    assert done.status_code == 200
+    assert "1 tạo mới" in done.content.decode()
+    assert ProcedureVersion.objects.get().procedure.code == "1.001193"
+
+    bad = _workbook(procedures=[["1.000894", "Đăng ký kết hôn", "HT", None, "Cấp huyện", None, 3, None, None,
+                                 "Giấy chứng nhận kết hôn", "Toàn trình", None, None]])
+    refused = admin_client.post("/admin/catalogue/procedure/nhap/", {"file": _upload(bad)})
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "<td>Thủ tục</td><td>2</td><td><code>Cấp thực hiện</code></td>" in page
+    assert ProcedureVersion.objects.count() == 1
+
+    not_a_workbook = admin_client.post("/admin/catalogue/procedure/nhap/",
+                                       {"file": _upload(io.BytesIO(b"PK\x03\x04 rubbish"))})
+    assert not_a_workbook.status_code == 400
+    assert "Excel" in not_a_workbook.content.decode()
+
+
+def test_the_admin_exports_the_catalogue_in_the_import_layout(admin_client):
+    version = ProcedureVersionFactory(name="Đăng ký khai sinh")
+
+    whole = admin_client.get("/admin/catalogue/procedure/xuat/")
+    chosen = admin_client.post("/admin/catalogue/procedureversion/",
+                               {"action": "export_workbook", "_selected_action": [version.pk]})
+
+    for response in (whole, chosen):
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith('attachment; filename="danh-muc-thu-tuc-')
+        sheet = load_workbook(io.BytesIO(response.content))["Thủ tục"]
+        assert [cell.value for cell in sheet[2]][:2] == [version.procedure.code, "Đăng ký khai sinh"]

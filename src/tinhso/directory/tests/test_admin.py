@@ -83,3 +83,23 @@ def test_a_users_page_lists_their_memberships(admin_client):
 def test_memberships_have_their_own_admin(admin_client):
     MembershipFactory()
     assert admin_client.get(reverse("admin:directory_membership_changelist")).status_code == 200
+
+
+def _listed(admin_client, url_name: str, q: str) -> list:
+    page = admin_client.get(reverse(url_name), {"q": q})
+    assert page.status_code == 200
+    return list(page.context["cl"].result_list)
+
+
+def test_the_admin_finds_agencies_and_staff_typed_without_diacritics(admin_client):
+    justice = AgencyFactory(name="Sở Tư pháp tỉnh Nghệ An")
+    AgencyFactory(name="Sở Xây dựng")
+    officer = UserFactory(first_name="Thị Hường", last_name="Nguyễn")
+    membership = MembershipFactory(user=officer, agency=justice)
+    UserFactory(first_name="Văn An", last_name="Trần")
+
+    assert _listed(admin_client, "admin:directory_agency_changelist", "so tu phap") == [justice]
+    assert _listed(admin_client, "admin:directory_agency_changelist", "Sở Tư pháp") == [justice]
+    assert _listed(admin_client, "admin:auth_user_changelist", "nguyen thi huong") == [officer]
+    assert _listed(admin_client, "admin:directory_membership_changelist", "thi huong") == [membership]
+    assert _listed(admin_client, "admin:directory_membership_changelist", "tu phap nghe an") == [membership]

@@ -47,3 +47,12 @@ def test_the_admin_finds_communes_without_accents(admin_client, commune):
 def test_units_from_the_code_lists_can_be_viewed_but_not_added(admin_client, commune, model):
     assert admin_client.get(reverse(f"admin:geo_{model}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"admin:geo_{model}_add")).status_code == 403
+
+
+def test_villages_are_found_by_their_commune_typed_without_diacritics(admin_client, commune):
+    village = VillageFactory(commune=commune, name="Xóm Đông")
+    VillageFactory(commune=CommuneFactory(code="16682", name="Xã Nam Đàn"), name="Xóm Tây")
+
+    page = admin_client.get(reverse("admin:geo_village_changelist"), {"q": "hung nguyen"})
+
+    assert list(page.context["cl"].result_list) == [village]

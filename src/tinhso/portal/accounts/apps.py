@@ -12,3 +12,6 @@ class CitizenAccountsConfig(AppConfig):
 
         # The notice service reaches a citizen at their verified addresses, in the language they chose.
         register_contact_source(notice_contact)
+        from tinhso.portal.accounts import navigation
+
+        navigation.register_entries()

@@ -32,7 +32,11 @@ def is_citizen(user) -> bool:
     """A signed-in user with a citizen profile and no staff membership (staff never file as citizens here)."""
     if user is None or not user.is_authenticated:
         return False
-    return CitizenProfile.objects.filter(user=user).exists() and not user.memberships.exists()
+    known = getattr(user, "_tinhso_is_citizen", None)  # asked by the header and the page alike
+    if known is None:
+        known = CitizenProfile.objects.filter(user=user).exists() and not user.memberships.exists()
+        user._tinhso_is_citizen = known
+    return known
 
 
 def users_signing_in_as(identifier: str) -> list:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.crypto import salted_hmac
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -48,6 +51,25 @@ WAIT_TO_SIGN_IN = gettext_lazy("Tài khoản này vừa bị thử mật khẩu 
                                "rồi đăng nhập lại.")
 TOO_MANY_REQUESTS = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau 15 phút.")
 REGISTRATION_SESSION_KEY = "citizens:registered-phone"
+# Where a person who registers was going (a procedure's filing page, a dossier's result): kept in the
+# session through the verification, handed to the sign-in page that follows it.
+GOING_TO_SESSION_KEY = "citizens:going-to"
+
+
+def safe_next(request, value: str | None) -> str:
+    """``value`` if it is a path on this site (no open redirect), else ""."""
+    value = (value or "").strip()
+    if value.startswith("/") and url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return value
+    return ""
+
+
+def _sign_in_then(request, going_to: str = ""):
+    """The sign-in page, returning afterwards to where the person was going."""
+    going_to = safe_next(request, going_to or request.session.get(GOING_TO_SESSION_KEY))
+    url = reverse("login")
+    return redirect(f"{url}?{urlencode({'next': going_to})}" if going_to else url)
 
 
 def _too_many(request, text: str, retry_after: int | None = None):
@@ -120,18 +142,21 @@ class SignInView(auth_views.LoginView):
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(vneid_enabled=oidc.is_configured(), **kwargs)
+        going_to = self.get_redirect_url()
+        return super().get_context_data(vneid_enabled=oidc.is_configured(), filing=going_to.startswith("/nop-ho-so/"),
+                                        **kwargs)
 
     def get_default_redirect_url(self):
         if is_citizen(self.request.user):
-            return reverse("citizens:profile")
+            return reverse("filing:my-dossiers")
         return super().get_default_redirect_url()
 
 
 @require_http_methods(["GET", "POST"])
 def register(request):
+    going_to = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
-        return redirect("citizens:profile")
+        return redirect(going_to or "citizens:profile")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST":
         if not hit(ACCOUNT_FORMS_PER_ADDRESS, client_address(request)):
@@ -144,8 +169,9 @@ def register(request):
             ))
             # The same answer whether or not the e-mail or phone already had an account.
             request.session[REGISTRATION_SESSION_KEY] = data["phone"]
+            request.session[GOING_TO_SESSION_KEY] = going_to
             return redirect("citizens:registration-sent")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register.html", {"form": form, "next": going_to})
 
 
 @require_GET
@@ -164,7 +190,7 @@ def verify_email(request, token: str):
     if request.user.is_authenticated:
         return redirect("citizens:profile")
     messages.info(request, _("Bạn có thể đăng nhập bằng email và mật khẩu đã đăng ký."))
-    return redirect("login")
+    return _sign_in_then(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -177,7 +203,9 @@ def verify_phone(request):
             profile = services.verify_phone(form.cleaned_data["phone"], form.cleaned_data["code"])
             if profile is not None:
                 messages.success(request, _("Số điện thoại đã được xác minh."))
-                return redirect("citizens:profile" if request.user.is_authenticated else "login")
+                if request.user.is_authenticated:
+                    return redirect("citizens:profile")
+                return _sign_in_then(request)
             form.add_error("code", _("Mã xác minh không đúng hoặc đã hết hạn."))
     return render(request, "accounts/verify_phone.html", {"form": form})
 

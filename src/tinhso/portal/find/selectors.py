@@ -2,8 +2,10 @@
 
 Search folds what the visitor typed the way the catalogue folds a procedure's code and name
 (``search_text``: lower case, no diacritics, đ → d), so "dang ky khai sinh" finds "Đăng ký khai sinh" on
-every database. On PostgreSQL with ``pg_trgm`` (created by the portal's first migration) a procedure whose
-folded name is close to the words typed also matches, best first, so a typo still finds it.
+every database. A procedure whose folded name is close to the words typed also matches, best first, so a
+typo still finds it ("dang ki khai sinh"): on PostgreSQL through ``pg_trgm`` (created by the portal's first
+migration), elsewhere through the same word similarity computed in Python (``common.text.word_similarity``)
+over the published versions' folded names.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import datetime
 import hmac
 
 from django.db import connections, router
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tinhso.catalogue.models import Field, Level, OnlineLevel, ProcedureVersion, RouteStep, Status
 from tinhso.catalogue.selectors import published_procedures
 from tinhso.common import pagecache
+from tinhso.common.text import word_similarity
 from tinhso.directory.models import Agency, fold_for_search
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierStep
 
@@ -62,13 +65,32 @@ def search_procedures(
         every_word &= Q(search_text__contains=word)
     exact = versions.filter(every_word)
     if not trigram_search_available():
-        return exact
+        if exact.exists():
+            return exact
+        return _close_in_python(versions, folded)
     from django.contrib.postgres.search import TrigramWordSimilarity
 
     ranked = versions.annotate(closeness=TrigramWordSimilarity(folded, "search_text"))
     if exact.exists():
         return ranked.filter(every_word).order_by("-closeness", "procedure__code")
     return ranked.filter(closeness__gte=TYPO_SIMILARITY).order_by("-closeness", "procedure__code")
+
+
+def _close_in_python(versions: QuerySet[ProcedureVersion], folded: str) -> QuerySet[ProcedureVersion]:
+    """The versions whose folded code and name are close to ``folded`` (pg_trgm's word similarity, computed
+    here), closest first: the typo tolerance of databases without pg_trgm. A province's catalogue is a few
+    thousand short names, and the portal keeps each search's results until the catalogue changes."""
+    closeness = {}
+    for pk, text in versions.values_list("pk", "search_text"):
+        score = word_similarity(folded, text, at_least=TYPO_SIMILARITY)
+        if score >= TYPO_SIMILARITY:
+            closeness[pk] = score
+    if not closeness:
+        return versions.none()
+    ranked = sorted(closeness, key=lambda pk: -closeness[pk])
+    order = Case(*[When(pk=pk, then=Value(rank)) for rank, pk in enumerate(ranked)], output_field=IntegerField())
+    return versions.filter(pk__in=ranked).annotate(closeness_rank=order).order_by("closeness_rank",
+                                                                                  "procedure__code")
 
 
 def most_used_procedures(limit: int = 8, *, at: datetime.datetime | None = None) -> list[ProcedureVersion]:

@@ -12,4 +12,6 @@ urlpatterns = [
     path("tra-cuu/<str:code>/", views.track_dossier, name="portal-track-dossier"),
     path("tra-cuu/<str:code>/mau-<str:number>.pdf", views.track_form, name="portal-track-form"),
     path("tra-cuu/<str:code>/tai-lieu/<int:pk>/", views.track_document, name="portal-track-document"),
+    path("tra-cuu/<str:code>/ket-qua/", views.track_results, name="portal-track-results"),
+    path("tra-cuu/<str:code>/ket-qua/<int:pk>/", views.track_result_document, name="portal-track-result"),
 ]

@@ -13,6 +13,7 @@ import json
 import mimetypes
 import posixpath
 from dataclasses import astuple
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -33,13 +34,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tinhso.catalogue.models import Level, OnlineLevel, Status
 from tinhso.common import pagecache, ratelimit
-from tinhso.common.notices import mask_phone
+from tinhso.common.notices import mask_email, mask_phone
 from tinhso.common.ratelimit import Limit, client_address, hit
 from tinhso.common.replicas import replica_reads
 from tinhso.dossiers import printing
 from tinhso.dossiers.deadlines import dossier_status
 from tinhso.dossiers.models import DocumentKind, State
 from tinhso.portal.find import selectors
+from tinhso.portal.find import services as find_services
 from tinhso.portal.labels import choice_labels
 
 PAGE_SIZE = 20
@@ -412,12 +414,115 @@ def track_document(request, code: str, pk: int):
 
 
 def _issued_documents(dossier) -> list:
-    """Files the agency issued that the applicant may take: forms always, the result once it is theirs."""
-    result_is_out = dossier.state == State.RETURNED
-    return [
-        d for d in dossier.documents.all()
-        if d.kind == DocumentKind.FORM or (d.kind == DocumentKind.RESULT and result_is_out)
-    ]
+    """Files the agency issued that tracking alone may take: forms. A result carries personal data and is
+    handed over only through :func:`track_results` (the signed-in applicant or a one-time code)."""
+    return [d for d in dossier.documents.all() if d.kind == DocumentKind.FORM]
+
+
+def _results(dossier) -> list:
+    """The electronic results, once they are the applicant's (the dossier has been returned)."""
+    if dossier.state != State.RETURNED:
+        return []
+    return [d for d in dossier.documents.all() if d.kind == DocumentKind.RESULT]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Results: code + 4 digits show the status; a result needs the account or a one-time code on file.
+
+RESULTS_COOKIE = "tinhso_results"
+RESULTS_SALT = "tinhso.portal.results"
+# How long a correct one-time code keeps the results open in this browser.
+RESULTS_OPEN_SECONDS = 30 * 60
+DEFAULT_RESULT_CODE_LIMITS = {"per_address": (10, 60 * 60)}
+
+
+class ResultCodeForm(forms.Form):
+    otp = forms.RegexField(
+        label=gettext_lazy("Mã nhận kết quả"), regex=r"^\s*[0-9]{6}\s*$", max_length=12,
+        help_text=gettext_lazy("6 chữ số trong tin nhắn hoặc thư điện tử vừa gửi tới người nộp hồ sơ."),
+        error_messages={"required": gettext_lazy("Vui lòng nhập mã nhận kết quả."),
+                        "invalid": gettext_lazy("Vui lòng nhập đúng 6 chữ số.")},
+    )
+
+
+def _results_open(request, code: str) -> bool:
+    try:
+        value = json.loads(request.get_signed_cookie(RESULTS_COOKIE, salt=RESULTS_SALT,
+                                                     max_age=RESULTS_OPEN_SECONDS))
+    except (KeyError, signing.BadSignature, ValueError, TypeError):
+        return False
+    return isinstance(value, dict) and value.get("s") == _session_binding(request) and value.get("c") == code
+
+
+def _open_results(response, request, code: str):
+    response.set_signed_cookie(
+        RESULTS_COOKIE, json.dumps({"s": _session_binding(request), "c": code}, separators=(",", ":")),
+        salt=RESULTS_SALT, max_age=RESULTS_OPEN_SECONDS, secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True, samesite="Lax",
+    )
+    return response
+
+
+def _is_applicant(request, dossier) -> bool:
+    return request.user.is_authenticated and dossier.applicant_user_id == request.user.pk
+
+
+def _render_results(request, dossier, *, form=None, status=200, error="", sent=False):
+    opened = _results_open(request, dossier.code)
+    return render(request, "portal/find/track_results.html", {
+        "dossier": dossier, "results": _results(dossier), "opened": opened,
+        "applicant": _is_applicant(request, dossier), "sent": sent, "error": error,
+        "form": form or ResultCodeForm(), "can_send": find_services.can_send_code(dossier),
+        "masked_phone": mask_phone(dossier.applicant_phone),
+        "masked_email": mask_email(dossier.applicant_email),
+        "sign_in_url": f"{reverse('login')}?{urlencode({'next': reverse('filing:my-dossier', args=[dossier.code])})}",
+    }, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track_results(request, code: str):
+    """How to get a tracked dossier's result: the account, or a one-time code sent to the contacts on file.
+
+    POST ``send`` sends a code (a few per dossier an hour, a few per address); POST ``otp`` checks it and, if
+    right, opens the results in this browser for half an hour.
+    """
+    dossier = _tracked_or_404(request, code)
+    if request.method == "GET":
+        return _render_results(request, dossier)
+    limit = {**DEFAULT_RESULT_CODE_LIMITS, **getattr(settings, "TINHSO_RESULT_CODE_LIMITS", {})}["per_address"]
+    if not hit(Limit("result-code-address", *limit), client_address(request)):
+        return _render_results(request, dossier, status=429, error=_(
+            "Bạn đã yêu cầu quá nhiều lần. Vui lòng thử lại sau. (Too many attempts: please try again later.)"))
+    if "send" in request.POST:
+        if not _results(dossier):
+            return _render_results(request, dossier, status=400, error=_("Hồ sơ chưa có kết quả điện tử để nhận."))
+        if not find_services.send_result_code(dossier):
+            return _render_results(request, dossier, status=429, error=_(
+                "Không gửi thêm được mã lúc này: mỗi giờ chỉ gửi tối đa 3 mã cho một hồ sơ. Vui lòng thử lại "
+                "sau, hoặc đăng nhập tài khoản đã nộp hồ sơ."))
+        return _render_results(request, dossier, sent=True)
+    form = ResultCodeForm(request.POST)
+    if not form.is_valid():
+        return _render_results(request, dossier, form=form, status=400, sent=True)
+    if not find_services.check_result_code(dossier, form.cleaned_data["otp"]):
+        return _render_results(request, dossier, status=400, sent=True, error=_(
+            "Mã không đúng hoặc đã hết hạn. Vui lòng kiểm tra lại, hoặc yêu cầu gửi mã mới."))
+    return _open_results(redirect(reverse("portal-track-results", args=[dossier.code])), request, dossier.code)
+
+
+@never_cache
+@require_GET
+def track_result_document(request, code: str, pk: int):
+    """An electronic result of a tracked dossier, once a one-time code has opened the results."""
+    dossier = _tracked_or_404(request, code)
+    document = next((d for d in _results(dossier) if d.pk == pk), None)
+    if document is None or not (_results_open(request, dossier.code) or _is_applicant(request, dossier)):
+        raise Http404(_("Không tìm thấy tài liệu."))
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
+                            filename=document.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # What each event means to the applicant; {agency} is the agency's name, never a person's.
@@ -486,4 +591,5 @@ def _tracking_context(dossier) -> dict:
         "masked_phone": mask_phone(dossier.applicant_phone),
         "print_forms": forms_available,
         "issued": _issued_documents(dossier),
+        "has_results": bool(_results(dossier)),
     }

@@ -117,7 +117,7 @@ def test_the_receipt_is_offered_and_downloads(client, dossier):
     assert client.get(f"/tra-cuu/{dossier.code}/mau-05.pdf").status_code == 404
 
 
-def test_the_electronic_result_is_offered_once_returned(client, version, agency):
+def test_a_returned_result_is_pointed_to_but_not_handed_over_on_four_digits(client, version, agency):
     returned = dossier_in_state(State.RETURNED, version, agency, phone="0987 654 321")
     result = DossierDocument(dossier=returned, kind=DocumentKind.RESULT, original_name="phieu-ly-lich.pdf",
                              content_type="application/pdf", size=8, checksum="0" * 64)
@@ -128,9 +128,9 @@ def test_the_electronic_result_is_offered_once_returned(client, version, agency)
     download = client.get(f"/tra-cuu/{returned.code}/tai-lieu/{result.pk}/")
 
     assert "Kết quả đã được trả cho người nộp." in page.text
-    assert f"/tra-cuu/{returned.code}/tai-lieu/{result.pk}/" in page.text
-    assert download.status_code == 200
-    assert b"".join(download.streaming_content) == b"%PDF-1.7"
+    assert f"/tra-cuu/{returned.code}/ket-qua/" in page.text
+    assert f"/tai-lieu/{result.pk}/" not in page.text
+    assert download.status_code == 404
 
 
 def test_a_supplement_request_lists_what_is_missing(client, version, agency):

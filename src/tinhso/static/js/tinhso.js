@@ -11,6 +11,7 @@
       var source = document.getElementById(element.getAttribute("data-chart"));
       if (!source || window.echarts.getInstanceByDom(element)) { return; }
       var data = JSON.parse(source.textContent);
+      roomFor(element, data.labels.length);
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
       // A click on a point or bar drills down to the list behind it (the same links are in the table).
       if (data.links && data.links.length) {
@@ -23,7 +24,8 @@
         animation: false,
         tooltip: { trigger: "axis" },
         grid: { left: 48, right: 16, top: 24, bottom: 56, containLabel: true },
-        xAxis: { type: "category", data: data.labels, axisLabel: { rotate: data.labels.length > 6 ? 45 : 0 } },
+        xAxis: { type: "category", data: data.labels,
+                 axisLabel: { rotate: data.labels.length > 6 ? 45 : 0, width: 120, overflow: "truncate" } },
         yAxis: { type: "value", name: data.unit },
         series: [{ type: data.kind === "bar" ? "bar" : "line", name: data.name, data: data.values,
                    connectNulls: false, label: { show: data.labels.length <= 12 },
@@ -56,6 +58,53 @@
         yAxis: { type: "value", show: false, scale: true },
         series: [{ type: "line", data: data.values, symbol: "none", connectNulls: false, areaStyle: { opacity: 0.15 } }]
       });
+    });
+  }
+
+  // A chart needs room for its labels: on a narrow screen it keeps that width inside its own box, which
+  // scrolls sideways, instead of cutting or overlapping the labels.
+  function roomFor(element, count) {
+    var needed = Math.max(320, count * 40 + 96);
+    if (element.clientWidth >= needed) { return; }
+    if (!element.parentNode.classList.contains("chart-scroll")) {
+      var box = document.createElement("div");
+      box.className = "chart-scroll";
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", element.getAttribute("aria-label") || "");
+      element.parentNode.insertBefore(box, element);
+      box.appendChild(element);
+    }
+    element.style.minWidth = needed + "px";
+  }
+
+  // Filters marked data-collapsible fold behind a button on a narrow screen, so the results come first;
+  // the button says how many filters are in use. Without script, or on a wide screen, they stay open.
+  var narrow = window.matchMedia ? window.matchMedia("(max-width: 40rem)") : null;
+  var filtersOpen = false;
+  function collapseFilters(root) {
+    if (!narrow) { return; }
+    root.querySelectorAll("[data-collapsible]").forEach(function (form) {
+      if (form.previousElementSibling && form.previousElementSibling.classList.contains("filters-toggle")) { return; }
+      if (!form.id) { form.id = "filters-" + Math.random().toString(36).slice(2, 8); }
+      var used = 0;
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.type === "hidden" || field.type === "submit" || field.type === "button" || !field.name) { return; }
+        if ((field.type === "checkbox" || field.type === "radio") ? field.checked : field.value) { used += 1; }
+      });
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "filters-toggle";
+      button.setAttribute("aria-controls", form.id);
+      button.textContent = form.getAttribute("data-collapsible") + (used ? " (" + used + ")" : "");
+      function show(open) {
+        filtersOpen = open;
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        form.classList.toggle("is-collapsed", !open);
+      }
+      button.addEventListener("click", function () { show(form.classList.contains("is-collapsed")); });
+      form.parentNode.insertBefore(button, form);
+      show(filtersOpen);
     });
   }
 
@@ -99,6 +148,7 @@
   // outside the swapped part), and if the control that had focus went away, put focus on the heading.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
+    collapseFilters(target);
     drawCharts(target);
     var note = target.querySelector("[data-updated]");
     var live = document.querySelector("[data-live-status]");
@@ -115,6 +165,7 @@
   document.addEventListener("htmx:historyRestore", function () { drawCharts(document); });
 
   document.addEventListener("DOMContentLoaded", function () {
+    collapseFilters(document);
     document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { el.form.submit(); });
     });

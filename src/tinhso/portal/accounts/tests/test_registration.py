@@ -52,7 +52,7 @@ def test_register_verify_by_email_over_smtp_then_sign_in_with_email_and_with_pho
 
     response = client.post(reverse("login"), {"username": "BINH@example.vn", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("citizens:profile")
+    assert response["Location"] == reverse("filing:my-dossiers")  # a citizen's home: their own dossiers
     assert client.session["_auth_user_id"] == str(user.pk)
     client.post(reverse("logout"))
 

@@ -60,7 +60,7 @@ def test_a_citizen_signs_in_with_email_in_any_case_or_phone_in_either_form(clien
     for identifier in ["Lan@Example.VN", "0911111111", "+84911111111", "84 911 111 111"]:
         response = sign_in(client, identifier)
         assert response.status_code == 302, identifier
-        assert response["Location"] == reverse("citizens:profile")
+        assert response["Location"] == reverse("filing:my-dossiers")
         assert client.session["_auth_user_id"] == str(profile.user.pk)
         client.post(reverse("logout"))
 
