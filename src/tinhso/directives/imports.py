@@ -156,7 +156,8 @@ def _parse_row(row: int, cells: dict, agencies: dict, report: tabular.ImportRepo
     if due_on is not None and days is not None:
         report.add_error(row, "so_ngay_lam_viec", _("Chỉ ghi hạn hoàn thành hoặc số ngày làm việc, không ghi cả hai."))
     due_kind = DueKind.DATE if due_on else DueKind.WORKING_DAYS if days else DueKind.ONGOING
-    if due_kind == DueKind.ONGOING and not every:
+    given = any(cells.get(name) not in ("", None) for name in ("han_hoan_thanh", "so_ngay_lam_viec"))
+    if due_kind == DueKind.ONGOING and not every and not given:
         report.add_error(row, "bao_cao_dinh_ky", _("Nhiệm vụ không có hạn phải có kỳ báo cáo định kỳ."))
     if due_on and directive["issued_on"] and due_on < directive["issued_on"]:
         report.add_error(row, "han_hoan_thanh", _("Hạn hoàn thành không được trước ngày ban hành văn bản."))

@@ -90,13 +90,14 @@ def monthly(user, month: datetime.date) -> MonthlyReport:
     done = Q(state=TaskState.DONE)
     open_ = Q(state__in=OPEN_STATES)
     grouped = (tasks.values("lead_agency__name").annotate(
-        done_on_time=Count("pk", filter=done & Q(done_on_time=True)),
-        done_late=Count("pk", filter=done & Q(done_on_time=False)),
-        open_on_time=Count("pk", filter=open_ & Q(due_at__gte=at)),
-        overdue=Count("pk", filter=open_ & Q(due_at__lt=at)),
+        n_on_time=Count("pk", filter=done & Q(done_on_time=True)),
+        n_late=Count("pk", filter=done & Q(done_on_time=False)),
+        n_open=Count("pk", filter=open_ & Q(due_at__gte=at)),
+        n_overdue=Count("pk", filter=open_ & Q(due_at__lt=at)),
     ).order_by("lead_agency__name"))
     report = MonthlyReport(month=month, at=timezone.now())
-    report.rows = [AgencyRow(row.pop("lead_agency__name"), **row) for row in grouped]
+    report.rows = [AgencyRow(row["lead_agency__name"], row["n_on_time"], row["n_late"], row["n_open"],
+                             row["n_overdue"]) for row in grouped]
     report.rows.sort(key=lambda r: (-r.overdue, -r.done_late, r.agency))
     overdue = (tasks.filter(open_, due_at__lt=at).select_related("directive", "lead_agency")
                .order_by("lead_agency__name", "due_at"))
