@@ -169,9 +169,9 @@ class TaskEvent(models.Model):
 
     ACTIONS = {
         "assign": _("Giao nhiệm vụ"), "progress": _("Báo cáo tiến độ"),
-        "report_completion": _("Báo cáo hoàn thành"), "confirm": _("Xác nhận hoàn thành"),
-        "return": _("Trả lại báo cáo hoàn thành"), "cancel": _("Hủy nhiệm vụ"),
-        "request_extension": _("Đề nghị gia hạn"), "approve_extension": _("Đồng ý gia hạn"),
+        "report_completion": _("Báo cáo hoàn thành"), "confirm": _("Văn phòng xác nhận hoàn thành"),
+        "return": _("Trả lại báo cáo hoàn thành"), "cancel": _("Nhiệm vụ bị hủy"),
+        "request_extension": _("Đề nghị gia hạn"), "approve_extension": _("Được đồng ý gia hạn"),
         "refuse_extension": _("Không đồng ý gia hạn"),
     }
 
