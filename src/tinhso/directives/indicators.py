@@ -24,21 +24,107 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.common.indicators import ModuleIndicator, Reader, ReadQuery, percent, register
+from tinhso.common.indicators import VIETNAM, ModuleIndicator, Reader, ReadQuery, percent, register
 
 GROUP = "directives"
 LEGAL = "QĐ 42/2014/QĐ-TTg, sửa đổi bởi QĐ 23/2018/QĐ-TTg (theo dõi, đánh giá kết quả thực hiện nhiệm vụ được giao)"
 
 
+def _agencies_in_view(query: ReadQuery) -> list[int] | None:
+    """None: every agency's tasks; otherwise the lead agencies whose tasks count."""
+    from tinhso.directives.models import DirectivesOffice
+
+    if query.agency_ids is None:
+        return None
+    offices = set(DirectivesOffice.objects.values_list("agency_id", flat=True))
+    return None if offices & set(query.agency_ids) else list(query.agency_ids)
+
+
 def _tasks(query: ReadQuery):
-    from tinhso.directives.models import DirectivesOffice, Task, TaskState
+    from tinhso.directives.models import Task, TaskState
 
     tasks = Task.objects.exclude(state=TaskState.CANCELLED)
-    if query.agency_ids is not None:
-        offices = set(DirectivesOffice.objects.values_list("agency_id", flat=True))
-        if not offices & set(query.agency_ids):
-            tasks = tasks.filter(lead_agency_id__in=query.agency_ids)
-    return tasks
+    agencies = _agencies_in_view(query)
+    return tasks if agencies is None else tasks.filter(lead_agency_id__in=agencies)
+
+
+def _months(query: ReadQuery):
+    from tinhso.directives.rollups import TaskMonth
+
+    months = TaskMonth.objects.all()
+    agencies = _agencies_in_view(query)
+    return months if agencies is None else months.filter(lead_agency_id__in=agencies)
+
+
+def _month_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day.replace(day=1), datetime.time(), tzinfo=VIETNAM)
+
+
+def _open_this_month_before(query: ReadQuery, moment: datetime.datetime, by: str | None = None):
+    """Open tasks due in ``moment``'s month before ``moment`` (and in the period): the one part of the counts
+    the monthly rows cannot answer, read from the tasks of that one month."""
+    from tinhso.directives.models import OPEN_STATES
+
+    since = max(query.since, _month_start(rollups_month(moment)))
+    tasks = _tasks(query).filter(state__in=OPEN_STATES, due_at__gte=since, due_at__lt=moment)
+    if by is None:
+        return tasks.count()
+    return dict(tasks.values_list(by).annotate(n=Count("pk")).order_by())
+
+
+def rollups_month(moment: datetime.datetime) -> datetime.date:
+    from tinhso.directives.rollups import month_of
+
+    return month_of(moment)
+
+
+def _aligned(query: ReadQuery) -> bool:
+    return query.start.day == 1 and query.end.day == 1
+
+
+def _from_rows(rows, by: str | None) -> dict:
+    """Rollup sums (``sums``) as the counts of each key (or of the whole, when ``by`` is None)."""
+    from tinhso.directives import rollups
+
+    found: dict = {}
+    for row in rows:
+        key = row[by] if by else None
+        counts = found.setdefault(key, {"due": 0, "done_on_time": 0, "done_late": 0, "overdue_open": 0})
+        n = row["n"] or 0
+        counts["due"] += n
+        if row["bucket"] == rollups.ON_TIME:
+            counts["done_on_time"] += n
+        elif row["bucket"] == rollups.LATE:
+            counts["done_late"] += n
+    return found
+
+
+def _period_counts_fast(query: ReadQuery, by: str | None) -> dict:
+    """The period's counts from the monthly rows: due and done by month; the open tasks of months before the
+    moment's month are overdue, those of its month only when due before the moment (read from the tasks)."""
+    from tinhso.directives import rollups
+
+    moment = min(query.at, query.until)
+    months = _months(query).filter(month__gte=query.start, month__lt=query.end)
+    found = _from_rows(rollups.sums(months, by), by)
+    current = rollups_month(moment)
+    past_open = rollups.sums(months.filter(bucket=rollups.OPEN, month__lt=current), by)
+    for row in past_open:
+        found.setdefault(row[by] if by else None, {"due": 0, "done_on_time": 0, "done_late": 0,
+                                                   "overdue_open": 0})["overdue_open"] += row["n"] or 0
+    if query.start <= current < query.end:
+        field = {"lead_agency_id": "lead_agency_id", "month": None, None: None}[by]
+        if by == "month":
+            extra = {current: _open_this_month_before(query, moment)}
+        elif field:
+            extra = _open_this_month_before(query, moment, field)
+        else:
+            extra = {None: _open_this_month_before(query, moment)}
+        for key, n in extra.items():
+            if n:
+                found.setdefault(key, {"due": 0, "done_on_time": 0, "done_late": 0, "overdue_open": 0})[
+                    "overdue_open"] += n
+    return found
 
 
 def _in_period(query: ReadQuery):
@@ -64,35 +150,51 @@ def _clean(row: dict) -> dict:
 
 
 def _period_counts(query: ReadQuery) -> dict:
+    if _aligned(query):
+        return _period_counts_fast(query, None).get(None, _clean({}))
     return _clean(_in_period(query).aggregate(**_period_sums(query)))
 
 
 def _period_counts_by(query: ReadQuery, dimension: str) -> dict:
+    if dimension not in ("agency", "month"):
+        return {}
+    if _aligned(query):
+        return _period_counts_fast(query, "lead_agency_id" if dimension == "agency" else "month")
     rows = _in_period(query)
     if dimension == "agency":
         field = "lead_agency_id"
-    elif dimension == "month":
+    else:
         rows = rows.annotate(due_month=TruncMonth("due_at", output_field=DateField()))
         field = "due_month"
-    else:
-        return {}
     return {row[field]: _clean(row) for row in rows.values(field).annotate(**_period_sums(query)).order_by()}
 
 
-def _overdue_counts(query: ReadQuery) -> dict:
-    from tinhso.directives.models import OPEN_STATES
+def _overdue_now(query: ReadQuery, by: str | None) -> dict:
+    """Open tasks overdue at ``query.at``: the open rows of the months before its month, and the open tasks of
+    its month due before it."""
+    from tinhso.directives import rollups
 
-    return _tasks(query).filter(state__in=OPEN_STATES, due_at__lt=query.at).aggregate(overdue_open=Count("pk"))
+    current = rollups_month(query.at)
+    rows = rollups.sums(_months(query).filter(bucket=rollups.OPEN, month__lt=current), by)
+    found: dict = {}
+    for row in rows:
+        key = row[by] if by else None
+        found[key] = found.get(key, 0) + (row["n"] or 0)
+    whole = ReadQuery(datetime.date(1900, 1, 1), datetime.date(2100, 1, 1), query.agency_ids, query.at)
+    extra = _open_this_month_before(whole, query.at, by) if by else {None: _open_this_month_before(whole, query.at)}
+    for key, n in extra.items():
+        found[key] = found.get(key, 0) + n
+    return found
+
+
+def _overdue_counts(query: ReadQuery) -> dict:
+    return {"overdue_open": _overdue_now(query, None).get(None, 0)}
 
 
 def _overdue_counts_by(query: ReadQuery, dimension: str) -> dict:
-    from tinhso.directives.models import OPEN_STATES
-
     if dimension != "agency":
         return {}
-    rows = (_tasks(query).filter(state__in=OPEN_STATES, due_at__lt=query.at).values("lead_agency_id")
-            .annotate(overdue_open=Count("pk")).order_by())
-    return {row["lead_agency_id"]: {"overdue_open": row["overdue_open"]} for row in rows}
+    return {key: {"overdue_open": n} for key, n in _overdue_now(query, "lead_agency_id").items() if n}
 
 
 def _register(**params) -> str:

@@ -270,3 +270,6 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}: {self.requested_due_on:%d/%m/%Y} ({self.state})"
+
+
+from tinhso.directives.rollups import TaskMonth  # noqa: E402, F401 — the rollup's model, registered with the app

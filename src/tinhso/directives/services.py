@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.common import audit, workdays
 from tinhso.common.inputs import has_unsafe_characters
-from tinhso.directives import selectors
+from tinhso.directives import rollups, selectors
 from tinhso.directives.models import (
     OPEN_STATES,
     Directive,
@@ -269,6 +269,7 @@ def assign_task(actor, directive: Directive, item: TaskInput, *, position: int |
         if item.coordinating:
             task.coordinating.set(item.coordinating)
         _lay_out_periodic_reports(task, directive.issued_on)
+        rollups.move(None, rollups.key_of(task))
         _event(task, actor, "assign", "")
         audit.record("action", task, actor=_user(actor), summary=f"assign: {task}"[:300], after={
             "action": "assign", "directive": directive.number, "lead_agency": task.lead_agency_id, "due_at": due_at,
@@ -375,10 +376,11 @@ def confirm_done(actor, task: Task | int, *, expected_version: int | None, note:
     task = _lock(task, expected_version)
     _require_office(actor)
     _require_state(task, TaskState.REPORTED)
-    before, from_state = _snapshot(task), task.state
+    before, from_state, counted = _snapshot(task), task.state, rollups.key_of(task)
     task.state, task.done_at = TaskState.DONE, timezone.now()
     task.done_on_time = task.due_at is None or task.finished_at <= task.due_at
     _save(task, ["state", "done_at", "done_on_time"])
+    rollups.move(counted, rollups.key_of(task))
     _event(task, actor, "confirm", from_state, note)
     _audit(task, actor, "confirm", before, note)
     return task
@@ -409,9 +411,10 @@ def cancel_task(actor, task: Task | int, *, reason: str, expected_version: int |
     task = _lock(task, expected_version)
     _require_office(actor)
     _require_state(task, *OPEN_STATES)
-    before, from_state = _snapshot(task), task.state
+    before, from_state, counted = _snapshot(task), task.state, rollups.key_of(task)
     task.state, task.closing_note = TaskState.CANCELLED, reason
     _save(task, ["state", "closing_note"])
+    rollups.move(counted, None)
     task.extensions.filter(state=ExtensionState.PENDING).update(
         state=ExtensionState.REFUSED, decided_at=timezone.now(), decided_by_label=_label(actor),
         decision_note=reason)
@@ -475,8 +478,10 @@ def decide_extension(actor, extension: Extension | int, *, approve: bool, note: 
     extension.decided_at, extension.decided_by_label, extension.decision_note = timezone.now(), _label(actor), note
     extension.save(update_fields=["state", "decided_at", "decided_by_label", "decision_note"])
     if approve:
+        counted = rollups.key_of(task)
         task.due_at = workdays.add_working_days(extension.requested_due_on, 0)
         _save(task, ["due_at"])
+        rollups.move(counted, rollups.key_of(task))
     else:
         _save(task, [])
     action = "approve_extension" if approve else "refuse_extension"

@@ -116,3 +116,19 @@ def test_reminders_go_before_on_and_after_the_due_day_once_each(clock):
     assert task.text[:40] in digests.get(user=officer).text
     call_command("directives", "remind")
     assert digests.count() == 2
+
+
+def test_the_monthly_rows_follow_every_action_and_agree_with_the_tasks(march):
+    from tinhso.directives import indicators, rollups
+
+    assert rollups.verify() == []
+    query = _query()
+    direct = indicators._clean(indicators._in_period(query).aggregate(**indicators._period_sums(query)))
+    assert _read("nhiem-vu-hoan-thanh-dung-han").counts(query) == direct
+    # A period that does not start on the first of a month is read from the tasks: the same numbers.
+    odd = ReadQuery(datetime.date(2026, 2, 28), datetime.date(2026, 4, 1), None, query.at)
+    assert _read("nhiem-vu-hoan-thanh-dung-han").counts(odd) == direct
+    rollups.TaskMonth.objects.all().delete()
+    assert rollups.verify() != []
+    call_command("directives", "rollups", "--rebuild")
+    assert rollups.verify() == []

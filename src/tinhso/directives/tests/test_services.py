@@ -166,6 +166,9 @@ def test_cancel_needs_a_reason_and_closes_pending_extensions(world):
     task.refresh_from_db()
     assert task.state == TaskState.CANCELLED
     assert task.extensions.get().state == ExtensionState.REFUSED
+    from tinhso.directives import rollups
+
+    assert rollups.stored() == {}
 
 
 # -- extensions --------------------------------------------------------------------------------------------------
@@ -188,6 +191,9 @@ def test_an_approved_extension_moves_the_due_moment_and_keeps_the_original(world
     services.confirm_done(world["officer"], task, expected_version=4)
     task.refresh_from_db()
     assert task.done_on_time is True
+    from tinhso.directives import rollups
+
+    assert rollups.verify() == []  # the count moved from March's open row to March's on-time row
 
 
 def test_a_refused_extension_leaves_the_due_moment(world):

@@ -4,6 +4,7 @@
                                         overdue tasks; periodic reports laid out ahead (run daily, e.g. 07:00)
     tinhso directives remind --every 3600   the same, again every hour until stopped
     tinhso directives office <identifier>   make the agency keep the register (the People's Committee office)
+    tinhso directives rollups --verify|--rebuild   check the monthly counts against the tasks / rewrite them
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ class Command(BaseCommand):
         remind = commands.add_parser("remind", help="Gửi nhắc hạn và bản tổng hợp nhiệm vụ quá hạn hằng tuần.")
         remind.add_argument("--every", type=float, default=None, metavar="SECONDS",
                             help="Chạy lặp lại sau mỗi SECONDS giây.")
+        counts = commands.add_parser("rollups", help="Kiểm tra hoặc tính lại số nhiệm vụ theo tháng.")
+        counts.add_argument("--rebuild", action="store_true", help="Tính lại từ các nhiệm vụ.")
+        counts.add_argument("--verify", action="store_true", help="So với các nhiệm vụ (mặc định).")
         office = commands.add_parser("office", help="Đặt cơ quan theo dõi nhiệm vụ (Văn phòng UBND).")
         office.add_argument("identifier", help="Mã định danh cơ quan, ví dụ 000.00.01.H41")
 
     def handle(self, *args, **options):
         if options["command"] == "office":
             self._office(options["identifier"])
+            return
+        if options["command"] == "rollups":
+            self._rollups(rebuild=options["rebuild"])
             return
         while True:
             self._remind()
@@ -41,6 +48,19 @@ class Command(BaseCommand):
         reminders = notices.send_reminders()
         digests = notices.send_overdue_digests()
         self.stdout.write(f"Nhắc hạn: {reminders}; bản tổng hợp quá hạn: {digests}; kỳ báo cáo mới: {laid_out}.")
+
+    def _rollups(self, *, rebuild: bool) -> None:
+        from tinhso.directives import rollups
+
+        if rebuild:
+            self.stdout.write(f"Đã tính lại {rollups.rebuild()} dòng số nhiệm vụ theo tháng.")
+            return
+        differences = rollups.verify()
+        for line in differences:
+            self.stdout.write(line)
+        if differences:
+            raise CommandError(f"{len(differences)} dòng khác với các nhiệm vụ (differences found).")
+        self.stdout.write("Số nhiệm vụ theo tháng khớp với các nhiệm vụ.")
 
     def _office(self, identifier: str) -> None:
         from tinhso.directives import services
