@@ -31,10 +31,17 @@ def agency_ids_of(user) -> set[int]:
     """The agencies whose tasks ``user`` may see as a member (their own and the units below)."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return set()
+    cached = getattr(user, "_directives_agencies", None)
+    if cached is not None:
+        return cached
     client = _client_agency(user)
     if client is not None:
-        return _with_descendants({client.pk})
-    return set(visible_agencies(user).values_list("pk", flat=True))
+        found = _with_descendants({client.pk})
+    else:
+        found = set(visible_agencies(user).values_list("pk", flat=True))
+    with contextlib.suppress(AttributeError):  # kept for the request on the user object (not on a frozen client)
+        user._directives_agencies = found
+    return found
 
 
 def is_office(user) -> bool:

@@ -245,3 +245,23 @@ def test_the_api_refuses_a_late_extension_with_a_vietnamese_message(client, worl
     assert answer.status_code == 400
     assert "trước thời hạn" in answer.json()["detail"]
     assert not world["mine"].extensions.exists()
+
+
+def test_the_office_registers_a_directive_by_hand_and_bad_input_writes_nothing(client, world):
+    _client(client, world["officer"])
+    form = {"kind": "conclusion", "number": "140/TB-UBND", "issued_on": "12/02/2026",
+            "issuer": world["committee"].pk, "signer_name": "Lê Văn A", "subject": "Kết luận về đài truyền thanh xã",
+            "task_text": "Chuyển đổi đài truyền thanh xã", "lead_agency": world["lead"].pk,
+            "coordinating": [world["other"].pk], "due_kind": "working_days", "due_working_days": "10",
+            "report_every": "", "priority": "normal"}
+    before = Directive.objects.count()
+    refused = client.post(reverse("directives:new-directive"), {**form, "subject": ""})
+    assert refused.status_code == 400 and "Vui lòng nhập trích yếu." in refused.content.decode()
+    assert Directive.objects.count() == before
+    answer = client.post(reverse("directives:new-directive"), form)
+    assert answer.status_code == 302
+    task = Directive.objects.get(number="140/TB-UBND").tasks.get()
+    # 10 working days from Thu 12/2/2026 across Tết (off 14–22/2): Fri 13/2, then 23/2 … Thu 5/3.
+    assert f"{to_local(task.due_at):%d/%m/%Y}" == "05/03/2026"
+    _client(client, world["handler"])
+    assert client.get(reverse("directives:new-directive")).status_code == 403
