@@ -79,7 +79,7 @@ def load() -> tuple:
                     created_at=start, state="in_progress")
         if fate[i] < 0.02:
             task.state = "cancelled"
-        elif due < now and fate[i] < 0.10 or due >= now and fate[i] < 0.6:
+        elif (due < now and fate[i] < 0.10) or (due >= now and fate[i] < 0.6):
             task.state = "in_progress"  # open: overdue when its due moment has passed
         else:
             late = fate[i] > 0.88
