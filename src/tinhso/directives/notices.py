@@ -139,6 +139,29 @@ def send_reminders(now: datetime.datetime | None = None) -> int:
             step, compose = f"before{min(reached)}", _before_text(task, left)
         key = f"directives:remind:{task.pk}:{task.due_at:%Y%m%d%H%M}:{step}"
         sent += _send(lead_staff(task), task, f"remind_{step.rstrip('0123456789')}", compose, key=key)
+    return sent + _periodic_reminders(now, horizon)
+
+
+def _periodic_reminders(now: datetime.datetime, horizon: datetime.datetime) -> int:
+    """An ongoing task's periodic report: reminded when due within the first reminder's reach, and once late."""
+    from tinhso.directives.models import PeriodicReport
+
+    sent = 0
+    owed = (PeriodicReport.objects.filter(submitted_at__isnull=True, due_at__lte=horizon,
+                                          task__state__in=(TaskState.ASSIGNED, TaskState.IN_PROGRESS))
+            .select_related("task", "task__directive", "task__lead_agency").order_by("due_at"))
+    for periodic in owed:
+        task, late = periodic.task, periodic.due_at < now
+        due = f"{workdays.to_local(periodic.due_at):%H:%M %d/%m/%Y}"
+
+        def compose(task=task, periodic=periodic, late=late, due=due):
+            subject = (_("Quá hạn báo cáo định kỳ kỳ %(period)s: %(title)s") if late
+                       else _("Sắp đến hạn báo cáo định kỳ kỳ %(period)s: %(title)s"))
+            return subject % {"period": periodic.period, "title": _title(task)}, _("Hạn báo cáo: %(due)s.") % {
+                "due": due}
+
+        key = f"directives:periodic:{periodic.pk}:{'late' if late else 'soon'}"
+        sent += _send(lead_staff(task), task, "remind_periodic", compose, key=key)
     return sent
 
 

@@ -132,3 +132,24 @@ def test_the_monthly_rows_follow_every_action_and_agree_with_the_tasks(march):
     assert rollups.verify() != []
     call_command("directives", "rollups", "--rebuild")
     assert rollups.verify() == []
+
+
+def test_an_ongoing_tasks_periodic_report_is_reminded_before_and_once_late(clock):
+    from tinhso.directives.models import ReportEvery
+
+    clock.set(2026, 3, 2, 9, 0)
+    committee, _office, officer = office_with_officer()
+    lead, handler, _leader = department("Sở Văn hóa, Thể thao và Du lịch", parent=committee)
+    task = assigned_task(officer, committee, lead, every=ReportEvery.MONTHLY, issued_on=datetime.date(2026, 3, 2))
+    periodic = Notice.objects.filter(kind="directives.remind_periodic", user=handler)
+    clock.set(2026, 3, 25, 9, 0)  # March's report is due at the end of Tue 31/3
+    call_command("directives", "remind")
+    call_command("directives", "remind")
+    assert periodic.count() == 1 and "2026-03" in periodic.get().subject
+    clock.set(2026, 4, 1, 9, 0)
+    call_command("directives", "remind")
+    assert periodic.count() == 2
+    services.report_progress(handler, task, text="Báo cáo tháng 3", expected_version=1)
+    assert task.periodic_reports.get(period="2026-03").submitted_at is not None
+    call_command("directives", "remind")
+    assert periodic.count() == 2
