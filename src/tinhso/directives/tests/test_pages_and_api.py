@@ -265,3 +265,11 @@ def test_the_office_registers_a_directive_by_hand_and_bad_input_writes_nothing(c
     assert f"{to_local(task.due_at):%d/%m/%Y}" == "05/03/2026"
     _client(client, world["handler"])
     assert client.get(reverse("directives:new-directive")).status_code == 403
+
+
+def test_the_admin_lists_the_register_read_only(client, world):
+    client.force_login(UserFactory(superuser=True))
+    for model in ("directive", "task", "extension", "progressreport", "directivesoffice"):
+        assert client.get(f"/admin/directives/{model}/").status_code == 200, model
+    assert client.get(f"/admin/directives/task/{world['mine'].pk}/change/").status_code == 200
+    assert client.get("/admin/directives/task/add/").status_code == 403
