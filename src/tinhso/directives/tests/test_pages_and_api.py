@@ -273,3 +273,17 @@ def test_the_admin_lists_the_register_read_only(client, world):
         assert client.get(f"/admin/directives/{model}/").status_code == 200, model
     assert client.get(f"/admin/directives/task/{world['mine'].pk}/change/").status_code == 200
     assert client.get("/admin/directives/task/add/").status_code == 403
+
+
+def test_the_api_list_needs_a_fixed_number_of_queries(client, world):
+    headers = _token(world["lead"])
+    client.get("/api/directives/tasks", **headers)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/directives/tasks", **headers)
+    for n in range(10):
+        assigned_task(world["officer"], world["committee"], world["lead"], due_on=datetime.date(2026, 3, 20),
+                      text=f"Nhiệm vụ {n}")
+    with CaptureQueriesContext(connection) as many:
+        answer = client.get("/api/directives/tasks", **headers)
+    assert answer.json()["count"] == 11
+    assert len(many) == len(few)
