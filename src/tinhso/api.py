@@ -13,6 +13,7 @@ from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
 from tinhso.common.notices.api import router as notices_router
 from tinhso.common.restapi import PlatformAPI, error_body
+from tinhso.directives.api import router as directives_router
 from tinhso.directory.api import router as directory_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.dossiers.errors import DossierError
@@ -39,6 +40,7 @@ api.add_router("/ioc", ioc_router)
 api.add_router("/notices", notices_router)
 api.add_router("/telecom", telecom_router)
 api.add_router("/exchange", exchange_router)
+api.add_router("/directives", directives_router)
 
 
 @api.exception_handler(DossierError)

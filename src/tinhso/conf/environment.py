@@ -92,6 +92,9 @@ VARIABLES: dict[str, Variable] = {
                  "limits and logs) is the last one in it that is not a trusted proxy. Empty: the peer's address."),
         Variable("DUE_SOON_WORKING_DAYS", "1",
                  "A dossier or step is 'due soon' when its due moment is this many working days away or less."),
+        Variable("DIRECTIVES_REMINDER_DAYS", "7,3,1",
+                 "Working days before an assigned task's due moment at which its lead agency is reminded "
+                 "(`tinhso directives remind`; standards §11)."),
         Variable("COMPLAINT_HANDLING_WORKING_DAYS", "10",
                  "Working days an agency has to answer feedback or a complaint (after NĐ 20/2008/NĐ-CP; "
                  "unconfirmed default)."),

@@ -19,6 +19,7 @@ class DemoSummary:
     dossiers: int = 0
     telecom: dict = field(default_factory=dict)
     exchange: dict = field(default_factory=dict)
+    directives: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
@@ -50,5 +51,26 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
 
     summary.telecom = load_demo_telecom(code, password)
     summary.exchange = load_demo_exchange(code)
+    summary.directives = _load_demo_directives(code, password)
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary
+
+
+def _load_demo_directives(code: str, password: str) -> dict:
+    """A year of directives and their tasks, and the province's targets for the task indicators."""
+    import datetime
+    from decimal import Decimal
+
+    from tinhso.directives.demo import load_demo_directives
+    from tinhso.ioc.models import Indicator, Plan, Target
+
+    loaded = load_demo_directives(code, password)
+    year = str(datetime.date.today().year)
+    plan, _ = Plan.objects.get_or_create(name=f"Kế hoạch chuyển đổi số năm {year}", defaults={
+        "issuer": "Ủy ban nhân dân tỉnh", "issued_on": datetime.date(int(year), 1, 15)})
+    for indicator_code, value in (("nhiem-vu-hoan-thanh-dung-han", "95"), ("ty-le-hoan-thanh-nhiem-vu", "98")):
+        indicator = Indicator.objects.filter(code=indicator_code).first()
+        if indicator is not None:
+            Target.objects.get_or_create(plan=plan, indicator=indicator, period=year,
+                                         defaults={"value": Decimal(value), "unit": indicator.unit})
+    return loaded

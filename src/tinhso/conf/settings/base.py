@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tinhso.portal.accounts",
     "tinhso.portal.feedback",
     "tinhso.telecom",
+    "tinhso.directives",
     "tinhso.demo",
 ]
 
@@ -232,6 +233,7 @@ TINHSO_MAP_MAX_ZOOM = int(env("MAP_MAX_ZOOM"))
 TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")
+TINHSO_DIRECTIVES_REMINDER_DAYS = tuple(int(days) for days in env_list("DIRECTIVES_REMINDER_DAYS"))
 # The reverse proxies whose X-Forwarded-For names the client (common.middleware.ClientAddressMiddleware).
 TINHSO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 

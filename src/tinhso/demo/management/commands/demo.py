@@ -54,6 +54,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<32} {username:<12} {agency}")
         self.stdout.write("Doanh nghiệp viễn thông: viettel, vnpt, mobifone; Sở KH&CN (hạ tầng viễn thông): "
                           "vienthong, vt_lanhdao")
+        self.stdout.write("Theo dõi nhiệm vụ được giao: vanphong (Văn phòng UBND), chutich (lãnh đạo giao), khcn "
+                          "(Sở KH&CN báo cáo)")
         for line in exchange_demo.describe(simulated):
             self.stdout.write(line)
         self.stdout.write("Dừng: Ctrl+C\n")
