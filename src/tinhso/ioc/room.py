@@ -12,6 +12,7 @@ import json
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -160,7 +161,7 @@ def kiosk(request):
     if device is None or not device.user.is_active:
         return render(request, "ioc/error.html", {"message": gettext(
             "Mã màn hình không đúng hoặc đã bị thu hồi.")}, status=403)
-    login(request, device.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, device.user, backend=settings.AUTHENTICATION_BACKENDS[0])
     # A wall stays signed in for a year: it survives restarts of the server and of the display.
     request.session.set_expiry(365 * 24 * 3600)
     return redirect(f"{reverse('ioc:wall')}?bo-cuc={device.layout_id}")
@@ -245,7 +246,7 @@ def _layouts_context(form, editing, issued) -> dict:
 
 def _commune_points(scope, counts: dict[str, int]):
     """(longitude, latitude, properties) at the middle of each commune's imported boundary."""
-    boxes = CommuneBoundary.objects.filter(commune_id__in=[c for c in counts if c]).values_list(
+    boxes = CommuneBoundary.objects.filter(commune__code__in=[c for c in counts if c]).values_list(
         "commune_id", "commune__code", "commune__name", "min_longitude", "min_latitude", "max_longitude",
         "max_latitude")
     panel = reverse("ioc:commune", args=["00000"]).replace("00000", "{code}")
