@@ -145,7 +145,8 @@ def test_the_province_map_shows_overdue_dossiers_by_commune_and_opens_the_commun
     assert layer.status_code == 200 and layer["Content-Type"] == "application/geo+json"
     feature = layer.json()["features"][0]
     assert feature["geometry"]["coordinates"] == [105.5, 18.5]
-    assert feature["properties"]["count"] == 1 and feature["properties"]["url"] == f"/dieu-hanh/phong/xa/{commune.code}/"
+    assert feature["properties"]["count"] == 1
+    assert feature["properties"]["url"] == f"/dieu-hanh/phong/xa/{commune.code}/"
     panel = client.get(f"/dieu-hanh/phong/xa/{commune.code}/?khung=1").content.decode()
     assert commune.name in panel and f"/dieu-hanh/ho-so/overdue/?ky=2026&amp;xa={commune.code}" in panel
     assert client.get("/dieu-hanh/phong/xa/99999/").status_code == 404
