@@ -133,10 +133,14 @@ def headline_codes(panels: list[dict]) -> list[str]:
 
 
 def _number(value, indicator: Indicator) -> str:
+    """A value as read across a room: whole counts without decimals, rates with at most one, Vietnamese
+    separators (a space between thousands, a comma before decimals)."""
     if value is None:
         return "—"
-    text = f"{value:,.{indicator.decimals}f}".replace(",", " ").replace(".", ",")
-    return text
+    places = min(indicator.decimals, 1)
+    if indicator.unit != "%" and value == value.to_integral_value():
+        places = 0
+    return f"{value:,.{places}f}".replace(",", " ").replace(".", ",")
 
 
 def _trend(a) -> tuple[str, str]:

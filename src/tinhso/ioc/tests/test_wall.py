@@ -47,7 +47,7 @@ def test_the_wall_shows_numbers_against_target_with_a_text_label_and_the_alerts(
     codes = [n["code"] for n in config["initial"]["numbers"]]
     assert codes[:4] == ["ty-le-dung-han", "ty-le-truc-tuyen", "hai-long-giai-quyet-tthc", "ho-so-qua-han"]
     on_time = config["initial"]["numbers"][0]
-    assert on_time["value_text"] == "100,00" and on_time["status_label"] and on_time["status"]
+    assert on_time["value_text"] == "100,0" and on_time["status_label"] and on_time["status"]
     assert on_time["url"] == "/dieu-hanh/chi-so/ty-le-dung-han/?ky=2026"
     assert config["initial"]["alerts"][0]["title"] == "Trạm BTS NA-001 mất liên lạc"
     assert [p["kind"] for p in config["panels"]] == ["numbers", "map", "alerts"]
