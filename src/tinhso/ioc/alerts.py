@@ -253,7 +253,7 @@ def acknowledge(alert_id: int, *, user, scope, note: str = "") -> Alert:
     note = _clean_note(note, required=False)
     alert = _handled(scope, alert_id)
     if alert.state != AlertState.OPEN:
-        raise AlertError(gettext("Cảnh báo này đã được tiếp nhận hoặc đã đóng."))
+        raise AlertError(gettext("Cảnh báo này đã có người nhận xử lý hoặc đã đóng."))
     before = audit.snapshot(alert)
     alert.state, alert.acknowledged_by, alert.acknowledged_at = AlertState.ACKNOWLEDGED, user, timezone.now()
     alert.acknowledge_note = note

@@ -410,7 +410,7 @@ class RunningDossier(models.Model):
 
 class Severity(models.TextChoices):
     INFO = "info", _("Thông tin")
-    WARNING = "warning", _("Cảnh báo")
+    WARNING = "warning", _("Cần chú ý")
     CRITICAL = "critical", _("Khẩn cấp")
 
 
@@ -458,7 +458,7 @@ class AlertRule(models.Model):
 
 class AlertState(models.TextChoices):
     OPEN = "open", _("Mới")
-    ACKNOWLEDGED = "acknowledged", _("Đã tiếp nhận")
+    ACKNOWLEDGED = "acknowledged", _("Đang xử lý")
     CLOSED = "closed", _("Đã đóng")
 
 
@@ -482,9 +482,9 @@ class Alert(models.Model):
     raised_at = models.DateTimeField(_("thời điểm phát sinh"), db_index=True)
     state = models.CharField(_("trạng thái"), max_length=12, choices=AlertState.choices, default=AlertState.OPEN)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+", verbose_name=_("người tiếp nhận"))
-    acknowledged_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
-    acknowledge_note = models.CharField(_("ghi chú tiếp nhận"), max_length=ALERT_NOTE_MAX, blank=True)
+                                        related_name="+", verbose_name=_("người nhận xử lý"))
+    acknowledged_at = models.DateTimeField(_("thời điểm nhận xử lý"), null=True, blank=True)
+    acknowledge_note = models.CharField(_("ghi chú khi nhận xử lý"), max_length=ALERT_NOTE_MAX, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+", verbose_name=_("người đóng"))
     closed_at = models.DateTimeField(_("thời điểm đóng"), null=True, blank=True)

@@ -348,7 +348,7 @@ def alert_list(request, scope):
         rows = rows.filter(state__in=STATE_FILTERS[state])
     page = Paginator(rows.order_by("-raised_at", "-pk"), ALERTS_PAGE_SIZE).get_page(request.GET.get("trang"))
     return render(request, "ioc/alerts.html", {
-        "page_obj": page, "state": state, "states": [("mo", gettext("Đang xử lý")), ("dong", gettext("Đã đóng")),
+        "page_obj": page, "state": state, "states": [("mo", gettext("Chưa đóng")), ("dong", gettext("Đã đóng")),
                                                      ("tat-ca", gettext("Tất cả"))],
         "can_handle": not is_wall_device(request.user), "configures": configures_room(request.user),
         "note_max": alerts.ALERT_NOTE_MAX, "page_query": f"trang-thai={state}",
@@ -359,7 +359,7 @@ def _handle(request, scope, pk, action):
     try:
         if action == "acknowledge":
             alert = alerts.acknowledge(pk, user=request.user, scope=scope, note=request.POST.get("note", ""))
-            messages.success(request, gettext("Đã tiếp nhận cảnh báo: %(title)s") % {"title": alert.title})
+            messages.success(request, gettext("Đã nhận xử lý cảnh báo: %(title)s") % {"title": alert.title})
         else:
             alert = alerts.close(pk, user=request.user, scope=scope, note=request.POST.get("note", ""))
             messages.success(request, gettext("Đã đóng cảnh báo: %(title)s") % {"title": alert.title})
