@@ -158,3 +158,15 @@ def test_rules_are_edited_in_the_centre_by_duty_officers_only(client):
     rule.refresh_from_db()
     assert rule.limit == Decimal(4) and rule.severity == Severity.CRITICAL
     assert AuditEntry.objects.filter(object_type="ioc.alertrule", object_id=str(rule.pk), action="update").exists()
+
+
+def test_a_station_going_down_raises_the_default_alert(django_capture_on_commit_callbacks):
+    from tinhso.telecom import services as telecom
+    from tinhso.telecom.tests.factories import OperatorFactory, station_at
+
+    alerts.seed_default_rules()
+    station = station_at(OperatorFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        telecom.report_down(station, cause="power")
+    alert = Alert.objects.get(rule__code="tram-mat-lien-lac")
+    assert alert.title == f"Trạm BTS {station.code} mất liên lạc" and alert.link == f"/vien-thong/tram/{station.pk}/"
