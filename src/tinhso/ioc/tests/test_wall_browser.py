@@ -33,9 +33,11 @@ OVERFLOW = """() => {
   if (root.scrollHeight > innerHeight + 1 || root.scrollWidth > innerWidth + 1) {
     out.push(`page ${root.scrollWidth}x${root.scrollHeight} on ${innerWidth}x${innerHeight}`);
   }
-  for (const node of document.querySelectorAll('.wall-panel:not([hidden]), .wall-panel:not([hidden]) .wall-number, .wall-feed')) {
+  const shown = '.wall-panel:not([hidden]), .wall-panel:not([hidden]) .wall-number, .wall-feed';
+  for (const node of document.querySelectorAll(shown)) {
     if (node.scrollHeight > node.clientHeight + 1 || node.scrollWidth > node.clientWidth + 1) {
-      out.push(`${node.className} ${node.scrollWidth}x${node.scrollHeight} in ${node.clientWidth}x${node.clientHeight}`);
+      const size = `${node.scrollWidth}x${node.scrollHeight} in ${node.clientWidth}x${node.clientHeight}`;
+      out.push(`${node.className} ${size}`);
     }
   }
   return out;
