@@ -70,7 +70,7 @@ def _shoot(page, name):
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_the_wall_fits_the_screen_rotates_and_shows_a_new_alert_within_seconds(live_server, page, room, screen):
-    viewer, layout, rule = room
+    viewer, _layout, rule = room
     page.set_viewport_size(SCREENS[screen])
     sign_in_as(page, live_server, viewer)
     page.goto(f"{live_server.url}/dieu-hanh/")
@@ -104,7 +104,7 @@ def test_the_wall_fits_the_screen_rotates_and_shows_a_new_alert_within_seconds(l
 
 def test_a_kiosk_keeps_the_last_data_with_its_time_while_offline_and_recovers(live_server, page, room):
     viewer, layout, rule = room
-    device, raw = wall.issue_device(name="Màn hình LED", layout=layout, created_by=viewer)
+    _device, raw = wall.issue_device(name="Màn hình LED", layout=layout, created_by=viewer)
     page.set_viewport_size(SCREENS["1920x1080"])
     page.goto(f"{live_server.url}/dieu-hanh/phong/kiosk/?ma={raw}")
     expect(page.locator(".wall-number").first).to_be_visible()
