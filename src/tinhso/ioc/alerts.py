@@ -104,8 +104,8 @@ def _raise(rule: AlertRule, key: str, title: str, *, link: str = "", agency_id: 
     try:
         with transaction.atomic():
             alert.save()
-            audit.record("ioc.alert.raise", alert, after=audit.snapshot(alert), actor=None,
-                         summary=f"{rule.code}: {alert.title}")
+            audit.record("create", alert, after=audit.snapshot(alert), actor=None,
+                         summary=f"Cảnh báo ({rule.code}): {alert.title}"[:300])
     except IntegrityError:
         return None  # another process raised it first
     return alert
@@ -258,8 +258,8 @@ def acknowledge(alert_id: int, *, user, scope, note: str = "") -> Alert:
     alert.state, alert.acknowledged_by, alert.acknowledged_at = AlertState.ACKNOWLEDGED, user, timezone.now()
     alert.acknowledge_note = note
     alert.save(update_fields=["state", "acknowledged_by", "acknowledged_at", "acknowledge_note"])
-    audit.record("ioc.alert.acknowledge", alert, before=before, after=audit.snapshot(alert), actor=user,
-                 summary=f"{alert.title}: {note}"[:300])
+    audit.record("action", alert, before=before, after=audit.snapshot(alert), actor=user,
+                 summary=f"Nhận xử lý cảnh báo: {alert.title}. {note}"[:300])
     return alert
 
 
@@ -276,7 +276,7 @@ def close(alert_id: int, *, user, scope, note: str) -> Alert:
         alert.acknowledged_by, alert.acknowledged_at = user, now
     alert.state, alert.closed_by, alert.closed_at, alert.close_note = AlertState.CLOSED, user, now, note
     alert.save(update_fields=["state", "acknowledged_by", "acknowledged_at", "closed_by", "closed_at", "close_note"])
-    audit.record("ioc.alert.close", alert, before=before, after=audit.snapshot(alert), actor=user,
-                 summary=f"{alert.title}: {note}"[:300])
+    audit.record("action", alert, before=before, after=audit.snapshot(alert), actor=user,
+                 summary=f"Đóng cảnh báo: {alert.title}. {note}"[:300])
     return alert
 

@@ -43,7 +43,7 @@ def test_a_threshold_crossed_raises_one_alert_per_period_with_its_link_and_audit
     dossier_in_state(State.RETURNED, version=version)
     rule = _rule("dung-han-101", RuleKind.THRESHOLD, "ty-le-dung-han", granularity="year", limit=Decimal(101),
                  severity=Severity.CRITICAL)
-    before = AuditEntry.objects.filter(action="ioc.alert.raise").count()
+    before = AuditEntry.objects.filter(action="create", object_type="ioc.alert").count()
     raised = alerts.evaluate().raised
     mine = [a for a in raised if a.rule == rule]
     assert len(mine) == 1
@@ -51,7 +51,7 @@ def test_a_threshold_crossed_raises_one_alert_per_period_with_its_link_and_audit
     assert alert.severity == Severity.CRITICAL and alert.key == "2026"
     assert alert.link == "/dieu-hanh/chi-so/ty-le-dung-han/?ky=2026"
     assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in alert.title
-    assert AuditEntry.objects.filter(action="ioc.alert.raise").count() == before + 1
+    assert AuditEntry.objects.filter(action="create", object_type="ioc.alert").count() == before + 1
     # Evaluating again (another process, the next minute) raises nothing more.
     assert not [a for a in alerts.evaluate().raised if a.rule == rule]
     assert Alert.objects.filter(rule=rule).count() == 1
@@ -123,8 +123,10 @@ def test_officers_acknowledge_and_close_with_a_note_on_the_audit_chain(client):
     assert client.post(f"/dieu-hanh/canh-bao/{alert.pk}/dong/", {"note": "Trạm đã hoạt động lại"}).status_code == 302
     alert.refresh_from_db()
     assert alert.state == AlertState.CLOSED and alert.close_note == "Trạm đã hoạt động lại"
-    entries = AuditEntry.objects.filter(object_type="ioc.alert", object_id=str(alert.pk)).order_by("seq")
-    assert [e.action for e in entries] == ["ioc.alert.raise", "ioc.alert.acknowledge", "ioc.alert.close"]
+    entries = AuditEntry.objects.filter(object_type="ioc.alert", object_id=str(alert.pk)).order_by("at", "pk")
+    assert [e.action for e in entries] == ["create", "action", "action"]
+    assert entries[1].summary.startswith("Nhận xử lý cảnh báo: Cảnh báo thử") and entries[2].summary.startswith(
+        "Đóng cảnh báo: Cảnh báo thử")
     assert entries.last().after["close_note"] == "Trạm đã hoạt động lại" and entries.last().actor == viewer
     # Closed is closed.
     assert client.post(f"/dieu-hanh/canh-bao/{alert.pk}/dong/", {"note": "lần nữa"}).status_code == 400
