@@ -126,3 +126,40 @@ def test_a_kiosk_keeps_the_last_data_with_its_time_while_offline_and_recovers(li
     expect(page.locator("#wall-connection")).to_have_attribute("data-state", "live", timeout=40000)
     expect(page.locator(".wall-feed")).to_contain_text("Trạm BTS NA-009 mất liên lạc", timeout=ALERT_WITHIN_MS)
     assert json.loads(page.evaluate("document.getElementById('wall-config').textContent"))["poll"] == wall.POLL_SECONDS
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_duty_officers_handle_alerts_and_reach_rules_and_layouts_from_the_menu(live_server, page, room, size):
+    from tinhso.common.tests.test_accessibility_browser import DESKTOP, PHONE
+
+    viewer, _layout, rule = room
+    alerts._raise(rule, "xu-ly", "Trạm BTS NA-010 mất liên lạc", link="/dieu-hanh/")
+    page.set_viewport_size(DESKTOP if size == "desktop" else PHONE)
+    sign_in_as(page, live_server, viewer)
+    page.goto(f"{live_server.url}/dieu-hanh/")
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Cảnh báo").click()
+    expect(page.locator("h1")).to_have_text("Cảnh báo của phòng điều hành")
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert sideways <= 1, f"the alerts page scrolls sideways by {sideways} px"
+    found = violations(page)
+    assert not found, "axe on the alerts:\n" + describe(found)
+    row = page.locator("tr", has_text="Trạm BTS NA-010 mất liên lạc")
+    row.get_by_label("Ghi chú").fill("Đã báo nhà mạng")
+    row.get_by_role("button", name="Nhận xử lý").click()
+    expect(page.locator(".messages")).to_contain_text("Đã nhận xử lý cảnh báo")
+    row = page.locator("tr", has_text="Trạm BTS NA-010 mất liên lạc")
+    expect(row).to_contain_text("Đã báo nhà mạng")
+    row.get_by_role("button", name="Đóng cảnh báo").click()
+    expect(page.locator("main")).to_contain_text("Hãy ghi chú cách đã xử lý trước khi đóng cảnh báo.")
+    page.go_back()
+    page.get_by_role("link", name="Quy tắc cảnh báo").click()
+    expect(page.locator("h1")).to_have_text("Quy tắc cảnh báo")
+    found = violations(page)
+    assert not found, "axe on the rules:\n" + describe(found)
+    page.go_back()
+    page.get_by_role("link", name="Bố cục màn hình, thiết bị").click()
+    expect(page.locator("h1")).to_have_text("Bố cục màn hình phòng điều hành")
+    found = violations(page)
+    assert not found, "axe on the layouts:\n" + describe(found)
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert sideways <= 1, f"the layouts page scrolls sideways by {sideways} px"
