@@ -33,7 +33,7 @@ from tinhso.directory.models import Role
 from tinhso.directory.selectors import roles_held
 from tinhso.geo.models import Commune, CommuneBoundary
 from tinhso.ioc import alerts, selectors, wall
-from tinhso.ioc.models import AlertRule, AlertState, RunningDossier, WallDevice, WallLayout
+from tinhso.ioc.models import AlertRule, AlertState, Indicator, RunningDossier, WallDevice, WallLayout
 from tinhso.ioc.periods import YEAR, Period
 
 ALERTS_PAGE_SIZE = 25
@@ -316,8 +316,6 @@ def commune_panel(request, scope, code):
     codes = ["ho-so-tiep-nhan", "ho-so-da-giai-quyet", "ty-le-dung-han", "ho-so-qua-han", "ty-le-truc-tuyen",
              "phan-anh-dung-han"]
     rows = []
-    from tinhso.ioc.models import Indicator
-
     by_code = {i.code: i for i in Indicator.objects.filter(code__in=codes, active=True)}
     indicators = [by_code[c] for c in codes if c in by_code]
     for a in selectors.overview(scope, period, indicators=indicators, filters=filters):

@@ -172,3 +172,27 @@ def test_a_station_going_down_raises_the_default_alert(django_capture_on_commit_
         telecom.report_down(station, cause="power")
     alert = Alert.objects.get(rule__code="tram-mat-lien-lac")
     assert alert.title == f"Trạm BTS {station.code} mất liên lạc" and alert.link == f"/vien-thong/tram/{station.pk}/"
+
+
+def test_the_alert_list_reads_a_page_in_the_same_few_queries_however_many_alerts(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    viewer = officer(Role.OPERATIONS_VIEWER, AgencyFactory())
+    client.force_login(viewer)
+    for n in range(3):
+        alerts.acknowledge(_alert(AgencyFactory(), f"Một {n}").pk, user=viewer, scope=_whole(), note="ghi")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/dieu-hanh/canh-bao/").status_code == 200
+    for n in range(30):
+        alerts.acknowledge(_alert(AgencyFactory(), f"Nhiều {n}").pk, user=viewer, scope=_whole(), note="ghi")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/dieu-hanh/canh-bao/")
+    assert page.status_code == 200 and page.content.decode().count('class="alert-action"') == 25
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def _whole():
+    from tinhso.ioc.selectors import Scope
+
+    return Scope(True)
