@@ -79,7 +79,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Đã gửi {sent} bản tin điều hành.")
             if not options["every"]:
                 return
-            time.sleep(options["every"])
+            try:
+                time.sleep(options["every"])
+            except KeyboardInterrupt:  # Ctrl+C or the demo stopping it: a clean stop between two rounds
+                return
 
     def _import(self, options) -> None:
         import getpass
