@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -279,3 +279,23 @@ def geojson_response(features: Iterable[dict], **members) -> JsonResponse:
     body = {"type": "FeatureCollection", "features": list(features), **members}
     return JsonResponse(body, content_type=GEOJSON_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False,
                                                                                      "separators": (",", ":")})
+
+
+# -- layers registered for the operations room -------------------------------------------------------------
+
+_LAYERS: dict[str, Callable[[], Layer]] = {}
+
+
+def register_layer(key: str, build: Callable[[], Layer]) -> None:
+    """Offer a module's layer to the maps that show every module's layers (the operations room's province
+    map). ``build()`` returns the :class:`Layer` (it runs per request, so it may ``reverse`` URLs); its
+    endpoint answers the operations-centre viewers it answers on the module's own pages."""
+    known = _LAYERS.get(key)
+    if known is not None and known is not build and getattr(known, "__qualname__", "") != build.__qualname__:
+        raise ValueError(f"map layer {key!r} is already registered")
+    _LAYERS[key] = build
+
+
+def registered_layers() -> list[Layer]:
+    """Every registered layer, in the order registered."""
+    return [build() for build in _LAYERS.values()]

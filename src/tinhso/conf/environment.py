@@ -123,6 +123,9 @@ VARIABLES: dict[str, Variable] = {
                  "CSP). Empty: the offline base map shipped with the platform."),
         Variable("MAP_TILE_ATTRIBUTION", "", "Maps: the attribution the tile server's licence asks for."),
         Variable("MAP_MAX_ZOOM", "18", "Maps: the highest zoom level offered."),
+        Variable("BRIEFING_HOUR", "7",
+                 "Operations room: the local hour (0-23) from which `tinhso ioc briefing` sends each leader's "
+                 "daily briefing."),
         Variable("LOG_LEVEL", "INFO", "Level of the application's log."),
         Variable("SECURE_SSL_REDIRECT", "true", "Production: redirect HTTP to HTTPS."),
         Variable("SECURE_HSTS_SECONDS", "31536000", "Production: HSTS max-age in seconds (0 disables)."),

@@ -11,16 +11,34 @@ class IocConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from tinhso.common.audit import track
+        from tinhso.common.events import room_event
         from tinhso.dossiers.models import DossierEvent
-        from tinhso.ioc import rollups
-        from tinhso.ioc.models import Indicator, Plan, ReportedValue, ScoreWeight, Target
+        from tinhso.ioc import alerts, rollups
+        from tinhso.ioc.models import (
+            AlertRule,
+            Indicator,
+            Plan,
+            ReportedValue,
+            ScoreWeight,
+            Target,
+            WallDevice,
+            WallLayout,
+        )
 
         # The rollups follow the dossiers inside each event's own transaction (see rollups.py): the
         # dossiers app never imports this one; it only saves its events.
         post_save.connect(rollups.on_dossier_event, sender=DossierEvent, weak=False,
                           dispatch_uid="ioc-rollup-dossier-event")
-        for model in (Indicator, Plan, Target, ReportedValue, ScoreWeight):
+        for model in (Indicator, Plan, Target, ReportedValue, ScoreWeight, AlertRule, WallLayout):
             track(model)
+        track(WallDevice, exclude=("token_hash",))
+        # The room's event rules hear the events modules publish (tinhso.common.events).
+        room_event.connect(alerts.on_event, weak=False, dispatch_uid="ioc-room-event")
+        from tinhso.common.maps import register_layer
+        from tinhso.ioc import room
+
+        register_layer("ioc-overdue", room.overdue_layer)
+        register_layer("ioc-complaints", room.complaints_layer)
         # Each module registers the indicators it computes in its ``indicators.py`` (tinhso.common.indicators);
         # their formulas join the registry's, and their rows are seeded after every migrate.
         autodiscover_modules("indicators")
@@ -43,3 +61,13 @@ def _seed_module_indicators(sender, using="default", plan=None, **kwargs):
     from tinhso.ioc.indicators import seed_module_indicators
 
     seed_module_indicators()
+    from tinhso.ioc.models import AlertRule
+
+    if AlertRule._meta.db_table not in connections[using].introspection.table_names():
+        return
+    # The room's default alert rules and wall layout (once; officers' edits are kept).
+    from tinhso.ioc.alerts import seed_default_rules
+    from tinhso.ioc.wall import seed_default_layout
+
+    seed_default_rules()
+    seed_default_layout()

@@ -403,3 +403,160 @@ class RunningDossier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# -- the operations room: alert rules and alerts, readings, wall layouts and wall devices -------------------
+
+
+class Severity(models.TextChoices):
+    INFO = "info", _("Thông tin")
+    WARNING = "warning", _("Cần chú ý")
+    CRITICAL = "critical", _("Khẩn cấp")
+
+
+class RuleKind(models.TextChoices):
+    THRESHOLD = "threshold", _("Vượt ngưỡng")
+    RISING = "rising", _("Tăng so với hôm trước")
+    EVENT = "event", _("Sự kiện")
+
+
+class AlertRule(models.Model):
+    """A rule the room's alerts come from, kept as data and edited in the operations centre.
+
+    ``threshold``: the indicator's value in the current ``granularity`` period is on the wrong side of
+    ``limit`` (of the period's target when no limit is set); ``rising``: the indicator moved in its bad
+    direction by at least ``limit`` since the reading of 24 hours before; ``event``: a module published an
+    event of kind ``event_kind`` (``tinhso.common.events``)."""
+
+    code = models.SlugField(_("mã quy tắc"), max_length=60, unique=True)
+    name = models.CharField(_("tên quy tắc"), max_length=200)
+    kind = models.CharField(_("loại"), max_length=10, choices=RuleKind.choices)
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("chỉ số"))
+    granularity = models.CharField(_("kỳ"), max_length=8, choices=Granularity.choices, default=Granularity.MONTH)
+    limit = models.DecimalField(_("ngưỡng"), max_digits=18, decimal_places=4, null=True, blank=True)
+    event_kind = models.CharField(_("loại sự kiện"), max_length=64, blank=True)
+    severity = models.CharField(_("mức độ"), max_length=8, choices=Severity.choices, default=Severity.WARNING)
+    active = models.BooleanField(_("đang áp dụng"), default=True)
+
+    class Meta:
+        verbose_name = _("quy tắc cảnh báo")
+        verbose_name_plural = _("quy tắc cảnh báo")
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind in (RuleKind.THRESHOLD, RuleKind.RISING) and self.indicator_id is None:
+            raise ValidationError({"indicator": _("Quy tắc theo chỉ số phải chọn chỉ số.")})
+        if self.kind == RuleKind.RISING and (self.limit is None or self.limit <= 0):
+            raise ValidationError({"limit": _("Quy tắc tăng phải có mức tăng lớn hơn 0.")})
+        if self.kind == RuleKind.EVENT and not self.event_kind.strip():
+            raise ValidationError({"event_kind": _("Quy tắc sự kiện phải có loại sự kiện.")})
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", _("Mới")
+    ACKNOWLEDGED = "acknowledged", _("Đang xử lý")
+    CLOSED = "closed", _("Đã đóng")
+
+
+ALERT_NOTE_MAX = 1000
+
+
+class Alert(models.Model):
+    """An alert a rule raised: what, how severe, when, where the cause is, and the duty officers' handling.
+
+    ``key`` makes an alert once-only for its rule (one per period for a threshold, one per day for a rise, one
+    per event): evaluating again, in any number of processes, never raises it twice."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts", verbose_name=_("quy tắc"))
+    key = models.CharField(max_length=200)
+    severity = models.CharField(_("mức độ"), max_length=8, choices=Severity.choices)
+    title = models.CharField(_("nội dung"), max_length=300)
+    link = models.CharField(_("liên kết đến nguyên nhân"), max_length=500, blank=True)
+    agency = models.ForeignKey("directory.Agency", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", verbose_name=_("cơ quan"))
+    value = models.DecimalField(_("giá trị"), max_digits=18, decimal_places=4, null=True, blank=True)
+    raised_at = models.DateTimeField(_("thời điểm phát sinh"), db_index=True)
+    state = models.CharField(_("trạng thái"), max_length=12, choices=AlertState.choices, default=AlertState.OPEN)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+", verbose_name=_("người nhận xử lý"))
+    acknowledged_at = models.DateTimeField(_("thời điểm nhận xử lý"), null=True, blank=True)
+    acknowledge_note = models.CharField(_("ghi chú khi nhận xử lý"), max_length=ALERT_NOTE_MAX, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("người đóng"))
+    closed_at = models.DateTimeField(_("thời điểm đóng"), null=True, blank=True)
+    close_note = models.CharField(_("ghi chú khi đóng"), max_length=ALERT_NOTE_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("cảnh báo")
+        verbose_name_plural = _("cảnh báo")
+        ordering = ["-raised_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["rule", "key"], name="ioc_alert_once")]
+        indexes = [models.Index(fields=["state", "raised_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IndicatorReading(models.Model):
+    """An indicator's province-wide value as the alert evaluation read it: what "since yesterday" compares with."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    taken_at = models.DateTimeField()
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("lần đọc chỉ số")
+        verbose_name_plural = _("lần đọc chỉ số")
+        indexes = [models.Index(fields=["indicator", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.taken_at:%Y-%m-%d %H:%M}: {self.value}"
+
+
+class WallLayout(models.Model):
+    """A named layout of a room's wall: the panels it rotates through (``panels``: a list of
+    ``{"kind": "numbers"|"map"|"alerts", "indicators": [codes], "layers": [keys], "seconds": n}``)."""
+
+    room = models.CharField(_("phòng"), max_length=100)
+    name = models.CharField(_("tên bố cục"), max_length=100)
+    panels = models.JSONField(_("các khung hình"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("bố cục màn hình tường")
+        verbose_name_plural = _("bố cục màn hình tường")
+        ordering = ["room", "name"]
+        constraints = [models.UniqueConstraint(fields=["room", "name"], name="ioc_wall_layout_once")]
+
+    def __str__(self) -> str:
+        return f"{self.room} — {self.name}"
+
+
+class WallDevice(models.Model):
+    """A wall display signed in with a read-only token of the operations-viewer scope (only its hash kept)."""
+
+    PREFIX = "tswall_"
+
+    name = models.CharField(_("tên màn hình"), max_length=100)
+    # The device's own account: it holds the operations-viewer role only, never a password.
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wall_device")
+    layout = models.ForeignKey(WallLayout, on_delete=models.PROTECT, related_name="devices",
+                               verbose_name=_("bố cục"))
+    prefix = models.CharField(max_length=14, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("màn hình tường")
+        verbose_name_plural = _("màn hình tường")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

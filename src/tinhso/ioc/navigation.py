@@ -43,3 +43,5 @@ def reports_values(user) -> bool:
 def register_entries() -> None:
     register(gettext_noop("Trung tâm điều hành"), "ioc:overview", sees_centre, order=30)
     register(gettext_noop("Số liệu báo cáo"), "ioc:reported", reports_values, order=31)
+    register(gettext_noop("Cảnh báo"), "ioc:alerts", sees_centre, order=32)
+    register(gettext_noop("Màn hình phòng điều hành"), "ioc:wall", sees_centre, order=33)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tinhso.ioc import navigation, views
+from tinhso.ioc import navigation, room, views
 
 # The centre's menu entries are registered when its URLs load, as the desk's are.
 navigation.register_entries()
@@ -22,4 +22,16 @@ urlpatterns = [
     path("so-lieu/mau.xlsx", views.reported_template, name="template"),
     path("so-lieu/tai-len/", views.reported_upload, name="upload"),
     path("so-lieu/nhap-cong-bo/", views.reported_import, name="import"),
+    # The operations room: the wall, its data, kiosk devices, layouts, the province map and the alerts.
+    path("phong/", room.wall_page, name="wall"),
+    path("phong/du-lieu/", room.wall_data, name="wall-data"),
+    path("phong/kiosk/", room.kiosk, name="kiosk"),
+    path("phong/bo-cuc/", room.layouts, name="layouts"),
+    path("phong/xa/<str:code>/", room.commune_panel, name="commune"),
+    path("phong/ban-do/qua-han.geojson", room.overdue_geojson, name="overdue-geojson"),
+    path("phong/ban-do/phan-anh.geojson", room.complaints_geojson, name="complaints-geojson"),
+    path("canh-bao/", room.alert_list, name="alerts"),
+    path("canh-bao/<int:pk>/tiep-nhan/", room.alert_acknowledge, name="alert-acknowledge"),
+    path("canh-bao/<int:pk>/dong/", room.alert_close, name="alert-close"),
+    path("canh-bao/quy-tac/", room.rules, name="rules"),
 ]

@@ -18,3 +18,6 @@ class TelecomConfig(AppConfig):
             track(model)
         selectors.register_operator_scope()
         site_approval.register()
+        from tinhso.telecom import layers
+
+        layers.register()  # its layers on the operations room's map

@@ -137,6 +137,13 @@ def report_down(station: Station, *, cause: str, at: datetime.datetime | None = 
                                    disaster=disaster, cause=cause, started_at=at or timezone.now(), note=note,
                                    reported_by=reported_by)
     Station.objects.filter(pk=station.pk).update(is_down=True, updated_at=timezone.now())
+    # The operations room's event rules hear it once the outage is committed (stored data, in Vietnamese).
+    from django.urls import reverse
+
+    from tinhso.common.events import publish
+
+    publish("telecom.station_down", key=f"outage:{outage.pk}", title=f"Trạm BTS {station.code} mất liên lạc",
+            url=reverse("telecom:station", args=[station.pk]))
     return outage
 
 

@@ -68,6 +68,8 @@ class Command(BaseCommand):
         # Deliver what the demo's dossiers recorded for the national portal, and seal the message log.
         deliverer = subprocess.Popen([*manage, "exchange", "deliver"], env=env, stdout=subprocess.DEVNULL)
         log_sealer = subprocess.Popen([*manage, "exchange", "seal"], env=env, stdout=subprocess.DEVNULL)
+        # The operations room's alert rules, evaluated every minute.
+        room = subprocess.Popen([*manage, "ioc", "alerts", "--every", "60"], env=env, stdout=subprocess.DEVNULL)
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
 
         def stop(signum, frame):  # a service manager's SIGTERM stops the children as Ctrl+C does
@@ -79,10 +81,10 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (web, worker, sealer, deliverer, log_sealer):
+            for process in (web, worker, sealer, deliverer, log_sealer, room):
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in (web, worker, sealer, deliverer, log_sealer):
+            for process in (web, worker, sealer, deliverer, log_sealer, room):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:

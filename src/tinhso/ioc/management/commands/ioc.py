@@ -13,7 +13,8 @@ from tinhso.ioc.indicators import load_demo_ioc, seed_registry
 
 
 class Command(BaseCommand):
-    help = "Trung tâm điều hành: `seed` nạp danh mục chỉ số, `rebuild` tính lại bảng tổng hợp, `verify` đối chiếu."
+    help = ("Trung tâm điều hành: `seed` nạp danh mục chỉ số, `rebuild` tính lại bảng tổng hợp, `verify` đối chiếu, "
+            "`alerts` xét quy tắc cảnh báo, `briefing` gửi bản tin điều hành.")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -30,6 +31,13 @@ class Command(BaseCommand):
         imported.add_argument("--publication", required=True, help="Văn bản, nguồn công bố.")
         imported.add_argument("--by", default="",
                               help="Người nhập (ghi vào nhật ký); mặc định là tài khoản hệ điều hành.")
+        evaluate = sub.add_parser("alerts", help="Xét các quy tắc cảnh báo theo chỉ số và phát sinh cảnh báo.")
+        evaluate.add_argument("--every", type=int, default=0, metavar="GIÂY",
+                              help="Chạy liên tục, cách nhau số giây này.")
+        briefing = sub.add_parser("briefing", help="Gửi bản tin điều hành hằng ngày cho lãnh đạo (từ giờ đã đặt).")
+        briefing.add_argument("--every", type=int, default=0, metavar="GIÂY",
+                              help="Chạy liên tục, cách nhau số giây này.")
+        briefing.add_argument("--now", action="store_true", help="Gửi ngay, không chờ đến giờ đã đặt.")
 
     def handle(self, *args, action: str, **options):
         if action == "seed":
@@ -41,6 +49,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Đã nạp danh mục chỉ số ({created} chỉ số mới).")
         elif action == "import":
             self._import(options)
+        elif action in ("alerts", "briefing"):
+            self._room(action, options)
         elif action == "rebuild":
             result = rollups.rebuild()
             self.stdout.write(f"Đã tính lại: {result.rows} dòng tổng hợp, {result.running} hồ sơ đang tính thời hạn.")
@@ -53,6 +63,26 @@ class Command(BaseCommand):
                                    returncode=1)
             self.stdout.write(self.style.SUCCESS(
                 f"Khớp: {result.rows} dòng tổng hợp, {result.running} hồ sơ đang tính thời hạn."))
+
+    def _room(self, action: str, options) -> None:
+        """The operations room's periodic work: once, or every ``--every`` seconds until stopped."""
+        import time
+
+        from tinhso.ioc import alerts, briefing
+
+        while True:
+            if action == "alerts":
+                result = alerts.evaluate()
+                self.stdout.write(f"Đã xét quy tắc cảnh báo: {len(result.raised)} cảnh báo mới.")
+            else:
+                sent = briefing.send_briefings(force=options["now"])
+                self.stdout.write(f"Đã gửi {sent} bản tin điều hành.")
+            if not options["every"]:
+                return
+            try:
+                time.sleep(options["every"])
+            except KeyboardInterrupt:  # Ctrl+C or the demo stopping it: a clean stop between two rounds
+                return
 
     def _import(self, options) -> None:
         import getpass
