@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 
 from tinhso.common.restapi import BoundedDate, choice, errors, paginated
 from tinhso.directives import selectors, services
-from tinhso.directives.models import Task, TaskState
+from tinhso.directives.models import Task, TaskEvent, TaskState
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 
 router = Router(tags=["directives"], auth=[TokenAuth(), ActiveSession()])
@@ -50,8 +50,9 @@ class AssignedTaskOut(Schema):
     lead_agency: str = Field(description=_("Mã định danh cơ quan chủ trì"), alias="lead_agency.identifier")
     due_at: datetime.datetime | None = Field(description=_("Hạn hiện hành (sau gia hạn); trống: nhiệm vụ thường xuyên"))
     original_due_at: datetime.datetime | None = Field(description=_("Hạn ban đầu"))
-    state: str = Field(description=_("assigned, in_progress, reported, done, cancelled"))
-    deadline_status: str = Field(description=_("on_time, due_soon, overdue, early, late, none"))
+    state: choice(TaskState) = Field(description=_("Tình trạng nhiệm vụ"))
+    deadline_status: Literal["on_time", "due_soon", "overdue", "early", "late", "paused", "none"] = Field(
+        description=_("Tình trạng hạn xử lý"))
     assigned_by: str = Field(description=_("Lãnh đạo giao nhiệm vụ"), alias="assigned_by_name")
     version: int = Field(description=_("Phiên bản; gửi kèm khi báo cáo"))
 
@@ -63,8 +64,7 @@ class AssignedTaskOut(Schema):
 class TaskTimelineEventOut(Schema):
     at: datetime.datetime
     actor: str = Field(alias="actor_label")
-    action: str = Field(description=_("assign, progress, report_completion, confirm, return, cancel, "
-                                      "request_extension, approve_extension, refuse_extension"))
+    action: Literal[tuple(TaskEvent.ACTIONS)] = Field(description=_("Bước trong diễn biến nhiệm vụ"))
     note: str
 
 

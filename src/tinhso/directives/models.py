@@ -118,7 +118,7 @@ class Task(models.Model):
                                   help_text=_("Hạn sau gia hạn được chấp thuận; trễ hạn tính theo hạn này."))
     report_every = models.CharField(_("báo cáo định kỳ"), max_length=20, choices=ReportEvery.choices,
                                     blank=True, default="")
-    priority = models.CharField(_("mức độ"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.CharField(_("độ ưu tiên"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("lãnh đạo giao (tài khoản)"))
     assigned_by_name = models.CharField(_("lãnh đạo giao nhiệm vụ"), max_length=150)

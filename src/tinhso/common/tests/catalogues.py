@@ -38,6 +38,8 @@ def parse_po(path: Path) -> list[dict]:
             else:
                 key = line.split(" ", 1)[0]
                 fields[key] = [line]
+        if "msgid" not in fields:  # only comments: obsolete entries (#~) of texts no longer in the code
+            continue
         entry["msgctxt"] = _unquote(fields["msgctxt"]) if "msgctxt" in fields else None
         entry["msgid"] = _unquote(fields["msgid"])
         entry["msgid_plural"] = _unquote(fields["msgid_plural"]) if "msgid_plural" in fields else None

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('original_due_at', models.DateTimeField(blank=True, null=True, verbose_name='hạn ban đầu')),
                 ('due_at', models.DateTimeField(blank=True, help_text='Hạn sau gia hạn được chấp thuận; trễ hạn tính theo hạn này.', null=True, verbose_name='hạn hiện hành')),
                 ('report_every', models.CharField(blank=True, choices=[('', 'Không'), ('monthly', 'Hằng tháng'), ('quarterly', 'Hằng quý')], default='', max_length=20, verbose_name='báo cáo định kỳ')),
-                ('priority', models.CharField(choices=[('normal', 'Bình thường'), ('high', 'Quan trọng'), ('urgent', 'Khẩn')], default='normal', max_length=10, verbose_name='mức độ')),
+                ('priority', models.CharField(choices=[('normal', 'Bình thường'), ('high', 'Quan trọng'), ('urgent', 'Khẩn')], default='normal', max_length=10, verbose_name='độ ưu tiên')),
                 ('assigned_by_name', models.CharField(max_length=150, verbose_name='lãnh đạo giao nhiệm vụ')),
                 ('state', models.CharField(choices=[('assigned', 'Mới giao'), ('in_progress', 'Đang thực hiện'), ('reported', 'Đã báo cáo hoàn thành'), ('done', 'Đã hoàn thành'), ('cancelled', 'Đã hủy')], default='assigned', max_length=20, verbose_name='tình trạng')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='thời điểm báo cáo hoàn thành')),
