@@ -57,7 +57,7 @@ class FactsForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("Kết luận"), choices=Verdict.choices)
+    verdict = forms.ChoiceField(label=_("Kết luận xác minh"), choices=Verdict.choices)
     note = CleanText(label=_("Căn cứ kết luận"), widget=forms.Textarea, max_length=10000)
 
 
