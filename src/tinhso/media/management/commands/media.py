@@ -1,0 +1,48 @@
+"""`tinhso media monitor|expiring`: the licensed websites' checks and the expiry notices.
+
+``monitor`` checks every licensed website in force now (``--enqueue``: as a task for ``tinhso worker``;
+``--every SECONDS``: again and again, as a long-running service); ``expiring`` notifies the holders of licences
+near expiry (once per expiry date), to run daily.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Báo chí, thông tin: monitor (kiểm tra trang có giấy phép), expiring (báo giấy phép sắp hết hạn)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        monitor = sub.add_parser("monitor", help="Kiểm tra các trang thông tin điện tử có giấy phép còn hiệu lực.")
+        monitor.add_argument("--enqueue", action="store_true", help="Đưa vào hàng đợi tác vụ thay vì chạy ngay.")
+        monitor.add_argument("--every", type=float, default=None, metavar="SECONDS",
+                             help="Lặp lại sau mỗi khoảng thời gian (chạy như một dịch vụ).")
+        sub.add_parser("expiring", help="Gửi thông báo cho tổ chức có giấy phép sắp hết hạn.")
+
+    def handle(self, *args, action: str, **options):
+        if action == "expiring":
+            from tinhso.media.services import notify_expiring_licences
+
+            self.stdout.write(f"Đã báo {notify_expiring_licences()} giấy phép sắp hết hạn.")
+            return
+        while True:
+            self._monitor(options["enqueue"])
+            if not options["every"]:
+                return
+            time.sleep(max(options["every"], 1.0))
+
+    def _monitor(self, enqueue: bool) -> None:
+        if enqueue:
+            from tinhso.media.tasks import check_websites
+
+            check_websites.enqueue()
+            self.stdout.write("Đã đưa việc kiểm tra vào hàng đợi.")
+            return
+        from tinhso.media.monitoring import check_all
+
+        result = check_all()
+        self.stdout.write(f"Đã kiểm tra {result['checked']} trang, {result['failed']} trang lỗi.")
