@@ -89,6 +89,12 @@ def working_days_before(moment: datetime.datetime, days: int) -> datetime.dateti
     return datetime.datetime.combine(day, closing, tzinfo=workdays.to_local(moment).tzinfo)
 
 
+def _audit(name: str, instance, *, actor=None, summary: str = "", after: dict | None = None) -> None:
+    """A business action on the audit chain: the entry's ``after`` names the action (``media.case.decide``…)."""
+    audit.record("action", instance, actor=actor, summary=summary or f"{name}: {instance}"[:300],
+                 after={"action": name, **(after or {})})
+
+
 def _label(actor) -> str:
     if actor is None:
         return "hệ thống"
@@ -206,7 +212,7 @@ def plan_briefing(*, title: str, held_at: datetime.datetime, chair: str, agencie
     agencies = list(dict.fromkeys(agencies))
     for agency in agencies:
         BriefingInvitation.objects.create(briefing=briefing, agency=agency, due_at=due)
-    audit.record("media.briefing.plan", briefing, actor=_user(actor),
+    _audit("media.briefing.plan", briefing, actor=_user(actor),
                  after={"held_at": held_at, "agencies": [a.pk for a in agencies]})
     _notify_agency([a.pk for a in agencies], subject=f"Cung cấp thông tin cho {title}",
                    text=f"Đề nghị cơ quan gửi thông tin cho {title} (họp lúc "
@@ -232,7 +238,7 @@ def deliver_information(invitation: BriefingInvitation, *, summary: str, sheet=N
     invitation.summary = summary
     invitation.delivered_at = _now()
     invitation.save()
-    audit.record("media.briefing.deliver", invitation, actor=_user(actor),
+    _audit("media.briefing.deliver", invitation, actor=_user(actor),
                  summary=f"{invitation.agency} — {invitation.briefing}", after={"on_time": invitation.on_time})
     return invitation
 
@@ -246,7 +252,7 @@ def add_question(briefing: Briefing, *, journalist: str, outlet: str, question: 
         outlet=_text(outlet, "outlet", "cơ quan báo chí", "outlet", max_length=255),
         question=_text(question, "question", "câu hỏi", "question", max_length=5000), agency=agency,
         due_at=workdays.add_working_days(max(briefing.held_at, _now()), working_days))
-    audit.record("media.question.add", asked, actor=_user(actor), summary=f"{asked.outlet}: {asked.question[:200]}")
+    _audit("media.question.add", asked, actor=_user(actor), summary=f"{asked.outlet}: {asked.question[:200]}")
     _notify_agency([agency.pk], subject=f"Câu hỏi của nhà báo tại {briefing.title}",
                    text=f"{asked.journalist} ({asked.outlet}) hỏi: {asked.question}\nHạn trả lời: "
                         f"{workdays.to_local(asked.due_at):%H:%M %d/%m/%Y}.",
@@ -262,7 +268,7 @@ def answer_question(question: BriefingQuestion, *, answer: str, actor=None) -> B
     question.answer = _text(answer, "answer", "nội dung trả lời", "answer", max_length=10000)
     question.answered_at = _now()
     question.save()
-    audit.record("media.question.answer", question, actor=_user(actor), after={"on_time": question.on_time})
+    _audit("media.question.answer", question, actor=_user(actor), after={"on_time": question.on_time})
     return question
 
 
@@ -271,7 +277,7 @@ def hold_briefing(briefing: Briefing, *, summary: str = "", actor=None) -> Brief
     briefing = Briefing.objects.select_for_update().get(pk=briefing.pk)
     briefing.held, briefing.summary = True, summary.strip()
     briefing.save()
-    audit.record("media.briefing.hold", briefing, actor=_user(actor))
+    _audit("media.briefing.hold", briefing, actor=_user(actor))
     return briefing
 
 
@@ -309,7 +315,7 @@ def file_report(*, seen_on: str, description: str, link: str = "", screenshot=No
         record, content = evidence
         record.report = report
         _store(record, content)
-    audit.record("media.report.file", report, actor=_user(actor), summary=f"{report.code}: {seen_on}")
+    _audit("media.report.file", report, actor=_user(actor), summary=f"{report.code}: {seen_on}")
     _notify_department(subject=f"Tin báo {report.code}: {seen_on}", text=description,
                        link=reverse("media:report", args=[report.pk]), concerns=report, kind="media.report")
     return report
@@ -337,7 +343,7 @@ def merge_report(report: FakeNewsReport, case: Case, *, note: str = "", actor=No
     report.save()
     Evidence.objects.filter(report=report, case__isnull=True).update(case=case)
     _event(case, "merge_report", actor, f"Gộp tin báo {report.code}")
-    audit.record("media.report.merge", report, actor=_user(actor), after={"case": case.code})
+    _audit("media.report.merge", report, actor=_user(actor), after={"case": case.code})
     return report
 
 
@@ -348,7 +354,7 @@ def dismiss_report(report: FakeNewsReport, *, note: str, actor=None) -> FakeNews
     report = _open_report(report)
     report.state, report.triaged_at, report.triage_note = ReportState.OUT_OF_SCOPE, _now(), note
     report.save()
-    audit.record("media.report.dismiss", report, actor=_user(actor), after={"note": note})
+    _audit("media.report.dismiss", report, actor=_user(actor), after={"note": note})
     _tell_reporter(report, f"Tin báo {report.code}: không thuộc phạm vi xử lý", note)
     return report
 
@@ -389,7 +395,7 @@ def open_case(*, title: str, claim: str, topic: str, severity: str, agencies: It
         report.save()
         Evidence.objects.filter(report=report).update(case=case)
     _event(case, "open", actor, f"Mở vụ việc, mức độ {case.get_severity_display()}", due)
-    audit.record("media.case.open", case, actor=_user(actor),
+    _audit("media.case.open", case, actor=_user(actor),
                  after={"severity": severity, "agencies": [a.pk for a in agencies], "due": due})
     _notify_agency([a.pk for a in agencies], subject=f"Đề nghị xác minh vụ việc {case.code}",
                    text=f"{case.title}\n\n{case.claim}\n\nHạn cung cấp thông tin xác minh: "
@@ -417,7 +423,7 @@ def answer_verification(task: VerificationTask, *, facts: str, actor=None) -> Ve
     task.facts, task.answered_at, task.answered_by = facts, _now(), _label(actor)[:150]
     task.save()
     _event(case, "verify", actor, f"{task.agency}: {facts[:500]}")
-    audit.record("media.case.verify", task, actor=_user(actor), summary=f"{case.code} — {task.agency}",
+    _audit("media.case.verify", task, actor=_user(actor), summary=f"{case.code} — {task.agency}",
                  after={"on_time": task.on_time})
     if not case.verifications.filter(answered_at__isnull=True).exists():
         case.state = CaseState.DECISION
@@ -440,7 +446,7 @@ def decide(case: Case, *, verdict: str, note: str, actor=None) -> Case:
     case.response_due_at = due_after(now, RESPONSE_LIMITS[case.severity])
     case.save()
     _event(case, "decide", actor, f"{case.get_verdict_display()}: {note[:500]}", case.response_due_at)
-    audit.record("media.case.decide", case, actor=_user(actor), after={"verdict": verdict})
+    _audit("media.case.decide", case, actor=_user(actor), after={"verdict": verdict})
     return case
 
 
@@ -457,7 +463,7 @@ def publish_refutation(case: Case, *, title: str, text: str, actor=None) -> Case
     case.published_at = case.published_at or _now()
     case.save()
     _event(case, "publish", actor, title)
-    audit.record("media.case.publish", case, actor=_user(actor), after={"title": title})
+    _audit("media.case.publish", case, actor=_user(actor), after={"title": title})
     link = reverse("media:refutation", args=[case.code])
     for report in case.reports.all():
         _tell_reporter(report, f"Tin báo {report.code}: đã có thông tin cải chính",
@@ -473,7 +479,7 @@ def request_platform(case: Case, *, text: str, actor=None) -> Case:
     case.platform_request, case.platform_requested_at = text, _now()
     case.save()
     _event(case, "platform_request", actor, text[:500])
-    audit.record("media.case.platform_request", case, actor=_user(actor))
+    _audit("media.case.platform_request", case, actor=_user(actor))
     return case
 
 
@@ -491,7 +497,7 @@ def refer_to_police(case: Case, *, text: str, actor=None) -> Case:
     case.police_referral, case.referred_at = f"{text}\n\nChứng cứ kèm theo:\n{listing}", _now()
     case.save()
     _event(case, "police", actor, text[:500])
-    audit.record("media.case.police", case, actor=_user(actor), after={"evidence": [e.sha256 for e in kept]})
+    _audit("media.case.police", case, actor=_user(actor), after={"evidence": [e.sha256 for e in kept]})
     return case
 
 
@@ -504,7 +510,7 @@ def add_evidence(case: Case, *, upload, source_url: str = "", captured_at: datet
     record.captured_at = captured_at or _now()
     _store(record, content)
     _event(case, "evidence", actor, f"{record.name} (SHA-256 {record.sha256})")
-    audit.record("media.case.evidence", record, actor=_user(actor), summary=f"{case.code}: {record.name}",
+    _audit("media.case.evidence", record, actor=_user(actor), summary=f"{case.code}: {record.name}",
                  after={"sha256": record.sha256, "captured_at": record.captured_at})
     return record
 
@@ -525,7 +531,7 @@ def close_case(case: Case, *, note: str = "", actor=None) -> Case:
     case.state, case.closed_at = CaseState.CLOSED, _now()
     case.save()
     _event(case, "close", actor, note.strip()[:2000])
-    audit.record("media.case.close", case, actor=_user(actor))
+    _audit("media.case.close", case, actor=_user(actor))
     return case
 
 
@@ -547,7 +553,7 @@ def open_crisis(case: Case, scenario: CrisisScenario, *, actor=None) -> Crisis:
         CrisisTask(crisis=crisis, order=step.order, title=step.title, performer=step.performer,
                    due_at=workdays.add_working_hours(now, step.hours)) for step in steps])
     _event(case, "crisis", actor, scenario.title)
-    audit.record("media.crisis.open", crisis, actor=_user(actor), summary=f"{case.code}: {scenario.title}")
+    _audit("media.crisis.open", crisis, actor=_user(actor), summary=f"{case.code}: {scenario.title}")
     _notify_department(subject=f"Khủng hoảng truyền thông: {case.title}", text=scenario.title,
                        link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.crisis")
     return crisis
@@ -562,7 +568,7 @@ def complete_crisis_task(task: CrisisTask, *, note: str = "", actor=None) -> Cri
     task.save()
     crisis = task.crisis
     _event(crisis.case, "crisis_task", actor, task.title)
-    audit.record("media.crisis.task", task, actor=_user(actor), summary=task.title,
+    _audit("media.crisis.task", task, actor=_user(actor), summary=task.title,
                  after={"on_time": task.done_at <= task.due_at})
     if not crisis.tasks.filter(done_at__isnull=True).exists():
         crisis.closed_at = task.done_at
