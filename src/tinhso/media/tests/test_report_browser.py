@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -16,6 +17,8 @@ from tinhso.media.models import FakeNewsReport, Verdict
 from tinhso.media.tests.factories import agency_with_officer, department
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 
 
 def screenshot_png() -> bytes:
@@ -63,6 +66,7 @@ def test_a_citizen_reports_and_follows_it_to_the_refutation(live_server, chromiu
     review = json.loads(page.locator('script[type="application/ld+json"]').text_content())
     assert review["@type"] == "ClaimReview" and review["reviewRating"]["ratingValue"] == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.screenshot(path=f"/tmp/media-refutation-{width}.png", full_page=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"media-refutation-{width}.png"), full_page=True)
     assert not elsewhere
     context.close()
