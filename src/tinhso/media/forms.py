@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.common.inputs import check_text
-from tinhso.media.models import CrisisScenario, Severity, Topic, Verdict
+from tinhso.media.models import BriefingKind, CrisisScenario, Severity, Topic, Verdict
 
 
 class CleanText(forms.CharField):
@@ -86,3 +86,44 @@ class DeliverForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = CleanText(label=_("Nội dung trả lời"), widget=forms.Textarea, max_length=10000)
+
+
+class MomentField(forms.CharField):
+    """A moment typed ``dd/mm/yyyy HH:MM`` (the platform's one way to read dates), in the province's zone."""
+
+    def clean(self, value):
+        from tinhso.common.tabular import parse_datetime
+
+        value = super().clean(value)
+        try:
+            return parse_datetime(value)
+        except ValueError as error:
+            raise forms.ValidationError(_("Nhập ngày giờ theo dạng dd/mm/yyyy HH:MM.")) from error
+
+
+class BriefingForm(forms.Form):
+    title = CleanText(label=_("Tiêu đề"), max_length=255)
+    kind = forms.ChoiceField(label=_("Loại"), choices=BriefingKind.choices)
+    held_at = MomentField(label=_("Thời điểm họp (dd/mm/yyyy HH:MM)"), max_length=20)
+    chair = CleanText(label=_("Chủ trì"), max_length=150)
+    venue = CleanText(label=_("Địa điểm"), max_length=255, required=False)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"] = forms.ModelMultipleChoiceField(
+            label=_("Cơ quan được đề nghị cung cấp thông tin"), queryset=agencies,
+            widget=forms.SelectMultiple(attrs={"size": 8}))
+
+
+class QuestionForm(forms.Form):
+    journalist = CleanText(label=_("Phóng viên"), max_length=150)
+    outlet = CleanText(label=_("Cơ quan báo chí của phóng viên"), max_length=255)
+    question = CleanText(label=_("Câu hỏi"), widget=forms.Textarea, max_length=5000)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"] = forms.ModelChoiceField(label=_("Cơ quan trả lời"), queryset=agencies)
+
+
+class HoldForm(forms.Form):
+    summary = CleanText(label=_("Kết luận buổi giao ban"), widget=forms.Textarea, max_length=10000, required=False)

@@ -41,6 +41,7 @@ from tinhso.media.models import (
     CrisisTask,
     PressKind,
     PressOffice,
+    ReportSource,
     ReportState,
     Verdict,
     WebsiteLicence,
@@ -156,8 +157,50 @@ def briefings(request):
         delivered=Count("invitations", filter=Q(invitations__delivered_at__isnull=False), distinct=True))
     if not selectors.is_department(request.user):
         found = found.filter(invitations__in=selectors.invitations_for(request.user)).distinct()
-    return render(request, "media/briefings.html", {"page_obj": _page(request, found.order_by("-held_at")),
-                                                    "page_query": ""})
+    department = selectors.is_department(request.user)
+    return render(request, "media/briefings.html", {
+        "page_obj": _page(request, found.order_by("-held_at")), "page_query": "", "department": department,
+        "plan_form": forms.BriefingForm(agencies=selectors.agencies_in_force()) if department else None})
+
+
+@department_required
+@require_POST
+def plan_briefing(request):
+    form = forms.BriefingForm(request.POST, agencies=selectors.agencies_in_force())
+    if form.is_valid():
+        try:
+            planned = services.plan_briefing(actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            messages.error(request, error.localized)
+        else:
+            messages.success(request, _("Đã lập buổi giao ban và gửi đề nghị cung cấp thông tin."))
+            return redirect("media:briefing", pk=planned.pk)
+    else:
+        messages.error(request, _("Thông tin chưa hợp lệ: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("media:briefings")
+
+
+@department_required
+@require_POST
+def briefing_action(request, pk: int, action: str):
+    found = get_object_or_404(Briefing, pk=pk)
+    if action == "cau-hoi":
+        form = forms.QuestionForm(request.POST, agencies=selectors.agencies_in_force())
+        run = lambda data: services.add_question(found, actor=request.user, **data)  # noqa: E731
+    elif action == "da-hop":
+        form = forms.HoldForm(request.POST)
+        run = lambda data: services.hold_briefing(found, actor=request.user, **data)  # noqa: E731
+    else:
+        raise Http404(_("Không có thao tác này."))
+    if not form.is_valid():
+        messages.error(request, _("Thông tin chưa hợp lệ: %(errors)s") % {"errors": form.errors.as_text()})
+    else:
+        try:
+            run(form.cleaned_data)
+            messages.success(request, _("Đã cập nhật buổi giao ban."))
+        except DossierError as error:
+            messages.error(request, error.localized)
+    return redirect("media:briefing", pk=found.pk)
 
 
 def _briefing_in_scope(request, pk: int) -> Briefing:
@@ -177,6 +220,7 @@ def briefing(request, pk: int):
     return render(request, "media/briefing.html", {
         "briefing": found, "invitations": mine, "questions": questions,
         "deliver_form": forms.DeliverForm(), "answer_form": forms.AnswerForm(),
+        "question_form": forms.QuestionForm(agencies=selectors.agencies_in_force()), "hold_form": forms.HoldForm(),
         "department": selectors.is_department(request.user)})
 
 
@@ -399,7 +443,9 @@ def file_report(request):
     if not form.is_valid():
         return render(request, "media/file_report.html", {"form": form}, status=400)
     try:
-        filed = services.file_report(actor=request.user if request.user.is_authenticated else None,
+        officer = selectors.is_officer(request.user)
+        filed = services.file_report(actor=request.user if officer else None,
+                                     source=ReportSource.OFFICER if officer else ReportSource.CITIZEN,
                                      **form.cleaned_data)
     except DossierError as error:
         if error.field in form.fields:

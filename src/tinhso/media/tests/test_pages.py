@@ -142,3 +142,31 @@ def test_an_agency_officer_sees_only_its_own_verification_tasks_and_cases(client
     client.force_login(officer)
     home = client.get("/bao-chi/").content.decode()
     assert "Tin báo chờ phân loại" in home and client.get("/bao-chi/tin-bao/").status_code == 200
+
+
+def test_the_department_plans_a_briefing_records_questions_and_marks_it_held(client):
+    _office, officer = department()
+    health, nurse = agency_with_officer("Sở Y tế")
+    client.force_login(officer)
+    bad = client.post("/bao-chi/giao-ban/lap/", {"title": "Giao ban", "kind": "monthly", "held_at": "04/30/2026 14:00",
+                                                  "chair": "Chủ tịch", "agencies": [health.pk]}, follow=True)
+    assert "dd/mm/yyyy" in bad.content.decode()
+    response = client.post("/bao-chi/giao-ban/lap/", {"title": "Giao ban tháng 4", "kind": "monthly",
+                                                       "held_at": "02/04/2026 14:00", "chair": "Phó Chủ tịch",
+                                                       "agencies": [health.pk]})
+    assert response.status_code == 302
+    from tinhso.media.models import Briefing
+
+    briefing = Briefing.objects.get()
+    assert timezone.localtime(briefing.held_at).strftime("%d/%m/%Y %H:%M") == "02/04/2026 14:00"
+    client.post(f"/bao-chi/giao-ban/{briefing.pk}/cau-hoi/", {"journalist": "Lê Nga", "outlet": "Báo Nghệ An",
+                                                             "question": "Vắc xin?", "agency": health.pk})
+    assert briefing.questions.get().agency == health
+    client.force_login(nurse)
+    assert client.post(f"/bao-chi/giao-ban/{briefing.pk}/da-hop/", {"summary": "x"}).status_code == 403
+    page = client.get(f"/bao-chi/giao-ban/{briefing.pk}/").content.decode()
+    assert "Vắc xin?" in page and "Gửi thông tin" in page
+    client.force_login(officer)
+    client.post(f"/bao-chi/giao-ban/{briefing.pk}/da-hop/", {"summary": "Đủ thông tin."})
+    briefing.refresh_from_db()
+    assert briefing.held and briefing.summary == "Đủ thông tin."
