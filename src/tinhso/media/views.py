@@ -136,7 +136,7 @@ def licences(request):
                                expiring=bool(request.GET.get("sap-het-han")))
     return render(request, "media/licences.html", {
         "page_obj": _page(request, found), "alerts": selectors.open_alerts()[:50],
-        "expiry_days": settings.TINHSO_MEDIA_LICENCE_EXPIRY_DAYS,
+        "expiry_days": settings.TINHSO_MEDIA_LICENCE_EXPIRY_DAYS, "expiring": bool(request.GET.get("sap-het-han")),
         "page_query": _query(request, "q", "trang-thai", "sap-het-han")})
 
 

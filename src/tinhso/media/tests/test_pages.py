@@ -170,3 +170,33 @@ def test_the_department_plans_a_briefing_records_questions_and_marks_it_held(cli
     client.post(f"/bao-chi/giao-ban/{briefing.pk}/da-hop/", {"summary": "Đủ thông tin."})
     briefing.refresh_from_db()
     assert briefing.held and briefing.summary == "Đủ thông tin."
+
+
+def test_every_staff_page_opens_for_the_department(client):
+    from tinhso.media.models import CrisisScenario, ScenarioStep
+
+    _office, officer = department()
+    agency, person = agency_with_officer("Sở Y tế")
+    report = services.file_report(seen_on="Facebook", link="https://social.example/x", description="Tin đồn",
+                                  screenshot=png())
+    waiting = services.file_report(seen_on="Zalo", link="https://social.example/y", description="Tin khác")
+    case = services.open_case(report=report, title="Tin đồn", claim="Tin đồn", topic="epidemic", severity="severe",
+                              agencies=[agency], actor=officer)
+    scenario = CrisisScenario.objects.create(topic="epidemic", title="Dịch bệnh")
+    ScenarioStep.objects.create(scenario=scenario, order=1, title="Thông cáo", performer="Sở Y tế", hours=4)
+    services.open_crisis(case, scenario, actor=officer)
+    briefing = services.plan_briefing(title="Giao ban", held_at=timezone.now() + timezone.timedelta(days=10),
+                                      chair="Chủ tịch", agencies=[agency], actor=officer)
+    client.force_login(officer)
+    for url in ["/bao-chi/", "/bao-chi/tin-bao/", "/bao-chi/tin-bao/?trang-thai=received",
+                f"/bao-chi/tin-bao/{waiting.pk}/", f"/bao-chi/tin-bao/{report.pk}/", "/bao-chi/vu-viec/",
+                f"/bao-chi/vu-viec/{case.pk}/", "/bao-chi/giao-ban/", f"/bao-chi/giao-ban/{briefing.pk}/",
+                "/bao-chi/giay-phep/?sap-het-han=1", "/bao-chi/nguoi-phat-ngon/",
+                "/bao-chi/co-quan-bao-chi/?loai=newspaper",
+                "/bao-chi/cong-khai/theo-doi/", "/bao-chi/cong-khai/cai-chinh/"]:
+        assert client.get(url).status_code == 200, url
+    page = client.get(f"/bao-chi/vu-viec/{case.pk}/").content.decode()
+    assert "Thông cáo" in page and report.evidence.get().sha256 in page
+    # The officer of the agency asked sees its task on its home page.
+    client.force_login(person)
+    assert case.code in client.get("/bao-chi/").content.decode()
