@@ -1,4 +1,5 @@
-"""`tinhso media monitor|expiring`: the licensed websites' checks and the expiry notices.
+"""`tinhso media monitor|expiring|import|export`: the licensed websites' checks, the expiry notices, and the
+registries (press agencies, spokespeople, licences) from and to XLSX/CSV.
 
 ``monitor`` checks every licensed website in force now (``--enqueue``: as a task for ``tinhso worker``;
 ``--every SECONDS``: again and again, as a long-running service); ``expiring`` notifies the holders of licences
@@ -8,8 +9,9 @@ near expiry (once per expiry date), to run daily.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -22,8 +24,30 @@ class Command(BaseCommand):
         monitor.add_argument("--every", type=float, default=None, metavar="SECONDS",
                              help="Lặp lại sau mỗi khoảng thời gian (chạy như một dịch vụ).")
         sub.add_parser("expiring", help="Gửi thông báo cho tổ chức có giấy phép sắp hết hạn.")
+        imported = sub.add_parser("import", help="Nhập sổ từ XLSX/CSV; có lỗi thì không ghi gì.")
+        imported.add_argument("kind", choices=["press", "spokespeople", "licences"])
+        imported.add_argument("file", type=Path)
+        imported.add_argument("--dry-run", action="store_true")
+        exported = sub.add_parser("export", help="Xuất sổ ra XLSX hoặc CSV (theo đuôi tệp), cùng bố cục với tệp nhập.")
+        exported.add_argument("kind", choices=["press", "spokespeople", "licences"])
+        exported.add_argument("file", type=Path)
 
     def handle(self, *args, action: str, **options):
+        if action in ("import", "export"):
+            from tinhso.common import tabular
+            from tinhso.media import imports
+
+            path = options["file"]
+            if action == "export":
+                path.write_bytes(imports.export_registry(options["kind"], tabular.format_of(path)))
+                self.stdout.write(f"Đã xuất {path}.")
+                return
+            report = imports.import_registry(options["kind"], path, dry_run=options["dry_run"])
+            for line in report.lines():
+                self.stdout.write(line)
+            if not report.ok:
+                raise CommandError("Tệp có lỗi; không ghi gì.", returncode=2)
+            return
         if action == "expiring":
             from tinhso.media.services import notify_expiring_licences
 
