@@ -574,3 +574,39 @@ def complete_crisis_task(task: CrisisTask, *, note: str = "", actor=None) -> Cri
         crisis.closed_at = task.done_at
         crisis.save(update_fields=["closed_at"])
     return task
+
+
+# -- reminders ------------------------------------------------------------------------------------------------
+
+def remind_due(now: datetime.datetime | None = None) -> int:
+    """Remind the agencies of their open tasks due soon or overdue (verification, briefing information,
+    journalists' questions): once per task and state, whatever how often this runs. Answers the count."""
+    from tinhso.common.deadlines import DUE_SOON, OVERDUE, running_status
+
+    now = now or _now()
+    sent = 0
+    tasks = [
+        (VerificationTask.objects.filter(answered_at__isnull=True, case__state=CaseState.VERIFICATION)
+         .select_related("case", "agency"), "verification",
+         lambda t: (f"Vụ việc {t.case.code}: xác minh", reverse("media:case", args=[t.case_id]))),
+        (BriefingInvitation.objects.filter(delivered_at__isnull=True, briefing__held=False)
+         .select_related("briefing", "agency"), "briefing",
+         lambda t: (f"{t.briefing.title}: gửi thông tin", reverse("media:briefing", args=[t.briefing_id]))),
+        (BriefingQuestion.objects.filter(answered_at__isnull=True).select_related("briefing", "agency"), "question",
+         lambda t: (f"Câu hỏi của {t.outlet}: trả lời", reverse("media:briefing", args=[t.briefing_id]))),
+    ]
+    for queryset, what, describe in tasks:
+        for task in queryset.filter(due_at__lte=workdays.add_working_days(now, 1)).order_by("due_at", "pk"):
+            status = running_status(task.due_at, now)
+            if status.kind not in (DUE_SOON, OVERDUE):
+                continue
+            title, link = describe(task)
+            late = "đã quá hạn" if status.kind == OVERDUE else "sắp đến hạn"
+            with transaction.atomic():
+                for user in _staff_of([task.agency_id]):
+                    notify(user, subject=f"{title} {late} ({workdays.to_local(task.due_at):%H:%M %d/%m/%Y})",
+                           text=f"{task.agency}: {title} {late}.", link=link, concerns=task,
+                           kind=f"media.reminder_{what}", channels=("in_app", "email"),
+                           key=f"media.remind:{what}:{task.pk}:{status.kind}:{user.pk}")
+            sent += 1
+    return sent

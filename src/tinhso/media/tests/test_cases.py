@@ -182,3 +182,19 @@ def test_a_crisis_instantiates_the_scenario_as_tasks_and_closes_when_they_are_do
         services.complete_crisis_task(task, actor=officer)
     crisis.refresh_from_db()
     assert crisis.closed_at is not None
+
+
+def test_agencies_are_reminded_once_of_verifications_due_soon_and_again_when_overdue(at_monday):
+    _office, officer = department()
+    agency, person = agency_with_officer()
+    case = services.open_case(title="A", claim="A", topic="other", severity="severe", agencies=[agency],
+                              actor=officer)
+    assert services.remind_due(at_monday) == 1
+    assert services.remind_due(at_monday) == 1  # counted, but the same notice is not sent twice
+    assert Notice.objects.filter(user=person, kind="media.reminder_verification").count() == 1
+    later = case.verification_due_at + datetime.timedelta(hours=1)
+    services.remind_due(later)
+    notices = Notice.objects.filter(user=person, kind="media.reminder_verification")
+    assert notices.count() == 2 and "quá hạn" in notices.order_by("pk").last().subject
+    services.answer_verification(case.verifications.get(), facts="x", actor=person)
+    assert services.remind_due(later) == 0

@@ -72,6 +72,9 @@ def test_the_returned_dossier_creates_the_licence_and_names_it(licensing_procedu
     # The licence page links back to the dossier.
     client.force_login(actors[Role.HANDLER])
     assert dossier.code in client.get(f"/bao-chi/giay-phep/{created.pk}/").content.decode()
+    # And the dossier's page shows the registry's panel with the licence written.
+    panel = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert 'data-panel="media-licence"' in panel and created.licence_number in panel
 
 
 def test_later_dossiers_renew_and_revoke_the_licence(licensing_procedure):

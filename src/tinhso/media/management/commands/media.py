@@ -1,5 +1,5 @@
-"""`tinhso media monitor|expiring|import|export`: the licensed websites' checks, the expiry notices, and the
-registries (press agencies, spokespeople, licences) from and to XLSX/CSV.
+"""`tinhso media monitor|expiring|remind|import|export`: the licensed websites' checks, the expiry notices,
+the reminders of tasks due, and the registries (press agencies, spokespeople, licences) from and to XLSX/CSV.
 
 ``monitor`` checks every licensed website in force now (``--enqueue``: as a task for ``tinhso worker``;
 ``--every SECONDS``: again and again, as a long-running service); ``expiring`` notifies the holders of licences
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         monitor.add_argument("--every", type=float, default=None, metavar="SECONDS",
                              help="Lặp lại sau mỗi khoảng thời gian (chạy như một dịch vụ).")
         sub.add_parser("expiring", help="Gửi thông báo cho tổ chức có giấy phép sắp hết hạn.")
+        sub.add_parser("remind", help="Nhắc cơ quan các việc sắp đến hạn, quá hạn (xác minh, giao ban, câu hỏi).")
         imported = sub.add_parser("import", help="Nhập sổ từ XLSX/CSV; có lỗi thì không ghi gì.")
         imported.add_argument("kind", choices=["press", "spokespeople", "licences"])
         imported.add_argument("file", type=Path)
@@ -47,6 +48,11 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             if not report.ok:
                 raise CommandError("Tệp có lỗi; không ghi gì.", returncode=2)
+            return
+        if action == "remind":
+            from tinhso.media.services import remind_due
+
+            self.stdout.write(f"Đã nhắc {remind_due()} việc sắp đến hạn hoặc quá hạn.")
             return
         if action == "expiring":
             from tinhso.media.services import notify_expiring_licences
