@@ -128,13 +128,15 @@ def spokesperson_gaps(on: datetime.date | None = None) -> QuerySet[Agency]:
     return agencies_in_force(day).exclude(Exists(speaking))
 
 
-def spokespeople_by_agency(on: datetime.date | None = None) -> list[tuple[Agency, list[Spokesperson]]]:
-    """The public page: every agency in force with its spokespeople in force (an empty list is a gap)."""
-    day = on or timezone.localdate()
+def spokespeople_by_agency(agencies) -> list[tuple[Agency, list[Spokesperson]]]:
+    """The public page: each of ``agencies`` (a page of them) with its spokespeople in force (an empty list is a
+    gap), in one query for the people of the page."""
+    day = timezone.localdate()
+    agencies = list(agencies)
     people: dict[int, list[Spokesperson]] = {}
-    for person in spokespeople_in_force(day).order_by("role", "name"):
+    for person in spokespeople_in_force(day).filter(agency__in=agencies).order_by("role", "name"):
         people.setdefault(person.agency_id, []).append(person)
-    return [(agency, people.get(agency.pk, [])) for agency in agencies_in_force(day)]
+    return [(agency, people.get(agency.pk, [])) for agency in agencies]
 
 
 # -- briefings, reports, cases --------------------------------------------------------------------------------

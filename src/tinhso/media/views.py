@@ -124,8 +124,10 @@ def press_agencies(request):
 @department_required
 @require_GET
 def spokespeople_staff(request):
+    gaps = selectors.spokesperson_gaps()
     return render(request, "media/spokespeople_staff.html", {
-        "gaps": selectors.spokesperson_gaps(), "page_obj": _page(request, selectors.spokespeople_in_force()),
+        "gaps": gaps[:200], "gap_count": gaps.count(),
+        "page_obj": _page(request, selectors.spokespeople_in_force().order_by("agency__name", "role", "name")),
         "page_query": ""})
 
 
@@ -424,7 +426,14 @@ def crisis_task(request, pk: int):
 
 @require_GET
 def spokespeople_public(request):
-    return render(request, "media/spokespeople.html", {"rows": selectors.spokespeople_by_agency()})
+    q = request.GET.get("q", "")[:100].strip()
+    agencies = selectors.agencies_in_force()
+    if q:
+        agencies = agencies.filter(name__icontains=q)
+    page_obj = _page(request, agencies)
+    return render(request, "media/spokespeople.html", {
+        "rows": selectors.spokespeople_by_agency(page_obj.object_list), "page_obj": page_obj, "q": q,
+        "page_query": _query(request, "q")})
 
 
 def report_limit() -> ratelimit.Limit:

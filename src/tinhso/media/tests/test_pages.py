@@ -112,6 +112,8 @@ def test_the_spokespeople_page_lists_them_by_agency_and_shows_the_gaps(client):
     page = client.get("/bao-chi/cong-khai/nguoi-phat-ngon/").content.decode()
     assert "Trần Thị Lan" in page and "Người cũ" not in page
     assert page.count('data-gap="1"') == 1 and "Chưa có người phát ngôn" in page
+    found = client.get("/bao-chi/cong-khai/nguoi-phat-ngon/?q=Y tế").content.decode()
+    assert "Trần Thị Lan" in found and "Sở Văn hóa" not in found
     client.force_login(officer)
     staff = client.get("/bao-chi/nguoi-phat-ngon/").content.decode()
     assert "Sở Văn hóa, Thể thao và Du lịch" in staff.split('data-list="gaps"')[1].split("</ul>")[0]
