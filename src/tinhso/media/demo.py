@@ -121,8 +121,9 @@ def load_demo_media(province_code: str, password: str) -> dict:
         audit.record("action", PressAgency, summary="Nạp dữ liệu báo chí, thông tin mẫu",
                      after={"licences": licences, "briefings": briefings})
     cases = _cases(officer, nurse, health)
+    dossiers = _licence_dossiers(department, password)
     return {"press_agencies": len(PRESS), "spokespeople": spokespeople, "licences": licences,
-            "briefings": briefings, "cases": cases, "logins": ["baochi", "yte"]}
+            "briefings": briefings, "cases": cases, "dossiers": dossiers, "logins": ["baochi", "yte", "bc_lanhdao"]}
 
 
 def _press() -> None:
@@ -280,3 +281,69 @@ def _cases(officer, nurse, health) -> int:
     other = services.file_report(seen_on="Diễn đàn", link="https://forum.example/t/1", description="Quảng cáo bán hàng")
     services.dismiss_report(other, note="Nội dung quảng cáo, không phải thông tin sai sự thật", actor=officer)
     return len(made)
+
+
+LICENCE_PROCEDURE = "2.001900"  # a placeholder in the national code format (see catalogue.demo)
+
+
+def _licence_procedure(department: Agency):
+    from tinhso.catalogue.demo import _field
+    from tinhso.catalogue.models import Procedure, Status, StepRole
+    from tinhso.catalogue.services import DocumentLine, FeeLine, StepLine, VersionContent, apply_content
+    from tinhso.media.licensing import KEY, LICENCE_FORM
+
+    content = VersionContent(
+        name="Cấp, gia hạn, sửa đổi, thu hồi giấy phép thiết lập trang thông tin điện tử tổng hợp",
+        field=_field("PTTH", "Phát thanh, truyền hình và thông tin điện tử"), level="province", time_limit=10,
+        result="Giấy phép; trang được ghi vào sổ giấy phép trang thông tin điện tử, mạng xã hội",
+        legal_basis="Nghị định 147/2024/NĐ-CP", online_level="full", eform_schema=LICENCE_FORM, result_handler=KEY,
+        agencies=(department,),
+        documents=(DocumentLine(name="Đơn đề nghị cấp giấy phép (mẫu số 23)"),
+                   DocumentLine(name="Đề án hoạt động", originals=1),
+                   DocumentLine(name="Thỏa thuận cung cấp thông tin với các nguồn tin", required=False)),
+        fees=(FeeLine(description="Phí thẩm định (mẫu)", amount=0),),
+        steps=(StepLine(role=StepRole.RECEIVE, share=0), StepLine(role=StepRole.HANDLE, share=8, agency=department),
+               StepLine(role=StepRole.APPROVE, share=2, agency=department), StepLine(role=StepRole.RETURN, share=0)))
+    apply_content(LICENCE_PROCEDURE, content, publish_now=True)
+    return Procedure.objects.get(code=LICENCE_PROCEDURE).versions.get(status=Status.PUBLISHED)
+
+
+def _licence_dossiers(department: Agency, password: str) -> int:
+    """Licence requests through the one-stop engine at every step; the returned ones are in the registry."""
+    from tinhso.dossiers import services as engine
+
+    User = get_user_model()
+    officer = User.objects.get(username="baochi")
+    leader = User.objects.filter(username="bc_lanhdao").first() or User.objects.create(
+        username="bc_lanhdao", first_name="Trịnh Văn", last_name="Quang", password=make_password(password))
+    for user, roles in ((officer, (Role.RECEIVER, Role.RETURNER)), (leader, (Role.APPROVER,))):
+        for role in roles:
+            Membership.objects.get_or_create(user=user, agency=department, role=role,
+                                             defaults={"valid_from": datetime.date(2025, 7, 1)})
+    version = _licence_procedure(department)
+    renewing = WebsiteLicence.objects.filter(state=LicenceState.IN_FORCE).order_by("expires_on").first()
+    requests = [
+        {"loai_de_nghi": "cap_moi", "ten_to_chuc": "Công ty Cổ phần Truyền thông Lam Hồng",
+         "ma_so_thue": "2901112223", "ten_mien": "lamhong.example", "thoi_han_nam": 5,
+         "pham_vi": "Tổng hợp tin văn hóa, du lịch xứ Nghệ", "email": "lienhe@lamhong.example"},
+        {"loai_de_nghi": "gia_han", "ten_to_chuc": renewing.holder_name, "ma_so_thue": renewing.holder_tax_code,
+         "ten_mien": renewing.domain, "so_giay_phep": renewing.licence_number, "thoi_han_nam": 3},
+        {"loai_de_nghi": "cap_moi", "ten_to_chuc": "Công ty TNHH Tin Nhanh Cửa Lò", "ma_so_thue": "2903334445",
+         "ten_mien": "tinnhanhcualo.example", "thoi_han_nam": 3, "pham_vi": "Tin tức du lịch biển Cửa Lò"},
+        {"loai_de_nghi": "cap_moi", "ten_to_chuc": "Công ty TNHH Sông Lam Media", "ma_so_thue": "2905556667",
+         "ten_mien": "songlammedia.example", "thoi_han_nam": 2, "pham_vi": "Tổng hợp tin thể thao"},
+    ]
+    for index, data in enumerate(requests):
+        dossier = engine.submit_online(
+            version=version, receiving_agency=department, eform_data=data,
+            applicant=engine.Applicant(name=data["ten_to_chuc"], kind="organisation", tax_code=data["ma_so_thue"],
+                                       email=data.get("email", ""), phone="0238 3 600 000"))
+        if index == 3:
+            continue  # waiting for reception
+        dossier = engine.receive(dossier, actor=officer, expected_version=dossier.version)
+        dossier = engine.forward(dossier, actor=officer, expected_version=dossier.version)
+        if index == 2:
+            continue  # with the leader
+        dossier = engine.approve(dossier, actor=leader, expected_version=dossier.version)
+        engine.return_result(dossier, actor=officer, expected_version=dossier.version, method="online")
+    return len(requests)

@@ -28,6 +28,11 @@ def test_the_demo_has_every_state_and_loads_once(client):
     assert set(FakeNewsReport.objects.values_list("state", flat=True)) == {"received", "case", "duplicate",
                                                                             "out_of_scope"}
     assert Case.objects.filter(published_at__isnull=False).exists()
+    # Licence requests went through the one-stop engine; the returned ones are in the registry.
+    assert summary["dossiers"] == 4
+    granted = WebsiteLicence.objects.get(domain="lamhong.example")
+    assert granted.records.get().dossier is not None
+    assert WebsiteLicence.objects.filter(records__action="renew").count() == 1
     assert load_demo_media(code, "mat-khau-demo-1") == {}
     assert client.login(username="baochi", password="mat-khau-demo-1")
     assert "Tin báo chờ phân loại" in client.get("/bao-chi/").content.decode()
