@@ -24,6 +24,7 @@ urlpatterns = [
     path("vu-viec/", views.cases, name="cases"),
     path("vu-viec/<int:pk>/", views.case, name="case"),
     path("vu-viec/<int:pk>/<slug:action>/", views.case_action, name="case-action"),
+    path("chung-cu/<int:pk>/", views.evidence_file, name="evidence"),
     path("xac-minh/<int:pk>/", views.verify, name="verify"),
     path("ung-pho/<int:pk>/", views.crisis_task, name="crisis-task"),
     # Public pages of the portal (no account).

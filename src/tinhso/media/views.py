@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,6 +39,7 @@ from tinhso.media.models import (
     Case,
     CaseState,
     CrisisTask,
+    Evidence,
     PressKind,
     PressOffice,
     ReportSource,
@@ -391,6 +392,19 @@ def case_action(request, pk: int, action: str):
     else:
         messages.success(request, _("Đã cập nhật vụ việc."))
     return redirect("media:case", pk=found.pk)
+
+
+@department_required
+@require_GET
+def evidence_file(request, pk: int):
+    """The evidence exactly as kept (for the police): its SHA-256 and capture moment in the headers."""
+    found = get_object_or_404(Evidence, pk=pk)
+    response = FileResponse(found.file.open("rb"), content_type=found.content_type, as_attachment=True,
+                            filename=found.name)
+    response["X-Content-SHA256"] = found.sha256
+    response["X-Captured-At"] = timezone.localtime(found.captured_at).isoformat()
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @officer_required

@@ -198,3 +198,19 @@ def test_agencies_are_reminded_once_of_verifications_due_soon_and_again_when_ove
     assert notices.count() == 2 and "quá hạn" in notices.order_by("pk").last().subject
     services.answer_verification(case.verifications.get(), facts="x", actor=person)
     assert services.remind_due(later) == 0
+
+
+def test_the_evidence_is_handed_over_unchanged_to_the_department_only(client):
+    _office, officer = department()
+    _agency, person = agency_with_officer()
+    upload = png()
+    expected = hashlib.sha256(upload.read()).hexdigest()
+    upload.seek(0)
+    kept = citizen_report(screenshot=upload).evidence.get()
+    client.force_login(person)
+    assert client.get(f"/bao-chi/chung-cu/{kept.pk}/").status_code == 403
+    client.force_login(officer)
+    response = client.get(f"/bao-chi/chung-cu/{kept.pk}/")
+    body = b"".join(response.streaming_content)
+    assert hashlib.sha256(body).hexdigest() == expected == response["X-Content-SHA256"]
+    assert response["Content-Type"] == "image/png" and "attachment" in response["Content-Disposition"]
