@@ -34,5 +34,11 @@ def test_the_demo_has_every_state_and_loads_once(client):
     assert granted.records.get().dossier is not None
     assert WebsiteLicence.objects.filter(records__action="renew").count() == 1
     assert load_demo_media(code, "mat-khau-demo-1") == {}
+    # The operations centre's demo plan sets targets for the module's indicators.
+    from tinhso.ioc.indicators import load_demo_ioc
+    from tinhso.ioc.models import Target
+
+    load_demo_ioc(code)
+    assert Target.objects.filter(indicator__code="xac-minh-dung-han", value=95).exists()
     assert client.login(username="baochi", password="mat-khau-demo-1")
     assert "Tin báo chờ phân loại" in client.get("/bao-chi/").content.decode()
