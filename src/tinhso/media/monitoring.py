@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tinhso.media.models import LicenceState, MonitoringAlert, MonitoringCheck, WebsiteLicence
 
@@ -107,11 +108,12 @@ def check_licence(licence: WebsiteLicence, now: datetime.datetime | None = None)
             alert = MonitoringAlert.objects.create(licence=locked, opened_at=now, problem=result.problem)
             from tinhso.media.services import _notify_department
 
-            _notify_department(subject=f"Cảnh báo giám sát: {locked.domain}",
-                               text=f"{locked.domain} ({locked.licence_number}) lỗi {locked.failures_in_a_row} lần "
-                                    f"liên tiếp: {result.problem}",
-                               link=reverse("media:licence", args=[locked.pk]), concerns=alert,
-                               kind="media.monitoring_alert")
+            _notify_department(compose=lambda: (
+                gettext("Cảnh báo giám sát: %(domain)s") % {"domain": locked.domain},
+                gettext("%(domain)s (%(number)s) lỗi %(count)d lần liên tiếp: %(problem)s") % {
+                    "domain": locked.domain, "number": locked.licence_number, "count": locked.failures_in_a_row,
+                    "problem": result.problem}),
+                link=reverse("media:licence", args=[locked.pk]), concerns=alert, kind="media.monitoring_alert")
     return result
 
 

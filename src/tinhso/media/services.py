@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tinhso.common import audit, counters, workdays
-from tinhso.common.notices import Recipient, notify
+from tinhso.common.notices import Recipient, in_language_of, notify
 from tinhso.directory.models import Agency, Membership
 from tinhso.dossiers.errors import DossierError, UploadRejected
 from tinhso.dossiers.uploads import validate_upload
@@ -117,14 +118,22 @@ def _staff_of(agency_ids: Iterable[int]):
     return users
 
 
-def _notify_agency(agency_ids: Iterable[int], *, subject: str, text: str, link: str, concerns, kind: str) -> None:
+def _moment(value: datetime.datetime) -> str:
+    return f"{workdays.to_local(value):%H:%M %d/%m/%Y}"
+
+
+def _notify_agency(agency_ids: Iterable[int], *, compose: Callable[[], tuple[str, str]], link: str, concerns,
+                   kind: str) -> None:
+    """Notify the staff of these agencies, each in their own language (``compose`` runs in it)."""
     for user in _staff_of(agency_ids):
+        with in_language_of(user):
+            subject, text = compose()
         notify(user, subject=subject, text=text, link=link, concerns=concerns, kind=kind,
                channels=("in_app", "email"))
 
 
-def _notify_department(*, subject: str, text: str, link: str, concerns, kind: str) -> None:
-    _notify_agency(PressOffice.objects.values_list("agency_id", flat=True), subject=subject, text=text, link=link,
+def _notify_department(*, compose: Callable[[], tuple[str, str]], link: str, concerns, kind: str) -> None:
+    _notify_agency(PressOffice.objects.values_list("agency_id", flat=True), compose=compose, link=link,
                    concerns=concerns, kind=kind)
 
 
@@ -187,8 +196,12 @@ def notify_expiring_licences(today: datetime.date | None = None) -> int:
                 notify(Recipient(email=locked.holder_email, phone=locked.holder_phone, name=locked.holder_name),
                        subject=subject, text=text, concerns=locked, kind="media.licence_expiring",
                        key=f"media.licence-expiring:{locked.pk}:{locked.expires_on:%Y%m%d}")
-            _notify_department(subject=subject, text=text, link=reverse("media:licence", args=[locked.pk]),
-                               concerns=locked, kind="media.licence_expiring")
+            _notify_department(
+                compose=lambda lic=locked: (
+                    _("Giấy phép %(number)s (%(domain)s) hết hạn ngày %(date)s") % {
+                        "number": lic.licence_number, "domain": lic.domain, "date": f"{lic.expires_on:%d/%m/%Y}"},
+                    _("%(holder)s cần nộp hồ sơ gia hạn trước ngày hết hạn.") % {"holder": lic.holder_name}),
+                link=reverse("media:licence", args=[locked.pk]), concerns=locked, kind="media.licence_expiring")
             locked.expiry_notice_sent_for = locked.expires_on
             locked.save(update_fields=["expiry_notice_sent_for"])
             count += 1
@@ -214,10 +227,11 @@ def plan_briefing(*, title: str, held_at: datetime.datetime, chair: str, agencie
         BriefingInvitation.objects.create(briefing=briefing, agency=agency, due_at=due)
     _audit("media.briefing.plan", briefing, actor=_user(actor),
                  after={"held_at": held_at, "agencies": [a.pk for a in agencies]})
-    _notify_agency([a.pk for a in agencies], subject=f"Cung cấp thông tin cho {title}",
-                   text=f"Đề nghị cơ quan gửi thông tin cho {title} (họp lúc "
-                        f"{workdays.to_local(held_at):%H:%M %d/%m/%Y}) trước {workdays.to_local(due):%H:%M %d/%m/%Y}.",
-                   link=reverse("media:briefing", args=[briefing.pk]), concerns=briefing, kind="media.briefing_task")
+    _notify_agency([a.pk for a in agencies], compose=lambda: (
+        _("Cung cấp thông tin cho %(title)s") % {"title": title},
+        _("Đề nghị cơ quan gửi thông tin cho %(title)s (họp lúc %(held)s) trước %(due)s.") % {
+            "title": title, "held": _moment(held_at), "due": _moment(due)}),
+        link=reverse("media:briefing", args=[briefing.pk]), concerns=briefing, kind="media.briefing_task")
     return briefing
 
 
@@ -253,10 +267,12 @@ def add_question(briefing: Briefing, *, journalist: str, outlet: str, question: 
         question=_text(question, "question", "câu hỏi", "question", max_length=5000), agency=agency,
         due_at=workdays.add_working_days(max(briefing.held_at, _now()), working_days))
     _audit("media.question.add", asked, actor=_user(actor), summary=f"{asked.outlet}: {asked.question[:200]}")
-    _notify_agency([agency.pk], subject=f"Câu hỏi của nhà báo tại {briefing.title}",
-                   text=f"{asked.journalist} ({asked.outlet}) hỏi: {asked.question}\nHạn trả lời: "
-                        f"{workdays.to_local(asked.due_at):%H:%M %d/%m/%Y}.",
-                   link=reverse("media:briefing", args=[briefing.pk]), concerns=asked, kind="media.question")
+    _notify_agency([agency.pk], compose=lambda: (
+        _("Câu hỏi của nhà báo tại %(title)s") % {"title": briefing.title},
+        _("%(journalist)s (%(outlet)s) hỏi: %(question)s\nHạn trả lời: %(due)s.") % {
+            "journalist": asked.journalist, "outlet": asked.outlet, "question": asked.question,
+            "due": _moment(asked.due_at)}),
+        link=reverse("media:briefing", args=[briefing.pk]), concerns=asked, kind="media.question")
     return asked
 
 
@@ -316,7 +332,8 @@ def file_report(*, seen_on: str, description: str, link: str = "", screenshot=No
         record.report = report
         _store(record, content)
     _audit("media.report.file", report, actor=_user(actor), summary=f"{report.code}: {seen_on}")
-    _notify_department(subject=f"Tin báo {report.code}: {seen_on}", text=description,
+    _notify_department(compose=lambda: (_("Tin báo %(code)s: %(where)s") % {"code": report.code, "where": seen_on},
+                                         description),
                        link=reverse("media:report", args=[report.pk]), concerns=report, kind="media.report")
     return report
 
@@ -397,10 +414,11 @@ def open_case(*, title: str, claim: str, topic: str, severity: str, agencies: It
     _event(case, "open", actor, f"Mở vụ việc, mức độ {case.get_severity_display()}", due)
     _audit("media.case.open", case, actor=_user(actor),
                  after={"severity": severity, "agencies": [a.pk for a in agencies], "due": due})
-    _notify_agency([a.pk for a in agencies], subject=f"Đề nghị xác minh vụ việc {case.code}",
-                   text=f"{case.title}\n\n{case.claim}\n\nHạn cung cấp thông tin xác minh: "
-                        f"{workdays.to_local(due):%H:%M %d/%m/%Y}.",
-                   link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.verification")
+    _notify_agency([a.pk for a in agencies], compose=lambda: (
+        _("Đề nghị xác minh vụ việc %(code)s") % {"code": case.code},
+        _("%(title)s\n\n%(claim)s\n\nHạn cung cấp thông tin xác minh: %(due)s.") % {
+            "title": case.title, "claim": case.claim, "due": _moment(due)}),
+        link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.verification")
     return case
 
 
@@ -428,8 +446,9 @@ def answer_verification(task: VerificationTask, *, facts: str, actor=None) -> Ve
     if not case.verifications.filter(answered_at__isnull=True).exists():
         case.state = CaseState.DECISION
         case.save(update_fields=["state"])
-        _notify_department(subject=f"Vụ việc {case.code} đã có đủ thông tin xác minh", text=case.title,
-                           link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.verified")
+        _notify_department(compose=lambda: (
+            _("Vụ việc %(code)s đã có đủ thông tin xác minh") % {"code": case.code}, case.title),
+            link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.verified")
     return task
 
 
@@ -554,8 +573,9 @@ def open_crisis(case: Case, scenario: CrisisScenario, *, actor=None) -> Crisis:
                    due_at=workdays.add_working_hours(now, step.hours)) for step in steps])
     _event(case, "crisis", actor, scenario.title)
     _audit("media.crisis.open", crisis, actor=_user(actor), summary=f"{case.code}: {scenario.title}")
-    _notify_department(subject=f"Khủng hoảng truyền thông: {case.title}", text=scenario.title,
-                       link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.crisis")
+    _notify_department(compose=lambda: (
+        _("Khủng hoảng truyền thông: %(title)s") % {"title": case.title}, scenario.title),
+        link=reverse("media:case", args=[case.pk]), concerns=case, kind="media.crisis")
     return crisis
 
 
@@ -588,24 +608,30 @@ def remind_due(now: datetime.datetime | None = None) -> int:
     tasks = [
         (VerificationTask.objects.filter(answered_at__isnull=True, case__state=CaseState.VERIFICATION)
          .select_related("case", "agency"), "verification",
-         lambda t: (f"Vụ việc {t.case.code}: xác minh", reverse("media:case", args=[t.case_id]))),
+         lambda t: (_("Vụ việc %(code)s: xác minh") % {"code": t.case.code}, reverse("media:case", args=[t.case_id]))),
         (BriefingInvitation.objects.filter(delivered_at__isnull=True, briefing__held=False)
          .select_related("briefing", "agency"), "briefing",
-         lambda t: (f"{t.briefing.title}: gửi thông tin", reverse("media:briefing", args=[t.briefing_id]))),
+         lambda t: (_("%(title)s: gửi thông tin") % {"title": t.briefing.title},
+                    reverse("media:briefing", args=[t.briefing_id]))),
         (BriefingQuestion.objects.filter(answered_at__isnull=True).select_related("briefing", "agency"), "question",
-         lambda t: (f"Câu hỏi của {t.outlet}: trả lời", reverse("media:briefing", args=[t.briefing_id]))),
+         lambda t: (_("Câu hỏi của %(outlet)s: trả lời") % {"outlet": t.outlet},
+                    reverse("media:briefing", args=[t.briefing_id]))),
     ]
     for queryset, what, describe in tasks:
         for task in queryset.filter(due_at__lte=workdays.add_working_days(now, 1)).order_by("due_at", "pk"):
             status = running_status(task.due_at, now)
             if status.kind not in (DUE_SOON, OVERDUE):
                 continue
-            title, link = describe(task)
-            late = "đã quá hạn" if status.kind == OVERDUE else "sắp đến hạn"
             with transaction.atomic():
                 for user in _staff_of([task.agency_id]):
-                    notify(user, subject=f"{title} {late} ({workdays.to_local(task.due_at):%H:%M %d/%m/%Y})",
-                           text=f"{task.agency}: {title} {late}.", link=link, concerns=task,
+                    with in_language_of(user):
+                        title, link = describe(task)
+                        words = {"title": title, "due": _moment(task.due_at), "agency": task.agency}
+                        if status.kind == OVERDUE:
+                            subject = _("%(title)s đã quá hạn (%(due)s)") % words
+                        else:
+                            subject = _("%(title)s sắp đến hạn (%(due)s)") % words
+                    notify(user, subject=subject, text=f"{task.agency}: {subject}", link=link, concerns=task,
                            kind=f"media.reminder_{what}", channels=("in_app", "email"),
                            key=f"media.remind:{what}:{task.pk}:{status.kind}:{user.pk}")
             sent += 1
