@@ -347,7 +347,7 @@ def case(request, pk: int):
     found = get_object_or_404(selectors.cases_for(request.user), pk=pk)
     department = selectors.is_department(request.user)
     mine = selectors.verification_tasks_for(request.user).filter(case=found)
-    crisis = getattr(found, "crisis", None) if hasattr(found, "crisis") else None
+    crisis = getattr(found, "crisis", None)  # the reverse one-to-one answers AttributeError when there is none
     return render(request, "media/case.html", {
         "case": found, "department": department,
         "verifications": found.verifications.select_related("agency") if department else mine,

@@ -214,3 +214,16 @@ def test_the_evidence_is_handed_over_unchanged_to_the_department_only(client):
     body = b"".join(response.streaming_content)
     assert hashlib.sha256(body).hexdigest() == expected == response["X-Content-SHA256"]
     assert response["Content-Type"] == "image/png" and "attachment" in response["Content-Disposition"]
+
+
+def test_an_officer_who_reads_english_is_asked_in_english(monkeypatch):
+    from tinhso.common.notices import recipients
+
+    _office, officer = department()
+    agency, person = agency_with_officer()
+    monkeypatch.setattr(recipients, "_SOURCES", [
+        lambda user: recipients.Contact(email="en@example.vn", name="EN", language="en") if user == person else None])
+    case = services.open_case(title="Cầu sập", claim="Cầu sập", topic="other", severity="low", agencies=[agency],
+                              actor=officer)
+    english = Notice.objects.get(user=person, kind="media.verification")
+    assert english.subject == f"Please verify case {case.code}" and "Facts due:" in english.text
