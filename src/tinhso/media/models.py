@@ -451,6 +451,8 @@ class Case(models.Model):
     closed_at = models.DateTimeField("kết thúc lúc", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name="người mở")
+    # The published refutation as a person types a search, with or without diacritics (common.text.fold).
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         verbose_name = "vụ việc thông tin sai sự thật"
@@ -459,6 +461,15 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
+
+    def save(self, *args, **kwargs):
+        from tinhso.common.text import fold
+
+        self.search_text = fold(" ".join((self.title, self.claim, self.refutation_title, self.refutation)))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def is_published(self) -> bool:

@@ -171,10 +171,11 @@ def verification_tasks_for(user, *, open_only: bool = False) -> QuerySet[Verific
 
 
 def published_refutations(q: str = "") -> QuerySet[Case]:
+    from tinhso.common.text import fold
+
     found = Case.objects.filter(published_at__isnull=False)
-    if q:
-        found = found.filter(Q(title__icontains=q) | Q(claim__icontains=q) | Q(refutation__icontains=q)
-                             | Q(refutation_title__icontains=q))
+    for word in fold(q).split()[:10]:
+        found = found.filter(search_text__contains=word)
     return found.order_by("-published_at")
 
 

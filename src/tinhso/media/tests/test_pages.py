@@ -65,6 +65,8 @@ def test_the_refutation_page_carries_its_claim_review_and_is_searchable(client):
     assert data["url"].endswith(f"/bao-chi/cong-khai/cai-chinh/{case.code}/")
     found = client.get("/bao-chi/cong-khai/cai-chinh/?q=Bến Thủy").content.decode()
     assert "Cầu Bến Thủy vẫn an toàn" in found
+    # Typed without diacritics, in any case, it is found too.
+    assert "Cầu Bến Thủy vẫn an toàn" in client.get("/bao-chi/cong-khai/cai-chinh/?q=cau BEN thuy").content.decode()
     assert "Cầu Bến Thủy vẫn an toàn" not in client.get("/bao-chi/cong-khai/cai-chinh/?q=sân bay").content.decode()
     # Unpublished cases have no public page.
     hidden = services.open_case(title="Chưa đăng", claim="x", topic="other", severity="low", agencies=[agency],
