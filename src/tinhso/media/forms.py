@@ -36,7 +36,7 @@ class OpenCaseForm(forms.Form):
     title = CleanText(label=_("Tiêu đề"), max_length=255)
     claim = CleanText(label=_("Nội dung thông tin bị phản ánh"), widget=forms.Textarea, max_length=10000)
     topic = forms.ChoiceField(label=_("Lĩnh vực"), choices=Topic.choices)
-    severity = forms.ChoiceField(label=_("Mức độ"), choices=Severity.choices)
+    severity = forms.ChoiceField(label=_("Mức độ nghiêm trọng"), choices=Severity.choices)
 
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)

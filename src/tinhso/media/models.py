@@ -190,9 +190,9 @@ class WebsiteLicence(models.Model):
 
 class LicenceAction(models.TextChoices):
     GRANT = "grant", _("Cấp mới")
-    RENEW = "renew", _("Gia hạn")
+    RENEW = "renew", _("Gia hạn giấy phép")
     AMEND = "amend", _("Sửa đổi, bổ sung")
-    REVOKE = "revoke", _("Thu hồi")
+    REVOKE = "revoke", _("Thu hồi giấy phép")
 
 
 class LicenceRecord(models.Model):
