@@ -20,6 +20,7 @@ from tinhso.dossiers.errors import DossierError
 from tinhso.exchange.api import router as exchange_router
 from tinhso.geo.api import router as geo_router
 from tinhso.ioc.api import router as ioc_router
+from tinhso.media.api import router as media_router
 from tinhso.telecom.api import router as telecom_router
 
 api = PlatformAPI(
@@ -41,6 +42,7 @@ api.add_router("/notices", notices_router)
 api.add_router("/telecom", telecom_router)
 api.add_router("/exchange", exchange_router)
 api.add_router("/directives", directives_router)
+api.add_router("/media", media_router)
 
 
 @api.exception_handler(DossierError)

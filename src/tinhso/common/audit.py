@@ -49,6 +49,7 @@ from datetime import UTC
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -691,8 +692,8 @@ def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict:
     for key, value in list(data.items()):
         if isinstance(value, datetime.datetime):
             data[key] = value.isoformat()
-        elif hasattr(value, "name") and hasattr(value, "url"):  # file fields
-            data[key] = value.name
+        elif isinstance(value, FieldFile):  # an empty file field has no url: only its name counts
+            data[key] = value.name or ""
     return data
 
 

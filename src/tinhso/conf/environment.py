@@ -98,6 +98,15 @@ VARIABLES: dict[str, Variable] = {
         Variable("COMPLAINT_HANDLING_WORKING_DAYS", "10",
                  "Working days an agency has to answer feedback or a complaint (after NĐ 20/2008/NĐ-CP; "
                  "unconfirmed default)."),
+        Variable("MEDIA_LICENCE_EXPIRY_DAYS", "60",
+                 "Days before a website licence expires when it is listed as expiring and its holder is notified."),
+        Variable("MEDIA_MONITOR_FAILURES", "3",
+                 "Failed checks in a row of a licensed website that open an alert for the department."),
+        Variable("MEDIA_MONITOR_TIMEOUT", "10", "Seconds a website check waits for the site."),
+        Variable("MEDIA_REPORTS_PER_HOUR", "5",
+                 "Reports of false information one address may file on the portal per hour."),
+        Variable("MEDIA_BRIEFING_INFO_WORKING_DAYS", "3",
+                 "Working days before a press briefing by which the invited agencies deliver their information."),
         Variable("DATA_DIR", "var",
                  "Where the embedded mode keeps its database (unless `DATABASE_URL` is set) and uploads "
                  "(unless `MEDIA_ROOT` is set); relative to the project's root."),

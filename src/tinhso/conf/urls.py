@@ -21,6 +21,7 @@ urlpatterns = [
     path("dieu-hanh/", include("tinhso.ioc.urls")),
     path("vien-thong/", include("tinhso.telecom.urls")),
     path("chi-dao/", include("tinhso.directives.urls")),
+    path("bao-chi/", include("tinhso.media.urls")),
     path("ban-do/", include("tinhso.geo.urls")),
     path("trao-doi/", include("tinhso.exchange.urls")),
     path("", include("tinhso.common.urls")),

@@ -20,6 +20,7 @@ class DemoSummary:
     telecom: dict = field(default_factory=dict)
     exchange: dict = field(default_factory=dict)
     directives: dict = field(default_factory=dict)
+    media: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
@@ -52,6 +53,9 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     summary.telecom = load_demo_telecom(code, password)
     summary.exchange = load_demo_exchange(code)
     summary.directives = _load_demo_directives(code, password)
+    from tinhso.media.demo import load_demo_media
+
+    summary.media = load_demo_media(code, password)
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary
 

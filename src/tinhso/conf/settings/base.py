@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "tinhso.portal.feedback",
     "tinhso.telecom",
     "tinhso.directives",
+    "tinhso.media",
     "tinhso.demo",
 ]
 
@@ -235,6 +236,12 @@ TINHSO_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB") * 1024 * 1024
 TINHSO_DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS")
 TINHSO_COMPLAINT_HANDLING_WORKING_DAYS = env_int("COMPLAINT_HANDLING_WORKING_DAYS")
 TINHSO_DIRECTIVES_REMINDER_DAYS = tuple(int(days) for days in env_list("DIRECTIVES_REMINDER_DAYS"))
+# Press and information (tinhso.media).
+TINHSO_MEDIA_LICENCE_EXPIRY_DAYS = env_int("MEDIA_LICENCE_EXPIRY_DAYS")
+TINHSO_MEDIA_MONITOR_FAILURES = env_int("MEDIA_MONITOR_FAILURES")
+TINHSO_MEDIA_MONITOR_TIMEOUT = float(env("MEDIA_MONITOR_TIMEOUT"))
+TINHSO_MEDIA_REPORTS_PER_HOUR = env_int("MEDIA_REPORTS_PER_HOUR")
+TINHSO_MEDIA_BRIEFING_INFO_WORKING_DAYS = env_int("MEDIA_BRIEFING_INFO_WORKING_DAYS")
 # The reverse proxies whose X-Forwarded-For names the client (common.middleware.ClientAddressMiddleware).
 TINHSO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 

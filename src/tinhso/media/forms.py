@@ -1,0 +1,129 @@
+"""Forms of the module's pages: they read and bound the input; the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.common.inputs import check_text
+from tinhso.media.models import BriefingKind, CrisisScenario, Severity, Topic, Verdict
+
+
+class CleanText(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return check_text(value or "", "text")
+        except ValueError as error:
+            raise forms.ValidationError(str(getattr(error, "localized", error))) from error
+
+
+class ReportForm(forms.Form):
+    seen_on = CleanText(label=_("Nơi bạn thấy thông tin (trang mạng, nhóm, kênh…)"), max_length=200)
+    link = forms.URLField(label=_("Đường dẫn tới thông tin"), max_length=1000, required=False, assume_scheme="https")
+    description = CleanText(label=_("Mô tả: thông tin sai ở điểm nào"), max_length=5000, widget=forms.Textarea)
+    screenshot = forms.FileField(label=_("Ảnh chụp màn hình (PNG, JPEG hoặc PDF)"), required=False)
+    reporter_name = CleanText(label=_("Họ tên (không bắt buộc)"), max_length=150, required=False)
+    reporter_email = forms.EmailField(label=_("Thư điện tử để nhận kết quả (không bắt buộc)"), required=False)
+    reporter_phone = CleanText(label=_("Số điện thoại (không bắt buộc)"), max_length=20, required=False)
+
+
+class FollowForm(forms.Form):
+    ma = CleanText(label=_("Mã tin báo"), max_length=20)
+
+
+class OpenCaseForm(forms.Form):
+    title = CleanText(label=_("Tiêu đề"), max_length=255)
+    claim = CleanText(label=_("Nội dung thông tin bị phản ánh"), widget=forms.Textarea, max_length=10000)
+    topic = forms.ChoiceField(label=_("Lĩnh vực"), choices=Topic.choices)
+    severity = forms.ChoiceField(label=_("Mức độ nghiêm trọng"), choices=Severity.choices)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"] = forms.ModelMultipleChoiceField(label=_("Cơ quan xác minh"), queryset=agencies,
+                                                                 widget=forms.SelectMultiple(attrs={"size": 6}))
+
+
+class NoteForm(forms.Form):
+    note = CleanText(label=_("Ghi chú, lý do"), widget=forms.Textarea, max_length=2000, required=False)
+
+
+class MergeForm(forms.Form):
+    case_code = CleanText(label=_("Mã vụ việc đã có"), max_length=20)
+
+
+class FactsForm(forms.Form):
+    facts = CleanText(label=_("Thông tin xác minh"), widget=forms.Textarea, max_length=20000)
+
+
+class DecideForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("Kết luận xác minh"), choices=Verdict.choices)
+    note = CleanText(label=_("Căn cứ kết luận"), widget=forms.Textarea, max_length=10000)
+
+
+class PublishForm(forms.Form):
+    title = CleanText(label=_("Tiêu đề cải chính"), max_length=255)
+    text = CleanText(label=_("Nội dung cải chính, làm rõ"), widget=forms.Textarea, max_length=20000)
+
+
+class RequestForm(forms.Form):
+    text = CleanText(label=_("Nội dung"), widget=forms.Textarea, max_length=10000)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Tệp chứng cứ (PNG, JPEG, PDF)"))
+    source_url = forms.URLField(label=_("Địa chỉ nguồn"), max_length=1000, required=False, assume_scheme="https")
+
+
+class CrisisForm(forms.Form):
+    scenario = forms.ModelChoiceField(label=_("Kịch bản ứng phó"), queryset=CrisisScenario.objects.filter(active=True))
+
+
+class DeliverForm(forms.Form):
+    summary = CleanText(label=_("Tóm tắt thông tin"), widget=forms.Textarea, max_length=10000)
+    sheet = forms.FileField(label=_("Bản thông tin (PDF, Word)"), required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = CleanText(label=_("Nội dung trả lời"), widget=forms.Textarea, max_length=10000)
+
+
+class MomentField(forms.CharField):
+    """A moment typed ``dd/mm/yyyy HH:MM`` (the platform's one way to read dates), in the province's zone."""
+
+    def clean(self, value):
+        from tinhso.common.tabular import parse_datetime
+
+        value = super().clean(value)
+        try:
+            return parse_datetime(value)
+        except ValueError as error:
+            raise forms.ValidationError(_("Nhập ngày giờ theo dạng dd/mm/yyyy HH:MM.")) from error
+
+
+class BriefingForm(forms.Form):
+    title = CleanText(label=_("Tiêu đề"), max_length=255)
+    kind = forms.ChoiceField(label=_("Loại"), choices=BriefingKind.choices)
+    held_at = MomentField(label=_("Thời điểm họp (dd/mm/yyyy HH:MM)"), max_length=20)
+    chair = CleanText(label=_("Chủ trì"), max_length=150)
+    venue = CleanText(label=_("Địa điểm"), max_length=255, required=False)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"] = forms.ModelMultipleChoiceField(
+            label=_("Cơ quan được đề nghị cung cấp thông tin"), queryset=agencies,
+            widget=forms.SelectMultiple(attrs={"size": 8}))
+
+
+class QuestionForm(forms.Form):
+    journalist = CleanText(label=_("Phóng viên"), max_length=150)
+    outlet = CleanText(label=_("Cơ quan báo chí của phóng viên"), max_length=255)
+    question = CleanText(label=_("Câu hỏi"), widget=forms.Textarea, max_length=5000)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"] = forms.ModelChoiceField(label=_("Cơ quan trả lời"), queryset=agencies)
+
+
+class HoldForm(forms.Form):
+    summary = CleanText(label=_("Kết luận buổi giao ban"), widget=forms.Textarea, max_length=10000, required=False)
