@@ -78,6 +78,7 @@ from tinhso.catalogue.services import (
     content_errors,
     content_of,
 )
+from tinhso.common import tabular
 from tinhso.directory.identifiers import normalise_identifier
 from tinhso.directory.models import Agency, fold_for_search
 
@@ -113,7 +114,6 @@ _COLUMN_OF = {
     "decision_number": "Số quyết định công bố", "decision_date": "Ngày ban hành quyết định",
     "effective_from": "Ngày có hiệu lực", "result_handler": "Sổ đăng ký nhận kết quả",
 }
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
 DATE_COLUMNS = frozenset({"Ngày ban hành quyết định", "Ngày có hiệu lực"})
 _YES, _NO = {"co", "x", "1", "true", "yes"}, {"khong", "0", "false", "no"}
 
@@ -332,13 +332,11 @@ def _date(row: _Row, column: str, report: ImportReport) -> datetime.date | None:
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(str(value), pattern).date()
-        except ValueError:
-            continue
-    report.add_error(row.sheet, row.number, column, f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
-    return None
+    try:
+        return tabular.parse_date(value)  # the one date reader: day first or ISO, never month first
+    except ValueError:
+        report.add_error(row.sheet, row.number, column, f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
+        return None
 
 
 def _code(row: _Row, report: ImportReport) -> str | None:
