@@ -414,6 +414,10 @@ class BreakdownRow:
     value: Decimal | None = None
 
     def __getitem__(self, name):
+        """A counter by name (0 when the row has none). The row's own attributes are not counters: a
+        template resolves ``row.label`` by trying ``row["label"]`` first, which must fail, not answer 0."""
+        if name in self.__dataclass_fields__:
+            raise KeyError(name)
         return self.counts.get(name, 0)
 
 
