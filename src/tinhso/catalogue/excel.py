@@ -61,6 +61,7 @@ from openpyxl.utils import get_column_letter
 
 from tinhso.catalogue.models import (
     CODE_PATTERN,
+    FeeBasis,
     Field,
     Level,
     OnlineLevel,
@@ -98,7 +99,7 @@ COLUMNS: dict[str, list[str]] = {
         CODE, "Vai trò", "Cơ quan thực hiện bước", "Cơ quan phối hợp ngoài danh bạ", "Thời gian",
         "Nội dung công việc",
     ],
-    FEES: [CODE, "Nội dung", "Số tiền (đồng)"],
+    FEES: [CODE, "Nội dung", "Số tiền (đồng)", "Cách tính", "Số bản đã gồm", "Đối tượng được miễn"],
 }
 REQUIRED: dict[str, set[str]] = {
     PROCEDURES: {CODE, "Tên thủ tục", "Mã lĩnh vực", "Cấp thực hiện", "Thời hạn", "Kết quả thực hiện"},
@@ -469,6 +470,9 @@ def _parse_fees(rows: list[_Row], procedures: dict[str, _Procedure], report: Imp
         line = FeeLine(
             description=_text(row, "Nội dung", report, required=True),
             amount=_whole(row, "Số tiền (đồng)", report) or 0,
+            basis=_choice(row, "Cách tính", FeeBasis, report, default=FeeBasis.DOSSIER) or FeeBasis.DOSSIER,
+            included_copies=_whole(row, "Số bản đã gồm", report, 0) or 0,
+            exemption=_text(row, "Đối tượng được miễn", report),
         )
         if owner is not None:
             owner.fees.append((row, line))
@@ -553,7 +557,8 @@ def export_catalogue(versions) -> bytes:
                 step.partner or None, step.share, step.description or None,
             ])
         for fee in content.fees:
-            tables[FEES].append([code, fee.description, fee.amount])
+            tables[FEES].append([code, fee.description, fee.amount, FeeBasis(fee.basis).label,
+                                 fee.included_copies or None, fee.exemption or None])
     for name, columns in COLUMNS.items():
         sheet = workbook.create_sheet(name)
         sheet.append(columns)

@@ -319,9 +319,14 @@ def _form_context(form: PrintForm, dossier: Dossier, now: datetime.datetime) -> 
         context.update({
             "documents": received_documents(dossier),
             "time_limit": f"{version.time_limit} {version.get_time_unit_display()}",
-            "fees": [{"description": fee.description, "amount": vn_amount(fee.amount)} for fee in dossier.fees.all()],
+            "fees": [{"description": fee.description, "amount": vn_amount(fee.amount),
+                      "times": f" ({vn_amount(fee.unit_amount)} × {fee.quantity})" if fee.quantity != 1 else ""}
+                     for fee in dossier.fees.all()],
+            "fees_total": vn_amount(sum(fee.amount for fee in dossier.fees.all())),
+            "copies": dossier.copies,
             "officer": event_actor(receive),
-            "return_method": dossier.get_return_method_display(),
+            # What the applicant registered at filing; the way it was in the end once returned.
+            "return_method": (dossier.get_return_method_display() or dossier.get_requested_return_method_display()),
             "issued_on": dossier.received_at or now,
         })
     elif form.number == "02":
