@@ -387,3 +387,38 @@ class CounterReceptionForm(ProcedureChoiceForm):
             self.add_error("payment_channel", _("Vui lòng chọn hình thức thanh toán."))
         return data
 
+
+class RegisterForm(DescribedErrors, forms.Form):
+    """Form 06, the agency's dossier register for a period: which agency and the dates (typed dd/mm/yyyy)."""
+
+    MAX_DAYS = 366
+
+    agency = forms.TypedChoiceField(label=_("Cơ quan"), coerce=int,
+                                    error_messages={"required": _("Vui lòng chọn cơ quan."),
+                                                    "invalid_choice": _("Cơ quan không thuộc phạm vi của bạn.")})
+    date_from = forms.DateField(label=_("Từ ngày"), validators=[date_in_range],
+                                widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+                                error_messages={"required": _("Vui lòng nhập ngày bắt đầu."),
+                                                "invalid": _("Ngày phải viết dạng ngày/tháng/năm, ví dụ 05/02/2027.")})
+    date_to = forms.DateField(label=_("Đến ngày"), validators=[date_in_range],
+                              widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+                              error_messages={"required": _("Vui lòng nhập ngày kết thúc."),
+                                              "invalid": _("Ngày phải viết dạng ngày/tháng/năm, ví dụ 05/02/2027.")})
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = {agency.pk: agency for agency in agencies}
+        self.fields["agency"].choices = [(agency.pk, agency.name) for agency in agencies]
+        if len(self.agencies) == 1:
+            self.fields["agency"].initial = next(iter(self.agencies))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error("date_to", _("Sổ theo dõi in tối đa 366 ngày một lần."))
+        return cleaned
+

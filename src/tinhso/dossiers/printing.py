@@ -354,7 +354,6 @@ def _form_context(form: PrintForm, dossier: Dossier, now: datetime.datetime) -> 
             "reasons": event_reasons(event),
             "old_due_at": vn_moment_in_words(dossier.original_due_at),
             "new_due_at": vn_moment_in_words(dossier.due_at),
-            "officer": event_actor(event),
             "issued_on": dossier.apology_issued_at or now,
         })
         # NĐ 61/2018 Art. 19.9: the agency that is late apologises.

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit, fee_total
 from tinhso.common import pagecache
 from tinhso.common.replicas import replica_reads
-from tinhso.directory.models import Role
+from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
 from tinhso.dossiers import deadlines, forms, printing, results, selectors, services
 from tinhso.dossiers.errors import Conflict, DossierError, english_active
@@ -470,6 +470,46 @@ def print_form(request, code: str, number: str):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="mau-{number}-{dossier.code}.pdf"'
     return response
+
+
+# ------------------------------------------------------------------------------------- form 06: register
+
+REGISTER_MAX_DOSSIERS = 5000
+
+
+def _register_agencies(user):
+    """The agencies whose register (form 06) the officer may print: where they hold a desk role today."""
+    if user.is_superuser:
+        return list(visible_agencies(user).order_by("name"))
+    ids = active_memberships(user).filter(role__in=services.DESK_ROLES).values("agency_id")
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
+@require_GET
+@officer_required
+def register(request):
+    """Form 06, the agency's dossier register (sổ theo dõi hồ sơ) for a period, as an A4 landscape PDF: the
+    dossiers received in the period, in order of reception (TT 01/2018)."""
+    form = forms.RegisterForm(request.GET or None, agencies=_register_agencies(request.user))
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            agency = form.agencies[form.cleaned_data["agency"]]
+            start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+            dossiers = selectors.register_dossiers(agency, start, end)
+            if dossiers.count() > REGISTER_MAX_DOSSIERS:
+                form.add_error(None, gettext("Khoảng thời gian có hơn %(n)s hồ sơ; hãy chọn khoảng ngắn hơn.")
+                               % {"n": REGISTER_MAX_DOSSIERS})
+                status = 400
+            else:
+                pdf = printing.render_register(agency, dossiers, start, end)
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = (f'attachment; filename="mau-06-{agency.identifier or agency.pk}-'
+                                                   f'{start:%Y%m%d}-{end:%Y%m%d}.pdf"')
+                return response
+        else:
+            status = 400
+    return render(request, "dossiers/desk/register.html", {"form": form}, status=status)
 
 
 # ------------------------------------------------------------------------------------- counter reception

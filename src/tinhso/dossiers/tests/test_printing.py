@@ -455,6 +455,9 @@ def test_forms_read_what_the_services_recorded(centre, desk_officer):
     apology = pdf_text(printing.render_form(late, "04"))
     assert "Chờ kết quả xác minh của Công an tỉnh" in apology
     assert printing.vn_date(new_due) in apology
+    # Signed on paper by the head of the agency (or the leader authorised), not by the officer who recorded it.
+    assert "THỦ TRƯỞNG CƠ QUAN" in apology and "người được ủy quyền ký thay" in apology
+    assert "Lê Thị Mai" not in apology
 
     online = services.submit_online(version=version, receiving_agency=centre, applicant=applicant())
     online = services.request_supplement(online, actor=desk_officer, expected_version=online.version,
