@@ -35,6 +35,7 @@ from tinhso.catalogue.models import (
 )
 from tinhso.catalogue.services import DocumentLine, FeeLine, StepLine, VersionContent, apply_content
 from tinhso.common.workdays import VIETNAM
+from tinhso.directory.demo import VERTICAL_AGENCIES
 from tinhso.directory.models import Agency
 
 DAYS, HOURS = TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS
@@ -90,7 +91,9 @@ EDUCATION = "Sở Giáo dục và Đào tạo"
 SCIENCE = "Sở Khoa học và Công nghệ"
 
 # A route step: (role, share, where). ``where`` is None for the receiving agency, "dept" for the
-# implementing department, or the name of a body outside the directory.
+# implementing department, the name of a directory agency of the demo (the provincial police, the social
+# insurance: a liên thông step run at that agency), or the name of a body outside the directory (a partner,
+# e.g. the tax office, to which the receiving agency hands the dossier over and from which it gets the answer).
 Step = tuple[str, int, str | None]
 R, H, A, T = StepRole.RECEIVE, StepRole.HANDLE, StepRole.APPROVE, StepRole.RETURN
 
@@ -245,7 +248,7 @@ PROCEDURES: tuple[DemoProcedure, ...] = (
         f"{CIVIL_STATUS_LAW}; Luật Cư trú 2020; Luật Bảo hiểm y tế; Nghị định 63/2024/NĐ-CP",
         (doc("Tờ khai đăng ký khai sinh theo mẫu"), doc("Giấy chứng sinh"),
          doc("Tờ khai thay đổi thông tin cư trú"), doc("Tờ khai tham gia bảo hiểm y tế")),
-        route=((R, 0, None), (H, 2, None), (A, 1, None), (H, 3, "Công an xã"), (H, 4, "Bảo hiểm xã hội"),
+        route=((R, 0, None), (H, 2, None), (A, 1, None), (H, 3, "Công an tỉnh"), (H, 4, "Bảo hiểm xã hội tỉnh"),
                (T, 0, None)),
         eform_schema=BIRTH_FORM,
     ),
@@ -463,6 +466,8 @@ class _Places:
             agency.name: agency for agency in agencies
             if agency.kind in (Agency.Kind.DEPARTMENT, Agency.Kind.SERVICE_CENTRE)
         }
+        groups = {f"000.00.{group}.": name for group, name, _ in VERTICAL_AGENCIES}
+        self.verticals = {groups[a.identifier[:10]]: a for a in agencies if a.identifier[:10] in groups}
         self.communes = tuple(
             sorted((a for a in agencies if a.kind == Agency.Kind.COMMUNE_PEOPLES_COMMITTEE),
                    key=lambda agency: agency.identifier)
@@ -470,6 +475,10 @@ class _Places:
 
     def department(self, name: str | None) -> Agency | None:
         return self.departments.get(name) if name else None
+
+    def vertical(self, name: str | None) -> Agency | None:
+        """The demo directory's agency of a vertical branch by name (the police, the social insurance)."""
+        return self.verticals.get(name) if name else None
 
 
 def _date_publications() -> None:
@@ -505,6 +514,8 @@ def _content(item: DemoProcedure, fields: dict[str, Field], places: _Places) -> 
     for role, share, where in item.route or default_route(item.time_limit, item.time_unit):
         if where == "dept":
             steps.append(StepLine(role=role, share=share, agency=department))
+        elif places.vertical(where) is not None:
+            steps.append(StepLine(role=role, share=share, agency=places.vertical(where)))
         else:
             steps.append(StepLine(role=role, share=share, partner=where or ""))
     number, issued, effective, _ = DECISIONS.get(item.field, ("", None, None, 0))

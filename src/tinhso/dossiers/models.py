@@ -195,6 +195,14 @@ class DossierStep(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier_id}/{self.order} {self.get_role_display()}"
 
+    @property
+    def place(self) -> str:
+        """Where the step is done: the partner outside the directory when it has one (``agency`` is then the
+        agency that hands the dossier over and receives the answer), else its agency."""
+        if self.partner:
+            return self.partner
+        return self.agency.name if self.agency_id else ""
+
 
 class DossierEvent(models.Model):
     """One line of the dossier's history: who did what, when, from which state to which."""
