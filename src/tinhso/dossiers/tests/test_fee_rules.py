@@ -165,3 +165,11 @@ def test_the_desk_page_preselects_what_the_applicant_registered(client):
     assert set(radios) == {"desk", "post", "online"}
     assert [method for method, rest in radios.items() if "checked" in rest] == ["online"]
     assert "Người nộp đã đăng ký: Trả kết quả điện tử." in page
+
+
+def test_the_procedure_page_states_each_fee_lines_rule_and_who_is_exempt(client):
+    version = with_demo_fees(CRIMINAL_RECORD)
+    page = client.get(f"/thu-tuc/{version.procedure.code}/").content.decode()
+    assert "200.000 đồng</strong> (mỗi hồ sơ)" in page
+    assert "5.000 đồng</strong> (mỗi bản từ bản thứ 3)" in page
+    assert "Được miễn: Trẻ em; người cao tuổi" in page
