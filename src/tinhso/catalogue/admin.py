@@ -152,7 +152,7 @@ class DocumentInline(DraftOnlyInline):
 
 class FeeInline(DraftOnlyInline):
     model = ProcedureFee
-    fields = ["order", "description", "amount"]
+    fields = ["order", "description", "amount", "basis", "included_copies", "exemption"]
 
 
 class RouteFormSet(BaseInlineFormSet):

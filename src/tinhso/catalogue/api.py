@@ -60,8 +60,14 @@ class RequiredDocumentOut(Schema):
 
 
 class FeeOut(Schema):
+    """A fee line and the rule it is charged by: per dossier, per copy, or per copy beyond the included ones."""
+
     description: str
     amount: int
+    basis: str = SchemaField(..., description=_("dossier: mỗi hồ sơ; copy: mỗi bản; beyond: mỗi bản vượt số bản "
+                                                "đã gồm"))
+    included_copies: int
+    exemption: str
 
 
 class RouteStepOut(Schema):

@@ -23,6 +23,7 @@ from django.apps import apps
 from django.db import transaction
 
 from tinhso.catalogue.models import (
+    FeeBasis,
     Field,
     Level,
     OnlineLevel,
@@ -34,6 +35,7 @@ from tinhso.catalogue.models import (
 )
 from tinhso.catalogue.services import DocumentLine, FeeLine, StepLine, VersionContent, apply_content
 from tinhso.common.workdays import VIETNAM
+from tinhso.directory.demo import VERTICAL_AGENCIES
 from tinhso.directory.models import Agency
 
 DAYS, HOURS = TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS
@@ -89,7 +91,9 @@ EDUCATION = "Sở Giáo dục và Đào tạo"
 SCIENCE = "Sở Khoa học và Công nghệ"
 
 # A route step: (role, share, where). ``where`` is None for the receiving agency, "dept" for the
-# implementing department, or the name of a body outside the directory.
+# implementing department, the name of a directory agency of the demo (the provincial police, the social
+# insurance: a liên thông step run at that agency), or the name of a body outside the directory (a partner,
+# e.g. the tax office, to which the receiving agency hands the dossier over and from which it gets the answer).
 Step = tuple[str, int, str | None]
 R, H, A, T = StepRole.RECEIVE, StepRole.HANDLE, StepRole.APPROVE, StepRole.RETURN
 
@@ -117,8 +121,18 @@ def doc(name: str, originals: int = 1, copies: int = 0, *, optional: bool = Fals
     return DocumentLine(name=name, originals=originals, copies=copies, required=not optional, reusable=reusable)
 
 
-def fee(description: str, amount: int) -> FeeLine:
-    return FeeLine(description=description, amount=amount)
+def fee(description: str, amount: int, basis: str = FeeBasis.DOSSIER, included_copies: int = 0,
+        exemption: str = "") -> FeeLine:
+    return FeeLine(description=description, amount=amount, basis=basis, included_copies=included_copies,
+                   exemption=exemption)
+
+
+# Thông tư 85/2019/TT-BTC, Art. 5: civil-status fees are waived for these applicants.
+CIVIL_STATUS_EXEMPT = "Người thuộc gia đình có công với cách mạng; người thuộc hộ nghèo; người khuyết tật"
+# Thông tư 244/2016/TT-BTC, Art. 5: no criminal-record fee for these applicants.
+CRIMINAL_RECORD_EXEMPT = ("Trẻ em; người cao tuổi; người khuyết tật; người thuộc hộ nghèo; người cư trú tại xã "
+                          "đặc biệt khó khăn, đồng bào dân tộc thiểu số ở vùng có điều kiện kinh tế - xã hội đặc "
+                          "biệt khó khăn; thân nhân liệt sĩ; người có công với cách mạng")
 
 
 def default_route(limit: int, unit: str) -> tuple[Step, ...]:
@@ -203,20 +217,23 @@ PROCEDURES: tuple[DemoProcedure, ...] = (
         "Trích lục thay đổi, cải chính, bổ sung thông tin hộ tịch", CIVIL_STATUS_LAW,
         (doc("Tờ khai đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch"),
          doc("Giấy tờ làm căn cứ thay đổi, cải chính", 0, 1)),
-        fees=(fee("Lệ phí thay đổi, cải chính, bổ sung thông tin hộ tịch", 15_000),),
+        fees=(fee("Lệ phí thay đổi, cải chính, bổ sung thông tin hộ tịch", 15_000,
+                  exemption=CIVIL_STATUS_EXEMPT),),
         online_level=PARTIAL, online_limit_reason=PRESENCE,
     ),
     DemoProcedure(
         "1.004873", "Thủ tục cấp Giấy xác nhận tình trạng hôn nhân", "HT", COMMUNE, 3,
         "Giấy xác nhận tình trạng hôn nhân", CIVIL_STATUS_LAW,
         (doc("Tờ khai cấp Giấy xác nhận tình trạng hôn nhân theo mẫu"), ID_CARD),
-        fees=(fee("Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", 15_000),),
+        fees=(fee("Lệ phí cấp Giấy xác nhận tình trạng hôn nhân", 15_000,
+                  exemption=CIVIL_STATUS_EXEMPT),),
     ),
     DemoProcedure(
         "1.001022", "Thủ tục đăng ký nhận cha, mẹ, con", "HT", COMMUNE, 3, "Trích lục đăng ký nhận cha, mẹ, con",
         CIVIL_STATUS_LAW,
         (doc("Tờ khai đăng ký nhận cha, mẹ, con theo mẫu"), doc("Chứng cứ chứng minh quan hệ cha, mẹ, con")),
-        fees=(fee("Lệ phí đăng ký nhận cha, mẹ, con", 15_000),), online_level=PARTIAL,
+        fees=(fee("Lệ phí đăng ký nhận cha, mẹ, con", 15_000,
+                  exemption=CIVIL_STATUS_EXEMPT),), online_level=PARTIAL,
         online_limit_reason="Các bên phải có mặt khi đăng ký (Luật Hộ tịch, Điều 25).",
     ),
     DemoProcedure(
@@ -231,7 +248,7 @@ PROCEDURES: tuple[DemoProcedure, ...] = (
         f"{CIVIL_STATUS_LAW}; Luật Cư trú 2020; Luật Bảo hiểm y tế; Nghị định 63/2024/NĐ-CP",
         (doc("Tờ khai đăng ký khai sinh theo mẫu"), doc("Giấy chứng sinh"),
          doc("Tờ khai thay đổi thông tin cư trú"), doc("Tờ khai tham gia bảo hiểm y tế")),
-        route=((R, 0, None), (H, 2, None), (A, 1, None), (H, 3, "Công an xã"), (H, 4, "Bảo hiểm xã hội"),
+        route=((R, 0, None), (H, 2, None), (A, 1, None), (H, 3, "Công an tỉnh"), (H, 4, "Bảo hiểm xã hội tỉnh"),
                (T, 0, None)),
         eform_schema=BIRTH_FORM,
     ),
@@ -240,7 +257,7 @@ PROCEDURES: tuple[DemoProcedure, ...] = (
         "2.000815", "Thủ tục chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm quyền "
         "của Việt Nam cấp", "CT", COMMUNE, 4, "Bản sao được chứng thực", "Nghị định 23/2015/NĐ-CP",
         (doc("Bản chính giấy tờ, văn bản làm cơ sở chứng thực", 1), doc("Bản sao cần chứng thực", 0, 1)),
-        time_unit=HOURS, fees=(fee("Phí chứng thực bản sao (mỗi trang)", 2_000),), online_level=PARTIAL,
+        time_unit=HOURS, fees=(fee("Phí chứng thực bản sao (mỗi trang)", 2_000, FeeBasis.COPY),), online_level=PARTIAL,
         online_limit_reason="Phải đối chiếu bản chính giấy tờ.",
     ),
     DemoProcedure(
@@ -256,8 +273,10 @@ PROCEDURES: tuple[DemoProcedure, ...] = (
         "Việt Nam", "LLTP", PROVINCE, 10, "Phiếu lý lịch tư pháp số 1 hoặc số 2",
         "Luật Lý lịch tư pháp 2009; Thông tư 244/2016/TT-BTC",
         (doc("Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp"), ID_CARD), department=JUSTICE,
-        fees=(fee("Phí cung cấp thông tin lý lịch tư pháp", 200_000),
-              fee("Phí từ phiếu thứ 3 trở đi (mỗi phiếu)", 5_000)),
+        # TT 244/2016: 200 000 đồng a request, which includes two certificates; 5 000 đồng each from the third.
+        fees=(fee("Phí cung cấp thông tin lý lịch tư pháp (gồm 02 phiếu)", 200_000,
+                  exemption=CRIMINAL_RECORD_EXEMPT),
+              fee("Phí từ phiếu thứ 3 trở đi (mỗi phiếu)", 5_000, FeeBasis.BEYOND, 2)),
         route=((R, 0, None), (H, 3, "dept"), (H, 5, "Công an tỉnh"), (A, 2, "dept"), (T, 0, None)),
         eform_schema=CRIMINAL_RECORD_FORM,
     ),
@@ -413,7 +432,7 @@ PROCEDURES: tuple[DemoProcedure, ...] = (
         "1.005092", "Thủ tục cấp bản sao văn bằng, chứng chỉ từ sổ gốc", "GD", PROVINCE, 16,
         "Bản sao văn bằng, chứng chỉ", "Thông tư 21/2019/TT-BGDĐT",
         (doc("Đơn đề nghị cấp bản sao"), ID_CARD), department=EDUCATION, time_unit=HOURS,
-        fees=(fee("Phí cấp bản sao (mỗi bản)", 3_000),),
+        fees=(fee("Phí cấp bản sao (mỗi bản)", 3_000, FeeBasis.COPY),),
     ),
     DemoProcedure(
         "1.005100", "Thủ tục chuyển trường đối với học sinh trung học phổ thông", "GD", PROVINCE, 3,
@@ -447,6 +466,8 @@ class _Places:
             agency.name: agency for agency in agencies
             if agency.kind in (Agency.Kind.DEPARTMENT, Agency.Kind.SERVICE_CENTRE)
         }
+        groups = {f"000.00.{group}.": name for group, name, _ in VERTICAL_AGENCIES}
+        self.verticals = {groups[a.identifier[:10]]: a for a in agencies if a.identifier[:10] in groups}
         self.communes = tuple(
             sorted((a for a in agencies if a.kind == Agency.Kind.COMMUNE_PEOPLES_COMMITTEE),
                    key=lambda agency: agency.identifier)
@@ -454,6 +475,10 @@ class _Places:
 
     def department(self, name: str | None) -> Agency | None:
         return self.departments.get(name) if name else None
+
+    def vertical(self, name: str | None) -> Agency | None:
+        """The demo directory's agency of a vertical branch by name (the police, the social insurance)."""
+        return self.verticals.get(name) if name else None
 
 
 def _date_publications() -> None:
@@ -489,6 +514,8 @@ def _content(item: DemoProcedure, fields: dict[str, Field], places: _Places) -> 
     for role, share, where in item.route or default_route(item.time_limit, item.time_unit):
         if where == "dept":
             steps.append(StepLine(role=role, share=share, agency=department))
+        elif places.vertical(where) is not None:
+            steps.append(StepLine(role=role, share=share, agency=places.vertical(where)))
         else:
             steps.append(StepLine(role=role, share=share, partner=where or ""))
     number, issued, effective, _ = DECISIONS.get(item.field, ("", None, None, 0))

@@ -62,6 +62,7 @@ from openpyxl.utils import get_column_letter
 
 from tinhso.catalogue.models import (
     CODE_PATTERN,
+    FeeBasis,
     Field,
     Level,
     OnlineLevel,
@@ -99,7 +100,7 @@ COLUMNS: dict[str, list[str]] = {
         CODE, "Vai trò", "Cơ quan thực hiện bước", "Cơ quan phối hợp ngoài danh bạ", "Thời gian",
         "Nội dung công việc",
     ],
-    FEES: [CODE, "Nội dung", "Số tiền (đồng)"],
+    FEES: [CODE, "Nội dung", "Số tiền (đồng)", "Cách tính", "Số bản đã gồm", "Đối tượng được miễn"],
 }
 REQUIRED: dict[str, set[str]] = {
     PROCEDURES: {CODE, "Tên thủ tục", "Mã lĩnh vực", "Cấp thực hiện", "Thời hạn", "Kết quả thực hiện"},
@@ -115,7 +116,6 @@ _COLUMN_OF = {
     "decision_number": "Số quyết định công bố", "decision_date": "Ngày ban hành quyết định",
     "effective_from": "Ngày có hiệu lực", "result_handler": "Sổ đăng ký nhận kết quả",
 }
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
 DATE_COLUMNS = frozenset({"Ngày ban hành quyết định", "Ngày có hiệu lực"})
 _YES, _NO = {"co", "x", "1", "true", "yes"}, {"khong", "0", "false", "no"}
 
@@ -310,13 +310,12 @@ def _date(row: _Row, column: str, report: ImportReport) -> datetime.date | None:
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(str(value), pattern).date()
-        except ValueError:
-            continue
-    report.add_sheet_error(row.sheet, row.number, column, f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
-    return None
+    try:
+        return tabular.parse_date(value)  # the one date reader: day first or ISO, never month first
+    except ValueError:
+        report.add_sheet_error(row.sheet, row.number, column,
+                               f"“{value}” không phải ngày; ghi theo dạng ngày/tháng/năm.")
+        return None
 
 
 def _code(row: _Row, report: ImportReport) -> str | None:
@@ -450,6 +449,9 @@ def _parse_fees(rows: list[_Row], procedures: dict[str, _Procedure], report: Imp
         line = FeeLine(
             description=_text(row, "Nội dung", report, required=True),
             amount=_whole(row, "Số tiền (đồng)", report) or 0,
+            basis=_choice(row, "Cách tính", FeeBasis, report, default=FeeBasis.DOSSIER) or FeeBasis.DOSSIER,
+            included_copies=_whole(row, "Số bản đã gồm", report, 0) or 0,
+            exemption=_text(row, "Đối tượng được miễn", report),
         )
         if owner is not None:
             owner.fees.append((row, line))
@@ -534,7 +536,8 @@ def export_catalogue(versions) -> bytes:
                 step.partner or None, step.share, step.description or None,
             ])
         for fee in content.fees:
-            tables[FEES].append([code, fee.description, fee.amount])
+            tables[FEES].append([code, fee.description, fee.amount, FeeBasis(fee.basis).label,
+                                 fee.included_copies or None, fee.exemption or None])
     for name, columns in COLUMNS.items():
         sheet = workbook.create_sheet(name)
         sheet.append(columns)

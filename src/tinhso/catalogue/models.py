@@ -307,8 +307,33 @@ class RequiredDocument(VersionChild):
         return self.name
 
 
+class FeeBasis(models.TextChoices):
+    """How a fee line of the catalogue is charged (the fee schedules of the Ministry of Finance's circulars
+    state each line so: per dossier, per copy, per copy from the (N+1)-th, e.g. TT 244/2016 for the criminal
+    record certificate: 200 000 đồng per request, 5 000 đồng per certificate from the third)."""
+
+    DOSSIER = "dossier", "Mỗi hồ sơ"
+    COPY = "copy", "Mỗi bản"
+    BEYOND = "beyond", "Mỗi bản vượt số bản đã gồm"
+
+
+def fee_quantity(basis: str, included_copies: int, copies: int) -> int:
+    """How many times a line is charged on a dossier asking for ``copies`` copies of the result."""
+    copies = max(int(copies), 1)
+    if basis == FeeBasis.COPY:
+        return copies
+    if basis == FeeBasis.BEYOND:
+        return max(copies - int(included_copies), 0)
+    return 1
+
+
+def fee_total(fees, copies: int) -> int:
+    """What ``fees`` (ProcedureFee lines) come to for a dossier asking for ``copies`` copies of the result."""
+    return sum(fee.amount * fee.quantity(copies) for fee in fees)
+
+
 class ProcedureFee(VersionChild):
-    """One line of fees and charges (phí, lệ phí) in đồng."""
+    """One line of fees and charges (phí, lệ phí) in đồng, with the rule it is charged by."""
 
     version = models.ForeignKey(
         ProcedureVersion, on_delete=models.CASCADE, related_name="fees", verbose_name="phiên bản",
@@ -316,6 +341,12 @@ class ProcedureFee(VersionChild):
     order = models.PositiveSmallIntegerField("thứ tự", default=0)
     description = models.CharField("nội dung", max_length=500)
     amount = models.PositiveBigIntegerField("số tiền (đồng)")
+    basis = models.CharField("cách tính", max_length=8, choices=FeeBasis.choices, default=FeeBasis.DOSSIER)
+    included_copies = models.PositiveSmallIntegerField(
+        "số bản đã gồm", default=0,
+        help_text="Với cách tính “mỗi bản vượt số bản đã gồm”: số bản không tính thêm (ví dụ 2: thu từ bản thứ 3).")
+    exemption = models.CharField("đối tượng được miễn", max_length=500, blank=True,
+                                 help_text="Ví dụ: Trẻ em; người cao tuổi; người khuyết tật; người thuộc hộ nghèo.")
 
     class Meta:
         verbose_name = "phí, lệ phí"
@@ -324,6 +355,21 @@ class ProcedureFee(VersionChild):
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount:,} đồng".replace(",", ".")
+
+    def clean(self) -> None:
+        if self.basis == FeeBasis.BEYOND and not self.included_copies:
+            raise ValidationError({"included_copies": "Cách tính “mỗi bản vượt số bản đã gồm” cần số bản đã gồm "
+                                                      "(ít nhất 1)."})
+
+    def quantity(self, copies: int) -> int:
+        return fee_quantity(self.basis, self.included_copies, copies)
+
+    @property
+    def rule_label(self) -> str:
+        """The rule in words, as the catalogue states it (mỗi hồ sơ / mỗi bản / mỗi bản từ bản thứ 3)."""
+        if self.basis == FeeBasis.BEYOND:
+            return f"mỗi bản từ bản thứ {self.included_copies + 1}"
+        return self.get_basis_display().lower()
 
 
 class StepRole(models.TextChoices):

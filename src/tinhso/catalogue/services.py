@@ -50,6 +50,9 @@ class DocumentLine:
 class FeeLine:
     description: str
     amount: int
+    basis: str = "dossier"  # FeeBasis: per dossier, per copy, per copy beyond ``included_copies``
+    included_copies: int = 0
+    exemption: str = ""  # who is exempt, as the fee schedule names them
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,12 @@ def content_errors(content: VersionContent, *, for_publishing: bool) -> dict[str
 
 def _check(content: VersionContent, *, for_publishing: bool = False) -> None:
     errors = content_errors(content, for_publishing=for_publishing)
+    fee_problems = [f"Dòng phí “{line.description}”: cách tính “mỗi bản vượt số bản đã gồm” cần số bản đã gồm "
+                    "(ít nhất 1)." for line in content.fees if line.basis == "beyond" and not line.included_copies]
+    fee_problems += [f"Dòng phí “{line.description}”: cách tính “{line.basis}” không có."
+                     for line in content.fees if line.basis not in ("dossier", "copy", "beyond")]
+    if fee_problems:
+        errors = {**errors, "fees": fee_problems}
     if errors:
         raise ValidationError(errors)
 
@@ -246,7 +255,8 @@ def _write(version: ProcedureVersion, content: VersionContent) -> None:
         for order, line in enumerate(content.documents, start=1)
     )
     ProcedureFee.objects.bulk_create(
-        ProcedureFee(version=version, order=order, description=line.description, amount=line.amount)
+        ProcedureFee(version=version, order=order, description=line.description, amount=line.amount,
+                     basis=line.basis, included_copies=line.included_copies, exemption=line.exemption)
         for order, line in enumerate(content.fees, start=1)
     )
     RouteStep.objects.bulk_create(
@@ -270,7 +280,9 @@ def content_of(version: ProcedureVersion) -> VersionContent:
             )
             for doc in version.documents.all()
         ),
-        fees=tuple(FeeLine(description=fee.description, amount=fee.amount) for fee in version.fees.all()),
+        fees=tuple(FeeLine(description=fee.description, amount=fee.amount, basis=fee.basis,
+                           included_copies=fee.included_copies, exemption=fee.exemption)
+                   for fee in version.fees.all()),
         steps=tuple(
             StepLine(
                 role=step.role, share=step.share, agency=step.agency, partner=step.partner,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from tinhso.common.audit import AuditEntry, AuditSeal
-from tinhso.common.calendar_models import CalendarOverride
+from tinhso.common.calendar_models import CalendarOverride, save_override
 from tinhso.common.workdays import WEEKDAY_NAMES
 from tinhso.common.workers import WorkerHeartbeat
 
@@ -23,9 +23,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
         return WEEKDAY_NAMES[obj.date.weekday()]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        save_override(obj, by=None if change else request.user)
 
 
 @admin.register(AuditEntry)

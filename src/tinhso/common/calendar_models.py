@@ -8,7 +8,14 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 from tinhso.common.audit import track
-from tinhso.common.workdays import FIRST_YEAR, LAST_YEAR, CalendarDay, DayKind, invalidate_calendar
+from tinhso.common.workdays import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarDay,
+    DayKind,
+    invalidate_calendar,
+    override_refusal,
+)
 
 
 class CalendarOverride(models.Model):
@@ -43,9 +50,25 @@ class CalendarOverride(models.Model):
         if self.date and not FIRST_YEAR <= self.date.year <= LAST_YEAR:
             raise ValidationError({"date": f"Lịch làm việc chỉ tính từ năm {FIRST_YEAR} đến {LAST_YEAR} "
                                            "(outside the working-day calendar)."})
+        if self.date and self.kind in DayKind.values:
+            refusal = override_refusal(self.date, self.kind)
+            if refusal:
+                raise ValidationError({"kind": refusal})
 
     def as_calendar_day(self) -> CalendarDay:
         return CalendarDay(self.date, DayKind(self.kind), self.reason, self.source_document)
+
+
+@transaction.atomic
+def save_override(override: CalendarOverride, by=None) -> CalendarOverride:
+    """Record an administrator's override, validated first (the date in the calendar's range, a weekend day
+    not declared "off" nor a weekday a make-up day, see ``workdays.override_refusal``): a refused one
+    raises ``ValidationError`` and writes nothing."""
+    override.full_clean()
+    if override.pk is None and by is not None:
+        override.created_by = by
+    override.save()
+    return override
 
 
 def _calendar_changed(sender, **kwargs) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 PRINT_DIR = Path(__file__).resolve().parent / "static" / "common" / "print"
@@ -51,13 +53,30 @@ def stylesheet(path: Path) -> CSS:
     return CSS(filename=str(path), url_fetcher=OfflineFetcher([Path(path).parent]))
 
 
+_fonts = threading.local()
+
+
+def font_configuration() -> FontConfiguration:
+    """The thread's font configuration, kept from one document to the next.
+
+    WeasyPrint makes a new one for every document unless given one, and with it a new Pango font map whose
+    caches start empty: every line of text then pays fontconfig's font matching again, which was most of the
+    time a warm form took to print (bench/README.md, form-pdf). One per thread, as Pango's font maps are not
+    shared between threads."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def html_to_pdf(html: str, stylesheets: Sequence[Path] = (), base_dir: Path | None = None) -> bytes:
     """Render ``html`` to PDF with ``stylesheets`` (paths), resolving relative addresses under ``base_dir``."""
     roots = [Path(base_dir)] if base_dir else []
     roots += [Path(path).parent for path in stylesheets]
     document = HTML(string=html, base_url=(str(base_dir) + "/") if base_dir else None,
                     url_fetcher=OfflineFetcher(roots))
-    return document.write_pdf(stylesheets=[stylesheet(Path(path)) for path in stylesheets])
+    return document.write_pdf(stylesheets=[stylesheet(Path(path)) for path in stylesheets],
+                              font_config=font_configuration())
 
 
 def report_pdf(html: str) -> bytes:

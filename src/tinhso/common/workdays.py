@@ -309,6 +309,31 @@ def statutory_days(first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR) -> 
     return tuple(sorted(days.values(), key=lambda entry: entry.day))
 
 
+def override_refusal(day: date, kind: DayKind | str, statutory: Iterable[CalendarDay] | None = None) -> str | None:
+    """Why an administrator's override for ``day`` makes no sense, or None when it does.
+
+    A Saturday or Sunday is already a day off and a weekday already a working day: declaring a weekend day
+    "off" or a weekday a "make-up working day" changes nothing, and is almost always a date typed wrong
+    (month and day swapped, the wrong year) that would leave the intended day unchanged. Each is accepted
+    only where it corrects the ``holidays`` package: a weekend day off cancels a make-up day the package
+    lists, a weekday worked cancels a day off the package lists."""
+    kind = DayKind(kind)
+    weekend = day.weekday() >= 5
+    if (kind == DayKind.OFF) != weekend:  # a weekday off or a weekend day worked: a real change
+        return None
+    known = {entry.day: entry for entry in (statutory_days() if statutory is None else statutory)}
+    package = known.get(day)
+    if package is not None and package.kind != kind:
+        return None
+    name = WEEKDAY_NAMES[day.weekday()]
+    if weekend:
+        return (f"{name} {day:%d/%m/%Y} đã là ngày nghỉ cuối tuần: không cần khai báo ngày nghỉ. Kiểm tra lại "
+                f"ngày (ngày/tháng/năm) (a weekend day is already a day off; check the date).")
+    return (f"{name} {day:%d/%m/%Y} đã là ngày làm việc: ngày làm việc bù chỉ khai báo cho thứ Bảy hoặc Chủ "
+            f"nhật. Kiểm tra lại ngày (ngày/tháng/năm) (a weekday is already a working day; a make-up working "
+            f"day falls on a weekend; check the date).")
+
+
 _SWAPPED_FOR = re.compile(r"thay cho ngày (\d{2}/\d{2}/\d{4})")
 
 

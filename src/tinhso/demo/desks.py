@@ -34,15 +34,31 @@ def _routed_version(agency) -> ProcedureVersion | None:
     return None
 
 
+def _member(agency_id: int, role: str):
+    """An officer holding ``role`` at ``agency_id`` (the demo gives every agency on a route its officers)."""
+    membership = Membership.objects.filter(agency_id=agency_id, role=role).select_related("user").order_by("id").first()
+    return membership.user if membership is not None else None
+
+
 def _advance_to(dossier, target: str, users: dict):
-    """Drive ``dossier`` through the services until its queue is ``target``."""
+    """Drive ``dossier`` through the services until its queue is ``target``; a liên thông step at another
+    agency is done by that agency's officers."""
     if target == "receive":
         return dossier
+    home = users["xuly"].memberships.filter(role=Role.HANDLER).values_list("agency_id", flat=True).first()
     dossier = services.receive(dossier, actor=users["tiepnhan"], expected_version=dossier.version)
     while True:
         step = dossier.current_step
         if step is None or step.role == StepRole.RETURN:
             return dossier
+        if step.role == StepRole.HANDLE and step.agency_id not in (None, home):
+            handler, leader = _member(step.agency_id, Role.HANDLER), _member(step.agency_id, Role.APPROVER)
+            if handler is None or leader is None:
+                return dossier
+            if step.assignee_id is None:
+                dossier = services.assign(dossier, actor=leader, expected_version=dossier.version, assignee=handler)
+            dossier = services.forward(dossier, actor=handler, expected_version=dossier.version)
+            continue
         if step.role == StepRole.HANDLE:
             if step.assignee_id is None:
                 dossier = services.assign(dossier, actor=users["lanhdao"], expected_version=dossier.version,

@@ -35,6 +35,13 @@ DEPARTMENTS: list[tuple[str, str, str, datetime.date | None]] = [
     ("10", "Trung tâm Phục vụ hành chính công tỉnh", "TTPVHCC tỉnh", TWO_TIER_DAY),
     ("11", "Sở Thông tin và Truyền thông", "Sở TT&TT", None),
 ]
+# Bodies of the central vertical branches at the province that one-stop routes hand dossiers to (liên thông):
+# in the directory so that their steps run there, outside the People's Committee's tree.
+# (Y1Y2 group, name, short name)
+VERTICAL_AGENCIES: list[tuple[str, str, str]] = [
+    ("12", "Công an tỉnh", "CA tỉnh"),
+    ("13", "Bảo hiểm xã hội tỉnh", "BHXH tỉnh"),
+]
 SERVICE_CENTRE = "10"
 DISSOLVED = "11"  # merged into Sở Khoa học và Công nghệ (standards §8)
 DISSOLVED_ON = datetime.date(2025, 2, 28)
@@ -86,6 +93,9 @@ def load_demo_directory(province_code: str, password: str) -> list[tuple[str, st
                 f"000.00.{group}.{level1}", name=name, short_name=short_name, level=Agency.Level.PROVINCE,
                 kind=kind, province=province, parent=committee, valid_from=valid_from, **ending,
             )
+        for group, name, short_name in VERTICAL_AGENCIES:
+            _agency(f"000.00.{group}.{level1}", name=name, short_name=short_name, level=Agency.Level.PROVINCE,
+                    kind=Agency.Kind.OTHER, province=province)
         for number, commune in enumerate(communes, start=1):
             commune_committee = _agency(
                 f"000.{number:02d}.50.{level1}", name=f"Ủy ban nhân dân {_lower_first(commune.name)}",

@@ -110,6 +110,9 @@ class DossierIn(Schema):
     receiving_agency: str = SchemaField(..., max_length=35, description=_("Mã định danh cơ quan tiếp nhận"))
     applicant: ApplicantIn
     eform_data: dict = SchemaField({}, description=_("Thông tin tờ khai điện tử theo lược đồ của thủ tục"))
+    copies: int = SchemaField(1, ge=1, le=99, description=_("Số bản kết quả đề nghị cấp (phí tính theo bản)"))
+    requested_return_method: choice(ReturnMethod) | None = SchemaField(
+        None, description=_("Hình thức nhận kết quả người nộp đăng ký (mặc định: trả kết quả điện tử)"))
 
 
 class DossierStepOut(Schema):
@@ -181,6 +184,8 @@ class DossierDetailOut(DossierOut):
     apology_issued_at: datetime.datetime | None
     result_ready_at: datetime.datetime | None
     return_method: str
+    requested_return_method: str
+    copies: int
     steps: list[DossierStepOut]
     documents: list[DossierDocumentOut]
 
@@ -257,7 +262,8 @@ def submit(request, payload: DossierIn):
         email=data.email, address=data.address, commune_id=commune_id,
     )
     submission = {"version": version, "receiving_agency": agency, "applicant": applicant, "actor": request.auth,
-                  "eform_data": payload.eform_data}
+                  "eform_data": payload.eform_data, "copies": payload.copies,
+                  "requested_return_method": payload.requested_return_method or ""}
     key = request.headers.get("Idempotency-Key")
     if key is None:
         dossier, created = services.submit_online(**submission), True

@@ -108,8 +108,11 @@ APOLOGY_REASONS = [
 # Relative volume per procedure field: civil status and certification dominate a commune's desk.
 FIELD_WEIGHTS = {"HT": 8, "CT": 8, "DD": 4, "DKKD": 3, "LLTP": 3, "XD": 2, "GD": 2}
 
+# Not a state: a dossier asked for papers that the applicant then supplies (the supplement answered), so that
+# even a short period shows one whatever the random draws.
+SUPPLEMENTED = "supplemented"
 FORCED_FATES = [State.SUBMITTED, State.SUPPLEMENT_REQUESTED, State.RECEIVED, State.IN_PROGRESS,
-                State.RESULT_READY, State.REFUSED, State.STOPPED, State.WITHDRAWN]
+                State.RESULT_READY, State.REFUSED, State.STOPPED, State.WITHDRAWN, SUPPLEMENTED]
 
 # Default volume: dossiers per working day across the province (a few online on days off too).
 DEFAULT_PER_DAY = 5
@@ -456,8 +459,8 @@ class _Generator:
                     minutes=rng.randint(2, 30))
                 services.record_payment(dossier, actor=receiver, amount=fees, channel=PaymentChannel.ONLINE,
                                         receipt_number=f"TT{dossier.pk:07d}")
-            fate = {State.WITHDRAWN: 0.0, State.REFUSED: 0.03, State.SUPPLEMENT_REQUESTED: 0.07}.get(
-                force, 0.5 if force else rng.random())
+            fate = {State.WITHDRAWN: 0.0, State.REFUSED: 0.03, State.SUPPLEMENT_REQUESTED: 0.07,
+                    SUPPLEMENTED: 0.1}.get(force, 0.5 if force else rng.random())
             if force == State.SUBMITTED:
                 return
             if fate < 0.02:
@@ -475,7 +478,7 @@ class _Generator:
                 asked = timezone.now()
                 if force == State.SUPPLEMENT_REQUESTED:
                     return
-                if rng.random() < 0.1:
+                if rng.random() < 0.1 and force != SUPPLEMENTED:
                     yield self.moment_after(asked, rng.randint(5, 15))
                     services.withdraw(dossier, actor=receiver, expected_version=None,
                                       reason="Người nộp không bổ sung được hồ sơ, đề nghị rút.")

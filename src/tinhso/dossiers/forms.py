@@ -193,6 +193,19 @@ class ReturnForm(ActionForm):
     note = forms.CharField(label=_("Ghi chú"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, registered: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # What the applicant registered at filing (form 01, item 6) comes chosen; the officer may change it.
+        if registered in ReturnMethod.values:
+            self.fields["method"].initial = registered
+            self.fields["method"].help_text = _("Người nộp đã đăng ký: %(method)s.") % {
+                "method": ReturnMethod(registered).label}
+
+
+class ExemptionForm(ActionForm):
+    ground = forms.CharField(label=_("Căn cứ miễn (đối tượng, giấy tờ đã kiểm tra)"), max_length=500,
+                             error_messages=_required(_("Vui lòng nêu căn cứ miễn phí, lệ phí.")))
+
 
 class PaymentForm(ActionForm):
     amount = forms.IntegerField(label=_("Số tiền (đồng)"), min_value=1, max_value=10**12,
@@ -275,6 +288,15 @@ class CounterReceptionForm(ProcedureChoiceForm):
     )
     files = forms.FileField(label=_("Tệp scan giấy tờ"), required=False,
                             widget=forms.ClearableFileInput(attrs={"allow_multiple_selected": True}))
+    copies = forms.IntegerField(label=_("Số bản kết quả đề nghị cấp"), initial=1, min_value=1, max_value=99,
+                                required=False,
+                                error_messages={**_required(_("Vui lòng nhập số bản kết quả đề nghị cấp.")),
+                                                "invalid": _("Số bản phải là số nguyên."),
+                                                "min_value": _("Số bản kết quả phải từ 1 đến 99."),
+                                                "max_value": _("Số bản kết quả phải từ 1 đến 99.")})
+    requested_return_method = forms.ChoiceField(label=_("Đăng ký nhận kết quả"), choices=ReturnMethod.choices,
+                                                initial=ReturnMethod.DESK, widget=forms.RadioSelect,
+                                                required=False)
     payment_amount = forms.IntegerField(label=_("Số tiền đã nộp (đồng)"), required=False, min_value=0,
                                         max_value=10**12,
                                         error_messages={"invalid": _("Số tiền phải là số nguyên."),
@@ -364,4 +386,39 @@ class CounterReceptionForm(ProcedureChoiceForm):
         if data.get("payment_amount") and not data.get("payment_channel"):
             self.add_error("payment_channel", _("Vui lòng chọn hình thức thanh toán."))
         return data
+
+
+class RegisterForm(DescribedErrors, forms.Form):
+    """Form 06, the agency's dossier register for a period: which agency and the dates (typed dd/mm/yyyy)."""
+
+    MAX_DAYS = 366
+
+    agency = forms.TypedChoiceField(label=_("Cơ quan"), coerce=int,
+                                    error_messages={"required": _("Vui lòng chọn cơ quan."),
+                                                    "invalid_choice": _("Cơ quan không thuộc phạm vi của bạn.")})
+    date_from = forms.DateField(label=_("Từ ngày"), validators=[date_in_range],
+                                widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+                                error_messages={"required": _("Vui lòng nhập ngày bắt đầu."),
+                                                "invalid": _("Ngày phải viết dạng ngày/tháng/năm, ví dụ 05/02/2027.")})
+    date_to = forms.DateField(label=_("Đến ngày"), validators=[date_in_range],
+                              widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}),
+                              error_messages={"required": _("Vui lòng nhập ngày kết thúc."),
+                                              "invalid": _("Ngày phải viết dạng ngày/tháng/năm, ví dụ 05/02/2027.")})
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = {agency.pk: agency for agency in agencies}
+        self.fields["agency"].choices = [(agency.pk, agency.name) for agency in agencies]
+        if len(self.agencies) == 1:
+            self.fields["agency"].initial = next(iter(self.agencies))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."))
+            elif (end - start).days >= self.MAX_DAYS:
+                self.add_error("date_to", _("Sổ theo dõi in tối đa 366 ngày một lần."))
+        return cleaned
 

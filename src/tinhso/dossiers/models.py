@@ -98,6 +98,11 @@ class Dossier(models.Model):
     finished_at = models.DateTimeField("thời điểm kết thúc", null=True, blank=True, db_index=True)
     return_method = models.CharField("hình thức trả kết quả", max_length=10, choices=ReturnMethod.choices,
                                      blank=True)
+    # What the applicant registered at filing (form 01, item 6): the desk's default when it returns the result.
+    requested_return_method = models.CharField("hình thức nhận kết quả đã đăng ký", max_length=10,
+                                               choices=ReturnMethod.choices, blank=True, default="")
+    # How many copies of the result the applicant asks for: fee lines charged per copy count them.
+    copies = models.PositiveSmallIntegerField("số bản kết quả đề nghị cấp", default=1, db_default=1)
     current_step = models.ForeignKey(
         "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name="bước hiện tại",
@@ -190,6 +195,14 @@ class DossierStep(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier_id}/{self.order} {self.get_role_display()}"
 
+    @property
+    def place(self) -> str:
+        """Where the step is done: the partner outside the directory when it has one (``agency`` is then the
+        agency that hands the dossier over and receives the answer), else its agency."""
+        if self.partner:
+            return self.partner
+        return self.agency.name if self.agency_id else ""
+
 
 class DossierEvent(models.Model):
     """One line of the dossier's history: who did what, when, from which state to which."""
@@ -261,11 +274,17 @@ class DossierDocument(models.Model):
 
 
 class DossierFee(models.Model):
-    """A fee line owed on the dossier, copied from the procedure version's fees at submission."""
+    """A fee line owed on the dossier, charged at submission from the procedure version's line by its rule
+    (per dossier, per copy, per copy beyond those included: ``catalogue.models.fee_quantity``):
+    ``amount`` = ``unit_amount`` × ``quantity``, or 0 once an officer records the applicant's exemption."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="fees", verbose_name="hồ sơ")
     description = models.CharField("nội dung", max_length=500)
     amount = models.PositiveBigIntegerField("số tiền (đồng)")
+    unit_amount = models.PositiveBigIntegerField("mức thu (đồng)", default=0, db_default=0)
+    quantity = models.PositiveSmallIntegerField("số lần tính", default=1, db_default=1)
+    exemption = models.CharField("đối tượng được miễn", max_length=500, blank=True, default="", db_default="")
+    exemption_ground = models.CharField("căn cứ miễn", max_length=500, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "phí, lệ phí"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -129,7 +130,10 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=512)
 def qr_data_uri(text: str) -> str:
+    """The QR code as an inline image; kept per address, since a dossier's forms are printed again and again
+    at the counter and the code of its tracking address never changes."""
     return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode("ascii")
 
 
@@ -280,7 +284,12 @@ def step_lines(dossier: Dossier, at: datetime.datetime) -> list[dict]:
     lines = []
     for step in dossier.steps.select_related("agency", "assignee").order_by("order", "id"):
         status = deadlines.step_status(step, at)
-        place = step.agency.name if step.agency_id else (step.partner or dossier.receiving_agency.name)
+        place = step.place or dossier.receiving_agency.name
+        if step.partner:  # a partner outside the directory: who hands over and takes the answer, and when
+            via = step.agency.name if step.agency_id else dossier.receiving_agency.name
+            place = f"{step.partner} (phối hợp; {via} chuyển hồ sơ"
+            place += f" lúc {vn_datetime(step.started_at)}" if step.started_at else ""
+            place += f", nhận kết quả lúc {vn_datetime(step.finished_at)})" if step.finished_at else ")"
         lines.append({
             "order": step.order,
             "role": step.get_role_display(),
@@ -319,9 +328,14 @@ def _form_context(form: PrintForm, dossier: Dossier, now: datetime.datetime) -> 
         context.update({
             "documents": received_documents(dossier),
             "time_limit": f"{version.time_limit} {version.get_time_unit_display()}",
-            "fees": [{"description": fee.description, "amount": vn_amount(fee.amount)} for fee in dossier.fees.all()],
+            "fees": [{"description": fee.description, "amount": vn_amount(fee.amount),
+                      "times": f" ({vn_amount(fee.unit_amount)} × {fee.quantity})" if fee.quantity != 1 else ""}
+                     for fee in dossier.fees.all()],
+            "fees_total": vn_amount(sum(fee.amount for fee in dossier.fees.all())),
+            "copies": dossier.copies,
             "officer": event_actor(receive),
-            "return_method": dossier.get_return_method_display(),
+            # What the applicant registered at filing; the way it was in the end once returned.
+            "return_method": (dossier.get_return_method_display() or dossier.get_requested_return_method_display()),
             "issued_on": dossier.received_at or now,
         })
     elif form.number == "02":
@@ -349,7 +363,6 @@ def _form_context(form: PrintForm, dossier: Dossier, now: datetime.datetime) -> 
             "reasons": event_reasons(event),
             "old_due_at": vn_moment_in_words(dossier.original_due_at),
             "new_due_at": vn_moment_in_words(dossier.due_at),
-            "officer": event_actor(event),
             "issued_on": dossier.apology_issued_at or now,
         })
         # NĐ 61/2018 Art. 19.9: the agency that is late apologises.

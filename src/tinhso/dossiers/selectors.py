@@ -369,3 +369,14 @@ def dossier_detail(user, code: str | None = None, *, pk: int | None = None,
 
 def dossier_events(dossier: Dossier) -> QuerySet[DossierEvent]:
     return DossierEvent.objects.filter(dossier=dossier).select_related("actor", "step", "agency").order_by("at", "id")
+
+
+def register_dossiers(agency: Agency, start: datetime.date, end: datetime.date) -> QuerySet[Dossier]:
+    """The dossiers ``agency`` received from ``start`` to ``end`` (whole days in the province's time), in order
+    of reception: the lines of its register (form 06)."""
+    from tinhso.common.workdays import VIETNAM
+
+    since = datetime.datetime.combine(start, datetime.time(), tzinfo=VIETNAM)
+    until = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(), tzinfo=VIETNAM)
+    return (Dossier.objects.filter(receiving_agency=agency, received_at__gte=since, received_at__lt=until)
+            .select_related("procedure_version").order_by("received_at", "submitted_at", "id"))

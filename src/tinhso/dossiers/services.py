@@ -484,32 +484,59 @@ def _check_eform(version: ProcedureVersion, data: dict | None) -> dict:
 _FEES_SQL: list[str] = []
 
 
-def _create(version, agency, applicant: Applicant, *, channel, state, eform_data, now
-            ) -> tuple[Dossier, statements.Statement]:
-    """The new dossier's row (version 1), and the copy of the procedure version's fee lines to write with
-    its event (one ``INSERT … SELECT``)."""
+MAX_COPIES = 99
+
+
+def _check_choices(copies, requested_return_method: str) -> int:
+    """The copies of the result asked for (1–99) and the return method registered at filing, or InvalidInput."""
+    if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
+        raise InvalidInput(f"Số bản kết quả đề nghị cấp phải là số nguyên từ 1 đến {MAX_COPIES}.",
+                           f"The number of copies must be a whole number from 1 to {MAX_COPIES}.", field="copies")
+    if requested_return_method and requested_return_method not in ReturnMethod.values:
+        raise InvalidInput("Hình thức nhận kết quả không hợp lệ.", "Unknown way of receiving the result.",
+                           field="requested_return_method")
+    return copies
+
+
+def _create(version, agency, applicant: Applicant, *, channel, state, eform_data, now, copies: int = 1,
+            requested_return_method: str = "") -> tuple[Dossier, statements.Statement]:
+    """The new dossier's row (version 1), and its fee lines charged from the procedure version's by their
+    rule, to write with its event (one ``INSERT … SELECT``; the rule is ``catalogue.models.fee_quantity``,
+    written here in SQL: per dossier once, per copy ``copies`` times, beyond N ``copies − N`` times)."""
     dossier = Dossier.objects.create(
         code=allocate_code(agency, now), procedure_version=version, receiving_agency=agency, channel=channel,
-        state=state, submitted_at=now, eform_data=eform_data, **applicant.fields(),
+        state=state, submitted_at=now, eform_data=eform_data, copies=copies,
+        requested_return_method=requested_return_method, **applicant.fields(),
     )
     _remember(dossier)
     if not _FEES_SQL:
         quote = connection.ops.quote_name
         fee, source = quote(DossierFee._meta.db_table), quote(version.fees.model._meta.db_table)
-        _FEES_SQL.append(f"INSERT INTO {fee} (dossier_id, description, amount) SELECT %s, description, amount "  # noqa: S608
-                         f"FROM {source} WHERE version_id = %s ORDER BY {quote('order')}, id")
-    return dossier, statements.Statement(_FEES_SQL[0], [dossier.pk, version.pk])
+        # Positional parameters (the statement may be sent together with others): dossier, copies ×3, version.
+        times = ("CASE basis WHEN 'copy' THEN %s WHEN 'beyond' THEN CASE WHEN %s > included_copies "
+                 "THEN %s - included_copies ELSE 0 END ELSE 1 END")
+        _FEES_SQL.append(
+            f"INSERT INTO {fee} (dossier_id, description, unit_amount, quantity, amount, exemption, "  # noqa: S608
+            f"exemption_ground) SELECT %s, description, amount, times, amount * times, exemption, '' "
+            f"FROM (SELECT description, amount, exemption, {quote('order')} AS position, id, {times} AS times "
+            f"FROM {source} WHERE version_id = %s) lines ORDER BY position, id")
+    return dossier, statements.Statement(_FEES_SQL[0], [dossier.pk, copies, copies, copies, version.pk])
 
 
 def submit_online(
     *, version: ProcedureVersion, receiving_agency: Agency, applicant: Applicant, actor=None,
-    documents: Iterable = (), eform_data: dict | None = None,
+    documents: Iterable = (), eform_data: dict | None = None, copies: int = 1,
+    requested_return_method: str = "",
 ) -> Dossier:
     """An online submission: the dossier enters the agency as ``submitted`` with its code (TT 01/2018
-    Art. 19), the procedure's fees and the uploaded papers; the receiver then receives, asks for a
-    supplement or refuses it. ``actor`` is the citizen (their account becomes ``applicant_user`` when the
-    applicant names none) or the agency's API client."""
+    Art. 19), the procedure's fees charged for ``copies`` copies of the result and the uploaded papers; the
+    receiver then receives, asks for a supplement or refuses it. ``actor`` is the citizen (their account
+    becomes ``applicant_user`` when the applicant names none) or the agency's API client.
+    ``requested_return_method`` is how the applicant will receive the result (electronically when not said:
+    an online dossier's result is returned online unless the applicant asks otherwise)."""
     applicant.check()
+    copies = _check_choices(copies, requested_return_method)
+    requested_return_method = requested_return_method or ReturnMethod.ONLINE
     if applicant.user is None and actor is not None and not _is_client(actor) and getattr(actor, "pk", None):
         applicant.user = actor
     if _is_client(actor):
@@ -520,7 +547,8 @@ def submit_online(
     now = timezone.now()
     with transaction.atomic():
         dossier, fees = _create(version, receiving_agency, applicant, channel=Channel.ONLINE,
-                                state=State.SUBMITTED, eform_data=data, now=now)
+                                state=State.SUBMITTED, eform_data=data, now=now, copies=copies,
+                                requested_return_method=requested_return_method)
         for upload in uploads:
             _store(dossier, upload, actor)
         return _finish(dossier, actor, "submit_online", "", note="Nộp hồ sơ trực tuyến",
@@ -530,6 +558,7 @@ def submit_online(
 def receive_at_counter(
     *, version: ProcedureVersion, receiving_agency: Agency, applicant: Applicant, actor,
     documents: Iterable = (), eform_data: dict | None = None, channel: str = Channel.COUNTER, note: str = "",
+    copies: int = 1, requested_return_method: str = "",
 ) -> Dossier:
     """A paper dossier at the one-stop desk (or by post): created and received in one step — code,
     receipt (form 01) with the due moment, route copied (NĐ 61/2018 Art. 17)."""
@@ -538,13 +567,18 @@ def receive_at_counter(
         raise InvalidInput("Hình thức nộp tại quầy phải là trực tiếp hoặc qua bưu chính.",
                            "Channel must be counter or post.", field="channel")
     applicant.check()
+    copies = _check_choices(copies, requested_return_method)
+    # A paper dossier's result is handed over at the desk unless the applicant registers another way.
+    requested_return_method = requested_return_method or (
+        ReturnMethod.POST if channel == Channel.POST else ReturnMethod.DESK)
     _check_version_and_agency(version, receiving_agency)
     data = _check_eform(version, eform_data)
     uploads = _validated(documents)
     now = timezone.now()
     with transaction.atomic():
         dossier, fees = _create(version, receiving_agency, applicant, channel=channel, state=State.RECEIVED,
-                                eform_data=data, now=now)
+                                eform_data=data, now=now, copies=copies,
+                                requested_return_method=requested_return_method)
         for upload in uploads:
             _store(dossier, upload, actor)
         step = _receive_into_route(dossier, actor, now)
@@ -857,10 +891,11 @@ def stop_processing(dossier: Dossier | int, *, actor, expected_version: int | No
                        data={"reasons": reasons})
 
 
-def return_result(dossier: Dossier | int, *, actor, expected_version: int | None, method: str,
+def return_result(dossier: Dossier | int, *, actor, expected_version: int | None, method: str = "",
                   note: str = "") -> Dossier:
-    """Hand the result over — at the desk, by post or online — and close the dossier."""
-    if method not in ReturnMethod.values:
+    """Hand the result over — at the desk, by post or online — and close the dossier. Without a ``method``
+    the result goes the way the applicant registered at filing (at the desk when nothing was registered)."""
+    if method and method not in ReturnMethod.values:
         raise InvalidInput("Hình thức trả kết quả không hợp lệ (tại quầy, bưu chính hoặc trực tuyến).",
                            "Unknown return method.", field="method")
     with transaction.atomic():
@@ -876,7 +911,8 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
             writes.append(statements.update(step, ["state", "finished_at", "assignee"]))
         dossier.current_step = None
         dossier.state = State.RETURNED
-        dossier.return_method = method
+        dossier.return_method = method or dossier.requested_return_method or ReturnMethod.DESK
+        method = dossier.return_method
         dossier.result_digitised = dossier.documents.filter(kind=DocumentKind.RESULT).exists()
         dossier.finished_at = now
         data = {"method": method}
@@ -946,6 +982,31 @@ def record_payment(dossier: Dossier | int, *, actor, amount: int, channel: str, 
         return payment
 
 
+def exempt_fees(dossier: Dossier | int, *, actor, ground: str, expected_version: int | None = None) -> Dossier:
+    """Record that the applicant belongs to a group the fee schedule exempts (e.g. TT 244/2016 Art. 5,
+    TT 85/2019 Art. 5): every line of the dossier that names exempt applicants is charged 0, with the ground
+    the officer checked (a document, a card). Lines without an exemption stay as charged."""
+    ground = _reason(ground, "ground", "căn cứ miễn phí, lệ phí")
+    if len(ground) > 500:
+        raise InvalidInput("Căn cứ miễn phí, lệ phí dài quá 500 ký tự.", "The ground is longer than 500 characters.",
+                           field="ground")
+    with transaction.atomic():
+        dossier = _lock(dossier, expected_version)
+        if dossier.state in TERMINAL_STATES:
+            raise InvalidTransition("Hồ sơ đã kết thúc; không thể ghi nhận miễn phí, lệ phí.",
+                                    "The dossier is closed: no exemption can be recorded.")
+        _require(holds_role(actor, [Role.RECEIVER, Role.RETURNER], dossier.receiving_agency))
+        lines = list(dossier.fees.exclude(exemption="").filter(exemption_ground=""))
+        if not lines:
+            raise InvalidInput("Hồ sơ không có khoản phí, lệ phí nào được miễn theo đối tượng.",
+                               "No fee line of this dossier has an exemption.", field="ground")
+        for line in lines:
+            line.amount, line.exemption_ground = 0, ground
+        DossierFee.objects.bulk_update(lines, ["amount", "exemption_ground"])
+        return _finish(dossier, actor, "exempt_fees", dossier.state, notify=False, note=ground,
+                       data={"fees": [line.pk for line in lines], "ground": ground})
+
+
 def attach_document(dossier: Dossier | int, *, actor, upload, kind: str = DocumentKind.APPLICANT,
                     required_document: RequiredDocument | None = None,
                     expected_version: int | None = None) -> DossierDocument:
@@ -1008,6 +1069,9 @@ def allowed_actions(dossier: Dossier, actor) -> list[str]:
     if state == State.RESULT_READY and holds_role(actor, [Role.RETURNER, Role.RECEIVER],
                                                   step_agency or dossier.receiving_agency):
         actions.append("return_result")
+    if holds_role(actor, [Role.RECEIVER, Role.RETURNER], dossier.receiving_agency) and any(
+            line.exemption and not line.exemption_ground for line in dossier.fees.all()):
+        actions.append("exempt_fees")
     if own or at_desk:
         actions.append("withdraw")
     return list(dict.fromkeys(actions))

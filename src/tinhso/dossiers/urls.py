@@ -12,6 +12,7 @@ app_name = "dossiers"
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("tiep-nhan/", views.reception, name="reception"),
+    path("so-theo-doi/", views.register, name="register"),
     path("tiep-nhan/xa-phuong/", views.commune_options, name="communes"),
     path("ho-so/<str:code>/", views.dossier_page, name="dossier"),
     path("ho-so/<str:code>/thao-tac/<slug:action>/", views.dossier_action, name="action"),

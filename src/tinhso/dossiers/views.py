@@ -26,10 +26,10 @@ from django.utils.translation import gettext, gettext_noop, ngettext_lazy, pgett
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit
+from tinhso.catalogue.models import ProcedureVersion, Status, StepRole, TimeUnit, fee_total
 from tinhso.common import pagecache
 from tinhso.common.replicas import replica_reads
-from tinhso.directory.models import Role
+from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import active_memberships, visible_agencies
 from tinhso.dossiers import deadlines, forms, printing, results, selectors, services
 from tinhso.dossiers.errors import Conflict, DossierError, english_active
@@ -221,8 +221,11 @@ ACTIONS: dict[str, Action] = {a.key: a for a in (
     Action("apology", "issue_apology", _("Xin lỗi và hẹn lại ngày trả kết quả"), _("Gửi thư xin lỗi, hẹn lại"),
            forms.ApologyForm, _call(services.issue_apology, "reason", "new_due_at"),
            _("Đã gửi thư xin lỗi và hẹn lại ngày trả kết quả.")),
+    Action("exempt", "exempt_fees", _("Miễn phí, lệ phí theo đối tượng"), _("Ghi nhận miễn phí, lệ phí"),
+           forms.ExemptionForm, _call(services.exempt_fees, "ground"), _("Đã ghi nhận miễn phí, lệ phí.")),
     Action("return", "return_result", _("Trả kết quả"), _("Trả kết quả"), forms.ReturnForm,
-           _call(services.return_result, "method", "note"), _("Đã trả kết quả cho người nộp.")),
+           _call(services.return_result, "method", "note"), _("Đã trả kết quả cho người nộp."),
+           form_kwargs=lambda dossier, user: {"registered": dossier.requested_return_method}),
     Action("refuse", "refuse", pgettext_lazy("action", "Từ chối tiếp nhận, giải quyết"), _("Từ chối"),
            forms.RefuseForm, _call(services.refuse, "reasons"), _("Đã từ chối hồ sơ."), danger=True),
     Action("stop", "stop_processing", _("Dừng giải quyết hồ sơ"), pgettext_lazy("action", "Dừng giải quyết"),
@@ -275,6 +278,7 @@ EVENT_PHRASES = {
     "submit": gettext_noop("nộp hồ sơ trực tuyến"),
     "receive_at_counter": gettext_noop("tiếp nhận hồ sơ trực tiếp tại Bộ phận Một cửa"),
     "receive": gettext_noop("tiếp nhận hồ sơ"),
+    "exempt_fees": gettext_noop("ghi nhận miễn phí, lệ phí"),
     "request_supplement": gettext_noop("yêu cầu bổ sung, hoàn thiện hồ sơ"),
     "provide_supplement": gettext_noop("ghi nhận hồ sơ đã được bổ sung đầy đủ"),
     "refuse": gettext_noop("từ chối tiếp nhận, giải quyết hồ sơ"),
@@ -347,6 +351,8 @@ def _dossier_context(request, dossier, bound=None, action_error=None) -> dict:
     payments = list(dossier.payments.all())
     for line in (*fees, *payments):
         line.amount_text = vnd(line.amount)
+    for line in fees:
+        line.unit_text = vnd(line.unit_amount)
     return {
         "dossier": dossier,
         "deadline": deadlines.dossier_status(dossier, now),
@@ -466,6 +472,46 @@ def print_form(request, code: str, number: str):
     return response
 
 
+# ------------------------------------------------------------------------------------- form 06: register
+
+REGISTER_MAX_DOSSIERS = 5000
+
+
+def _register_agencies(user):
+    """The agencies whose register (form 06) the officer may print: where they hold a desk role today."""
+    if user.is_superuser:
+        return list(visible_agencies(user).order_by("name"))
+    ids = active_memberships(user).filter(role__in=services.DESK_ROLES).values("agency_id")
+    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+
+
+@require_GET
+@officer_required
+def register(request):
+    """Form 06, the agency's dossier register (sổ theo dõi hồ sơ) for a period, as an A4 landscape PDF: the
+    dossiers received in the period, in order of reception (TT 01/2018)."""
+    form = forms.RegisterForm(request.GET or None, agencies=_register_agencies(request.user))
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            agency = form.agencies[form.cleaned_data["agency"]]
+            start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+            dossiers = selectors.register_dossiers(agency, start, end)
+            if dossiers.count() > REGISTER_MAX_DOSSIERS:
+                form.add_error(None, gettext("Khoảng thời gian có hơn %(n)s hồ sơ; hãy chọn khoảng ngắn hơn.")
+                               % {"n": REGISTER_MAX_DOSSIERS})
+                status = 400
+            else:
+                pdf = printing.render_register(agency, dossiers, start, end)
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = (f'attachment; filename="mau-06-{agency.identifier or agency.pk}-'
+                                                   f'{start:%Y%m%d}-{end:%Y%m%d}.pdf"')
+                return response
+        else:
+            status = 400
+    return render(request, "dossiers/desk/register.html", {"form": form}, status=status)
+
+
 # ------------------------------------------------------------------------------------- counter reception
 
 def _receivable_procedures(user):
@@ -541,11 +587,14 @@ def reception(request):
     elif request.method == "POST":
         status = 400
     fees = list(version.fees.all()) if version is not None else []
+    copies = 1
+    if form is not None and form.is_bound and form.is_valid():
+        copies = form.cleaned_data.get("copies") or 1
     for fee in fees:
         fee.amount_text = vnd(fee.amount)
     return render(request, "dossiers/desk/reception.html", {
-        "choice": choice, "version": version, "form": form, "error": error,
-        "procedure_count": procedures.count(), "fees": fees, "fees_total": vnd(sum(f.amount for f in fees)),
+        "choice": choice, "version": version, "form": form, "error": error, "copies": copies,
+        "procedure_count": procedures.count(), "fees": fees, "fees_total": vnd(fee_total(fees, copies)),
         "commune_query": "", "time_limit": time_limit_text(version) if version is not None else "",
     }, status=status)
 
@@ -567,7 +616,9 @@ def _receive_at_counter(user, version, data):
     paper = received[0] if len(received) == 1 else None
     uploads = [services.DocumentUpload(f, paper) for f in data.get("files") or []]
     return services.receive_at_counter(version=version, receiving_agency=agency, applicant=applicant,
-                                       actor=user, documents=uploads, note=note, channel=data["channel"])
+                                       actor=user, documents=uploads, note=note, channel=data["channel"],
+                                       copies=data.get("copies") or 1,
+                                       requested_return_method=data.get("requested_return_method") or "")
 
 
 def _record_counter_payment(request, dossier, data) -> None:

@@ -33,6 +33,14 @@ class SupervisionReport:
                          a.achieved, a.status_label, self.notes.get(a.indicator.pk, "")])
         return rows
 
+    def late_rows(self) -> list[list]:
+        """Section II: agency, settled, settled late, running overdue (the PDF and the XLSX print these)."""
+        return [[r.label, r["returned"], r["late"], r["overdue"]] for r in self.late]
+
+    def remaining_rows(self) -> list[list]:
+        """Section III: the indicators not met or at risk, with the unit the PDF writes after each number."""
+        return [[a.indicator.name, a.target, a.value, a.status_label, a.indicator.unit] for a in self.remaining]
+
 
 def supervision_report(scope: selectors.Scope, period: Period) -> SupervisionReport:
     assessments = selectors.overview(scope, period)
@@ -66,10 +74,10 @@ def report_xlsx(report: SupervisionReport) -> bytes:
            report.plan_rows())
     late = book.create_sheet("Ho so tre han")
     _write(late, f"Hồ sơ trễ hạn, quá hạn theo cơ quan — {report.period.label}", LATE_HEADERS,
-           [[r.label, r["returned"], r["late"], r["overdue"]] for r in report.late])
+           report.late_rows())
     remaining = book.create_sheet("Nhiem vu con lai")
     _write(remaining, "Những chỉ tiêu cần tập trung thực hiện", ["Chỉ số", "Chỉ tiêu", "Thực hiện", "Đánh giá"],
-           [[a.indicator.name, a.target, a.value, a.status_label] for a in report.remaining])
+           [row[:4] for row in report.remaining_rows()])
     return workbook_bytes(book)
 
 

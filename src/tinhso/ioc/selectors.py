@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -414,6 +415,10 @@ class BreakdownRow:
     value: Decimal | None = None
 
     def __getitem__(self, name):
+        """A counter by name (0 when the row has none). The row's own attributes are not counters: a
+        template resolves ``row.label`` by trying ``row["label"]`` first, which must fail, not answer 0."""
+        if name in self.__dataclass_fields__:
+            raise KeyError(name)
         return self.counts.get(name, 0)
 
 
@@ -489,6 +494,11 @@ LEAGUE_COLUMNS = [
     ("late", _("Trễ hạn")), ("overdue", _("Đang quá hạn")), ("avg_processing_days", _("TG giải quyết TB (ngày)")),
     ("online_share", _("Tỷ lệ trực tuyến (%)")), ("apologies", _("Xin lỗi, hẹn lại")),
 ]
+
+
+# One number of decimals per column (counts whole, rates and averages with one decimal), so that a column
+# reads "100,0 · 93,1 · 98,5", never "100 · 93,1 · 98,51".
+LEAGUE_DECIMALS = {"on_time_rate": 1, "online_share": 1, "avg_processing_days": 1}
 
 
 @dataclass
@@ -575,9 +585,29 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(), tzinfo=VIETNAM)
 
 
+# The columns a drill-down list sorts by (``?sap-xep=<key>``, ``-<key>`` for the other way); "tre" is how late
+# a dossier is: the time from its due moment to its result (late) or to now (overdue).
+DOSSIER_SORTS = {
+    "ma": ("code",), "co-quan": ("receiving_agency__name",), "thu-tuc": ("procedure_version__name",),
+    "trang-thai": ("state",), "han": ("due_at",), "tre": ("lateness",),
+}
+# Most overdue first where a list is about lateness; the others as they always were.
+DEFAULT_SORTS = {"late": "-tre", "overdue": "-tre"}
+
+
+def dossier_sort(kind: str, requested: str | None) -> str:
+    """The sort a list uses: the one asked for when it is known (and "tre" only where lateness is defined),
+    else the list's default ("" for its own order)."""
+    key = (requested or "").strip()
+    if key.lstrip("-") in DOSSIER_SORTS and (key.lstrip("-") != "tre" or kind in DEFAULT_SORTS):
+        return key
+    return DEFAULT_SORTS.get(kind, "")
+
+
 def dossier_list(scope: Scope, kind: str, period: Period, filters: Filters = Filters(),
-                 at: datetime.datetime | None = None) -> QuerySet[Dossier]:
-    """The dossiers a number counts (the same definitions as the rollups), for one page of a drill-down."""
+                 at: datetime.datetime | None = None, sort: str | None = None) -> QuerySet[Dossier]:
+    """The dossiers a number counts (the same definitions as the rollups), for one page of a drill-down, in
+    the order ``sort`` names (see ``dossier_sort``; late and overdue lists put the most overdue first)."""
     start, end = _local_midnight(period.start), _local_midnight(period.end)
     dossiers = scope.filter(Dossier.objects.all(), "receiving_agency_id")
     if filters.agency:
@@ -604,6 +634,18 @@ def dossier_list(scope: Scope, kind: str, period: Period, filters: Filters = Fil
             "-apology_issued_at", "-pk")
     else:
         raise KeyError(kind)
+    sort = dossier_sort(kind, sort)
+    if sort:
+        if sort.lstrip("-") == "tre":
+            if kind == "late":  # the result came (or the dossier closed) this long after the due moment
+                dossiers = dossiers.annotate(lateness=ExpressionWrapper(
+                    Coalesce("result_ready_at", "finished_at") - F("due_at"), output_field=DurationField()))
+            else:  # still running: the earlier the due moment, the longer overdue
+                sort = "-due_at" if sort == "tre" else "due_at"
+        descending = sort.startswith("-")
+        columns = DOSSIER_SORTS.get(sort.lstrip("-"), (sort.lstrip("-"),))
+        dossiers = dossiers.order_by(*[f"-{c}" if descending else c for c in columns],
+                                     "-pk" if descending else "pk")
     return dossiers.select_related("receiving_agency", "procedure_version", "procedure_version__field")
 
 

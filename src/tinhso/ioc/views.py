@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.common import rendering
@@ -265,7 +265,8 @@ def _next_dimension(dimension: str) -> str:
 def dossiers(request, scope, period, filters, kind):
     if kind not in selectors.DOSSIER_LISTS:
         return render(request, "ioc/error.html", {"message": gettext("Không có danh sách này.")}, status=404)
-    queryset = selectors.dossier_list(scope, kind, period, filters)
+    sort = selectors.dossier_sort(kind, request.GET.get("sap-xep"))
+    queryset = selectors.dossier_list(scope, kind, period, filters, sort=sort)
     if request.GET.get("xuat") == "xlsx":
         rows = [[d.code, d.receiving_agency.name, d.procedure_version.name, d.get_state_display(),
                  timezone.localtime(d.due_at).strftime("%d/%m/%Y %H:%M") if d.due_at else "",
@@ -280,10 +281,30 @@ def dossiers(request, scope, period, filters, kind):
         openable = set(dossier_selectors.dossiers_visible_to(request.user).filter(pk__in=ids)
                        .values_list("pk", flat=True))
     rows = [{"dossier": d, "deadline": dossier_status(d), "link": d.pk in openable} for d in page.object_list]
+    sorted_query = _query(period, filters, **{"sap-xep": sort})
     return render(request, "ioc/dossiers.html", {
         "title": selectors.DOSSIER_LISTS[kind], "kind": kind, "page_obj": page, "rows": rows, "period": period,
-        "query": _query(period, filters), "page_query": _query(period, filters), "filters": filters,
+        "query": sorted_query, "page_query": sorted_query, "filters": filters,
+        "columns": _sort_columns(kind, sort, _query(period, filters)),
     })
+
+
+DOSSIER_COLUMNS = [("ma", gettext_lazy("Mã hồ sơ")), ("co-quan", gettext_lazy("Cơ quan tiếp nhận")),
+                   ("thu-tuc", gettext_lazy("Thủ tục")), ("trang-thai", gettext_lazy("Trạng thái")),
+                   ("han", gettext_lazy("Hạn trả")), ("tre", gettext_lazy("Thời hạn"))]
+
+
+def _sort_columns(kind: str, sort: str, query: str) -> list[dict]:
+    """The list's column headings, each a link that sorts by it (again: the other way), with its aria-sort.
+    Lateness ("Thời hạn") sorts only the late and overdue lists, most overdue first."""
+    columns = []
+    for key, label in DOSSIER_COLUMNS:
+        sortable = key != "tre" or kind in selectors.DEFAULT_SORTS
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
+        following = f"-{key}" if (sort == key or (not state and key == "tre")) else key
+        columns.append({"label": label, "sortable": sortable, "state": state,
+                        "href": f"?{query}&{urlencode({'sap-xep': following})}"})
+    return columns
 
 
 @require_GET
@@ -302,7 +323,8 @@ def league(request, scope, period, filters):
             [gettext("Hạng"), gettext("Cơ quan"), *[label for _, label in columns]],
             [[r.rank, r.agency, *[r.values[code] for code, _ in columns]] for r in table]))
     page = Paginator(table, TABLE_PAGE_SIZE).get_page(request.GET.get("trang"))
-    rows = [{"row": r, "cells": [r.values[code] for code, _ in columns]} for r in page.object_list]
+    rows = [{"row": r, "cells": [(r.values[code], selectors.LEAGUE_DECIMALS.get(code, 0)) for code, _ in columns]}
+            for r in page.object_list]
     shown = page.object_list[:30]
     on_time = reverse("ioc:indicator", args=[ON_TIME_RATE])
     chart = _chart(None, [r.agency for r in shown], [r.values["on_time_rate"] for r in shown], kind="bar",

@@ -101,10 +101,11 @@ def _communes():
 
 
 def _day(text):
-    import datetime
+    """A filter date typed day first (dd/mm/yyyy) or ISO, by the one date reader; None when empty or unreadable."""
+    from tinhso.common import tabular
 
     try:
-        return datetime.date.fromisoformat(text) if text else None
+        return tabular.parse_date(text) if text and text.strip() else None
     except ValueError:
         return None
 

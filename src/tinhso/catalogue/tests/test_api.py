@@ -74,7 +74,8 @@ def test_the_detail_gives_documents_fees_route_and_eform(client, catalogue):
     assert body["code"] == "1.004227"
     assert body["online_limit_reason"]
     assert [d["name"] for d in body["documents"]] == ["Tờ khai theo mẫu"]
-    assert body["fees"] == [{"description": "Lệ phí", "amount": 50000}]
+    assert body["fees"] == [{"description": "Lệ phí", "amount": 50000, "basis": "dossier", "included_copies": 0,
+                             "exemption": ""}]
     assert [(s["role"], s["share"]) for s in body["route"]] == [
         ("receive", 0), ("handle", 9), ("approve", 1), ("return", 0),
     ]

@@ -118,7 +118,8 @@ def test_the_admin_edits_the_decision_of_a_draft_and_shows_it_read_only_once_pub
             elif prefix == "fees":
                 data.update({f"{prefix}-{index}-order": child.order,
                              f"{prefix}-{index}-description": child.description,
-                             f"{prefix}-{index}-amount": child.amount})
+                             f"{prefix}-{index}-amount": child.amount, f"{prefix}-{index}-basis": child.basis,
+                             f"{prefix}-{index}-included_copies": child.included_copies})
             else:
                 data.update({f"{prefix}-{index}-order": child.order, f"{prefix}-{index}-role": child.role,
                              f"{prefix}-{index}-share": child.share})

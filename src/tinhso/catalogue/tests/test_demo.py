@@ -43,7 +43,15 @@ def test_demo_procedures_link_the_demo_agencies_and_mix_levels_and_online_levels
     assert birth.eform_schema is not None
     record = current_version("2.000505")
     assert [a.name for a in record.agencies.all()] == ["Sở Tư pháp"]
-    assert RouteStep.objects.filter(version=record, partner="Công an tỉnh").exists()
+    # Liên thông between directory agencies: the criminal-record check runs at the provincial police, the birth
+    # registration group at the police (permanent residence) and the social insurance (health card).
+    police = RouteStep.objects.get(version=record, role="handle", agency__name="Công an tỉnh")
+    assert police.partner == "" and police.agency.identifier.startswith("000.00.12.")
+    group = current_version("1.013501")
+    assert [s.agency.name for s in group.steps.filter(agency__isnull=False).order_by("order")][-2:] == [
+        "Công an tỉnh", "Bảo hiểm xã hội tỉnh"]
+    # A body outside the directory stays a partner of the route (the tax office, for land registration).
+    assert RouteStep.objects.filter(version=current_version("1.004227"), partner="Thuế tỉnh", agency=None).exists()
     published = ProcedureVersion.objects.filter(status=Status.PUBLISHED)
     assert set(published.values_list("level", flat=True)) == {"province", "commune"}
     assert set(published.values_list("online_level", flat=True)) == {"full", "partial", "none"}
@@ -53,3 +61,5 @@ def test_demo_procedures_link_the_demo_agencies_and_mix_levels_and_online_levels
 def test_without_the_demo_directory_the_catalogue_loads_without_agency_links():
     assert load_demo_catalogue("99") >= 30
     assert not ProcedureVersion.agencies.through.objects.exists()
+    # The police step then names the police as a partner outside the directory.
+    assert RouteStep.objects.filter(version=current_version("2.000505"), partner="Công an tỉnh").exists()

@@ -154,6 +154,19 @@ LANGUAGE_CODE = env("LANGUAGE_CODE")
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Dates are typed and shown day first (dd/mm/yyyy) or ISO, never month first, in both languages:
+# the platform's formats replace Django's locale ones (conf/formats), and the same hold with no language.
+FORMAT_MODULE_PATH = ["tinhso.conf.formats"]
+from tinhso.conf.formats import (  # noqa: E402
+    DATE_INPUT_FORMATS,  # noqa: F401
+    DATETIME_INPUT_FORMATS,  # noqa: F401
+    TIME_INPUT_FORMATS,  # noqa: F401
+)
+
+DATE_FORMAT = "d/m/Y"
+SHORT_DATE_FORMAT = "d/m/Y"
+DATETIME_FORMAT = "d/m/Y H:i"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
 USE_I18N = True
 USE_TZ = True
 

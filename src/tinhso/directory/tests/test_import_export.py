@@ -299,3 +299,12 @@ def test_the_command_exports_to_the_format_of_the_file_name(units, tmp_path, cap
     call_command("agencies", "export", str(path))
     assert "Đã xuất 1 cơ quan" in capsys.readouterr().out
     assert "000.00.00.H41" in path.read_text(encoding="utf-8-sig")
+
+
+def test_the_export_command_reads_the_day_first(units, tmp_path, capsys):
+    AgencyFactory(province_committee=True)
+    path = tmp_path / "co-quan.csv"
+    call_command("agencies", "export", str(path), "--active-on", "13/02/2027")
+    assert "Đã xuất 1 cơ quan" in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("agencies", "export", str(path), "--active-on", "02/13/2027")

@@ -455,6 +455,9 @@ def test_forms_read_what_the_services_recorded(centre, desk_officer):
     apology = pdf_text(printing.render_form(late, "04"))
     assert "Chờ kết quả xác minh của Công an tỉnh" in apology
     assert printing.vn_date(new_due) in apology
+    # Signed on paper by the head of the agency (or the leader authorised), not by the officer who recorded it.
+    assert "THỦ TRƯỞNG CƠ QUAN" in apology and "người được ủy quyền ký thay" in apology
+    assert "Lê Thị Mai" not in apology
 
     online = services.submit_online(version=version, receiving_agency=centre, applicant=applicant())
     online = services.request_supplement(online, actor=desk_officer, expected_version=online.version,
@@ -468,3 +471,23 @@ def test_forms_read_what_the_services_recorded(centre, desk_officer):
     other = services.refuse(other, actor=desk_officer, expected_version=other.version,
                             reasons="Không thuộc thẩm quyền của cơ quan")
     assert "Không thuộc thẩm quyền của cơ quan" in pdf_text(printing.render_form(other, "03"))
+
+
+def test_a_partner_step_shows_as_the_partner_with_the_hand_over_and_the_answer(client, centre, desk_officer):
+    from tinhso.dossiers.models import DossierStep
+
+    version = ProcedureVersionFactory(name="Đăng ký biến động đất đai", time_limit=10, agencies=[centre])
+    dossier = services.receive_at_counter(version=version, receiving_agency=centre, applicant=applicant(),
+                                          actor=desk_officer)
+    step = dossier.steps.get(order=2)  # the handling step
+    # As the route copies a step at a body outside the directory: followed by the receiving agency.
+    DossierStep.objects.filter(pk=step.pk).update(
+        partner="Chi cục Thuế khu vực", started_at=at(2, 9, 0, month=12), finished_at=at(3, 15, 30, month=12))
+    sheet = " ".join(pdf_text(printing.render_form(dossier, "05")).split())
+    assert "Xử lý: Chi cục Thuế khu vực" in sheet and "(phối hợp; Trung tâm Phục vụ" in sheet
+    assert "chuyển hồ sơ lúc 09:00 02/12/2026, nhận kết quả lúc 15:30 03/12/2026" in sheet
+    client.force_login(desk_officer)
+    page = client.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    row = page[page.index("Chi cục Thuế khu vực"):][:600]
+    assert "Cơ quan phối hợp ngoài danh bạ" in row and "Đã chuyển: 09:00 02/12/2026." in row
+    assert "Đã nhận kết quả: 15:30 03/12/2026." in row

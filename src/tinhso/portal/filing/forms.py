@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.dossiers.models import ApplicantKind, validate_citizen_id
+from tinhso.dossiers.models import ApplicantKind, ReturnMethod, validate_citizen_id
 from tinhso.portal.labels import choice_labels
 
 
@@ -52,6 +52,16 @@ class ApplicantForm(LinkedErrorsMixin, forms.Form):
                         "invalid_choice": _("Cơ quan đã chọn không thực hiện thủ tục này.")},
     )
 
+    copies = forms.IntegerField(label=_("Số bản kết quả đề nghị cấp"), initial=1, min_value=1, max_value=99,
+                                required=False,
+                                help_text=_("Phí, lệ phí tính theo số bản khi thủ tục quy định như vậy."),
+                                error_messages={"required": _("Vui lòng nhập số bản kết quả đề nghị cấp."),
+                                                "invalid": _("Số bản phải là số nguyên."),
+                                                "min_value": _("Số bản kết quả phải từ 1 đến 99."),
+                                                "max_value": _("Số bản kết quả phải từ 1 đến 99.")})
+    return_method = forms.ChoiceField(label=_("Đăng ký nhận kết quả"), widget=forms.RadioSelect, required=False,
+                                      choices=choice_labels(ReturnMethod.choices), initial=ReturnMethod.ONLINE)
+
     def __init__(self, *args, agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(agency.pk, agency.name + (f" — {agency.address}" if agency.address else ""))
@@ -83,7 +93,7 @@ class ApplicantForm(LinkedErrorsMixin, forms.Form):
 
     def applicant(self) -> dict:
         data = {key: self.cleaned_data.get(key, "") for key in
-                ("kind", "name", "id_number", "tax_code", "phone", "email", "address")}
+                ("kind", "name", "id_number", "tax_code", "phone", "email", "address", "copies", "return_method")}
         return {key: (value.strip() if isinstance(value, str) else value) for key, value in data.items()}
 
 

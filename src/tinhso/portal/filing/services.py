@@ -140,6 +140,7 @@ def submit_draft(draft: Draft, *, actor) -> Dossier:
         dossier = engine.submit_online(
             version=version, receiving_agency=agency, applicant=applicant, actor=actor,
             documents=documents, eform_data=data.get("eform") or {},
+            copies=applicant_data.get("copies") or 1, requested_return_method=applicant_data.get("return_method") or "",
         )
         delete_draft(draft)
     return dossier

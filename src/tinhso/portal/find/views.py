@@ -192,8 +192,8 @@ def procedure_detail(request, code: str):
         return {"name": version.name, "html": render_to_string("portal/find/_procedure_detail_content.html", {
             "version": version,
             "documents": list(version.documents.all()),
-            "fees": [{"description": f.description, "amount": printing.vn_amount(f.amount)}
-                     for f in version.fees.all()],
+            "fees": [{"description": f.description, "amount": printing.vn_amount(f.amount), "rule": f.rule_label,
+                      "exemption": f.exemption} for f in version.fees.all()],
             "agencies": list(version.agencies.all()),
             "steps": list(version.steps.all()),
             "files_online": version.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL),

@@ -1,10 +1,10 @@
 """``tinhso agencies import FILE`` / ``tinhso agencies export FILE``: the agency directory as XLSX or CSV."""
 
-import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tinhso.common import tabular
 from tinhso.directory.selectors import agency_directory
 from tinhso.directory.services import FORMATS, export_agencies, import_agencies
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         exporting.add_argument("file", type=Path)
         exporting.add_argument("--format", choices=FORMATS, help="Mặc định theo phần mở rộng của tệp.")
         exporting.add_argument("--identifier-prefix", help="Chỉ các cơ quan có mã bắt đầu như vậy.")
-        exporting.add_argument("--active-on", help="Chỉ các cơ quan hoạt động vào ngày này (YYYY-MM-DD).")
+        exporting.add_argument("--active-on", help="Chỉ các cơ quan hoạt động vào ngày này (dd/mm/yyyy hoặc ISO).")
 
     def handle(self, *args, action, file, format, **options):
         format = format or file.suffix.lstrip(".").lower()
@@ -43,10 +43,10 @@ class Command(BaseCommand):
             raise CommandError("Nhập không thành công; sửa các dòng trên rồi nhập lại.")
 
     def _export(self, file: Path, format: str, prefix: str | None, active_on: str | None) -> None:
-        try:
-            on = datetime.date.fromisoformat(active_on) if active_on else None
+        try:  # the one date reader: dd/mm/yyyy or ISO, never month first
+            on = tabular.parse_date(active_on) if active_on else None
         except ValueError as exc:
-            raise CommandError(f"Ngày {active_on!r} không hợp lệ (YYYY-MM-DD).") from exc
+            raise CommandError(f"Ngày {active_on!r} không hợp lệ (dd/mm/yyyy hoặc YYYY-MM-DD).") from exc
         agencies = agency_directory(identifier_prefix=prefix, active_on=on)
         file.write_bytes(export_agencies(agencies, format))
         self.stdout.write(f"Đã xuất {agencies.count()} cơ quan ra {file}.")
