@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "tinhso.documents"
+    label = "documents"
+    verbose_name = "Văn bản điện tử"
+
+    def ready(self) -> None:
+        from tinhso.common.audit import track
+        from tinhso.documents import models
+
+        for model in (models.DocumentType, models.RecordsOffice, models.OutgoingDocument, models.Recipient,
+                      models.IncomingDocument):
+            track(model, exclude=("search_text",))
