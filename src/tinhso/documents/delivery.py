@@ -230,7 +230,7 @@ def _enqueue_status(organ_id: str, package: bytes, key: str) -> None:
 
 # -- receiving ------------------------------------------------------------------------------------------------
 
-def receive(data: bytes, *, channel: str = Channel.GATEWAY) -> list:
+def receive(data, *, channel: str = Channel.GATEWAY) -> list:
     """Take a package that arrived from outside: register a document at each recipient agency of this
     deployment (once per DocumentId), apply a revoke/update/replace, or apply a status message.
 
@@ -238,7 +238,7 @@ def receive(data: bytes, *, channel: str = Channel.GATEWAY) -> list:
     from tinhso.directory.models import Agency
     from tinhso.documents import services
 
-    package = edxml.read(data)
+    package = edxml.read(data) if isinstance(data, bytes | bytearray) else data
     with transaction.atomic():
         if isinstance(package, edxml.StatusPackage):
             return [services.apply_status(services.StatusInput(
