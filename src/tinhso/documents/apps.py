@@ -8,7 +8,7 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from tinhso.common.audit import track
-        from tinhso.documents import models
+        from tinhso.documents import models, navigation  # noqa: F401
 
         for model in (models.DocumentType, models.RecordsOffice, models.OutgoingDocument, models.Recipient,
                       models.IncomingDocument):

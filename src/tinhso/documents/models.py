@@ -322,6 +322,13 @@ class IncomingDocument(models.Model):
         return f"{self.code_number}/{self.code_notation}"
 
 
+EVENT_LABELS = {
+    "register": _("Vào sổ"), "accept": _("Tiếp nhận"), "reject": _("Từ chối"), "assign": _("Giao xử lý"),
+    "start": _("Bắt đầu xử lý"), "complete": _("Hoàn thành"), "revoke": _("Nơi gửi thu hồi"),
+    "update": _("Nơi gửi cập nhật"),
+}
+
+
 class IncomingEvent(models.Model):
     """One step of an incoming document's handling (and the QCVN 102 status it reports to the sender), or a
     revoke/update/replace applied to it, with the fields it changed before and after."""
@@ -342,6 +349,10 @@ class IncomingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.status_code}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 class RecipientStatus(models.Model):

@@ -70,12 +70,21 @@ def _denied() -> DocumentError:
                          "You may not do this in the agency's document registers.", status=403)
 
 
+def _user(by):
+    """The user to store as author (None for an agency's API token or the system)."""
+    return by if getattr(by, "pk", None) else None
+
+
 def holds(user, agency: Agency, roles: frozenset) -> bool:
-    """Whether ``user`` holds one of ``roles`` in ``agency`` (superusers hold every role)."""
+    """Whether ``user`` holds one of ``roles`` in ``agency`` (superusers hold every role; an agency's API
+    token acts as that agency's records office)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
         return True
+    if getattr(user, "pk", None) is None:
+        token_agency = getattr(user, "agency", None)
+        return token_agency is not None and token_agency.pk == agency.pk and bool(roles & CLERK_ROLES)
     return any(agency_id == agency.pk and role in roles for agency_id, role in held_roles(user))
 
 
@@ -177,7 +186,7 @@ def draft_outgoing(agency: Agency, data: OutgoingInput, *, by=None) -> OutgoingD
         description=_text(data.description, "ghi chú", OutgoingDocument, "description"),
         drafting_unit=_text(data.drafting_unit, "đơn vị soạn thảo", OutgoingDocument, "drafting_unit").upper(),
         page_amount=data.page_amount, issued_amount=data.issued_amount,
-        to_places=check_text("\n".join(others), "nơi nhận khác", 1000), created_by=by,
+        to_places=check_text("\n".join(others), "nơi nhận khác", 1000), created_by=_user(by),
     )
     document.save()
     seen: set[int] = set()
@@ -317,7 +326,7 @@ def _arrival_series(agency: Agency) -> str:
 
 def _event(document: IncomingDocument, action: str, *, code: str = "", note: str = "", by=None,
            before: dict | None = None) -> IncomingEvent:
-    return IncomingEvent.objects.create(document=document, at=timezone.now(), actor=by, status_code=code,
+    return IncomingEvent.objects.create(document=document, at=timezone.now(), actor=_user(by), status_code=code,
                                         action=action, note=note[:2000], before=before)
 
 
@@ -350,7 +359,7 @@ def register_incoming(agency: Agency, data: IncomingInput, *, by=None, channel: 
         content=check_text(data.content or "", "nội dung"),
         to_places=_text(data.to_places, "đơn vị hoặc người nhận", IncomingDocument, "to_places"),
         reply_due=data.reply_due, document_id=check_text(data.document_id or "", "mã văn bản", 100),
-        source=source, registered_by=by,
+        source=source, registered_by=_user(by),
     )
     local_arrival = timezone.localtime(arrived_at) if timezone.is_aware(arrived_at) else arrived_at
     document.year = local_arrival.year
