@@ -147,3 +147,30 @@ def test_registers_are_on_the_audit_chain():
     issued(office)
     assert AuditEntry.objects.count() > start
     assert AuditEntry.objects.filter(object_type="documents.outgoingdocument").exists()
+
+
+def test_the_indicators_count_electronic_exchange_and_handling_on_time_per_agency():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tinhso.common.indicators import ReadQuery, by_formula
+
+    sender = records_office("SKHCN")
+    receiver = records_office("SYT")
+    today = timezone.localdate()
+    issued(sender, recipients=[receiver.agency], other_recipients=["UBND huyện cũ (bản giấy)"], on=today)
+    services.register_incoming(receiver.agency, incoming_input(issued_on=today), by=receiver.clerk)
+    electronic = receiver.agency.incoming_documents.get(channel="local")
+    services.assign(electronic, handler_id=receiver.handler.pk, days=2, by=receiver.clerk)
+    services.complete(electronic, by=receiver.handler)
+    query = ReadQuery(start=today.replace(day=1), end=today + dt.timedelta(days=1), agency_ids=None,
+                      at=timezone.now())
+    assert by_formula("documents.sent_electronically").reader.read(query) == 1
+    assert by_formula("documents.sent_electronically_share").reader.read(query) == 50
+    assert by_formula("documents.received_electronically_share").reader.read(query) == 50
+    assert by_formula("documents.handled_on_time_share").reader.read(query) == 100
+    by_agency = by_formula("documents.received_electronically_share").reader.counts_by(query, "agency")
+    assert by_agency[receiver.agency.pk] == {"received": 2, "electronic": 1}
+    mine = ReadQuery(start=query.start, end=query.end, agency_ids=(sender.agency.pk,), at=query.at)
+    assert by_formula("documents.received_electronically_share").reader.read(mine) is None
