@@ -68,13 +68,47 @@ class Organ:
     website: str = ""
 
 
-@dataclass
 class Attachment:
-    name: str
-    data: bytes
-    content_type: str = "application/octet-stream"
-    content_id: str = ""
-    description: str = ""
+    """A file of a package. Its bytes and its base64 text are each computed once, when first asked: a package
+    read only for its metadata (the check command) never decodes its files, and a document written for many
+    recipients encodes its files once. Reading validates the base64 text completely, so decoding later cannot
+    fail."""
+
+    __slots__ = ("_data", "_encoded", "content_id", "content_type", "description", "name")
+
+    def __init__(self, name: str, data: bytes | None = None, content_type: str = "application/octet-stream",
+                 content_id: str = "", description: str = "", *, encoded: bytes | None = None):
+        if data is None and encoded is None:
+            raise ValueError("an attachment needs its bytes or its base64 text")
+        self.name, self.content_type, self.content_id, self.description = name, content_type, content_id, description
+        self._data, self._encoded = data, encoded
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = binascii.a2b_base64(self._encoded)
+        return self._data
+
+    @property
+    def encoded(self) -> bytes:
+        if self._encoded is None:
+            self._encoded = binascii.b2a_base64(self._data, newline=False)
+        return self._encoded
+
+    @property
+    def size(self) -> int:
+        if self._data is not None:
+            return len(self._data)
+        return len(self._encoded) // 4 * 3 - self._encoded[-2:].count(b"=")
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Attachment):
+            return NotImplemented
+        return ((self.name, self.content_type, self.content_id, self.description, self.data)
+                == (other.name, other.content_type, other.content_id, other.description, other.data))
+
+    def __repr__(self) -> str:
+        return f"Attachment({self.name!r}, {self.size} bytes, {self.content_type!r})"
 
 
 @dataclass
@@ -236,10 +270,23 @@ def write(package: DocumentPackage | StatusPackage) -> bytes:
         _sub(reference, "AttachmentName", attachment.name)
         _sub(reference, "Description", attachment.description)
     encoded = _sub(root, "AttachmentEncoded")
-    for content_id, attachment in zip(ids, package.attachments, strict=True):
-        _sub(encoded, "Attachment", base64.b64encode(attachment.data).decode("ascii"), ContentId=content_id,
-             ContentType=attachment.content_type, ContentTransferEncoded="base64", Description=attachment.name)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    # The base64 text needs no escaping: it is spliced into the serialised bytes instead of being copied into
+    # the tree and escaped again (the bulk of a package is its attachments).
+    holes = []
+    for index, (content_id, attachment) in enumerate(zip(ids, package.attachments, strict=True)):
+        hole = f"@@attachment-{index}@@"
+        holes.append((hole.encode("ascii"), attachment.encoded))
+        _sub(encoded, "Attachment", hole, ContentId=content_id, ContentType=attachment.content_type,
+             ContentTransferEncoded="base64", Description=attachment.name)
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if not holes:
+        return data
+    parts, rest = [], data
+    for hole, content in holes:
+        before, _, rest = rest.partition(hole)
+        parts += [before, content]
+    parts.append(rest)
+    return b"".join(parts)
 
 
 def _leaf(name: str, text: str):
@@ -277,6 +324,7 @@ def _parser() -> etree.XMLParser:
                            huge_tree=True, remove_comments=True, remove_pis=True)
 
 
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _NOT_DEFINED = re.compile(r"Namespace prefix (\S+) on (\S+) is not defined")
 
 
@@ -490,18 +538,14 @@ def _read_attachments(root, envelope, package: DocumentPackage) -> None:
     if holder is not None:
         for node in holder.findall(_q("Attachment")):
             content_id = node.get("ContentId") or ""
-            try:
-                data = base64.b64decode("".join((node.text or "").split()), validate=True)
-            except (binascii.Error, ValueError):
-                raise EdxmlError(f"Tệp đính kèm “{content_id}” không phải base64 hợp lệ.",
-                                 f"Attachment “{content_id}” is not valid base64.", "Attachment") from None
-            encoded[content_id] = (data, node.get("ContentType") or "", node.get("Description") or "")
+            raw = _base64_text(node.text or "", content_id)
+            encoded[content_id] = (raw, node.get("ContentType") or "", node.get("Description") or "")
     for content_id, name, content_type in references:
         if content_id not in encoded:
             raise EdxmlError(f"Reference cid:{content_id} không có tệp trong AttachmentEncoded.",
                              f"Reference cid:{content_id} has no file in AttachmentEncoded.", "Reference")
-        data, encoded_type, description = encoded.pop(content_id)
-        attachment = Attachment(name=name or description or content_id, data=data,
+        raw, encoded_type, description = encoded.pop(content_id)
+        attachment = Attachment(name=name or description or content_id, encoded=raw,
                                 content_type=content_type or encoded_type or "application/octet-stream",
                                 content_id=content_id)
         _refuse_nested_package(attachment)
@@ -512,9 +556,28 @@ def _read_attachments(root, envelope, package: DocumentPackage) -> None:
                          f"Attachment “{extra}” is not listed in edXMLManifest.", "Attachment")
 
 
+def _base64_text(text: str, content_id: str) -> bytes:
+    """The attachment's base64 text without line breaks, checked completely (alphabet, length, padding only at
+    the end) so that decoding it cannot fail."""
+    try:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError:
+        raw = b"!"
+    strange = raw.translate(None, _BASE64_ALPHABET)
+    if strange and not strange.translate(None, b" \t\r\n"):  # only line breaks: wrapped base64
+        raw, strange = raw.translate(None, b" \t\r\n"), b""
+    padding = raw.find(b"=")
+    if (strange or len(raw) % 4
+            or (padding != -1 and (len(raw) - padding > 2 or raw[padding:].strip(b"=")))):
+        raise EdxmlError(f"Tệp đính kèm “{content_id}” không phải base64 hợp lệ.",
+                         f"Attachment “{content_id}” is not valid base64.", "Attachment")
+    return raw
+
+
 def _refuse_nested_package(attachment: Attachment) -> None:
     """A ZIP attachment that holds another edXML package is refused: a package carries one document."""
-    if not attachment.data.startswith(b"PK\x03\x04"):
+    head = attachment.data[:4] if attachment._data is not None else binascii.a2b_base64(attachment.encoded[:8])
+    if head[:4] != b"PK\x03\x04":
         return
     try:
         archive = zipfile.ZipFile(io.BytesIO(attachment.data))
@@ -594,7 +657,7 @@ def summary(package: DocumentPackage | StatusPackage) -> dict:
         "code_notation": package.code_notation, "promulgation_date": package.promulgation_date.isoformat(),
         "subject": package.subject, "business_doc_type": package.business_doc_type,
         "response_for": package.response_for or None,
-        "attachments": [{"name": a.name, "content_type": a.content_type, "size": len(a.data)}
+        "attachments": [{"name": a.name, "content_type": a.content_type, "size": a.size}
                         for a in package.attachments],
         "signature": {"verdict": package.signature.verdict, "reason": package.signature.reason},
     }
