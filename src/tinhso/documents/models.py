@@ -95,6 +95,14 @@ class OutgoingState(models.TextChoices):
     REPLACED = "replaced", _("Đã thay thế")
 
 
+class SignatureVerdict(models.TextChoices):
+    NONE = "none", _("Không có chữ ký số")
+    VALID = "valid", _("Chữ ký hợp lệ")
+    INVALID = "invalid", _("Chữ ký không hợp lệ")
+    UNKNOWN_SIGNER = "unknown_signer", _("Người ký không thuộc danh sách tin cậy")
+    UNVERIFIABLE = "unverifiable", _("Không kiểm tra được chữ ký")
+
+
 def attachment_path(instance, filename: str) -> str:
     return f"documents/{instance.sha256[:2]}/{instance.sha256}"
 
@@ -187,6 +195,11 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     file = models.FileField(_("tệp"), upload_to=attachment_path, max_length=255)
+    signature = models.CharField(_("chữ ký số"), max_length=16, choices=SignatureVerdict.choices,
+                                 default=SignatureVerdict.NONE)
+    signer = models.CharField(_("người ký số"), max_length=300, blank=True)
+    signed_at = models.DateTimeField(_("ký lúc"), null=True, blank=True)
+    signature_note = models.CharField(_("ghi chú chữ ký"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("tệp đính kèm")

@@ -21,6 +21,7 @@ from tinhso.common.audit import record, snapshot
 from tinhso.common.inputs import InputError, check_text
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import held_roles
+from tinhso.documents import signatures
 from tinhso.documents.models import (
     Attachment,
     AuthorityPrefix,
@@ -133,10 +134,46 @@ def _store_attachments(files: list[FileInput], **owner) -> list[Attachment]:
         digest = Attachment.digest(item.content)
         attachment = Attachment(name=name, content_type=(item.content_type or "application/octet-stream")[:100],
                                 size=len(item.content), sha256=digest, **owner)
+        if item.content.startswith(b"%PDF"):
+            _record_verdict(attachment, signatures.verify_pdf(item.content, signatures.trusted_roots()))
         attachment.file.save(name, ContentFile(item.content), save=False)
         attachment.save()
         stored.append(attachment)
     return stored
+
+
+def _record_verdict(attachment: Attachment, verdict) -> None:
+    attachment.signature = verdict.verdict
+    attachment.signer = verdict.signer[:300]
+    attachment.signed_at = verdict.signed_at
+    attachment.signature_note = verdict.reason[:300]
+
+
+@transaction.atomic
+def sign_attachments(document: OutgoingDocument, signer, *, by=None) -> list[Attachment]:
+    """Sign the draft's PDF files with the agency's key (PAdES, visible block, timestamp when configured);
+    each signed file replaces the unsigned one and carries its verdict."""
+    document = OutgoingDocument.objects.select_for_update().select_related("agency").get(pk=document.pk)
+    _require(by, document.agency, CLERK_ROLES)
+    if document.state != OutgoingState.DRAFT:
+        raise DocumentError("Chỉ ký số văn bản trước khi ban hành.", "Sign a document before it is issued.",
+                            "state", status=409)
+    signed = []
+    for attachment in document.attachments.filter(content_type="application/pdf"):
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+        try:
+            output = signatures.sign_pdf(data, signer, signer_name=document.signer_name,
+                                         location=office_of(document.agency).place)
+        except signatures.SigningError as error:
+            raise DocumentError(error.message, error.message_en, "attachments") from None
+        attachment.sha256, attachment.size = Attachment.digest(output), len(output)
+        attachment.file.save(attachment.name, ContentFile(output), save=False)
+        _record_verdict(attachment, signatures.verify_pdf(output, signatures.trusted_roots()))
+        attachment.save()
+        signed.append(attachment)
+    record("sign", document, summary=f"{len(signed)} tệp ký số")
+    return signed
 
 
 # -- outgoing documents ---------------------------------------------------------------------------------------
