@@ -19,6 +19,7 @@ class DemoSummary:
     dossiers: int = 0
     telecom: dict = field(default_factory=dict)
     exchange: dict = field(default_factory=dict)
+    documents: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
@@ -50,5 +51,10 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
 
     summary.telecom = load_demo_telecom(code, password)
     summary.exchange = load_demo_exchange(code)
+    from tinhso.documents.demo import load_demo_documents
+
+    summary.documents = load_demo_documents(code, password)
+    if summary.documents.get("login"):
+        summary.logins.append(summary.documents["login"])
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary
