@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from tinhso.common.indicators import ModuleIndicator, Reader, ReadQuery, percent, register
-from tinhso.documents.models import Channel, IncomingDocument, Recipient
+from tinhso.documents.models import (
+    Channel,
+    IncomingDocument,
+    OutgoingDocument,
+    Recipient,
+    SignatureVerdict,
+)
 
 GROUP = "documents"  # ioc.models.Group.DOCUMENTS (the operations centre's value; this app does not import it)
 SOURCE = "NĐ 30/2020/NĐ-CP; QĐ 28/2018/QĐ-TTg về gửi, nhận văn bản điện tử giữa các cơ quan"
@@ -50,6 +56,13 @@ def _handled(query: ReadQuery, dimension: str | None = None) -> dict:
                                                     handling_due__isnull=False), query, "agency_id")
     return _aggregate(rows, "agency_id", dimension, completed=Count("id"),
                       on_time=Count("id", filter=Q(completed_at__lte=F("handling_due"))))
+
+
+def _signed(query: ReadQuery, dimension: str | None = None) -> dict:
+    rows = _in_view(OutgoingDocument.objects.filter(issued_on__gte=query.start, issued_on__lt=query.end,
+                                                    number__isnull=False), query, "agency_id")
+    return _aggregate(rows, "agency_id", dimension, issued=Count("id", distinct=True),
+                      signed=Count("id", filter=Q(attachments__signature=SignatureVerdict.VALID), distinct=True))
 
 
 def _records(name: str, **params):
@@ -96,6 +109,16 @@ register(
         definition="Văn bản đến nhận qua trục liên thông hoặc trong nền tảng ÷ tổng số văn bản đến vào sổ trong kỳ "
                    "× 100%.",
         legal_source=SOURCE),
+    ModuleIndicator(
+        code="van-ban-di-ky-so", formula="documents.signed_digitally_share",
+        name="Tỷ lệ văn bản đi ký số", name_en="Share of outgoing documents signed digitally", unit="%",
+        direction="higher", group=GROUP,
+        reader=_reader(_signed, lambda c: percent(c.get("signed") or 0, c.get("issued") or 0),
+                       (("issued", "Văn bản ban hành"), ("signed", "Có chữ ký số hợp lệ")),
+                       _records("documents:outgoing")),
+        definition="Văn bản đi ban hành trong kỳ có ít nhất một tệp PDF mang chữ ký số hợp lệ của cơ quan ÷ văn bản "
+                   "đi ban hành trong kỳ × 100%.",
+        legal_source="NĐ 30/2020/NĐ-CP, Điều 22 và Phụ lục I (chữ ký số trên văn bản điện tử)"),
     ModuleIndicator(
         code="van-ban-den-dung-han", formula="documents.handled_on_time_share",
         name="Tỷ lệ văn bản đến giải quyết đúng hạn", name_en="Share of incoming documents handled on time",

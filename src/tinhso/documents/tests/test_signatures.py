@@ -61,3 +61,26 @@ def test_incoming_pdfs_are_verified_and_draft_pdfs_signed(pdf, signer, pki, sett
     other = services.register_incoming(office.agency, incoming_input(
         code_number="2", attachments=[services.FileInput("den.pdf", signed, "application/pdf")]), by=office.clerk)
     assert other.attachments.get().signature == SignatureVerdict.UNKNOWN_SIGNER
+
+
+@pytest.mark.django_db
+def test_the_share_of_documents_signed_digitally(pdf, signer, pki, settings, tmp_path):
+    import datetime
+
+    from django.utils import timezone
+
+    from tinhso.common.indicators import ReadQuery, by_formula
+
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.root_pem)
+    settings.TINHSO_DOCUMENTS_TRUSTED_ROOTS = str(root)
+    office = records_office("SKHCN")
+    draft = services.draft_outgoing(office.agency, outgoing_input(
+        files=[services.FileInput("qd.pdf", pdf, "application/pdf")]), by=office.clerk)
+    services.sign_attachments(draft, signer, by=office.clerk)
+    services.issue(draft, by=office.clerk)
+    services.issue_outgoing(office.agency, outgoing_input(), by=office.clerk)
+    today = timezone.localdate()
+    query = ReadQuery(start=today.replace(day=1), end=today + datetime.timedelta(days=1), agency_ids=None,
+                      at=timezone.now())
+    assert by_formula("documents.signed_digitally_share").reader.read(query) == 50
