@@ -93,7 +93,7 @@ document = OutgoingDocument.objects.get()
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory, _tsa_server):
+def network(tmp_path_factory):
     directory = tmp_path_factory.mktemp("document-deployments")
     pki = TestPKI.create("Mạng liên thông văn bản thử nghiệm")
     files = {}
