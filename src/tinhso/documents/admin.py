@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from tinhso.documents.models import (
+    ArchiveRecord,
     Attachment,
     DocumentType,
     IncomingDocument,
@@ -9,6 +10,7 @@ from tinhso.documents.models import (
     Recipient,
     RecipientStatus,
     RecordsOffice,
+    RetentionPeriod,
 )
 
 
@@ -94,4 +96,24 @@ class RecipientStatusAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetentionPeriod)
+class RetentionPeriodAdmin(admin.ModelAdmin):
+    list_display = ("name", "years", "legal_source")
+
+
+@admin.register(ArchiveRecord)
+class ArchiveRecordAdmin(admin.ModelAdmin):
+    list_display = ("title", "agency", "retention", "archived_at", "keep_until", "intact", "checked_at")
+    list_filter = ("intact", "retention")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

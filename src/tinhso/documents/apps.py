@@ -11,5 +11,5 @@ class DocumentsConfig(AppConfig):
         from tinhso.documents import models, navigation  # noqa: F401
 
         for model in (models.DocumentType, models.RecordsOffice, models.OutgoingDocument, models.Recipient,
-                      models.IncomingDocument):
+                      models.IncomingDocument, models.RetentionPeriod, models.ArchiveRecord):
             track(model, exclude=("search_text",))

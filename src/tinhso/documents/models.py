@@ -384,3 +384,56 @@ class RecipientStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status_code} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionPeriod(models.Model):
+    """A line of the retention schedule (thời hạn bảo quản), kept as data with its legal source."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("thời hạn bảo quản"), max_length=100)
+    years = models.PositiveSmallIntegerField(_("số năm"), null=True, blank=True,
+                                             help_text=_("Để trống: bảo quản vĩnh viễn."))
+    legal_source = models.CharField(_("căn cứ"), max_length=300)
+
+    class Meta:
+        verbose_name = _("thời hạn bảo quản")
+        verbose_name_plural = _("bảng thời hạn bảo quản")
+        ordering = [models.F("years").desc(nulls_first=True)]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArchiveRecord(models.Model):
+    """A closed document in the electronic archive, with its retention and the SHA-256 of its content
+    (metadata and files) that the fixity check recomputes."""
+
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("cơ quan"))
+    outgoing = models.OneToOneField(OutgoingDocument, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="archive_record")
+    incoming = models.OneToOneField(IncomingDocument, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="archive_record")
+    title = models.CharField(_("tiêu đề"), max_length=500)
+    retention = models.ForeignKey(RetentionPeriod, on_delete=models.PROTECT, verbose_name=_("thời hạn bảo quản"))
+    archived_at = models.DateTimeField(_("lưu trữ lúc"))
+    keep_until = models.DateField(_("bảo quản đến"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    checked_at = models.DateTimeField(_("kiểm tra toàn vẹn lúc"), null=True, blank=True)
+    intact = models.BooleanField(_("toàn vẹn"), default=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ lưu trữ điện tử")
+        verbose_name_plural = _("kho lưu trữ điện tử")
+        ordering = ["-archived_at"]
+        constraints = [models.CheckConstraint(
+            condition=Q(outgoing__isnull=False, incoming__isnull=True) | Q(outgoing__isnull=True,
+                                                                           incoming__isnull=False),
+            name="documents_archive_one_document")]
+
+    def __str__(self) -> str:
+        return self.title[:100]
+
+    @property
+    def document(self):
+        return self.outgoing or self.incoming

@@ -43,3 +43,11 @@ def send_status_package(organ_id: str, package: str, key: str, attempt: int = 1)
         retried = not failure.final and _again(send_status_package, attempt, organ_id, package, key)
         return {"sent": False, "error": str(failure), "retrying": retried}
     return {"sent": True}
+
+
+@task()
+def verify_archive_fixity() -> dict:
+    """Re-verify the SHA-256 of every record in the electronic archive (schedule it, e.g. nightly)."""
+    from tinhso.documents.archive import verify_fixity
+
+    return verify_fixity()
