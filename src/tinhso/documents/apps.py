@@ -11,5 +11,6 @@ class DocumentsConfig(AppConfig):
         from tinhso.documents import models, navigation  # noqa: F401
 
         for model in (models.DocumentType, models.RecordsOffice, models.OutgoingDocument, models.Recipient,
-                      models.IncomingDocument, models.RetentionPeriod, models.ArchiveRecord):
+                      models.IncomingDocument, models.RetentionPeriod, models.ArchiveRecord,
+                      models.DisposalList):
             track(model, exclude=("search_text",))

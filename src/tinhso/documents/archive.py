@@ -25,13 +25,14 @@ from django.utils import timezone
 from tinhso.common.audit import record
 from tinhso.documents.models import (
     ArchiveRecord,
+    DisposalList,
     IncomingDocument,
     IncomingState,
     OutgoingDocument,
     OutgoingState,
     RetentionPeriod,
 )
-from tinhso.documents.services import CLERK_ROLES, DocumentError, _require
+from tinhso.documents.services import CLERK_ROLES, LEADER_ROLES, DocumentError, _require, _user
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def verify_fixity(records=None) -> dict:
     """Recompute every record's digest; a mismatch marks the record, goes on the audit chain and is logged
     as an error (the alert)."""
     checked = mismatched = 0
-    for item in (records if records is not None else ArchiveRecord.objects.select_related("outgoing", "incoming")):
+    for item in (records if records is not None else ArchiveRecord.objects.filter(disposed_at__isnull=True)
+                 .select_related("outgoing", "incoming")):
         checked += 1
         now = timezone.now()
         intact = content_digest(item.document) == item.sha256
@@ -143,3 +145,41 @@ def export_bag(records, *, source_organization: str = "") -> bytes:
         for name, data in [*tags.items(), *payload]:
             bag.writestr(f"bag/{name}", data)
     return buffer.getvalue()
+
+
+@transaction.atomic
+def propose_disposal(agency, *, by=None, on: datetime.date | None = None) -> DisposalList:
+    """List the agency's records whose retention has ended (never a permanent one) for a leader to approve."""
+    _require(by, agency, CLERK_ROLES)
+    on = on or timezone.localdate()
+    due = ArchiveRecord.objects.select_for_update().filter(agency=agency, keep_until__lt=on, disposal__isnull=True,
+                                                          disposed_at__isnull=True)
+    if not due.exists():
+        raise DocumentError("Không có tài liệu nào hết thời hạn bảo quản.", "No record has reached the end of its "
+                            "retention.", "keep_until", status=409)
+    listing = DisposalList.objects.create(agency=agency, proposed_by=_user(by), proposed_at=timezone.now())
+    due.update(disposal=listing)
+    record("disposal_proposed", listing, after={"records": list(listing.records.values_list("pk", flat=True))})
+    return listing
+
+
+@transaction.atomic
+def approve_disposal(listing: DisposalList, *, by) -> DisposalList:
+    """A leader of the agency (not the proposer) approves the list: the records' files are destroyed, the
+    records stay with their metadata and the disposal on the audit chain."""
+    listing = DisposalList.objects.select_for_update().get(pk=listing.pk)
+    _require(by, listing.agency, LEADER_ROLES)
+    if by is None or listing.approved_at is not None:
+        raise DocumentError("Danh mục đã được phê duyệt.", "The list is already approved.", "approved_at", status=409)
+    if listing.proposed_by_id is not None and listing.proposed_by_id == getattr(by, "pk", None):
+        raise DocumentError("Người lập danh mục không tự phê duyệt.", "The proposer cannot approve the list.",
+                            "approved_by", status=403)
+    now = timezone.now()
+    listing.approved_by, listing.approved_at = _user(by), now
+    listing.save(update_fields=["approved_by", "approved_at"])
+    for item in listing.records.select_related("outgoing", "incoming"):
+        for attachment in item.document.attachments.all():
+            attachment.file.delete(save=False)
+        ArchiveRecord.objects.filter(pk=item.pk).update(disposed_at=now)
+        record("dispose", item, summary=f"Tiêu hủy: {item.title[:200]}", after={"disposal": listing.pk})
+    return listing

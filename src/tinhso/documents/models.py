@@ -421,6 +421,9 @@ class ArchiveRecord(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     checked_at = models.DateTimeField(_("kiểm tra toàn vẹn lúc"), null=True, blank=True)
     intact = models.BooleanField(_("toàn vẹn"), default=True)
+    disposal = models.ForeignKey("DisposalList", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="records", verbose_name=_("danh mục tiêu hủy"))
+    disposed_at = models.DateTimeField(_("tiêu hủy lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("hồ sơ lưu trữ điện tử")
@@ -437,3 +440,25 @@ class ArchiveRecord(models.Model):
     @property
     def document(self):
         return self.outgoing or self.incoming
+
+
+class DisposalList(models.Model):
+    """A list of archive records at the end of their retention, proposed by the records office and approved by
+    a leader of the agency (never the proposer); only an approved list disposes of its records' files."""
+
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("cơ quan"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    related_name="+", verbose_name=_("người lập"))
+    proposed_at = models.DateTimeField(_("lập lúc"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("lãnh đạo phê duyệt"))
+    approved_at = models.DateTimeField(_("phê duyệt lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("danh mục tài liệu hết giá trị")
+        verbose_name_plural = _("danh mục tài liệu hết giá trị")
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.proposed_at:%d/%m/%Y}"

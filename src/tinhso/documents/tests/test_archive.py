@@ -46,3 +46,28 @@ def test_closed_documents_are_archived_checked_for_fixity_and_exported_as_a_bag(
     kept.refresh_from_db()
     assert kept.intact is False
     assert AuditEntry.objects.filter(action="fixity_mismatch").count() == start + 1
+
+
+def test_disposal_only_through_a_list_a_leader_approves():
+    import datetime
+
+    office = records_office("SKHCN")
+    document = issued(office, files=[services.FileInput("bc.pdf", b"%PDF-1.7 bao cao", "application/pdf")])
+    short = archive.archive(document, RetentionPeriod.objects.get(code="5-nam"), by=office.clerk)
+    permanent = archive.archive(issued(office), RetentionPeriod.objects.get(code="vinh-vien"), by=office.clerk)
+    with pytest.raises(services.DocumentError):
+        archive.propose_disposal(office.agency, by=office.clerk)  # nothing has ended yet
+    later = short.keep_until + datetime.timedelta(days=1)
+    listing = archive.propose_disposal(office.agency, by=office.clerk, on=later)
+    assert list(listing.records.all()) == [short]
+    with pytest.raises(services.DocumentError) as refused:
+        archive.approve_disposal(listing, by=office.clerk)
+    assert refused.value.status == 403
+    attachment = document.attachments.get()
+    assert attachment.file.storage.exists(attachment.file.name)
+    archive.approve_disposal(listing, by=office.leader)
+    short.refresh_from_db()
+    permanent.refresh_from_db()
+    assert short.disposed_at is not None and permanent.disposed_at is None
+    assert not attachment.file.storage.exists(attachment.file.name)
+    assert AuditEntry.objects.filter(action="dispose", object_id=str(short.pk)).exists()
