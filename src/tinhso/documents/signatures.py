@@ -76,10 +76,29 @@ def signer_from_pkcs12(data: bytes, passphrase: bytes | None):
     return signer
 
 
+def _outside_event_loop(function, *args, **kwargs):
+    """pyHanko's sync calls run their own event loop: when this thread already runs one (an async view, a
+    browser driver), call them from a thread of their own."""
+    import asyncio
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def sign_pdf(data: bytes, signer, *, signer_name: str = "", location: str = "", timestamp_url: str | None = None
              ) -> bytes:
     """``data`` signed (PAdES baseline), with the visible block on the last page; timestamped when a
     timestamp authority is configured (or ``timestamp_url`` given)."""
+    return _outside_event_loop(_sign_pdf, data, signer, signer_name=signer_name, location=location,
+                               timestamp_url=timestamp_url)
+
+
+def _sign_pdf(data: bytes, signer, *, signer_name: str, location: str, timestamp_url: str | None) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
@@ -101,6 +120,10 @@ def sign_pdf(data: bytes, signer, *, signer_name: str = "", location: str = "", 
 
 def verify_pdf(data: bytes, trusted_roots: list[bytes]) -> Verdict:
     """The verdict on the last signature of ``data``; ``trusted_roots`` are DER or PEM certificates."""
+    return _outside_event_loop(_verify_pdf, data, trusted_roots)
+
+
+def _verify_pdf(data: bytes, trusted_roots: list[bytes]) -> Verdict:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
