@@ -112,8 +112,8 @@ def verify_fixity(records=None) -> dict:
             ArchiveRecord.objects.filter(pk=item.pk).update(checked_at=now, intact=intact)
             if not intact:
                 mismatched += 1
-                record("fixity_mismatch", item, summary=f"Sai lệch toàn vẹn: {item.title[:200]}",
-                       after={"expected": item.sha256})
+                record("action", item, summary=f"Sai lệch toàn vẹn: {item.title[:200]}",
+                       after={"event": "fixity_mismatch", "expected": item.sha256})
                 logger.error("archive fixity mismatch: record %s (%s)", item.pk, item.title[:100])
     return {"checked": checked, "mismatched": mismatched}
 
@@ -159,7 +159,8 @@ def propose_disposal(agency, *, by=None, on: datetime.date | None = None) -> Dis
                             "retention.", "keep_until", status=409)
     listing = DisposalList.objects.create(agency=agency, proposed_by=_user(by), proposed_at=timezone.now())
     due.update(disposal=listing)
-    record("disposal_proposed", listing, after={"records": list(listing.records.values_list("pk", flat=True))})
+    record("action", listing, summary="Lập danh mục tài liệu hết giá trị",
+           after={"event": "disposal_proposed", "records": list(listing.records.values_list("pk", flat=True))})
     return listing
 
 
@@ -181,5 +182,6 @@ def approve_disposal(listing: DisposalList, *, by) -> DisposalList:
         for attachment in item.document.attachments.all():
             attachment.file.delete(save=False)
         ArchiveRecord.objects.filter(pk=item.pk).update(disposed_at=now)
-        record("dispose", item, summary=f"Tiêu hủy: {item.title[:200]}", after={"disposal": listing.pk})
+        record("action", item, summary=f"Tiêu hủy: {item.title[:200]}",
+               after={"event": "dispose", "disposal": listing.pk})
     return listing

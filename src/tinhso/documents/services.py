@@ -172,7 +172,7 @@ def sign_attachments(document: OutgoingDocument, signer, *, by=None) -> list[Att
         _record_verdict(attachment, signatures.verify_pdf(output, signatures.trusted_roots()))
         attachment.save()
         signed.append(attachment)
-    record("sign", document, summary=f"{len(signed)} tệp ký số")
+    record("action", document, summary=f"Ký số {len(signed)} tệp", after={"event": "sign", "files": len(signed)})
     return signed
 
 
@@ -595,8 +595,8 @@ def apply_status(status: StatusInput) -> RecipientStatus:
         recipient.status_code, recipient.status_at = status.status_code, at
         recipient.status_description = status.description[:500]
         recipient.save(update_fields=["status_code", "status_at", "status_description"])
-    record("status", recipient, summary=f"{status.response_for} @ {status.from_organ_id}: {status.status_code}",
-           after={"status_code": status.status_code, "description": status.description[:500]})
+    record("action", recipient, summary=f"{status.response_for} @ {status.from_organ_id}: {status.status_code}",
+           after={"event": "status", "status_code": status.status_code, "description": status.description[:500]})
     return row
 
 
