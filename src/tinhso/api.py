@@ -15,6 +15,7 @@ from tinhso.common.notices.api import router as notices_router
 from tinhso.common.restapi import PlatformAPI, error_body
 from tinhso.directives.api import router as directives_router
 from tinhso.directory.api import router as directory_router
+from tinhso.documents.api import router as documents_router
 from tinhso.dossiers.api import router as dossiers_router
 from tinhso.dossiers.errors import DossierError
 from tinhso.exchange.api import router as exchange_router
@@ -43,6 +44,7 @@ api.add_router("/telecom", telecom_router)
 api.add_router("/exchange", exchange_router)
 api.add_router("/directives", directives_router)
 api.add_router("/media", media_router)
+api.add_router("/documents", documents_router)
 
 
 @api.exception_handler(DossierError)

@@ -214,6 +214,9 @@ VARIABLES: dict[str, Variable] = {
         Variable("TSA_POLICY", "",
                  "Timestamp policy OID to request and require in tokens; empty: the authority's default."),
         Variable("TSA_TIMEOUT", "10", "Seconds to wait for the timestamp authority."),
+        Variable("DOCUMENTS_TRUSTED_ROOTS", "",
+                 "PEM files (separated by `:`) of the root certificates a signed PDF's signer must chain to, "
+                 "besides the gateway's trusted authorities; otherwise its verdict is `unknown_signer`."),
         Variable("AUDIT_SEAL_INTERVAL", "60",
                  "Seconds between two seals of the audit chain by `tinhso audit seal --every 0`; `tinhso audit "
                  "verify` reports entries left unsealed for 10 times as long (at least 15 minutes)."),

@@ -21,6 +21,7 @@ class DemoSummary:
     exchange: dict = field(default_factory=dict)
     directives: dict = field(default_factory=dict)
     media: dict = field(default_factory=dict)
+    documents: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
@@ -56,6 +57,11 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     from tinhso.media.demo import load_demo_media
 
     summary.media = load_demo_media(code, password)
+    from tinhso.documents.demo import load_demo_documents
+
+    summary.documents = load_demo_documents(code, password)
+    if summary.documents.get("login"):
+        summary.logins.append(summary.documents["login"])
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tinhso.telecom",
     "tinhso.directives",
     "tinhso.media",
+    "tinhso.documents",
     "tinhso.demo",
 ]
 
@@ -260,6 +261,7 @@ TINHSO_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # RFC 3161 timestamps (tinhso.common.timestamps): the audit chain's seals, signatures.
 TINHSO_TSA_URL = env("TSA_URL")
+TINHSO_DOCUMENTS_TRUSTED_ROOTS = env("DOCUMENTS_TRUSTED_ROOTS")
 TINHSO_TSA_TRUSTED_ROOTS = env("TSA_TRUSTED_ROOTS")
 TINHSO_TSA_POLICY = env("TSA_POLICY")
 TINHSO_TSA_TIMEOUT = float(env("TSA_TIMEOUT"))

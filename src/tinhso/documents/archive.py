@@ -1,0 +1,187 @@
+"""The electronic archive: closed documents move in with their metadata, a retention period from the schedule
+and a SHA-256 of their content; a background task re-verifies it (fixity) and a mismatch is put on the audit
+chain and logged as an alert; a set of records is exported as a BagIt package (RFC 8493) for transfer to the
+provincial archive.
+
+The content digest covers the metadata as canonical JSON and every file's bytes, in order, so changing a
+file in storage or a field in the database both show. The BagIt package is written by this module (the
+format is a handful of text files in a ZIP; the ``bagit`` package is not installed in this environment):
+``bagit.txt``, ``bag-info.txt``, ``data/<n>/metadata.json`` and the files, ``manifest-sha256.txt`` and
+``tagmanifest-sha256.txt``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import logging
+import zipfile
+
+from django.db import transaction
+from django.utils import timezone
+
+from tinhso.common.audit import record
+from tinhso.documents.models import (
+    ArchiveRecord,
+    DisposalList,
+    IncomingDocument,
+    IncomingState,
+    OutgoingDocument,
+    OutgoingState,
+    RetentionPeriod,
+)
+from tinhso.documents.services import CLERK_ROLES, LEADER_ROLES, DocumentError, _require, _user
+
+logger = logging.getLogger(__name__)
+
+
+def metadata(document) -> dict:
+    """The document's metadata as NĐ 30 Phụ lục VI names them (what the archive keeps with the files)."""
+    if isinstance(document, OutgoingDocument):
+        return {"OrganId": document.agency.identifier, "TypeName": document.document_type.name,
+                "CodeNumber": document.code_number, "CodeNotation": document.code_notation,
+                "IssuedDate": document.issued_on.isoformat() if document.issued_on else None,
+                "OrganName": document.agency.name, "Subject": document.subject, "Language": document.language,
+                "PageAmount": document.page_amount, "Description": document.description,
+                "SignerInfo": {"Position": document.signer_position, "FullName": document.signer_name},
+                "Priority": document.priority, "IssuedAmount": document.issued_amount,
+                "DueDate": document.due_date.isoformat() if document.due_date else None,
+                "To": [{"OrganId": r.organ_id, "OrganName": r.name} for r in document.recipients.all()]}
+    return {"OrganId": document.agency.identifier, "TypeName": document.type_name,
+            "CodeNumber": document.code_number, "CodeNotation": document.code_notation,
+            "IssuedDate": document.issued_on.isoformat(), "OrganName": document.sender_name,
+            "Subject": document.subject, "Language": document.language, "PageAmount": document.page_amount,
+            "Description": document.description, "ArrivalDate": timezone.localtime(document.arrived_at).date()
+            .isoformat(), "ArrivalNumber": document.arrival_number,
+            "SignerInfo": {"Position": document.signer_position, "FullName": document.signer_name},
+            "Priority": document.priority, "ToPlaces": document.to_places,
+            "DueDate": timezone.localtime(document.handling_due).date().isoformat() if document.handling_due else None}
+
+
+def _files(document) -> list[tuple[str, bytes]]:
+    found = []
+    for attachment in document.attachments.all():
+        with attachment.file.open("rb") as handle:
+            found.append((attachment.name, handle.read()))
+    return found
+
+
+def content_digest(document) -> str:
+    digest = hashlib.sha256(json.dumps(metadata(document), ensure_ascii=False, sort_keys=True).encode())
+    for name, data in _files(document):
+        digest.update(b"\x00" + name.encode() + b"\x00" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
+    """Move a closed document into the archive (an incoming one completed or rejected, an outgoing one
+    issued, revoked or replaced)."""
+    _require(by, document.agency, CLERK_ROLES)
+    closed = (document.state in (IncomingState.COMPLETED, IncomingState.REJECTED, IncomingState.RECALLED)
+              if isinstance(document, IncomingDocument)
+              else document.state in (OutgoingState.ISSUED, OutgoingState.REVOKED, OutgoingState.REPLACED))
+    if not closed:
+        raise DocumentError("Chỉ lưu trữ văn bản đã kết thúc xử lý.", "Only a closed document can be archived.",
+                            "state", status=409)
+    owner = {"outgoing": document} if isinstance(document, OutgoingDocument) else {"incoming": document}
+    if ArchiveRecord.objects.filter(**owner).exists():
+        raise DocumentError("Văn bản đã được lưu trữ.", "The document is already archived.", "state", status=409)
+    now = timezone.now()
+    keep_until = None
+    if retention.years:
+        today = timezone.localdate(now)
+        keep_until = today.replace(year=today.year + retention.years, day=min(today.day, 28))
+    return ArchiveRecord.objects.create(agency=document.agency, title=document.subject[:500], retention=retention,
+                                        archived_at=now, keep_until=keep_until, sha256=content_digest(document),
+                                        checked_at=now, **owner)
+
+
+def verify_fixity(records=None) -> dict:
+    """Recompute every record's digest; a mismatch marks the record, goes on the audit chain and is logged
+    as an error (the alert)."""
+    checked = mismatched = 0
+    for item in (records if records is not None else ArchiveRecord.objects.filter(disposed_at__isnull=True)
+                 .select_related("outgoing", "incoming")):
+        checked += 1
+        now = timezone.now()
+        intact = content_digest(item.document) == item.sha256
+        with transaction.atomic():
+            ArchiveRecord.objects.filter(pk=item.pk).update(checked_at=now, intact=intact)
+            if not intact:
+                mismatched += 1
+                record("action", item, summary=f"Sai lệch toàn vẹn: {item.title[:200]}",
+                       after={"event": "fixity_mismatch", "expected": item.sha256})
+                logger.error("archive fixity mismatch: record %s (%s)", item.pk, item.title[:100])
+    return {"checked": checked, "mismatched": mismatched}
+
+
+def export_bag(records, *, source_organization: str = "") -> bytes:
+    """The records as one BagIt 1.0 package (RFC 8493), zipped, with a metadata file per record."""
+    payload: list[tuple[str, bytes]] = []
+    for index, item in enumerate(records, start=1):
+        document = item.document
+        meta = {**metadata(document), "Retention": item.retention.name, "KeepUntil":
+                item.keep_until.isoformat() if item.keep_until else None, "SHA256": item.sha256}
+        payload.append((f"data/{index:04d}/metadata.json",
+                        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True).encode()))
+        for name, data in _files(document):
+            payload.append((f"data/{index:04d}/{name.replace('/', '_')}", data))
+    manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in payload).encode()
+    octets = sum(len(data) for _, data in payload)
+    tags = {
+        "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+        "bag-info.txt": (f"Source-Organization: {source_organization}\nBagging-Date: "
+                         f"{datetime.date.today().isoformat()}\nPayload-Oxum: {octets}.{len(payload)}\n"
+                         f"External-Description: Tài liệu điện tử nộp lưu ({len(records)} văn bản)\n").encode(),
+        "manifest-sha256.txt": manifest,
+    }
+    tags["tagmanifest-sha256.txt"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                                             for name, data in tags.items()).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bag:
+        for name, data in [*tags.items(), *payload]:
+            bag.writestr(f"bag/{name}", data)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def propose_disposal(agency, *, by=None, on: datetime.date | None = None) -> DisposalList:
+    """List the agency's records whose retention has ended (never a permanent one) for a leader to approve."""
+    _require(by, agency, CLERK_ROLES)
+    on = on or timezone.localdate()
+    due = ArchiveRecord.objects.select_for_update().filter(agency=agency, keep_until__lt=on, disposal__isnull=True,
+                                                          disposed_at__isnull=True)
+    if not due.exists():
+        raise DocumentError("Không có tài liệu nào hết thời hạn bảo quản.", "No record has reached the end of its "
+                            "retention.", "keep_until", status=409)
+    listing = DisposalList.objects.create(agency=agency, proposed_by=_user(by), proposed_at=timezone.now())
+    due.update(disposal=listing)
+    record("action", listing, summary="Lập danh mục tài liệu hết giá trị",
+           after={"event": "disposal_proposed", "records": list(listing.records.values_list("pk", flat=True))})
+    return listing
+
+
+@transaction.atomic
+def approve_disposal(listing: DisposalList, *, by) -> DisposalList:
+    """A leader of the agency (not the proposer) approves the list: the records' files are destroyed, the
+    records stay with their metadata and the disposal on the audit chain."""
+    listing = DisposalList.objects.select_for_update().get(pk=listing.pk)
+    _require(by, listing.agency, LEADER_ROLES)
+    if by is None or listing.approved_at is not None:
+        raise DocumentError("Danh mục đã được phê duyệt.", "The list is already approved.", "approved_at", status=409)
+    if listing.proposed_by_id is not None and listing.proposed_by_id == getattr(by, "pk", None):
+        raise DocumentError("Người lập danh mục không tự phê duyệt.", "The proposer cannot approve the list.",
+                            "approved_by", status=403)
+    now = timezone.now()
+    listing.approved_by, listing.approved_at = _user(by), now
+    listing.save(update_fields=["approved_by", "approved_at"])
+    for item in listing.records.select_related("outgoing", "incoming"):
+        for attachment in item.document.attachments.all():
+            attachment.file.delete(save=False)
+        ArchiveRecord.objects.filter(pk=item.pk).update(disposed_at=now)
+        record("action", item, summary=f"Tiêu hủy: {item.title[:200]}",
+               after={"event": "dispose", "disposal": listing.pk})
+    return listing

@@ -1,0 +1,184 @@
+"""PAdES signatures on documents' PDFs (pyHanko): sign an outgoing PDF with the agency's key, verify an
+incoming one.
+
+Signing goes through one interface, :func:`load_signer`: a PKCS#12 file (``pkcs12:/path/to/file.p12``) or a
+PKCS#11 token (``pkcs11:/path/to/module.so#token-label#key-label``), with the passphrase or PIN apart. The
+visible signature block sits at the foot of the last page on the right, where NĐ 30 Phụ lục I places the
+signer's block; an RFC 3161 timestamp is added when a timestamp authority is configured
+(``common.timestamps``).
+
+Verification never raises: the verdict is ``valid`` (intact, the signature checks and the certificate
+chains to a root of the platform's trusted list), ``unknown_signer`` (intact and correct, but the
+certificate does not chain to a trusted root), ``invalid`` (the document changed after signing or the
+signature does not check), ``unverifiable`` (the file or signature cannot be read), or ``none``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+FIELD_NAME = "ChuKyCoQuan"
+# A4 is 595 × 842 pt: the block sits above the bottom margin, on the right half (Phụ lục I, ô số 7).
+SIGNATURE_BOX = (330, 60, 560, 160)
+
+
+class SigningError(Exception):
+    def __init__(self, message: str, message_en: str):
+        super().__init__(message_en)
+        self.message, self.message_en = message, message_en
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str
+    signer: str = ""
+    signed_at: datetime.datetime | None = None
+    reason: str = ""
+
+
+def load_signer(source: str, secret: bytes | str | None = None):
+    """The agency's signer: ``pkcs12:<file>`` or ``pkcs11:<module>#<token label>#<key label>``."""
+    from pyhanko.sign import signers
+
+    kind, _, rest = source.partition(":")
+    secret_bytes = secret.encode() if isinstance(secret, str) else secret
+    if kind == "pkcs12":
+        signer = signers.SimpleSigner.load_pkcs12(rest, passphrase=secret_bytes)
+        if signer is None:
+            raise SigningError("Không mở được tệp PKCS#12 (sai mật khẩu hoặc tệp hỏng).",
+                               "Could not open the PKCS#12 file (wrong passphrase or damaged file).")
+        return signer
+    if kind == "pkcs11":
+        from pyhanko.sign import pkcs11
+
+        module, _, labels = rest.partition("#")
+        token_label, _, key_label = labels.partition("#")
+        session = pkcs11.open_pkcs11_session(module, token_label=token_label,
+                                             user_pin=secret_bytes.decode() if secret_bytes else None)
+        return pkcs11.PKCS11Signer(session, key_label=key_label or None, cert_label=key_label or None)
+    raise SigningError(f"Nguồn khóa ký “{kind}” không được hỗ trợ (pkcs12: hoặc pkcs11:).",
+                       f"Unsupported signing key source “{kind}” (pkcs12: or pkcs11:).")
+
+
+def signer_from_pkcs12(data: bytes, passphrase: bytes | None):
+    """A signer from PKCS#12 bytes (what an administrator uploads)."""
+    from pyhanko.sign import signers
+
+    signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=None, passphrase=passphrase)
+    if signer is None:
+        raise SigningError("Không mở được tệp PKCS#12 (sai mật khẩu hoặc tệp hỏng).",
+                           "Could not open the PKCS#12 file (wrong passphrase or damaged file).")
+    return signer
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """pyHanko's sync calls run their own event loop: when this thread already runs one (an async view, a
+    browser driver), call them from a thread of their own."""
+    import asyncio
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def sign_pdf(data: bytes, signer, *, signer_name: str = "", location: str = "", timestamp_url: str | None = None
+             ) -> bytes:
+    """``data`` signed (PAdES baseline), with the visible block on the last page; timestamped when a
+    timestamp authority is configured (or ``timestamp_url`` given)."""
+    return _outside_event_loop(_sign_pdf, data, signer, signer_name=signer_name, location=location,
+                               timestamp_url=timestamp_url)
+
+
+def _sign_pdf(data: bytes, signer, *, signer_name: str, location: str, timestamp_url: str | None) -> bytes:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields, signers
+
+    from tinhso.common import timestamps
+
+    try:
+        pages = int(PdfFileReader(io.BytesIO(data)).root["/Pages"]["/Count"])
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    except Exception as error:
+        raise SigningError("Tệp không phải PDF đọc được để ký.", "The file is not a readable PDF to sign.") from error
+    stamper = timestamps.timestamper(timestamp_url) if (timestamp_url or timestamps.configured()) else None
+    meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, name=signer_name or None, location=location or None,
+                                        subfilter=fields.SigSeedSubFilter.PADES)
+    spec = fields.SigFieldSpec(FIELD_NAME, box=SIGNATURE_BOX, on_page=max(pages - 1, 0))
+    output = signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper, new_field_spec=spec)
+    return output.getvalue()
+
+
+def verify_pdf(data: bytes, trusted_roots: list[bytes]) -> Verdict:
+    """The verdict on the last signature of ``data``; ``trusted_roots`` are DER or PEM certificates."""
+    return _outside_event_loop(_verify_pdf, data, trusted_roots)
+
+
+def _verify_pdf(data: bytes, trusted_roots: list[bytes]) -> Verdict:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    if not data.startswith(b"%PDF"):
+        return Verdict("none")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as error:
+        return Verdict("unverifiable", reason=f"không đọc được tệp PDF: {type(error).__name__}")
+    if not signatures:
+        return Verdict("none")
+    signature = signatures[-1]
+    try:
+        context = ValidationContext(trust_roots=[_certificate(root) for root in trusted_roots], allow_fetching=False)
+        status = validate_pdf_signature(signature, context)
+    except Exception as error:
+        return Verdict("unverifiable", reason=f"không kiểm tra được chữ ký: {type(error).__name__}")
+    signer = status.signing_cert.subject.human_friendly if status.signing_cert is not None else ""
+    signed_at = status.signer_reported_dt
+    if status.timestamp_validity is not None and status.timestamp_validity.timestamp:
+        signed_at = status.timestamp_validity.timestamp
+    if not status.intact or not status.valid:
+        return Verdict("invalid", signer, signed_at, "tài liệu đã bị thay đổi sau khi ký hoặc chữ ký sai")
+    if not status.trusted:
+        return Verdict("unknown_signer", signer, signed_at, "chứng thư không chuỗi tới CA tin cậy")
+    if not status.docmdp_ok and status.docmdp_ok is not None:
+        return Verdict("invalid", signer, signed_at, "tài liệu được sửa đổi ngoài phạm vi cho phép sau khi ký")
+    return Verdict("valid", signer, signed_at)
+
+
+def _certificate(data: bytes):
+    from asn1crypto import pem, x509
+
+    if pem.detect(data):
+        _, _, data = pem.unarmor(data)
+    return x509.Certificate.load(data)
+
+
+def trusted_roots() -> list[bytes]:
+    """The platform's trusted list: the certificates of ``DOCUMENTS_TRUSTED_ROOTS`` (PEM files, separated by
+    the path separator) and the gateway's trusted authorities."""
+    import os
+
+    from django.conf import settings
+
+    roots: list[bytes] = []
+    for path in filter(None, settings.TINHSO_DOCUMENTS_TRUSTED_ROOTS.split(os.pathsep)):
+        try:
+            roots.append(open(path, "rb").read())  # noqa: SIM115 — a small file read once
+        except OSError:
+            logger.warning("documents: cannot read trusted root %s", path)
+    from tinhso.exchange.models import CertificateAuthority
+
+    roots += [authority.certificate_pem.encode() for authority in CertificateAuthority.objects.all()
+              if authority.certificate_pem]
+    return roots

@@ -1,0 +1,33 @@
+"""The demo province's registers: documents among the agencies and from central agencies in every state,
+loaded once (a second run writes nothing), and the records clerk's login sees the People's Committee's."""
+
+import pytest
+
+from tinhso.directory.demo import load_demo_directory
+from tinhso.directory.tests.factories import CommuneFactory, ProvinceFactory
+from tinhso.documents import selectors
+from tinhso.documents.demo import load_demo_documents
+from tinhso.documents.models import Channel, IncomingDocument, IncomingState, OutgoingDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_fills_the_registers_in_every_state_once():
+    province = ProvinceFactory()
+    for n in range(14):
+        CommuneFactory(code=f"{16600 + n:05d}", name=f"Xã Demo {n}", province=province)
+    load_demo_directory("40", "demo-password")
+    loaded = load_demo_documents("40", "demo-password")
+    assert loaded["outgoing"] == 160 and loaded["incoming"] == 30
+    states = set(IncomingDocument.objects.values_list("state", flat=True))
+    assert {IncomingState.ARRIVED, IncomingState.ACCEPTED, IncomingState.REJECTED} <= states
+    assert set(IncomingDocument.objects.values_list("channel", flat=True)) == set(Channel.values)
+    numbers = list(OutgoingDocument.objects.filter(agency__identifier="000.00.00.H41", document_type__normative=False)
+                   .order_by("number").values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    again = load_demo_documents("40", "demo-password")
+    assert (again["outgoing"], again["incoming"]) == (0, 0) and again["login"][1] == "vanthu"
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.get(username="vanthu")
+    assert selectors.incoming_for(clerk, agency=None).exists()
