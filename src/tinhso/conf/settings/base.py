@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tinhso.portal.accounts",
     "tinhso.portal.feedback",
     "tinhso.telecom",
+    "tinhso.broadcast",
     "tinhso.demo",
 ]
 
