@@ -7,11 +7,33 @@ devices are published after the transaction commits (:mod:`tinhso.broadcast.link
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from tinhso.broadcast import selectors
-from tinhso.broadcast.models import Device, DeviceState, Station
-from tinhso.common.inputs import InputError
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tinhso.broadcast import audio, link, programme, selectors
+from tinhso.broadcast.models import (
+    Area,
+    Bulletin,
+    Device,
+    DeviceEvent,
+    DeviceState,
+    EmergencyBroadcast,
+    EmergencyReceipt,
+    Schedule,
+    Station,
+)
+from tinhso.common import audit, spatial
+from tinhso.common.inputs import InputError, check_text
+from tinhso.common.review import may_review
+from tinhso.geo.models import Commune
 
 
 class BroadcastError(InputError):
@@ -70,3 +92,435 @@ def register_device(user, device: Device) -> Device:
     device.save()
     DeviceState.objects.get_or_create(device=device)
     return device
+
+
+# -- bulletins ----------------------------------------------------------------------------------------------
+
+def _bulletin_scope(user, commune) -> None:
+    if commune is None:
+        if not selectors.reaches_province(user):
+            raise BroadcastError("Chỉ hệ thống nguồn cấp tỉnh soạn bản tin của tỉnh.",
+                                 "Only the provincial source system writes the province's bulletins.", "commune", 403)
+    else:
+        _check_commune(user, commune.pk)
+
+
+def _store_audio(bulletin: Bulletin, sound: audio.Audio) -> None:
+    bulletin.sha256 = hashlib.sha256(sound.data).hexdigest()
+    bulletin.duration_seconds = sound.seconds
+    bulletin.audio_format = sound.format
+    bulletin.audio.save(f"{bulletin.sha256[:16]}.{sound.format}", ContentFile(sound.data), save=False)
+
+
+@transaction.atomic
+def create_bulletin(user, *, title: str, kind: str, commune=None, source: str = "", text: str = "",
+                    data: bytes | None = None) -> Bulletin:
+    """A bulletin waiting for approval: an uploaded file judged by content, text read aloud, or a display text."""
+    _bulletin_scope(user, commune)
+    title = check_text(title.strip(), "title", 200)
+    if not title:
+        raise BroadcastError("Cần nhập tiêu đề bản tin.", "Enter the bulletin's title.", "title")
+    text = check_text(text, "text")
+    bulletin = Bulletin(title=title, kind=kind, commune=commune, text=text, author=user if user.pk else None,
+                        source=source or (Bulletin.Source.COMMUNE if commune else Bulletin.Source.PROVINCE))
+    if kind == Bulletin.Kind.AUDIO:
+        if not data:
+            raise BroadcastError("Cần chọn tệp âm thanh.", "Choose an audio file.", "audio")
+        _store_audio(bulletin, audio.normalise(data))
+    elif kind == Bulletin.Kind.SPEECH:
+        _store_audio(bulletin, audio.speak(text))
+    elif kind == Bulletin.Kind.DISPLAY:
+        if not text.strip():
+            raise BroadcastError("Cần nhập nội dung hiển thị.", "Enter the text to display.", "text")
+    else:
+        raise BroadcastError("Loại bản tin không hợp lệ.", "Unknown kind of bulletin.", "kind")
+    bulletin.save()
+    return bulletin
+
+
+@transaction.atomic
+def decide_bulletin(user, bulletin: Bulletin, *, approve: bool) -> Bulletin:
+    """Approve or reject a bulletin: nothing is broadcast unapproved; its author does not approve it."""
+    bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    if not selectors.may_approve(user):
+        raise BroadcastError("Bạn không có quyền duyệt bản tin.", "You may not approve bulletins.", "", 403)
+    if not may_review(bulletin.author_id, user):
+        raise BroadcastError("Người soạn không tự duyệt bản tin của mình.",
+                             "The author does not approve their own bulletin.", "", 403)
+    if bulletin.state != Bulletin.State.DRAFT:
+        raise BroadcastError("Bản tin đã được xét duyệt.", "The bulletin has already been decided.", "", 409)
+    bulletin.state = Bulletin.State.APPROVED if approve else Bulletin.State.REJECTED
+    bulletin.approved_by, bulletin.approved_at = user, timezone.now()
+    bulletin.save()
+    return bulletin
+
+
+# -- schedules ----------------------------------------------------------------------------------------------
+
+@dataclass
+class ScheduleDraft:
+    bulletin: Bulletin
+    area: str
+    starts_on: datetime.date
+    at: datetime.time
+    recurrence: str = Schedule.Recurrence.ONCE
+    ends_on: datetime.date | None = None
+    weekday: int | None = None
+    communes: list = field(default_factory=list)
+    villages: list = field(default_factory=list)
+    devices: list = field(default_factory=list)
+
+
+class ScheduleConflicts(BroadcastError):
+    def __init__(self, found: list[programme.Conflict]):
+        first = found[0]
+        when = timezone.localtime(first.start).strftime("%H:%M %d/%m/%Y")
+        super().__init__(
+            f"Lịch trùng giờ với {len(found)} lịch khác, ví dụ “{first.other}” lúc {when} "
+            f"trên {first.devices} thiết bị.",
+            f"The schedule overlaps {len(found)} other schedules, e.g. “{first.other}” at {when} on "
+            f"{first.devices} devices.", "at", 409)
+        self.conflicts = found
+
+
+def _schedule_area_scope(user, draft: ScheduleDraft) -> Commune | None:
+    """The commune that owns the schedule (None: the province's); refuses an area outside the user's reach."""
+    reachable = set(selectors.visible_communes(user).values_list("pk", flat=True))
+    if draft.area == Area.PROVINCE:
+        if not selectors.reaches_province(user):
+            raise _out_of_scope("area")
+        return None
+    touched = {c.pk for c in draft.communes} | {v.commune_id for v in draft.villages} | {
+        d.commune_id for d in draft.devices}
+    if not touched:
+        raise BroadcastError("Cần chọn nơi phát.", "Choose where to broadcast.", "area")
+    if not touched <= reachable:
+        raise _out_of_scope("area")
+    if selectors.reaches_province(user) or len(touched) > 1:
+        return None
+    return Commune.objects.get(pk=next(iter(touched)))
+
+
+@transaction.atomic
+def save_schedule(user, draft: ScheduleDraft, *, accept_conflicts: bool = False) -> Schedule:
+    """A schedule of an approved bulletin; its conflicts are refused (409, listed) unless accepted."""
+    commune = _schedule_area_scope(user, draft)
+    if draft.bulletin.state != Bulletin.State.APPROVED:
+        raise BroadcastError("Chỉ lập lịch cho bản tin đã duyệt.", "Only approved bulletins can be scheduled.",
+                             "bulletin", 409)
+    if draft.bulletin.kind == Bulletin.Kind.DISPLAY:
+        raise BroadcastError("Nội dung bảng điện tử không phát trên loa.",
+                             "Display-board content is not played on loudspeakers.", "bulletin")
+    if draft.ends_on is not None and draft.ends_on < draft.starts_on:
+        raise BroadcastError("Ngày kết thúc trước ngày bắt đầu.", "The end date is before the start date.", "ends_on")
+    if draft.recurrence == Schedule.Recurrence.WEEKLY and draft.weekday is None:
+        draft.weekday = draft.starts_on.weekday()
+    schedule = Schedule(bulletin=draft.bulletin, area=draft.area, starts_on=draft.starts_on, ends_on=draft.ends_on,
+                        at=draft.at, recurrence=draft.recurrence, weekday=draft.weekday, commune=commune,
+                        created_by=user if user.pk else None)
+    devices = programme.area_devices(draft.area, communes=[c.pk for c in draft.communes],
+                                     villages=[v.pk for v in draft.villages], devices=[d.pk for d in draft.devices])
+    found = programme.conflicts(schedule, devices, draft.bulletin.duration_seconds)
+    if found and not accept_conflicts:
+        raise ScheduleConflicts(found)
+    schedule.save()
+    schedule.communes.set(draft.communes)
+    schedule.villages.set(draft.villages)
+    schedule.devices.set(draft.devices)
+    return schedule
+
+
+@transaction.atomic
+def decide_schedule(user, schedule: Schedule, *, approve: bool) -> Schedule:
+    """Approve (and send to every device it concerns) or cancel a schedule."""
+    schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+    if approve:
+        if not selectors.may_approve(user) or not may_review(schedule.created_by_id, user):
+            raise BroadcastError("Bạn không có quyền duyệt lịch này.", "You may not approve this schedule.", "", 403)
+        schedule.state, schedule.approved_by = Schedule.State.APPROVED, user
+    else:
+        if schedule.commune_id is not None:
+            _check_commune(user, schedule.commune_id)
+        elif not selectors.reaches_province(user):
+            raise _out_of_scope()
+        schedule.state = Schedule.State.CANCELLED
+    schedule.save()
+    push_programmes(programme.schedule_devices(schedule))
+    return schedule
+
+
+def push_programmes(device_ids: Iterable[int]) -> None:
+    """After commit, send each device its programme (it keeps the files and plays it without the link)."""
+    ids = list(device_ids)
+
+    def _send():
+        commands = []
+        for unit in Device.objects.filter(pk__in=ids):
+            commands.append((unit.device_id, unit.secret, {"cmd": "schedule", **programme.device_programme(unit)}))
+        link.send(commands)
+
+    if ids:
+        transaction.on_commit(_send)
+
+
+# -- emergency broadcasts -----------------------------------------------------------------------------------
+
+def emergency_devices(area: str, *, communes: Iterable[int] = (), polygon: dict | None = None) -> list[Device]:
+    """The active receive-and-play units of an emergency's area: the province, communes, or a polygon."""
+    units = Device.objects.filter(state=Device.State.ACTIVE, kind=Device.Kind.RECEIVER)
+    if area == Area.PROVINCE:
+        return list(units)
+    if area == Area.COMMUNES:
+        return list(units.filter(commune__in=list(communes)))
+    if area == Area.POLYGON:
+        try:
+            geometry = spatial.area_geometry(polygon)
+        except ValueError as error:
+            raise BroadcastError(f"Vùng không hợp lệ: {error}", f"Invalid area: {error}", "polygon") from error
+        minx, miny, maxx, maxy = geometry.bounds
+        near = units.filter(latitude__range=(miny, maxy), longitude__range=(minx, maxx))
+        return [unit for unit in near if spatial.contains(geometry, unit.latitude, unit.longitude)]
+    raise BroadcastError("Phạm vi phát khẩn cấp không hợp lệ.", "Invalid emergency area.", "area")
+
+
+def _emergency_bulletin(user, title: str, message: str, source: str) -> Bulletin:
+    bulletin = Bulletin(title=title[:200], kind=Bulletin.Kind.SPEECH, source=source, text=message,
+                        author=user if getattr(user, "pk", None) else None, state=Bulletin.State.APPROVED,
+                        approved_by=user if getattr(user, "pk", None) else None, approved_at=timezone.now())
+    _store_audio(bulletin, audio.speak(message))
+    bulletin.save()
+    return bulletin
+
+
+@transaction.atomic
+def propose_emergency(user, *, title: str, message: str, area: str, communes: Iterable[Commune] = (),
+                      polygon: dict | None = None, repeats: int = 3, minutes: int = 60, cap_alert=None,
+                      start: bool = True) -> EmergencyBroadcast:
+    """An emergency broadcast, started at once (``start``) by the emergency role, or proposed (from a CAP
+    alert) for the emergency role to confirm. The message is read aloud in Vietnamese."""
+    if user is not None and not selectors.may_start_emergency(user):
+        raise BroadcastError("Chỉ người có vai trò phát khẩn cấp được phát khẩn cấp.",
+                             "Only the emergency role starts an emergency broadcast.", "", 403)
+    title = check_text(title.strip(), "title", 200)
+    message = check_text(message.strip(), "message", 5000)
+    if not title or not message:
+        raise BroadcastError("Cần nhập tiêu đề và nội dung phát khẩn cấp.",
+                             "Enter the emergency broadcast's title and message.", "message")
+    if not 1 <= repeats <= 50 or not 1 <= minutes <= 24 * 60:
+        raise BroadcastError("Số lần lặp từ 1 đến 50, thời hạn từ 1 phút đến 24 giờ.",
+                             "Repeats from 1 to 50, duration from 1 minute to 24 hours.", "repeats")
+    communes = list(communes)
+    if area == Area.COMMUNES and not communes:
+        raise BroadcastError("Cần chọn ít nhất một xã.", "Choose at least one commune.", "communes")
+    emergency_devices(area, communes=[c.pk for c in communes], polygon=polygon)  # the area is valid
+    source = Bulletin.Source.CAP if cap_alert is not None else Bulletin.Source.PROVINCE
+    emergency = EmergencyBroadcast.objects.create(
+        title=title, message=message, bulletin=_emergency_bulletin(user, title, message, source), area=area,
+        polygon=polygon if area == Area.POLYGON else None, repeats=repeats, cap_alert=cap_alert,
+        expires_at=timezone.now() + datetime.timedelta(minutes=minutes))
+    emergency.communes.set(communes)
+    audit.record("action", emergency, summary=f"Đề xuất phát khẩn cấp: {title}"[:300], actor=user,
+                 after={"area": area, "communes": [c.code for c in communes], "repeats": repeats})
+    if start:
+        _activate(emergency, user)
+    return emergency
+
+
+@transaction.atomic
+def confirm_emergency(user, emergency: EmergencyBroadcast) -> EmergencyBroadcast:
+    """The emergency role confirms a proposed emergency broadcast (from a CAP alert): it starts now."""
+    emergency = EmergencyBroadcast.objects.select_for_update().get(pk=emergency.pk)
+    if not selectors.may_start_emergency(user):
+        raise BroadcastError("Chỉ người có vai trò phát khẩn cấp được xác nhận.",
+                             "Only the emergency role confirms an emergency broadcast.", "", 403)
+    if emergency.state != EmergencyBroadcast.State.PROPOSED:
+        raise BroadcastError("Phát khẩn cấp này không còn chờ xác nhận.",
+                             "This emergency broadcast is no longer waiting for confirmation.", "", 409)
+    _activate(emergency, user)
+    return emergency
+
+
+def _activate(emergency: EmergencyBroadcast, user) -> None:
+    now = timezone.now()
+    units = emergency_devices(emergency.area, communes=list(emergency.communes.values_list("pk", flat=True)),
+                              polygon=emergency.polygon)
+    emergency.state, emergency.started_at = EmergencyBroadcast.State.ACTIVE, now
+    emergency.started_by = user if getattr(user, "pk", None) else None
+    if emergency.expires_at is None or emergency.expires_at <= now:
+        emergency.expires_at = now + datetime.timedelta(hours=1)
+    emergency.save()
+    EmergencyReceipt.objects.bulk_create(
+        [EmergencyReceipt(emergency=emergency, device=unit, sent_at=now) for unit in units], batch_size=1000)
+    audit.record("action", emergency, summary=f"Bắt đầu phát khẩn cấp: {emergency.title}"[:300], actor=user,
+                 after={"area": emergency.area, "devices": [unit.device_id for unit in units],
+                        "started_at": now.isoformat(), "expires_at": emergency.expires_at.isoformat()})
+    bulletin = emergency.bulletin
+    command = {"cmd": "emergency_start", "emergency": emergency.pk, "repeats": emergency.repeats,
+               "seconds": bulletin.duration_seconds, "sha256": bulletin.sha256, "text": emergency.message,
+               "url": reverse("broadcast:bulletin-audio", args=[bulletin.pk]),
+               "expires": emergency.expires_at.timestamp()}
+    commands = [(unit.device_id, unit.secret, command) for unit in units]
+    transaction.on_commit(lambda: link.send(commands))
+
+
+@transaction.atomic
+def end_emergency(user, emergency: EmergencyBroadcast, *, expired: bool = False) -> EmergencyBroadcast:
+    """End an emergency broadcast by hand (the emergency role) or at its expiry; the devices go back to
+    their schedules."""
+    emergency = EmergencyBroadcast.objects.select_for_update().get(pk=emergency.pk)
+    if not expired and not selectors.may_start_emergency(user):
+        raise BroadcastError("Chỉ người có vai trò phát khẩn cấp được kết thúc.",
+                             "Only the emergency role ends an emergency broadcast.", "", 403)
+    if emergency.state == EmergencyBroadcast.State.PROPOSED:
+        emergency.state = EmergencyBroadcast.State.REJECTED
+        emergency.ended_at, emergency.ended_by = timezone.now(), None if expired else user
+        emergency.save()
+        audit.record("action", emergency, summary="Không phát khẩn cấp theo đề xuất", actor=None if expired else user)
+        return emergency
+    if emergency.state != EmergencyBroadcast.State.ACTIVE:
+        raise BroadcastError("Phát khẩn cấp này đã kết thúc.", "This emergency broadcast has already ended.", "", 409)
+    emergency.state, emergency.ended_at = EmergencyBroadcast.State.ENDED, timezone.now()
+    emergency.ended_by = None if expired else user
+    emergency.save()
+    audit.record("action", emergency, actor=None if expired else user,
+                 summary=("Hết hạn phát khẩn cấp" if expired else "Kết thúc phát khẩn cấp") + f": {emergency.title}",
+                 after={"ended_at": emergency.ended_at.isoformat(), "expired": expired})
+    units = Device.objects.filter(pk__in=emergency.receipts.values("device_id"))
+    commands = [(unit.device_id, unit.secret, {"cmd": "emergency_end", "emergency": emergency.pk}) for unit in units]
+    transaction.on_commit(lambda: link.send(commands))
+    return emergency
+
+
+def expire_emergencies(now: datetime.datetime | None = None) -> int:
+    """End every active emergency broadcast past its expiry (run by the link's loop)."""
+    now = now or timezone.now()
+    ended = 0
+    for emergency in EmergencyBroadcast.objects.filter(state=EmergencyBroadcast.State.ACTIVE, expires_at__lte=now):
+        end_emergency(None, emergency, expired=True)
+        ended += 1
+    return ended
+
+
+def emergency_progress(emergency: EmergencyBroadcast) -> dict:
+    """How many of the area's devices are playing, silent (online, not playing it) or unreachable, and how
+    many acknowledged within 10 seconds."""
+    rows = list(emergency.receipts.values_list("sent_at", "started_at", "ended_at", "device__live__online"))
+    playing = sum(1 for _s, started, ended, _o in rows if started and not ended)
+    done = sum(1 for _s, started, ended, _o in rows if started and ended)
+    unreachable = sum(1 for _s, started, _e, online in rows if not started and not online)
+    within = sum(1 for sent, started, _e, _o in rows if started and (started - sent).total_seconds() <= 10)
+    silent = len(rows) - playing - done - unreachable
+    return {"devices": len(rows), "playing": playing, "finished": done, "silent": silent,
+            "unreachable": unreachable, "acknowledged_within_10s": within, "state": emergency.state}
+
+
+# -- what the devices report --------------------------------------------------------------------------------
+
+def _number(value, low: float, high: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        return None
+    return value
+
+
+def _moment(value, fallback: float) -> datetime.datetime:
+    seconds = _number(value, fallback - 86400, fallback + 60) or fallback
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+
+
+@transaction.atomic
+def take_reports(reports: list[link.Report]) -> dict[str, int]:
+    """Write a batch of device reports: heartbeats and status into the live state, acknowledgements into the
+    emergency's receipts (and the audit chain), events into the device's history. Unknown devices and
+    malformed values are ignored (the device's id comes from the topic, see :mod:`.link`)."""
+    ids = {report.device_id for report in reports}
+    devices = {d.device_id: d for d in Device.objects.filter(device_id__in=ids).select_related("live")}
+    counts = {"status": 0, "ack": 0, "event": 0, "ignored": 0}
+    states: dict[int, DeviceState] = {}
+    events: list[DeviceEvent] = []
+    acks: dict[int, list[tuple[Device, str, datetime.datetime]]] = {}
+    for report in reports:
+        unit, body = devices.get(report.device_id), report.body
+        kind = body.get("type")
+        if unit is None or kind not in ("status", "ack", "event", "gone"):
+            counts["ignored"] += 1
+            continue
+        state = states.get(unit.pk) or getattr(unit, "live", None) or DeviceState(device=unit)
+        states[unit.pk] = state
+        at = _moment(body.get("at"), report.received)
+        if kind == "gone":
+            if state.online:
+                events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.OFFLINE, detail={"will": True}))
+            state.online = False
+            state.playing = ""
+            continue
+        if not state.online:
+            events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.ONLINE))
+        state.online, state.last_seen = True, at
+        if kind == "status":
+            counts["status"] += 1
+            state.playing = str(body.get("playing") or "")[:80]
+            state.volume = _number(body.get("volume"), 0, 100)
+            power = body.get("power")
+            if power == "battery" and state.power != "battery":
+                events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.POWER_LOSS))
+            state.power = power if power in ("mains", "battery") else ""
+            state.temperature = _number(body.get("temperature"), -40, 120)
+            signal = _number(body.get("signal"), -150, 0)
+            state.signal = int(signal) if signal is not None else None
+            state.schedule_version = str(body.get("schedule_version") or "")[:64]
+        elif kind == "ack":
+            emergency, phase = body.get("emergency"), body.get("phase")
+            if isinstance(emergency, int) and phase in ("start", "end"):
+                acks.setdefault(emergency, []).append((unit, phase, at))
+                counts["ack"] += 1
+        else:
+            event = body.get("kind")
+            if event in (DeviceEvent.Kind.PLAYED, DeviceEvent.Kind.PLAYBACK_FAILED):
+                seconds = _number(body.get("seconds"), 0, 86400) or 0
+                events.append(DeviceEvent(device=unit, at=at, kind=event, seconds=int(seconds),
+                                          detail={"bulletin": body.get("bulletin"),
+                                                  "emergency": body.get("emergency")}))
+                counts["event"] += 1
+    for state in states.values():
+        state.save()
+    DeviceEvent.objects.bulk_create(events, batch_size=1000)
+    for emergency_id, entries in acks.items():
+        _take_acks(emergency_id, entries)
+    return counts
+
+
+def _take_acks(emergency_id: int, entries: list[tuple[Device, str, datetime.datetime]]) -> None:
+    emergency = EmergencyBroadcast.objects.filter(pk=emergency_id).first()
+    if emergency is None:
+        return
+    receipts = {r.device_id: r for r in emergency.receipts.filter(device__in=[unit for unit, _p, _a in entries])}
+    changed, kept = {}, []
+    for unit, phase, at in entries:
+        receipt = receipts.get(unit.pk)
+        if receipt is None:
+            continue
+        if phase == "start" and receipt.started_at is None:
+            receipt.started_at = at
+        elif phase == "end" and receipt.ended_at is None:
+            receipt.ended_at = at
+        else:
+            continue
+        changed[receipt.pk] = receipt
+        kept.append([unit.device_id, phase, at.isoformat()])
+    if changed:
+        EmergencyReceipt.objects.bulk_update(list(changed.values()), ["started_at", "ended_at"], batch_size=1000)
+        audit.record("action", emergency, summary=f"Thiết bị xác nhận phát khẩn cấp ({len(kept)})", actor=None,
+                     after={"acknowledgements": kept})
+
+
+@transaction.atomic
+def mark_offline(now: datetime.datetime | None = None) -> int:
+    """Devices silent for longer than ``BROADCAST_OFFLINE_AFTER`` seconds are offline (an alarm event each)."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(seconds=settings.BROADCAST_OFFLINE_AFTER)
+    silent = list(DeviceState.objects.filter(online=True, last_seen__lt=limit).values_list("device_id", flat=True))
+    if silent:
+        DeviceState.objects.filter(device_id__in=silent).update(online=False, playing="")
+        DeviceEvent.objects.bulk_create([DeviceEvent(device_id=pk, at=now, kind=DeviceEvent.Kind.OFFLINE)
+                                         for pk in silent])
+    return len(silent)

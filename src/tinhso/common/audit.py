@@ -691,7 +691,7 @@ def snapshot(instance: models.Model, exclude: tuple[str, ...] = ()) -> dict:
     for key, value in list(data.items()):
         if isinstance(value, datetime.datetime):
             data[key] = value.isoformat()
-        elif hasattr(value, "name") and hasattr(value, "url"):  # file fields
+        elif hasattr(value, "name") and hasattr(type(value), "url"):  # file fields (empty ones too)
             data[key] = value.name
     return data
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("phan-anh/", include("tinhso.portal.feedback.urls")),
     path("dieu-hanh/", include("tinhso.ioc.urls")),
     path("vien-thong/", include("tinhso.telecom.urls")),
+    path("truyen-thanh/", include("tinhso.broadcast.urls")),
     path("ban-do/", include("tinhso.geo.urls")),
     path("trao-doi/", include("tinhso.exchange.urls")),
     path("", include("tinhso.common.urls")),

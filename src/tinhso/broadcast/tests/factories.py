@@ -48,8 +48,9 @@ def person(role: str, commune=None, **user_fields):
 
 
 def approved_bulletin(title: str = "Bản tin thời sự", seconds: float = 30.0, commune=None, **fields) -> Bulletin:
+    fields.setdefault("state", Bulletin.State.APPROVED)
     return Bulletin.objects.create(title=title, kind=Bulletin.Kind.AUDIO, commune=commune, duration_seconds=seconds,
-                                   sha256="0" * 64, state=Bulletin.State.APPROVED, **fields)
+                                   sha256="0" * 64, **fields)
 
 
 __all__ = ["BroadcastRole", "DeviceFactory", "StationFactory", "approved_bulletin", "person"]
