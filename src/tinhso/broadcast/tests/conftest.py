@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.urls import reverse
 
 from tinhso.broadcast import link, services
 from tinhso.testing.mosquitto import Broker
@@ -43,6 +44,8 @@ class Link:
 @pytest.fixture
 def mqtt(broker, settings):
     settings.BROADCAST_MQTT_URL = broker.url
+    # Load the URLconf (the whole API's schemas) now, not in the middle of a test's timing.
+    reverse("broadcast:bulletin-audio", args=[1])
     made = Link(broker)
     yield made
     made.listener.close()
