@@ -58,3 +58,9 @@ class CapAlertAdmin(admin.ModelAdmin):
     list_display = ("identifier", "sender", "sent", "direction", "severity", "event")
     list_filter = ("direction", "severity")
     readonly_fields = [f.name for f in models.CapAlert._meta.concrete_fields]
+
+
+@admin.register(models.AlertSource)
+class AlertSourceAdmin(admin.ModelAdmin):
+    list_display = ("agency", "active")
+    raw_id_fields = ("agency",)

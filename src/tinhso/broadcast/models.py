@@ -314,6 +314,22 @@ class Schedule(models.Model):
         return f"{self.bulletin} — {self.at:%H:%M}"
 
 
+class AlertSource(models.Model):
+    """An agency authorised to send CAP alerts through the API with its token (e.g. the hydro-meteorological
+    centre, the disaster-prevention command)."""
+
+    agency = models.OneToOneField("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("cơ quan"))
+    active = models.BooleanField(_("đang được phép"), default=True)
+
+    class Meta:
+        verbose_name = _("cơ quan gửi cảnh báo CAP")
+        verbose_name_plural = _("cơ quan gửi cảnh báo CAP")
+
+    def __str__(self) -> str:
+        return str(self.agency)
+
+
 class CapAlert(models.Model):
     """A CAP 1.2 alert received (file or API) or published by the province."""
 

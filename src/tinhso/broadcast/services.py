@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tinhso.broadcast import audio, link, programme, selectors
+from tinhso.broadcast import audio, cap, link, programme, selectors
 from tinhso.broadcast.models import (
+    AlertSource,
     Area,
     Bulletin,
+    CapAlert,
     Device,
     DeviceEvent,
     DeviceState,
@@ -33,7 +36,7 @@ from tinhso.broadcast.models import (
 from tinhso.common import audit, spatial
 from tinhso.common.inputs import InputError, check_text
 from tinhso.common.review import may_review
-from tinhso.geo.models import Commune
+from tinhso.geo.models import Commune, CommuneBoundary
 
 
 class BroadcastError(InputError):
@@ -354,6 +357,9 @@ def _activate(emergency: EmergencyBroadcast, user) -> None:
     audit.record("action", emergency, summary=f"Bắt đầu phát khẩn cấp: {emergency.title}"[:300], actor=user,
                  after={"area": emergency.area, "devices": [unit.device_id for unit in units],
                         "started_at": now.isoformat(), "expires_at": emergency.expires_at.isoformat()})
+    if emergency.cap_alert is None:
+        emergency.cap_alert = publish_cap(emergency)
+        emergency.save(update_fields=["cap_alert"])
     bulletin = emergency.bulletin
     command = {"cmd": "emergency_start", "emergency": emergency.pk, "repeats": emergency.repeats,
                "seconds": bulletin.duration_seconds, "sha256": bulletin.sha256, "text": emergency.message,
@@ -524,3 +530,97 @@ def mark_offline(now: datetime.datetime | None = None) -> int:
         DeviceEvent.objects.bulk_create([DeviceEvent(device_id=pk, at=now, kind=DeviceEvent.Kind.OFFLINE)
                                          for pk in silent])
     return len(silent)
+
+
+# -- CAP alerts ---------------------------------------------------------------------------------------------
+
+GEOCODE_NAMES = {"commune", "ma_xa", "vn-commune", "xa"}
+
+
+def cap_communes(message: cap.Message) -> list[Commune]:
+    """The communes a CAP alert's areas cover: geocodes with a 2025 commune code, and the communes of the units
+    inside its polygons and circles (or whose boundary meets a polygon)."""
+    info = message.info_for("vi")
+    if info is None:
+        return []
+    codes, ids = set(), set()
+    units = list(Device.objects.filter(state=Device.State.ACTIVE, latitude__isnull=False)
+                 .values_list("commune_id", "latitude", "longitude"))
+    for area in info.areas:
+        codes |= {value for name, value in area.geocodes if name.strip().lower() in GEOCODE_NAMES}
+        for points in area.polygons:
+            geometry = spatial.area_geometry({"type": "Polygon", "coordinates": [[[lon, lat] for lat, lon in points]]})
+            ids |= {commune for commune, lat, lon in units if spatial.contains(geometry, lat, lon)}
+            for boundary in CommuneBoundary.objects.filter(
+                    min_longitude__lte=geometry.bounds[2], max_longitude__gte=geometry.bounds[0],
+                    min_latitude__lte=geometry.bounds[3], max_latitude__gte=geometry.bounds[1]):
+                if spatial.area_geometry(boundary.geometry).intersects(geometry):
+                    ids.add(boundary.commune_id)
+        for lat0, lon0, radius_km in area.circles:
+            ids |= {commune for commune, lat, lon in units
+                    if spatial.distance_m(lat0, lon0, lat, lon) <= radius_km * 1000}
+    return list(Commune.objects.filter(Q(code__in=codes) | Q(pk__in=ids)).order_by("code"))
+
+
+@transaction.atomic
+def receive_cap(data: bytes, *, agency=None, user=None) -> tuple[CapAlert, EmergencyBroadcast | None]:
+    """A CAP alert received (a file or the API) becomes a proposed emergency broadcast for the communes its
+    area covers, its description read in Vietnamese; for severity Extreme it starts at once when
+    ``BROADCAST_EXTREME_STARTS_AT_ONCE`` is set. A malformed alert is refused whole, naming the element."""
+    if agency is not None and not AlertSource.objects.filter(agency=agency, active=True).exists():
+        raise BroadcastError("Cơ quan này không được phép gửi cảnh báo CAP.",
+                             "This agency is not authorised to send CAP alerts.", "", 403)
+    if user is not None and not selectors.may_start_emergency(user):
+        raise BroadcastError("Chỉ người có vai trò phát khẩn cấp được nhập cảnh báo CAP.",
+                             "Only the emergency role imports CAP alerts.", "", 403)
+    try:
+        message = cap.parse(data)
+    except cap.CapError as error:
+        raise BroadcastError(str(error), error.message_en, error.element, 400) from error
+    if CapAlert.objects.filter(sender=message.sender[:200], identifier=message.identifier[:200],
+                               direction=CapAlert.Direction.RECEIVED).exists():
+        raise BroadcastError("Cảnh báo CAP này đã được nhận.", "This CAP alert has already been received.",
+                             "identifier", 409)
+    info = message.info_for("vi")
+    alert = CapAlert.objects.create(
+        identifier=message.identifier[:200], sender=message.sender[:200], sent=message.sent,
+        direction=CapAlert.Direction.RECEIVED, severity=(info.severity if info else "")[:20],
+        event=(info.event if info else "")[:200], headline=(info.headline if info else "")[:300],
+        description=info.description if info else "", expires=info.expires if info else None,
+        signature=message.signature, xml=data.decode("utf-8", "replace"))
+    if info is None or message.status != "Actual" or message.msg_type not in ("Alert", "Update"):
+        return alert, None
+    communes = cap_communes(message)
+    if not communes:
+        return alert, None
+    text = " ".join(part for part in (info.headline, info.description, info.instruction) if part) or info.event
+    minutes = 60
+    if info.expires is not None:
+        minutes = max(1, min(24 * 60, int((info.expires - timezone.now()).total_seconds() // 60)))
+    at_once = info.severity == "Extreme" and settings.BROADCAST_EXTREME_STARTS_AT_ONCE
+    emergency = propose_emergency(None, title=(info.headline or info.event or message.identifier)[:200],
+                                  message=text[:5000], area=Area.COMMUNES, communes=communes, minutes=minutes,
+                                  cap_alert=alert, start=at_once)
+    return alert, emergency
+
+
+def publish_cap(emergency: EmergencyBroadcast) -> CapAlert:
+    """The province's own alert for an emergency broadcast, in CAP 1.2, for the CAP feed."""
+    communes = list(emergency.communes.all())
+    polygon = None
+    if emergency.area == Area.POLYGON and emergency.polygon:
+        ring = emergency.polygon["coordinates"][0]
+        polygon = [(round(lat, 6), round(lon, 6)) for lon, lat in ring]
+    area_desc = {Area.PROVINCE: "Toàn tỉnh", Area.POLYGON: "Vùng khoanh trên bản đồ"}.get(
+        emergency.area, ", ".join(c.name for c in communes)[:500])
+    sent = timezone.localtime(emergency.started_at or timezone.now())
+    identifier = f"{settings.TINHSO_PROVINCE_CODE or 'tinhso'}-{sent:%Y%m%d}-{emergency.pk}"
+    xml = cap.write(identifier=identifier, sender=settings.BROADCAST_CAP_SENDER, sent=sent, event=emergency.title,
+                    headline=emergency.title, description=emergency.message, area_desc=area_desc or "Toàn tỉnh",
+                    expires=timezone.localtime(emergency.expires_at) if emergency.expires_at else None,
+                    polygon=polygon, geocodes=[("commune", c.code) for c in communes])
+    alert = CapAlert.objects.create(identifier=identifier, sender=settings.BROADCAST_CAP_SENDER, sent=sent,
+                                    direction=CapAlert.Direction.PUBLISHED, event=emergency.title[:200],
+                                    headline=emergency.title[:300], description=emergency.message,
+                                    expires=emergency.expires_at, xml=xml.decode())
+    return alert
