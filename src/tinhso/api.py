@@ -9,6 +9,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext, gettext_noop
 
+from tinhso.broadcast.api import router as broadcast_router
 from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
 from tinhso.common.notices.api import router as notices_router
@@ -39,6 +40,7 @@ api.add_router("/ioc", ioc_router)
 api.add_router("/notices", notices_router)
 api.add_router("/telecom", telecom_router)
 api.add_router("/exchange", exchange_router)
+api.add_router("/broadcast", broadcast_router)
 
 
 @api.exception_handler(DossierError)

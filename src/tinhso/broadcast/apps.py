@@ -7,7 +7,7 @@ class BroadcastConfig(AppConfig):
     verbose_name = "Truyền thanh cơ sở"
 
     def ready(self) -> None:
-        from tinhso.broadcast import models, selectors
+        from tinhso.broadcast import models, navigation, selectors  # noqa: F401
         from tinhso.common.audit import track
 
         for model in (models.Station, models.Device, models.BroadcastMembership, models.Bulletin,

@@ -35,6 +35,14 @@ def broadcast_roles(user, on: datetime.date | None = None) -> dict[str, set[int 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
     on = on or timezone.localdate()
+    agency = getattr(user, "agency", None)
+    if agency is not None and getattr(user, "pk", None) is None:
+        # An agency's API token: an agency authorised to send CAP alerts holds the emergency role.
+        from tinhso.broadcast.models import AlertSource
+
+        if AlertSource.objects.filter(agency=agency, active=True).exists():
+            return {BroadcastRole.EMERGENCY: {None}}
+        return {}
     cache = getattr(user, "_broadcast_roles", None)
     if cache is not None and cache[0] == on:
         return cache[1]
@@ -42,12 +50,13 @@ def broadcast_roles(user, on: datetime.date | None = None) -> dict[str, set[int 
     for role, commune_id in (BroadcastMembership.objects.active_on(on).filter(user=user)
                              .values_list("role", "commune_id")):
         roles.setdefault(role, set()).add(None if role in PROVINCE_ROLES else commune_id)
-    user._broadcast_roles = (on, roles)
+    user._broadcast_roles = (on, roles)  # per request: the user object lives as long as the request
     return roles
 
 
 def _province_wide(user, on: datetime.date) -> bool:
-    if {role for _agency, role in held_roles(user, on)} & set(PROVINCE_WIDE_ROLES):
+    staff = getattr(user, "pk", None) is not None
+    if staff and {role for _agency, role in held_roles(user, on)} & set(PROVINCE_WIDE_ROLES):
         return True
     return bool(set(broadcast_roles(user, on)) & PROVINCE_ROLES)
 
@@ -92,8 +101,10 @@ def may_start_emergency(user) -> bool:
 
 
 def may_operate(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and (
-        user.is_superuser or bool(broadcast_roles(user)))
+    """Whether ``user`` works with the grassroots radio at all (a role, or a province-wide view)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or bool(broadcast_roles(user)) or _province_wide(user, timezone.localdate())
 
 
 def visible_stations(user) -> QuerySet[Station]:
