@@ -52,7 +52,7 @@ class Station(models.Model):
                                         validators=[MinValueValidator(1), MaxValueValidator(300)])
     in_frequency_plan = models.BooleanField(_("tần số nằm trong quy hoạch"), default=True)
     licence_number = models.CharField(_("số giấy phép tần số"), max_length=60, blank=True)
-    licence_expires = models.DateField(_("giấy phép hết hạn"), null=True, blank=True)
+    licence_expires = models.DateField(_("ngày hết hạn giấy phép"), null=True, blank=True)
     conversion = models.CharField(_("chuyển đổi"), max_length=20, choices=Conversion.choices,
                                   default=Conversion.NONE)
     conversion_due = models.DateField(_("hạn chuyển đổi"), null=True, blank=True)
@@ -116,7 +116,7 @@ class Device(models.Model):
     state = models.CharField(_("tình trạng"), max_length=15, choices=State.choices, default=State.ACTIVE)
     board_size = models.CharField(_("kích thước bảng"), max_length=40, blank=True,
                                   help_text=_("Với bảng điện tử, ví dụ 3 x 2 m."))
-    location = models.CharField(_("vị trí lắp đặt"), max_length=200, blank=True)
+    location = models.CharField(_("địa điểm lắp đặt"), max_length=200, blank=True)
     # The MQTT password and the key commands are signed with; shown once to the installer.
     secret = models.CharField(_("khoá bí mật"), max_length=64, default=new_device_secret, editable=False)
 
@@ -190,7 +190,7 @@ class BroadcastMembership(models.Model):
     and the emergency role for the whole province."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="broadcast_memberships", verbose_name=_("tài khoản"))
+                             related_name="broadcast_memberships", verbose_name=_("người được phân quyền"))
     role = models.CharField(_("vai trò"), max_length=20, choices=BroadcastRole.choices)
     commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("xã, phường, đặc khu"),
@@ -345,7 +345,7 @@ class CapAlert(models.Model):
     event = models.CharField(_("sự kiện"), max_length=200, blank=True)
     headline = models.CharField(_("tiêu đề"), max_length=300, blank=True)
     description = models.TextField(_("mô tả"), blank=True)
-    expires = models.DateTimeField(_("hết hiệu lực"), null=True, blank=True)
+    expires = models.DateTimeField(_("thời điểm hết hiệu lực"), null=True, blank=True)
     signature = models.CharField(_("chữ ký"), max_length=200, blank=True)
     xml = models.TextField(_("nội dung CAP"))
     received_at = models.DateTimeField(_("thời điểm nhận"), default=timezone.now)
