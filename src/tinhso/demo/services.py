@@ -19,6 +19,7 @@ class DemoSummary:
     dossiers: int = 0
     telecom: dict = field(default_factory=dict)
     exchange: dict = field(default_factory=dict)
+    broadcast: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
@@ -50,5 +51,8 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
 
     summary.telecom = load_demo_telecom(code, password)
     summary.exchange = load_demo_exchange(code)
+    from tinhso.broadcast.demo import load_demo_broadcast
+
+    summary.broadcast = load_demo_broadcast(code, password)
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary

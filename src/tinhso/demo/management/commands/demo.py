@@ -56,6 +56,11 @@ class Command(BaseCommand):
                           "vienthong, vt_lanhdao")
         for line in exchange_demo.describe(simulated):
             self.stdout.write(line)
+        from tinhso.broadcast import demo as broadcast_demo
+
+        radio, broker = broadcast_demo.start_broker(settings.DATA_DIR)
+        simulated.update(radio)
+        self.stdout.write(broadcast_demo.describe(broker))
         self.stdout.write("Dừng: Ctrl+C\n")
         env = {**os.environ, **simulated, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                                     "tinhso.conf.settings.dev")}
@@ -66,19 +71,26 @@ class Command(BaseCommand):
         # Deliver what the demo's dossiers recorded for the national portal, and seal the message log.
         deliverer = subprocess.Popen([*manage, "exchange", "deliver"], env=env, stdout=subprocess.DEVNULL)
         log_sealer = subprocess.Popen([*manage, "exchange", "seal"], env=env, stdout=subprocess.DEVNULL)
+        # The grassroots radio: the MQTT link and the simulated receive-and-play units.
+        radio_processes = [] if broker is None else [
+            subprocess.Popen([*manage, "broadcast", "link"], env=env),
+            subprocess.Popen([*manage, "broadcast", "simulate", "--devices", "300", "--heartbeat", "20",
+                              "--files-url", f"http://{host}:{port}"], env=env, stdout=subprocess.DEVNULL)]
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
         try:
             web.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (web, worker, sealer, deliverer, log_sealer):
+            for process in (web, worker, sealer, deliverer, log_sealer, *radio_processes):
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in (web, worker, sealer, deliverer, log_sealer):
+            for process in (web, worker, sealer, deliverer, log_sealer, *radio_processes):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
             for server in simulators:
                 server.stop()
+            if broker is not None:
+                broker.stop()
