@@ -122,7 +122,7 @@ def _programme(people) -> None:
                                                             (datetime.time(17, 0), "daily"),
                                                             (datetime.time(11, 0), "weekdays")), strict=True):
         bulletin = services.create_bulletin(source, title=title, kind=Bulletin.Kind.SPEECH, text=text)
-        services.decide_bulletin(approver, bulletin, approve=True)
+        bulletin = services.decide_bulletin(approver, bulletin, approve=True)
         schedule = services.save_schedule(source, services.ScheduleDraft(
             bulletin=bulletin, area=Area.PROVINCE, starts_on=today, ends_on=today + datetime.timedelta(days=6),
             at=at, recurrence=recurrence), accept_conflicts=True)

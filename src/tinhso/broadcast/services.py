@@ -487,8 +487,11 @@ def take_reports(reports: list[link.Report]) -> dict[str, int]:
                                           detail={"bulletin": body.get("bulletin"),
                                                   "emergency": body.get("emergency")}))
                 counts["event"] += 1
-    for state in states.values():
-        state.save()
+    # One statement for the states already there, one for the new ones (a batch can be thousands of units).
+    fields = ["last_seen", "online", "playing", "volume", "power", "temperature", "signal", "schedule_version"]
+    existing = [state for state in states.values() if not state._state.adding]
+    DeviceState.objects.bulk_update(existing, fields, batch_size=1000)
+    DeviceState.objects.bulk_create([state for state in states.values() if state._state.adding], batch_size=1000)
     DeviceEvent.objects.bulk_create(events, batch_size=1000)
     for emergency_id, entries in acks.items():
         _take_acks(emergency_id, entries)
