@@ -37,7 +37,7 @@ from tinhso.broadcast.models import (
     Station,
 )
 from tinhso.common.inputs import InputError
-from tinhso.common.maps import DrawTool, Layer, MapView, feature, geojson_response, point
+from tinhso.common.maps import DrawTool, Layer, MapView, geojson_response, point
 from tinhso.geo.models import Commune
 
 PAGE_SIZE = 50
@@ -120,8 +120,8 @@ def devices_geojson(request):
         return "playing" if online and playing else ("online" if online else "offline")
 
     return geojson_response(
-        feature(point(lat, lon), id=pk, title=device_id, status=status(online, playing), commune=code,
-                url=reverse("broadcast:commune", args=[code]))
+        point(lon, lat, id=pk, title=device_id, status=status(online, playing), commune=code,
+              url=reverse("broadcast:commune", args=[code]))
         for pk, device_id, lat, lon, online, playing, code in rows)
 
 

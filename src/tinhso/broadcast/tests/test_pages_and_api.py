@@ -35,6 +35,7 @@ def test_a_commune_operator_sees_only_their_commune_in_pages_and_api(client, pla
     assert client.get(reverse("broadcast:commune", args=[place["theirs"].code])).status_code == 404
     layer = client.get(reverse("broadcast:devices-geojson")).json()
     assert [f["properties"]["title"] for f in layer["features"]] == [place["here"].device_id]
+    assert layer["features"][0]["geometry"] == {"type": "Point", "coordinates": [105.68, 18.68]}
     listed = client.get("/api/broadcast/devices").json()
     assert [d["device_id"] for d in listed["items"]] == [place["here"].device_id]
     assert client.get(f"/api/broadcast/devices/{place['there'].device_id}").status_code == 404
