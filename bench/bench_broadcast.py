@@ -134,13 +134,16 @@ def main() -> int:
             services.take_reports(reports)
         written = EmergencyReceipt.objects.filter(emergency=emergency, started_at__isnull=False).count()
         stored = time.time() - start
+        commands.put("report")
+        reached = len(results.get(timeout=60))
         commands.put("stop")
         child.join(30)
         listener.close()
         publisher.close()
     latencies = [at - start for at in acked.values()]
     if len(latencies) < UNITS or written < UNITS:
-        print(f"only {len(latencies)} acknowledgements received, {written} written", file=sys.stderr)
+        print(f"only {len(latencies)} acknowledgements received, {written} written; {reached} units received "
+              f"the command", file=sys.stderr)
         return 1
     p50, p99 = statistics.median(latencies), _quantile(latencies, 0.99)
     broker_p50, broker_p99 = statistics.median(broker_latencies), _quantile(broker_latencies, 0.99)
