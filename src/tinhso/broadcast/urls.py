@@ -20,6 +20,7 @@ urlpatterns = [
     path("khan-cap/<int:pk>/", views.emergency, name="emergency"),
     path("khan-cap/<int:pk>/tien-do.json", views.emergency_progress, name="emergency-progress"),
     path("khan-cap/<int:pk>/<slug:action>/", views.emergency_action, name="emergency-action"),
+    path("bao-cao-thang/", views.monthly_report, name="monthly-report"),
     path("cap/feed.xml", views.cap_feed, name="cap-feed"),
     path("cap/<int:pk>.xml", views.cap_alert, name="cap-alert"),
 ]

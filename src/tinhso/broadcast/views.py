@@ -9,6 +9,7 @@ Scope: ``selectors.visible_communes``; a record outside it answers 404. A view n
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hmac
 import json
@@ -372,6 +373,30 @@ def emergency_action(request, pk: int, action: str):
     except InputError as error:
         _refused(request, error)
     return redirect("broadcast:emergency", pk=pk)
+
+
+# -- monthly report -------------------------------------------------------------------------------------------
+
+
+@require_GET
+@radio_view
+def monthly_report(request):
+    """The month's broadcasting per commune (``?thang=MM/YYYY``, this month by default) as XLSX or PDF."""
+    from tinhso.broadcast import reports
+
+    text = request.GET.get("thang", "")
+    try:
+        month = datetime.datetime.strptime(text, "%m/%Y").date() if text else timezone.localdate().replace(day=1)
+    except ValueError:
+        return HttpResponse(_("Tháng phải có dạng mm/yyyy."), status=400)
+    if request.GET.get("dinh-dang") == "pdf":
+        content, kind, suffix = reports.monthly_pdf(request.user, month), "application/pdf", "pdf"
+    else:
+        content, suffix = reports.monthly_xlsx(request.user, month), "xlsx"
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="truyen-thanh-{month:%Y-%m}.{suffix}"'
+    return response
 
 
 # -- CAP out --------------------------------------------------------------------------------------------------

@@ -91,3 +91,27 @@ def test_an_authorised_agency_posts_cap_and_bad_cap_is_refused_naming_the_elemen
     confirmed = client.post(f"/api/broadcast/emergencies/{good.json()['emergency']}/confirm",
                             HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "active"
+
+
+def test_the_monthly_report_counts_each_communes_broadcasting(client, place):
+    import io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from tinhso.broadcast.models import DeviceEvent
+
+    DeviceEvent.objects.create(device=place["here"], kind=DeviceEvent.Kind.PLAYED, seconds=1800)
+    DeviceEvent.objects.create(device=place["there"], kind=DeviceEvent.Kind.PLAYED, seconds=3600)
+    DeviceEvent.objects.create(device=place["here"], kind=DeviceEvent.Kind.OFFLINE)
+    client.force_login(place["operator"])
+    month = timezone.localdate().strftime("%m/%Y")
+    answer = client.get(reverse("broadcast:monthly-report"), {"thang": month})
+    rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row[:3] == ("Mã xã", "Xã, phường", "Loại đài"))
+    assert rows[header + 1:] == [(place["mine"].code, place["mine"].name, "ip", 1, 0, 0.5, 1, 0, 1, 0, 0)]
+    pdf = client.get(reverse("broadcast:monthly-report"), {"thang": month, "dinh-dang": "pdf"})
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "BÁO CÁO HOẠT ĐỘNG TRUYỀN THANH CƠ SỞ" in text and place["mine"].name in text
+    assert client.get(reverse("broadcast:monthly-report"), {"thang": "13/2026"}).status_code == 400
