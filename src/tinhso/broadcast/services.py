@@ -442,6 +442,7 @@ def take_reports(reports: list[link.Report]) -> dict[str, int]:
     devices = {d.device_id: d for d in Device.objects.filter(device_id__in=ids).select_related("live")}
     counts = {"status": 0, "ack": 0, "event": 0, "ignored": 0}
     states: dict[int, DeviceState] = {}
+    reported: set[int] = set()  # units whose state changed beyond "online, heard from now"
     events: list[DeviceEvent] = []
     acks: dict[int, list[tuple[Device, str, datetime.datetime]]] = {}
     for report in reports:
@@ -454,6 +455,7 @@ def take_reports(reports: list[link.Report]) -> dict[str, int]:
         states[unit.pk] = state
         at = _moment(body.get("at"), report.received)
         if kind == "gone":
+            reported.add(unit.pk)
             if state.online:
                 events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.OFFLINE, detail={"will": True}))
             state.online = False
@@ -461,8 +463,10 @@ def take_reports(reports: list[link.Report]) -> dict[str, int]:
             continue
         if not state.online:
             events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.ONLINE))
+            reported.add(unit.pk)
         state.online, state.last_seen = True, at
         if kind == "status":
+            reported.add(unit.pk)
             counts["status"] += 1
             state.playing = str(body.get("playing") or "")[:80]
             state.volume = _number(body.get("volume"), 0, 100)
@@ -489,8 +493,13 @@ def take_reports(reports: list[link.Report]) -> dict[str, int]:
                 counts["event"] += 1
     # One statement for the states already there, one for the new ones (a batch can be thousands of units).
     fields = ["last_seen", "online", "playing", "volume", "power", "temperature", "signal", "schedule_version"]
-    existing = [state for state in states.values() if not state._state.adding]
+    existing = [state for state in states.values() if not state._state.adding and state.device_id in reported]
     DeviceState.objects.bulk_update(existing, fields, batch_size=1000)
+    # Units that were online and only acknowledged or reported an event: one UPDATE for all of them.
+    heard = [state for state in states.values() if not state._state.adding and state.device_id not in reported]
+    if heard:
+        DeviceState.objects.filter(device_id__in=[state.device_id for state in heard]).update(
+            online=True, last_seen=max(state.last_seen for state in heard))
     DeviceState.objects.bulk_create([state for state in states.values() if state._state.adding], batch_size=1000)
     DeviceEvent.objects.bulk_create(events, batch_size=1000)
     for emergency_id, entries in acks.items():
@@ -517,7 +526,9 @@ def _take_acks(emergency_id: int, entries: list[tuple[Device, str, datetime.date
         changed[receipt.pk] = receipt
         kept.append([unit.device_id, phase, at.isoformat()])
     if changed:
-        EmergencyReceipt.objects.bulk_update(list(changed.values()), ["started_at", "ended_at"], batch_size=1000)
+        for field_name in ("started_at", "ended_at"):
+            moved = [r for r in changed.values() if getattr(r, field_name) is not None]
+            EmergencyReceipt.objects.bulk_update(moved, [field_name], batch_size=1000)
         audit.record("action", emergency, summary=f"Thiết bị xác nhận phát khẩn cấp ({len(kept)})", actor=None,
                      after={"acknowledgements": kept})
 
