@@ -23,6 +23,7 @@ from tinhso.broadcast import audio, cap, link, programme, selectors
 from tinhso.broadcast.models import (
     AlertSource,
     Area,
+    BroadcastMembership,
     Bulletin,
     CapAlert,
     Device,
@@ -502,6 +503,7 @@ def take_reports(reports: list[link.Report]) -> dict[str, int]:
             online=True, last_seen=max(state.last_seen for state in heard))
     DeviceState.objects.bulk_create([state for state in states.values() if state._state.adding], batch_size=1000)
     DeviceEvent.objects.bulk_create(events, batch_size=1000)
+    raise_alarms(events)
     for emergency_id, entries in acks.items():
         _take_acks(emergency_id, entries)
     return counts
@@ -541,8 +543,8 @@ def mark_offline(now: datetime.datetime | None = None) -> int:
     silent = list(DeviceState.objects.filter(online=True, last_seen__lt=limit).values_list("device_id", flat=True))
     if silent:
         DeviceState.objects.filter(device_id__in=silent).update(online=False, playing="")
-        DeviceEvent.objects.bulk_create([DeviceEvent(device_id=pk, at=now, kind=DeviceEvent.Kind.OFFLINE)
-                                         for pk in silent])
+        raise_alarms(DeviceEvent.objects.bulk_create([DeviceEvent(device_id=pk, at=now, kind=DeviceEvent.Kind.OFFLINE)
+                                                      for pk in silent]))
     return len(silent)
 
 
@@ -638,3 +640,48 @@ def publish_cap(emergency: EmergencyBroadcast) -> CapAlert:
                                     headline=emergency.title[:300], description=emergency.message,
                                     expires=emergency.expires_at, xml=xml.decode())
     return alert
+
+
+# -- alarms -------------------------------------------------------------------------------------------------
+
+ALARM_KINDS = (DeviceEvent.Kind.OFFLINE, DeviceEvent.Kind.PLAYBACK_FAILED, DeviceEvent.Kind.POWER_LOSS)
+
+
+def raise_alarms(events: list[DeviceEvent]) -> int:
+    """Tell each commune's operators of its units gone offline, failed playback or mains power lost: one notice
+    per commune and kind per hour (the notice service's key), in the operator's language, linking to the
+    commune's page."""
+    from django.utils.translation import gettext
+
+    from tinhso.common.notices import in_language_of, notify
+
+    counts: dict[tuple[int, str], int] = {}
+    device_communes = dict(Device.objects.filter(pk__in={e.device_id for e in events if e.kind in ALARM_KINDS})
+                           .values_list("pk", "commune_id"))
+    for event in events:
+        if event.kind in ALARM_KINDS and event.device_id in device_communes:
+            key = (device_communes[event.device_id], event.kind)
+            counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return 0
+    communes = Commune.objects.in_bulk({commune for commune, _kind in counts})
+    operators: dict[int, list] = {}
+    for membership in (BroadcastMembership.objects.active_on(timezone.localdate())
+                       .filter(role="commune_operator", commune__in=communes).select_related("user")):
+        operators.setdefault(membership.commune_id, []).append(membership.user)
+    hour = timezone.localtime().strftime("%Y%m%d%H")
+    sent = 0
+    for (commune_id, kind), count in counts.items():
+        commune = communes[commune_id]
+        for user in operators.get(commune_id, []):
+            with in_language_of(user):
+                what = str(DeviceEvent.Kind(kind).label)
+                subject = gettext("Cảnh báo truyền thanh %(commune)s: %(what)s") % {"commune": commune.name,
+                                                                                  "what": what}
+                text = gettext("%(count)s cụm thu phát ở %(commune)s: %(what)s. Xem tình trạng các cụm trên trang "
+                               "của xã.") % {"count": count, "commune": commune.name, "what": what}
+            if notify(user, subject=subject, text=text, link=reverse("broadcast:commune", args=[commune.code]),
+                      kind="broadcast.alarm", channels=["in_app", "email"],
+                      key=f"broadcast-alarm-{commune_id}-{kind}-{user.pk}-{hour}"):
+                sent += 1
+    return sent

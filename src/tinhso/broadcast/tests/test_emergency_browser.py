@@ -29,11 +29,13 @@ class Pump(threading.Thread):
 
     def __init__(self, mqtt):
         super().__init__(daemon=True)
-        self.mqtt, self.stopped = mqtt, threading.Event()
+        self.mqtt, self.stopped, self.writing = mqtt, threading.Event(), threading.Event()
 
     def run(self):
         try:
             while not self.stopped.is_set():
+                if not self.writing.wait(0.1):
+                    continue  # the reports wait in the listener's queue
                 batch = self.mqtt.listener.take(timeout=0.1)
                 while batch and not self.stopped.is_set():
                     try:
@@ -64,6 +66,7 @@ def test_an_emergency_drawn_on_the_map_is_acknowledged_live(live_server, chromiu
     assert fleet.wait_connected(10)
     pump = Pump(mqtt)
     pump.start()
+    pump.writing.set()
     try:
         context = chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
         elsewhere = offline(context, live_server)
@@ -84,8 +87,13 @@ def test_an_emergency_drawn_on_the_map_is_acknowledged_live(live_server, chromiu
         page.get_by_label("Tiêu đề").fill("Lũ quét")
         page.get_by_label("Nội dung (được đọc bằng tiếng Việt)").fill("Nước lũ dâng nhanh, bà con lên vùng cao ngay.")
         page.get_by_label("Phạm vi").select_option("polygon")
+        # SQLite's shared in-memory test database refuses a read while another thread writes: the link
+        # holds the acknowledgements until the page is drawn (they wait in its queue), then writes them.
+        pump.writing.clear()
         page.get_by_role("button", name="Bắt đầu phát khẩn cấp").click()
         page.wait_for_url("**/truyen-thanh/khan-cap/*/")
+        page.wait_for_load_state("networkidle")
+        pump.writing.set()
         progress = page.locator("#emergency-progress")
         expect(progress.locator("[data-key=devices]")).to_have_text("3")
         expect(progress.locator("[data-key=playing]")).to_have_text("3", timeout=15_000)

@@ -196,3 +196,23 @@ def test_an_emergency_ends_by_itself_at_its_expiry():
     assert services.expire_emergencies(timezone.now() + datetime.timedelta(minutes=2)) == 1
     emergency.refresh_from_db()
     assert emergency.state == "ended" and emergency.ended_by is None
+
+
+def test_offline_units_and_lost_power_alarm_the_communes_operators_once_an_hour(settings):
+    from tinhso.common.notices.models import Notice
+
+    commune, other = CommuneFactory(), CommuneFactory()
+    operator, elsewhere = person(BroadcastRole.COMMUNE_OPERATOR, commune), person(BroadcastRole.COMMUNE_OPERATOR, other)
+    units = [DeviceFactory(commune=commune) for _ in range(2)]
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.BROADCAST_OFFLINE_AFTER + 5)
+    DeviceState.objects.filter(device__in=units).update(online=True, last_seen=long_ago)
+    assert services.mark_offline() == 2
+    notice = Notice.objects.get(user=operator)
+    assert notice.kind == "broadcast.alarm" and commune.name in notice.subject and "Mất liên lạc" in notice.subject
+    assert notice.text.startswith("2 cụm thu phát")
+    assert not Notice.objects.filter(user=elsewhere).exists()
+    DeviceState.objects.filter(device__in=units).update(online=True, last_seen=long_ago)
+    services.mark_offline()
+    assert Notice.objects.filter(user=operator).count() == 1  # once an hour per commune and alarm
+    services.take_reports([link.Report(units[0].device_id, {"type": "status", "power": "battery"}, time.time())])
+    assert Notice.objects.filter(user=operator, subject__contains="Mất điện lưới").count() == 1

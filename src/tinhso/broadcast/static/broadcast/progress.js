@@ -7,7 +7,7 @@
     fetch(box.dataset.url, {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (answer) { return answer.ok ? answer.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
+        if (!data) { window.setTimeout(refresh, 5000); return; }  // a passing failure: ask again later
         box.querySelectorAll("[data-key]").forEach(function (cell) {
           if (Object.prototype.hasOwnProperty.call(data, cell.dataset.key)) { cell.textContent = data[cell.dataset.key]; }
         });
