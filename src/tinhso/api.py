@@ -9,6 +9,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext, gettext_noop
 
+from tinhso.broadcast.api import router as broadcast_router
 from tinhso.catalogue.api import router as catalogue_router
 from tinhso.common.api import router as common_router
 from tinhso.common.notices.api import router as notices_router
@@ -45,6 +46,7 @@ api.add_router("/exchange", exchange_router)
 api.add_router("/directives", directives_router)
 api.add_router("/media", media_router)
 api.add_router("/documents", documents_router)
+api.add_router("/broadcast", broadcast_router)
 
 
 @api.exception_handler(DossierError)

@@ -220,6 +220,18 @@ VARIABLES: dict[str, Variable] = {
         Variable("AUDIT_SEAL_INTERVAL", "60",
                  "Seconds between two seals of the audit chain by `tinhso audit seal --every 0`; `tinhso audit "
                  "verify` reports entries left unsealed for 10 times as long (at least 15 minutes)."),
+        Variable("BROADCAST_MQTT_URL", "",
+                 "Grassroots radio: the MQTT broker the platform talks to devices through "
+                 "(`mqtt://user:password@127.0.0.1:1883`); empty: commands are not sent (the embedded demo sets it)."),
+        Variable("BROADCAST_OFFLINE_AFTER", "90",
+                 "Grassroots radio: seconds without a heartbeat after which a device counts as offline."),
+        Variable("BROADCAST_EXTREME_STARTS_AT_ONCE", "false",
+                 "Grassroots radio: a CAP alert of severity Extreme starts its emergency broadcast at once, "
+                 "without the emergency role's confirmation."),
+        Variable("BROADCAST_CAP_SENDER", "tinhso@localhost",
+                 "Grassroots radio: the `sender` of the CAP alerts the province publishes."),
+        Variable("BROADCAST_VOICE", "vi", "Grassroots radio: espeak-ng voice for text read aloud (`vi`, "
+                 "`vi-vn-x-central`, `vi-vn-x-south`)."),
     ]
 }
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("chi-dao/", include("tinhso.directives.urls")),
     path("bao-chi/", include("tinhso.media.urls")),
     path("van-ban/", include("tinhso.documents.urls")),
+    path("truyen-thanh/", include("tinhso.broadcast.urls")),
     path("ban-do/", include("tinhso.geo.urls")),
     path("trao-doi/", include("tinhso.exchange.urls")),
     path("", include("tinhso.common.urls")),

@@ -22,6 +22,7 @@ class DemoSummary:
     directives: dict = field(default_factory=dict)
     media: dict = field(default_factory=dict)
     documents: dict = field(default_factory=dict)
+    broadcast: dict = field(default_factory=dict)
 
 
 def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *, dossier_days: int = 365,
@@ -62,6 +63,9 @@ def load_demo(province_code: str | None = None, password: str = DEMO_PASSWORD, *
     summary.documents = load_demo_documents(code, password)
     if summary.documents.get("login"):
         summary.logins.append(summary.documents["login"])
+    from tinhso.broadcast.demo import load_demo_broadcast
+
+    summary.broadcast = load_demo_broadcast(code, password)
     load_demo_notices([username for _role, username, _agency in summary.logins])
     return summary
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "tinhso.directives",
     "tinhso.media",
     "tinhso.documents",
+    "tinhso.broadcast",
     "tinhso.demo",
 ]
 
@@ -266,6 +267,11 @@ TINHSO_TSA_TRUSTED_ROOTS = env("TSA_TRUSTED_ROOTS")
 TINHSO_TSA_POLICY = env("TSA_POLICY")
 TINHSO_TSA_TIMEOUT = float(env("TSA_TIMEOUT"))
 TINHSO_AUDIT_SEAL_INTERVAL = float(env("AUDIT_SEAL_INTERVAL"))
+BROADCAST_MQTT_URL = env("BROADCAST_MQTT_URL")
+BROADCAST_OFFLINE_AFTER = float(env("BROADCAST_OFFLINE_AFTER"))
+BROADCAST_EXTREME_STARTS_AT_ONCE = env_bool("BROADCAST_EXTREME_STARTS_AT_ONCE")
+BROADCAST_CAP_SENDER = env("BROADCAST_CAP_SENDER")
+BROADCAST_VOICE = env("BROADCAST_VOICE")
 
 # Sign-in with the national identity (VNeID) through OpenID Connect (mozilla-django-oidc's settings).
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")

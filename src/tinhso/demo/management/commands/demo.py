@@ -58,6 +58,11 @@ class Command(BaseCommand):
                           "(Sở KH&CN báo cáo)")
         for line in exchange_demo.describe(simulated):
             self.stdout.write(line)
+        from tinhso.broadcast import demo as broadcast_demo
+
+        radio, broker = broadcast_demo.start_broker(settings.DATA_DIR)
+        simulated.update(radio)
+        self.stdout.write(broadcast_demo.describe(broker))
         self.stdout.write("Dừng: Ctrl+C\n")
         env = {**os.environ, **simulated, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                                     "tinhso.conf.settings.dev")}
@@ -70,6 +75,11 @@ class Command(BaseCommand):
         log_sealer = subprocess.Popen([*manage, "exchange", "seal"], env=env, stdout=subprocess.DEVNULL)
         # The operations room's alert rules, evaluated every minute.
         room = subprocess.Popen([*manage, "ioc", "alerts", "--every", "60"], env=env, stdout=subprocess.DEVNULL)
+        # The grassroots radio: the MQTT link and the simulated receive-and-play units.
+        radio_processes = [] if broker is None else [
+            subprocess.Popen([*manage, "broadcast", "link"], env=env),
+            subprocess.Popen([*manage, "broadcast", "simulate", "--devices", "300", "--heartbeat", "20",
+                              "--files-url", f"http://{host}:{port}"], env=env, stdout=subprocess.DEVNULL)]
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
 
         def stop(signum, frame):  # a service manager's SIGTERM stops the children as Ctrl+C does
@@ -81,13 +91,15 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (web, worker, sealer, deliverer, log_sealer, room):
+            for process in (web, worker, sealer, deliverer, log_sealer, room, *radio_processes):
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)
-            for process in (web, worker, sealer, deliverer, log_sealer, room):
+            for process in (web, worker, sealer, deliverer, log_sealer, room, *radio_processes):
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
             for server in simulators:
                 server.stop()
+            if broker is not None:
+                broker.stop()

@@ -1,0 +1,280 @@
+"""Virtual receive-and-play units that behave like real ones, for the demo, the tests and the benchmark
+(``tinhso broadcast simulate --devices N``).
+
+Each unit connects to the broker with its own credentials, obeys only commands signed with its secret,
+keeps the programme it was sent and the files it needs (fetched by URL and checked against their SHA-256),
+plays each item for the file's duration, stops everything for an emergency and acknowledges its start and
+end, sends a heartbeat with its status, and can drop off the network and come back — and while the link is
+down it goes on playing its programme from the files it keeps.
+
+All units of a :class:`Fleet` share one thread: their sockets are watched with one selector and served with
+paho's external-loop calls, so thousands of units fit in one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import random
+import selectors
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+from tinhso.broadcast import link
+
+
+@dataclass
+class Played:
+    at: float
+    what: str
+    seconds: float
+    online: bool
+
+
+@dataclass
+class Unit:
+    device_id: str
+    secret: str
+    heartbeat_seconds: float = 30.0
+    programme: list[dict] = field(default_factory=list)
+    programme_version: str = ""
+    files: set[str] = field(default_factory=set)
+    volume: int = 80
+    power: str = "mains"
+    playing: str = ""
+    playing_until: float = 0.0
+    playing_seconds: float = 0.0
+    emergency: int | None = None
+    emergency_until: float = 0.0
+    done_items: set[str] = field(default_factory=set)
+    played: list[Played] = field(default_factory=list)
+    refused: int = 0
+    offline_until: float = 0.0
+    next_heartbeat: float = 0.0
+    client: object = None
+    connected: bool = False
+
+    @property
+    def link_up(self) -> bool:
+        return self.connected and time.time() >= self.offline_until
+
+
+class Fleet:
+    """N virtual units on one broker; ``run()`` serves them until ``stop()``."""
+
+    def __init__(self, broker_url: str, units: list[Unit], *, files_base_url: str = "", seed: int = 0,
+                 flaky: float = 0.0):
+        self.address = link.BrokerAddress.parse(broker_url)
+        self.units = {unit.device_id: unit for unit in units}
+        self.files_base_url = files_base_url.rstrip("/")
+        self.random = random.Random(seed)
+        self.flaky = flaky  # chance per heartbeat that a unit drops off the network for a while
+        self.selector = selectors.DefaultSelector()
+        self.lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- connection ---------------------------------------------------------------------------------------
+
+    def _connect(self, unit: Unit) -> None:
+        will = (link.REPORT_TOPIC.format(unit.device_id), json.dumps({"type": "gone"}).encode())
+        made = link.client(self.address, unit.device_id, will=will)
+        made.username_pw_set(unit.device_id, unit.secret)
+        made.user_data_set(unit)
+        made.on_connect = self._on_connect
+        made.on_message = self._on_message
+        made.on_disconnect = self._on_disconnect
+        made.on_socket_open = lambda client_, unit_, sock: self.selector.register(sock, selectors.EVENT_READ, client_)
+        made.on_socket_close = lambda client_, unit_, sock: self._forget(sock)
+        unit.client = made
+        try:
+            made.connect(self.address.host, self.address.port, keepalive=60)
+        except OSError:
+            unit.connected = False
+
+    def _forget(self, sock) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(sock)
+
+    def _on_connect(self, client_, unit: Unit, flags, reason_code, properties):
+        if reason_code.is_failure:
+            unit.connected = False
+            return
+        unit.connected = True
+        client_.subscribe(link.COMMAND_TOPIC.format(unit.device_id), qos=1)
+        self._status(unit)
+
+    def _on_disconnect(self, client_, unit: Unit, flags, reason_code, properties):
+        unit.connected = False
+
+    def _send(self, unit: Unit, body: dict) -> None:
+        if unit.client is not None and unit.link_up:
+            body.setdefault("at", time.time())
+            unit.client.publish(link.REPORT_TOPIC.format(unit.device_id), json.dumps(body), qos=1)
+
+    def _status(self, unit: Unit) -> None:
+        unit.next_heartbeat = time.time() + unit.heartbeat_seconds
+        self._send(unit, {"type": "status", "playing": unit.playing, "volume": unit.volume, "power": unit.power,
+                          "temperature": round(38 + self.random.random() * 8, 1),
+                          "signal": -60 - self.random.randrange(40), "schedule_version": unit.programme_version})
+
+    # -- commands -----------------------------------------------------------------------------------------
+
+    def _fetch(self, url: str, sha256: str) -> bool:
+        """Download a file and check its SHA-256 (without a file server, the file is taken as fetched)."""
+        if not self.files_base_url:
+            return bool(sha256)
+        try:
+            with urllib.request.urlopen(self.files_base_url + url, timeout=10) as answer:  # noqa: S310
+                return hashlib.sha256(answer.read()).hexdigest() == sha256
+        except OSError:
+            return False
+
+    def _on_message(self, client_, unit: Unit, message):
+        try:
+            command = json.loads(message.payload)
+        except ValueError:
+            unit.refused += 1
+            return
+        if not isinstance(command, dict) or not link.verify(unit.secret, command):
+            unit.refused += 1
+            return
+        self.obey(unit, command)
+
+    def obey(self, unit: Unit, command: dict) -> None:
+        now = time.time()
+        kind = command.get("cmd")
+        if kind == "schedule":
+            unit.programme = list(command.get("items") or [])
+            unit.programme_version = str(command.get("version") or "")
+            for item in unit.programme:
+                if item["sha256"] not in unit.files and self._fetch(item["url"], item["sha256"]):
+                    unit.files.add(item["sha256"])
+            self._status(unit)
+        elif kind == "emergency_start":
+            if command.get("expires", now + 1) <= now:
+                return
+            if command.get("sha256") and self._fetch(command.get("url", ""), command["sha256"]):
+                unit.files.add(command["sha256"])
+            seconds = float(command.get("seconds") or 1) * int(command.get("repeats") or 1)
+            unit.emergency = command.get("emergency")
+            unit.emergency_until = min(now + seconds, float(command.get("expires") or now + seconds))
+            self._play(unit, f"emergency:{unit.emergency}", seconds, now)
+            self._send(unit, {"type": "ack", "emergency": unit.emergency, "phase": "start", "at": now})
+        elif kind == "emergency_end":
+            if unit.emergency == command.get("emergency"):
+                self._end_emergency(unit, now)
+        elif kind == "play" and unit.emergency is None:
+            if self._fetch(command.get("url", ""), command.get("sha256", "")):
+                unit.files.add(command["sha256"])
+                self._play(unit, f"bulletin:{command.get('bulletin')}", float(command.get("seconds") or 1), now)
+        elif kind == "stop" and unit.emergency is None:
+            unit.playing, unit.playing_until = "", 0.0
+        elif kind == "volume" and isinstance(command.get("volume"), int):
+            unit.volume = max(0, min(100, command["volume"]))
+        elif kind == "fetch" and self._fetch(command.get("url", ""), command.get("sha256", "")):
+            unit.files.add(command["sha256"])
+
+    def _play(self, unit: Unit, what: str, seconds: float, now: float) -> None:
+        unit.playing, unit.playing_until, unit.playing_seconds = what, now + seconds, seconds
+        unit.played.append(Played(now, what, seconds, unit.link_up))
+
+    def _end_emergency(self, unit: Unit, now: float) -> None:
+        self._send(unit, {"type": "ack", "emergency": unit.emergency, "phase": "end", "at": now})
+        unit.emergency, unit.emergency_until = None, 0.0
+        unit.playing, unit.playing_until = "", 0.0
+
+    # -- time ---------------------------------------------------------------------------------------------
+
+    def tick(self, unit: Unit, now: float) -> None:
+        if unit.emergency is not None:
+            if now >= unit.emergency_until:
+                self._end_emergency(unit, now)
+            return
+        if unit.playing and now >= unit.playing_until:
+            if unit.playing.startswith("bulletin:"):
+                self._send(unit, {"type": "event", "kind": "played", "bulletin": int(unit.playing.split(":")[1]),
+                                  "seconds": round(unit.playing_seconds)})
+            unit.playing = ""
+        if not unit.playing:
+            for item in unit.programme:
+                start = datetime.datetime.fromisoformat(item["at"]).timestamp()
+                key = f"{item['at']}|{item['bulletin']}"
+                if start <= now < start + float(item["seconds"]) and key not in unit.done_items:
+                    unit.done_items.add(key)
+                    if item["sha256"] in unit.files:
+                        self._play(unit, f"bulletin:{item['bulletin']}", start + float(item["seconds"]) - now, now)
+                    else:
+                        self._send(unit, {"type": "event", "kind": "playback_failed", "bulletin": item["bulletin"]})
+                    break
+        if now >= unit.next_heartbeat:
+            if self.flaky and unit.link_up and self.random.random() < self.flaky:
+                self.drop(unit.device_id, 30 + self.random.random() * 90)
+            self._status(unit)
+
+    def drop(self, device_id: str, seconds: float) -> None:
+        """Take a unit off the network for ``seconds`` (it goes on playing its programme)."""
+        with self.lock:
+            unit = self.units[device_id]
+            if unit.client is not None and unit.link_up:
+                # What the broker would publish as the unit's will once its keep-alive ran out.
+                self._send(unit, {"type": "gone"})
+                unit.client.loop_write()
+                unit.client.disconnect()
+            unit.offline_until = time.time() + seconds
+            unit.connected = False
+
+    # -- the loop -----------------------------------------------------------------------------------------
+
+    def start(self) -> Fleet:
+        for unit in self.units.values():
+            self._connect(unit)
+        self._thread = threading.Thread(target=self.run, name="broadcast-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def wait_connected(self, timeout: float = 30.0) -> bool:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if all(unit.connected for unit in self.units.values()):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def run(self) -> None:
+        last_misc = 0.0
+        while not self._stop.is_set():
+            events = self.selector.select(timeout=0.05)
+            with self.lock:
+                for key, _mask in events:
+                    key.data.loop_read()
+                now = time.time()
+                for unit in self.units.values():
+                    made = unit.client
+                    if made is None:
+                        continue
+                    if made.want_write():
+                        made.loop_write()
+                    if not unit.connected and now >= unit.offline_until and now - last_misc >= 1:
+                        with contextlib.suppress(OSError):
+                            made.reconnect()
+                if now - last_misc >= 1:
+                    last_misc = now
+                    for unit in self.units.values():
+                        if unit.client is not None:
+                            unit.client.loop_misc()
+                for unit in self.units.values():
+                    self.tick(unit, now)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        for unit in self.units.values():
+            if unit.client is not None:
+                unit.client.disconnect()
+                unit.client.loop_write()

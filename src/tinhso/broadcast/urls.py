@@ -1,0 +1,26 @@
+"""The grassroots radio under /truyen-thanh/."""
+
+from django.urls import path
+
+from tinhso.broadcast import views
+
+app_name = "broadcast"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("xa/<str:code>/", views.commune, name="commune"),
+    path("ban-do/thiet-bi.geojson", views.devices_geojson, name="devices-geojson"),
+    path("ban-tin/", views.bulletins, name="bulletins"),
+    path("ban-tin/<int:pk>/<slug:decision>/", views.decide_bulletin, name="decide-bulletin"),
+    path("ban-tin/<int:pk>/am-thanh.mp3", views.bulletin_audio, name="bulletin-audio"),
+    path("lich-phat/", views.schedules, name="schedules"),
+    path("lich-phat/<int:pk>/<slug:decision>/", views.decide_schedule, name="decide-schedule"),
+    path("khan-cap/", views.emergencies, name="emergencies"),
+    path("khan-cap/cap/", views.cap_upload, name="cap-upload"),
+    path("khan-cap/<int:pk>/", views.emergency, name="emergency"),
+    path("khan-cap/<int:pk>/tien-do.json", views.emergency_progress, name="emergency-progress"),
+    path("khan-cap/<int:pk>/<slug:action>/", views.emergency_action, name="emergency-action"),
+    path("bao-cao-thang/", views.monthly_report, name="monthly-report"),
+    path("cap/feed.xml", views.cap_feed, name="cap-feed"),
+    path("cap/<int:pk>.xml", views.cap_alert, name="cap-alert"),
+]
