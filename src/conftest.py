@@ -28,7 +28,8 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]
-        print(f"\n{len(deselected)} tests of replicas and worker processes run in the PostgreSQL half only.")
+        print(f"\n{len(deselected)} tests of replicas, worker processes and concurrent writers run in the PostgreSQL "
+              "half only.")
 
 
 @pytest.fixture(autouse=True)

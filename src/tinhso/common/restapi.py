@@ -145,6 +145,8 @@ def _datetime(value: datetime.datetime) -> datetime.datetime:
 # An e-mail address checked as Django checks it (at most 254 characters); empty means none.
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email),
                   WithJsonSchema({"type": "string", "maxLength": 254, "format": "email"})]
+# The id of a row: a positive 64-bit integer (beyond the column is a 422, never a database overflow).
+RowId = Annotated[int, Field(ge=1, le=inputs.MAX_ID)]
 # A date in the platform's range (1900–2100).
 BoundedDate = Annotated[datetime.date, AfterValidator(_date)]
 # A date-time; one without a zone is read in the province's time zone.

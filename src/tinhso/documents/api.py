@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from tinhso.common.restapi import choice, errors, paginated
+from tinhso.common.restapi import RowId, choice, errors, paginated
 from tinhso.directory.models import Agency
 from tinhso.documents import selectors, services
 from tinhso.documents.models import AuthorityPrefix, DocumentType, IncomingState, OutgoingState, Priority
@@ -75,7 +75,7 @@ class IncomingDocumentOut(Schema):
 
 
 class RegisterFilters(Schema):
-    agency: int | None = Field(None, description=_("Mã số cơ quan giữ sổ"))
+    agency: RowId | None = Field(None, description=_("Mã số cơ quan giữ sổ"))
     year: int | None = Field(None, ge=2000, le=2100, description=_("Năm"))
     q: str | None = Field(None, max_length=200, description=_("Tìm theo số, ký hiệu, trích yếu, nơi gửi (không dấu)"))
     date_from: datetime.date | None = Field(None, description=_("Từ ngày"))
@@ -91,7 +91,7 @@ class IncomingFilters(RegisterFilters):
 
 
 class OutgoingDocumentIn(Schema):
-    agency: int = Field(description=_("Mã số cơ quan ban hành"))
+    agency: RowId = Field(description=_("Mã số cơ quan ban hành"))
     document_type: str = Field(max_length=40, description=_("Mã loại văn bản, ví dụ thong-bao, quyet-dinh"))
     subject: str = Field(max_length=500, description=_("Trích yếu"))
     signer_position: str = Field("", max_length=100, description=_("Chức vụ người ký"))
@@ -105,7 +105,7 @@ class OutgoingDocumentIn(Schema):
 
 
 class IncomingDocumentIn(Schema):
-    agency: int = Field(description=_("Mã số cơ quan nhận"))
+    agency: RowId = Field(description=_("Mã số cơ quan nhận"))
     sender_name: str = Field(max_length=200, description=_("Cơ quan ban hành"))
     sender_organ_id: str = Field("", max_length=35, description=_("Mã định danh cơ quan ban hành"))
     type_name: str = Field(max_length=100, description=_("Tên loại văn bản"))
@@ -118,9 +118,9 @@ class IncomingDocumentIn(Schema):
 
 
 class AssignmentIn(Schema):
-    handler: int = Field(description=_("Mã số người xử lý"))
+    handler: RowId = Field(description=_("Mã số người xử lý"))
     days: int = Field(ge=1, le=365, description=_("Thời hạn giải quyết (ngày làm việc)"))
-    leader: int | None = Field(None, description=_("Mã số lãnh đạo cho ý kiến"))
+    leader: RowId | None = Field(None, description=_("Mã số lãnh đạo cho ý kiến"))
     direction: str = Field("", max_length=2000, description=_("Ý kiến chỉ đạo"))
 
 

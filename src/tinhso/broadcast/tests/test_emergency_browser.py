@@ -19,7 +19,10 @@ from tinhso.broadcast.tests.factories import DeviceFactory, person
 from tinhso.geo.tests.factories import CommuneFactory, ProvinceFactory
 from tinhso.telecom.tests.test_map_browser import offline, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The MQTT link writes the units' reports from a thread of its own while the live server reads them: SQLite's
+# shared in-memory test database answers such a read with "table is locked" instead of waiting, so the test
+# runs on PostgreSQL's test database (as a deployment runs the link: a process beside the web server).
+pytestmark = [pytest.mark.browser, pytest.mark.shared_database, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 UNITS = ((18.700, 105.700), (18.705, 105.708), (18.696, 105.704))
 

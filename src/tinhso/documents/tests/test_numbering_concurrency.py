@@ -34,3 +34,15 @@ def test_concurrent_issues_and_registrations_get_consecutive_numbers():
     assert sorted(numbers) == list(range(1, THREADS + 1)), numbers
     arrivals = run_together(register)
     assert sorted(arrivals) == list(range(1, THREADS + 1)), arrivals
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_document_types_and_retention_schedule_are_there_after_a_flush():
+    from django.core.management import call_command
+
+    from tinhso.documents.models import DocumentType, RetentionPeriod
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert DocumentType.objects.filter(code="thong-bao", abbreviation="TB").exists()
+    assert DocumentType.objects.filter(normative=True).count() == 2
+    assert RetentionPeriod.objects.filter(code="vinh-vien", years=None).exists()
