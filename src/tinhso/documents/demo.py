@@ -68,7 +68,7 @@ def load_demo_documents(province_code: str, password: str) -> dict:
                 RecordsOffice.objects.get_or_create(agency=agency, defaults={"abbreviation": abbreviation,
                                                                              "place": place})
         clerk = _clerk(agencies[0], password)
-    login = (str(Role.RECEIVER.label), "vanthu", agencies[0].name)
+    login = ("Văn thư (sổ văn bản đi, đến)", "vanthu", agencies[0].name)
     if OutgoingDocument.objects.filter(agency__in=agencies).exists():
         return {"outgoing": 0, "incoming": 0, "login": login}
     rng = random.Random(f"tinhso-documents-{province_code}")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.common import audit, counters, workdays
 from tinhso.common.notices import Recipient, in_language_of, notify
+from tinhso.common.notices.channels import absolute
 from tinhso.directory.models import Agency, Membership
 from tinhso.dossiers.errors import DossierError, UploadRejected
 from tinhso.dossiers.uploads import validate_upload
@@ -486,7 +487,7 @@ def publish_refutation(case: Case, *, title: str, text: str, actor=None) -> Case
     link = reverse("media:refutation", args=[case.code])
     for report in case.reports.all():
         _tell_reporter(report, f"Tin báo {report.code}: đã có thông tin cải chính",
-                       f"{title}\n\nXem: {link}")
+                       f"{title}\n\nXem: {absolute(link)}")
     return case
 
 

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.common import workdays
@@ -119,7 +120,9 @@ def test_a_case_runs_from_triage_to_a_published_refutation_and_closure(at_monday
                                        text="Kết quả xét nghiệm cho thấy nước đạt chuẩn.", actor=officer)
     assert case.published_at is not None
     # The reporter hears of the refutation.
-    assert Notice.objects.filter(kind="media.report_outcome", subject__contains=report.code).exists()
+    outcome = Notice.objects.get(kind="media.report_outcome", subject__contains=report.code)
+    # read in a mail client, far from the site: the address is whole
+    assert f"Xem: {settings.TINHSO_PUBLIC_BASE_URL}/bao-chi/cong-khai/cai-chinh/{case.code}/" in outcome.text
     case = services.close_case(case, actor=officer)
     assert case.state == CaseState.CLOSED
     assert list(case.events.values_list("action", flat=True)) == ["open", "verify", "decide", "publish", "close"]
