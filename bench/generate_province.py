@@ -458,7 +458,7 @@ class Generator:
                     text(finished) if finished is not None else r"\N",
                     method, str(supplements), before, text(moment), text(last),
                     str(commune) if commune is not None else r"\N", str(version[0]), str(agency),
-                    "t" if digitised else "f", "t" if result_digitised else "f", current_step,
+                    "t" if digitised else "f", "t" if result_digitised else "f", current_step, method,
                 )))
                 for at, action, data in events:
                     moved_from, moved_to = ("in_progress", "supplement_requested") if action == "request_supplement" \
@@ -483,7 +483,8 @@ DOSSIER_COLUMNS = (
     "applicant_tax_code, applicant_phone, applicant_email, applicant_address, eform_data, submitted_at, "
     "received_at, clock_started_at, due_at, original_due_at, apology_issued_at, result_ready_at, finished_at, "
     "return_method, supplement_count, state_before_supplement, created_at, updated_at, applicant_commune_id, "
-    "procedure_version_id, receiving_agency_id, digitised, result_digitised, current_step_id"
+    "procedure_version_id, receiving_agency_id, digitised, result_digitised, current_step_id, "
+    "requested_return_method"
 )
 STEP_COLUMNS = "id, dossier_id, \"order\", role, agency_id, partner, description, share, state, started_at, due_at, " \
     "finished_at"

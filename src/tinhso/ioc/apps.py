@@ -7,16 +7,18 @@ class IocConfig(AppConfig):
     verbose_name = "Trung tâm giám sát, điều hành"
 
     def ready(self):
-        from django.db.models.signals import post_migrate, post_save
+        from django.db.models.signals import post_delete, post_migrate, post_save
         from django.utils.module_loading import autodiscover_modules
 
         from tinhso.common.audit import track
         from tinhso.common.events import room_event
         from tinhso.dossiers.models import DossierEvent
-        from tinhso.ioc import alerts, rollups
+        from tinhso.ioc import alerts, freshness, rollups
         from tinhso.ioc.models import (
+            Alert,
             AlertRule,
             Indicator,
+            IndicatorReading,
             Plan,
             ReportedValue,
             ScoreWeight,
@@ -34,6 +36,13 @@ class IocConfig(AppConfig):
         track(WallDevice, exclude=("token_hash",))
         # The room's event rules hear the events modules publish (tinhso.common.events).
         room_event.connect(alerts.on_event, weak=False, dispatch_uid="ioc-room-event")
+        # Every change the wall's numbers depend on moves the wall's data version (see freshness.py).
+        for model in (DossierEvent, Indicator, Plan, Target, ReportedValue, ScoreWeight, AlertRule, Alert,
+                      IndicatorReading, WallLayout):
+            for signal in (post_save, post_delete):
+                signal.connect(freshness.on_change, sender=model, weak=False,
+                               dispatch_uid=f"ioc-wall-freshness-{model._meta.label_lower}")
+        room_event.connect(freshness.on_room_event, weak=False, dispatch_uid="ioc-wall-freshness-event")
         from tinhso.common.maps import register_layer
         from tinhso.ioc import room
 

@@ -58,6 +58,7 @@ from tinhso.common.statements import Statement
 from tinhso.common.workdays import FIRST_YEAR, LAST_YEAR, VIETNAM, current_calendar, working_days_between
 from tinhso.dossiers.deadlines import CLOCK_RUNNING_STATES, EARLY, LATE, dossier_finished_at, finished_status
 from tinhso.dossiers.models import Dossier, DossierEvent, ReturnMethod, State
+from tinhso.ioc import freshness
 from tinhso.ioc.models import (
     ROLLUP_COUNTS,
     AgencyMonth,
@@ -629,9 +630,13 @@ class RebuildResult:
 
 
 def rebuild() -> RebuildResult:
-    """Throw the rollups away and recompute them from the dossiers."""
-    if _set_based():
-        return _rebuild_set_based()
+    """Throw the rollups away and recompute them from the dossiers (the wall's data version moves)."""
+    result = _rebuild_set_based() if _set_based() else _rebuild_portable()
+    freshness.changed()
+    return result
+
+
+def _rebuild_portable() -> RebuildResult:
     with transaction.atomic():
         _lock_tables()
         for model in (DossierMonth, ProcessingDays, AgencyMonth, AgencyProcessingDays, RunningDossier):

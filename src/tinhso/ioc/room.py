@@ -18,7 +18,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -113,7 +113,7 @@ def wall_page(request, scope):
             break
     map_view = MapView("wall-map", map_layers, refresh_seconds=60, label=gettext("Bản đồ toàn tỉnh")) \
         if map_layers else None
-    data = wall.wall_data(scope, layout)
+    data = wall.kept_wall_data(scope, layout)[0]
     config = {
         "data_url": f"{reverse('ioc:wall-data')}?bo-cuc={layout.pk}", "poll": wall.POLL_SECONDS,
         "panels": [{"kind": p["kind"], "seconds": p["seconds"]} for p in panels],
@@ -136,14 +136,14 @@ def wall_page(request, scope):
 def wall_data(request, scope):
     """The wall's numbers and alerts as JSON, with an ETag: ``304`` while nothing changed."""
     layout = _layout(request)
-    data = wall.wall_data(scope, layout)
-    data["layout_version"] = layout.updated_at.isoformat()
-    etag = wall.etag_of(data)
+    _data, etag, body = wall.kept_wall_data(scope, layout)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        data["read_at"] = timezone.localtime().strftime("%d/%m/%Y %H:%M:%S")
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+        # The kept JSON with the moment of this answer put in front (the payload itself is shared).
+        read_at = json.dumps(timezone.localtime().strftime("%d/%m/%Y %H:%M:%S"))
+        body = '{"read_at": ' + read_at + (", " + body[1:] if body != "{}" else "}")
+        response = HttpResponse(body.encode(), content_type="application/json")
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     if is_wall_device(request.user):

@@ -21,6 +21,7 @@ import json
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from django.utils.translation import gettext
 
 from tinhso.common import indicators as module_registry
 from tinhso.directory.models import Agency, Membership, Role
-from tinhso.ioc import alerts, selectors
+from tinhso.ioc import alerts, freshness, selectors
 from tinhso.ioc.models import AlertState, Indicator, WallDevice, WallLayout
 from tinhso.ioc.periods import YEAR, Period
 
@@ -202,6 +203,22 @@ def wall_data(scope, layout: WallLayout, at: datetime.datetime | None = None) ->
 def etag_of(data: dict) -> str:
     """The ETag of the wall's data: a hash of its content, so that unchanged numbers answer 304."""
     return '"' + hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:32] + '"'
+
+
+def kept_wall_data(scope, layout: WallLayout) -> tuple[dict, str, str]:
+    """The wall's data for ``layout`` within ``scope`` as kept at the current data version
+    (:mod:`tinhso.ioc.freshness`): the data, its ETag and its JSON (``ensure_ascii`` off), computed once per
+    version, scope, layout, period and language."""
+    period = Period.current(YEAR)
+
+    def build():
+        data = wall_data(scope, layout)
+        data["layout_version"] = layout.updated_at.isoformat()
+        return data, etag_of(data), json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+    parts = ("wall", scope.whole_province, tuple(sorted(scope.agency_ids)), layout.pk,
+             layout.updated_at.isoformat(), period.key)
+    return freshness.kept(parts, build)
 
 
 # -- wall devices ----------------------------------------------------------------------------------------------
