@@ -56,8 +56,8 @@ class Command(BaseCommand):
                           "vienthong, vt_lanhdao")
         self.stdout.write("Theo dõi nhiệm vụ được giao: vanphong (Văn phòng UBND), chutich (lãnh đạo giao), khcn "
                           "(Sở KH&CN báo cáo)")
-        self.stdout.write("Thông tin, báo chí: baochi (Sở VHTTDL), bc_lanhdao (duyệt giấy phép trang tin), yte (Sở Y tế "
-                          "xác minh tin sai)")
+        self.stdout.write("Thông tin, báo chí: baochi (Sở VHTTDL), bc_lanhdao (duyệt giấy phép trang tin), "
+                          "yte (Sở Y tế xác minh tin sai)")
         for line in exchange_demo.describe(simulated):
             self.stdout.write(line)
         from tinhso.broadcast import demo as broadcast_demo
