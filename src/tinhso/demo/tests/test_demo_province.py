@@ -39,14 +39,21 @@ def test_every_printed_demo_login_signs_in_and_sees_its_agency_and_role(client):
     from tinhso.demo.services import load_demo
 
     summary = load_demo(dossier_days=10)
-    assert {role for role, _, _ in summary.logins} == {label for _, label in Role.choices}
+    printed = {role for role, _, _ in summary.logins}
+    roles = {label for _, label in Role.choices}
+    # Every role has a login; the records clerk's login is printed as what the clerk does, not as a role.
+    assert roles <= printed
+    assert printed - roles == {"Văn thư (sổ văn bản đi, đến)"}
     for role_label, username, agency_name in summary.logins:
         client.logout()
         response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
         home = client.get(reverse("staff-home")).content.decode()
         assert agency_name in home
-        assert role_label in home
+        if role_label in roles:
+            assert role_label in home
+        else:
+            assert reverse("documents:home") in home, username
 
 
 def test_the_printed_desk_logins_find_a_dossier_in_each_of_their_queues():
