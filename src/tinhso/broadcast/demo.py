@@ -154,25 +154,33 @@ def _emergency_history(people) -> None:
 
 
 
-def start_broker(data_dir) -> tuple[dict[str, str], object]:
-    """A Mosquitto broker on loopback for the demo, with the registry's devices (None when it is not installed
-    or BROADCAST_MQTT_URL already names one): the environment the demo's processes need, and the broker."""
+def start_broker(data_dir, *, prefer_mosquitto: bool = True) -> tuple[dict[str, str], object]:
+    """An MQTT broker on loopback for the demo, with the registry's devices: Debian's Mosquitto when it is
+    installed, else the embedded pure-Python one (amqtt). None when BROADCAST_MQTT_URL already names a broker
+    or neither can run. Returns the environment the demo's processes need, and the broker."""
     from django.conf import settings
 
+    from tinhso.broadcast import embedded_broker
     from tinhso.broadcast.link import registry_credentials
     from tinhso.testing.mosquitto import Broker, find_mosquitto
 
-    if settings.BROADCAST_MQTT_URL or find_mosquitto() is None:
+    if settings.BROADCAST_MQTT_URL:
         return {}, None
     folder = data_dir / "mqtt"
     folder.mkdir(parents=True, exist_ok=True)
-    broker = Broker(folder=folder).start(registry_credentials())
+    if prefer_mosquitto and find_mosquitto() is not None:
+        broker = Broker(folder=folder).start(registry_credentials())
+    elif embedded_broker.available():
+        broker = embedded_broker.EmbeddedBroker(folder=folder).start(registry_credentials())
+    else:
+        return {}, None
     return {"BROADCAST_MQTT_URL": broker.url}, broker
 
 
 def describe(broker) -> str:
     if broker is None:
-        return ("Truyền thanh cơ sở: chưa có máy chủ MQTT (cài gói mosquitto, hoặc đặt BROADCAST_MQTT_URL); "
+        return ("Truyền thanh cơ sở: chưa có máy chủ MQTT (cài gói mosquitto hoặc amqtt, hoặc đặt BROADCAST_MQTT_URL); "
                 "các cụm thu phát ảo không chạy.")
-    return (f"Truyền thanh cơ sở: Mosquitto trên 127.0.0.1:{broker.port}, 300 cụm thu phát ảo; đăng nhập "
+    name = "Mosquitto" if getattr(broker, "name", "") != "amqtt" else "máy chủ MQTT nhúng amqtt (chưa cài mosquitto)"
+    return (f"Truyền thanh cơ sở: {name} trên 127.0.0.1:{broker.port}, 300 cụm thu phát ảo; đăng nhập "
             "truyenthanh (nguồn tỉnh), tt_duyet (duyệt), tt_khancap (phát khẩn cấp), tt_xa (đài xã).")
