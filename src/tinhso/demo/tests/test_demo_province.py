@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -99,3 +101,22 @@ def test_the_demo_gateway_has_members_rights_calls_and_dead_letters_to_retry():
     records = MessageRecord.objects.count()
     load_demo(dossier_days=10)
     assert MessageRecord.objects.count() == records and Member.objects.count() == 5  # 2 members, 3 subsystems
+
+
+def test_serving_on_another_port_makes_the_links_in_notices_name_it(monkeypatch, settings):
+    from tinhso.demo.management.commands import demo as command
+
+    served = {}
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setattr(command, "load_demo", lambda **kwargs: type("Summary", (), {"logins": []})())
+    monkeypatch.setattr(command.Command, "_serve", lambda self, host, port, logins, password: served.update(
+        host=host, port=port, env=os.environ.get("PUBLIC_BASE_URL")))
+    call_command("demo", "serve", "--port", "8765")
+    assert served == {"host": "127.0.0.1", "port": "8765", "env": "http://127.0.0.1:8765"}
+    assert settings.TINHSO_PUBLIC_BASE_URL == "http://127.0.0.1:8765"
+    # A configured address is kept.
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://dichvucong.example.vn")
+    settings.TINHSO_PUBLIC_BASE_URL = "https://dichvucong.example.vn"
+    call_command("demo", "serve", "--port", "8766")
+    assert served["env"] == "https://dichvucong.example.vn"
+    assert settings.TINHSO_PUBLIC_BASE_URL == "https://dichvucong.example.vn"

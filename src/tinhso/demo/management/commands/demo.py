@@ -35,6 +35,11 @@ class Command(BaseCommand):
                 f"{summary.dossiers} hồ sơ mẫu mới."
             )
             return
+        # Links in notices, QR codes and e-mails name the address being served unless PUBLIC_BASE_URL says otherwise.
+        if not os.environ.get("PUBLIC_BASE_URL"):
+            from django.conf import settings
+
+            os.environ["PUBLIC_BASE_URL"] = settings.TINHSO_PUBLIC_BASE_URL = f"http://{options['host']}:{options['port']}"
         # Loading is idempotent, so serving always starts from a complete demo province.
         summary = load_demo(password=options["password"])
         self._serve(options["host"], options["port"], summary.logins, options["password"])
