@@ -127,6 +127,28 @@ def _programme(people) -> None:
             bulletin=bulletin, area=Area.PROVINCE, starts_on=today, ends_on=today + datetime.timedelta(days=6),
             at=at, recurrence=recurrence), accept_conflicts=True)
         services.decide_schedule(approver, schedule, approve=True)
+    # The display boards: a poster with its caption, every morning for the week.
+    poster = services.create_bulletin(source, title="Tuần lễ chuyển đổi số", kind=Bulletin.Kind.DISPLAY,
+                                      text="Chuyển đổi số toàn dân, toàn diện — nộp hồ sơ trực tuyến tại "
+                                           "dichvucong.gov.vn", image=_poster(), display_seconds=60)
+    poster = services.decide_bulletin(approver, poster, approve=True)
+    schedule = services.save_schedule(source, services.ScheduleDraft(
+        bulletin=poster, area=Area.PROVINCE, starts_on=today, ends_on=today + datetime.timedelta(days=6),
+        at=datetime.time(7, 0), recurrence="daily"), accept_conflicts=True)
+    services.decide_schedule(approver, schedule, approve=True)
+
+
+def _poster() -> bytes:
+    """A plain PNG poster for the demo's boards (the province's red and a yellow band)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (384, 256), (200, 16, 46))
+    ImageDraw.Draw(image).rectangle((0, 200, 384, 256), fill=(255, 205, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _emergency_history(people) -> None:

@@ -108,8 +108,9 @@ def _units(query):
 def _played(query):
     from tinhso.broadcast.models import DeviceEvent
 
-    return _narrow(DeviceEvent.objects.filter(kind="played", at__gte=query.since, at__lt=query.until), query,
-                   "device__commune__code")
+    # Hours broadcast are the loudspeakers' (display boards report what they showed too).
+    return _narrow(DeviceEvent.objects.filter(kind="played", device__kind="receiver", at__gte=query.since,
+                                              at__lt=query.until), query, "device__commune__code")
 
 
 def _receipts(query):

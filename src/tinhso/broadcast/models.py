@@ -241,8 +241,12 @@ class Bulletin(models.Model):
     text = models.TextField(_("nội dung văn bản"), blank=True)
     audio = models.FileField(_("tệp âm thanh"), upload_to="broadcast/audio/", blank=True)
     audio_format = models.CharField(_("định dạng"), max_length=10, blank=True)
+    image = models.FileField(_("ảnh hiển thị"), upload_to="broadcast/display/", blank=True,
+                             help_text=_("Ảnh PNG hoặc JPEG cho bảng điện tử (tuỳ chọn, kèm hoặc thay nội dung chữ)."))
+    image_type = models.CharField(_("kiểu ảnh"), max_length=20, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
-    duration_seconds = models.FloatField(_("thời lượng (giây)"), default=0)
+    duration_seconds = models.FloatField(_("thời lượng (giây)"), default=0,
+                                         help_text=_("Thời lượng âm thanh; với bảng điện tử, số giây hiển thị."))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="+", verbose_name=_("người soạn"))
     state = models.CharField(_("trạng thái"), max_length=10, choices=State.choices, default=State.DRAFT)

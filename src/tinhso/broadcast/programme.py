@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from tinhso.broadcast.models import Area, Device, Schedule
+from tinhso.broadcast.models import Area, Bulletin, Device, Schedule
 
 WEEKDAYS = range(0, 5)  # Monday–Friday
 
@@ -51,10 +51,15 @@ def occurrences(schedule: Schedule, first: datetime.date, last: datetime.date, s
         day += datetime.timedelta(days=1)
 
 
+def device_kind(bulletin: Bulletin) -> str:
+    """The devices a bulletin is for: display boards show display content, the units play the rest."""
+    return Device.Kind.DISPLAY if bulletin.kind == Bulletin.Kind.DISPLAY else Device.Kind.RECEIVER
+
+
 def area_devices(area: str, *, communes: Iterable[int] = (), villages: Iterable[int] = (),
-                 devices: Iterable[int] = ()) -> set[int]:
-    """The ids of the active receive-and-play units an area covers."""
-    units = Device.objects.filter(state=Device.State.ACTIVE, kind=Device.Kind.RECEIVER)
+                 devices: Iterable[int] = (), kind: str = Device.Kind.RECEIVER) -> set[int]:
+    """The ids of the active devices of ``kind`` (receive-and-play units by default) an area covers."""
+    units = Device.objects.filter(state=Device.State.ACTIVE, kind=kind)
     if area == Area.COMMUNES:
         units = units.filter(commune__in=list(communes))
     elif area == Area.VILLAGES:
@@ -69,7 +74,7 @@ def area_devices(area: str, *, communes: Iterable[int] = (), villages: Iterable[
 def schedule_devices(schedule: Schedule) -> set[int]:
     return area_devices(schedule.area, communes=[c.pk for c in schedule.communes.all()],
                         villages=[v.pk for v in schedule.villages.all()],
-                        devices=[d.pk for d in schedule.devices.all()])
+                        devices=[d.pk for d in schedule.devices.all()], kind=device_kind(schedule.bulletin))
 
 
 @dataclass(frozen=True)
@@ -127,10 +132,17 @@ def device_programme(device: Device, *, days: int = 7, today: datetime.date | No
         if not reaches:
             continue
         bulletin = schedule.bulletin
+        if device_kind(bulletin) != device.kind:
+            continue
         for slot in occurrences(schedule, today, last, bulletin.duration_seconds):
-            items.append({"at": slot.start.isoformat(), "bulletin": bulletin.pk, "seconds": bulletin.duration_seconds,
-                          "sha256": bulletin.sha256,
-                          "url": reverse("broadcast:bulletin-audio", args=[bulletin.pk])})
+            item = {"at": slot.start.isoformat(), "bulletin": bulletin.pk, "seconds": bulletin.duration_seconds}
+            if bulletin.kind == Bulletin.Kind.DISPLAY:
+                # A board shows the text and the image (fetched once, checked against its SHA-256).
+                item.update(kind="display", text=bulletin.text, sha256=bulletin.sha256 if bulletin.image else "",
+                            url=reverse("broadcast:bulletin-image", args=[bulletin.pk]) if bulletin.image else "")
+            else:
+                item.update(sha256=bulletin.sha256, url=reverse("broadcast:bulletin-audio", args=[bulletin.pk]))
+            items.append(item)
     items.sort(key=lambda item: item["at"])
     version = hashlib.sha256(json.dumps(items, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, "items": items}

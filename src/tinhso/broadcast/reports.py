@@ -36,7 +36,8 @@ def monthly_rows(user, month: datetime.date) -> list[list]:
     units = {row["commune_id"]: row for row in devices.values("commune_id").annotate(
         units=Count("pk"), online=Count("pk", filter=Q(live__online=True))).order_by()}
     events = defaultdict(dict)
-    for row in (DeviceEvent.objects.filter(device__commune__in=communes, at__gte=since, at__lt=until)
+    for row in (DeviceEvent.objects.filter(device__commune__in=communes, device__kind="receiver", at__gte=since,
+                                           at__lt=until)
                 .values("device__commune_id", "kind").annotate(n=Count("pk"), seconds=Sum("seconds")).order_by()):
         events[row["device__commune_id"]][row["kind"]] = row
     receipts = defaultdict(lambda: [0, 0])

@@ -116,10 +116,37 @@ def _store_audio(bulletin: Bulletin, sound: audio.Audio) -> None:
     bulletin.audio.save(f"{bulletin.sha256[:16]}.{sound.format}", ContentFile(sound.data), save=False)
 
 
+DISPLAY_SECONDS = (5, 3600)  # how long a display bulletin stays on a board, bounds in seconds
+DISPLAY_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _store_image(bulletin: Bulletin, data: bytes) -> None:
+    """A board's image judged by content and size (PNG or JPEG only), stored under its SHA-256."""
+    import io
+
+    from tinhso.dossiers.errors import UploadRejected
+    from tinhso.dossiers.uploads import JPEG, PNG, validate_upload
+
+    upload = io.BytesIO(data)
+    upload.name = "anh-hien-thi"
+    try:
+        checked = validate_upload(upload, max_bytes=DISPLAY_IMAGE_MAX_BYTES)
+    except UploadRejected as error:
+        raise BroadcastError(error.message, error.message_en, "image") from error
+    if checked.content_type not in (PNG, JPEG):
+        raise BroadcastError("Ảnh hiển thị phải là tệp PNG hoặc JPEG.", "The display image must be a PNG or JPEG file.",
+                             "image")
+    bulletin.sha256, bulletin.image_type = checked.checksum, checked.content_type
+    extension = "png" if checked.content_type == PNG else "jpg"
+    bulletin.image.save(f"{checked.checksum[:16]}.{extension}", ContentFile(checked.content), save=False)
+
+
 @transaction.atomic
 def create_bulletin(user, *, title: str, kind: str, commune=None, source: str = "", text: str = "",
-                    data: bytes | None = None) -> Bulletin:
-    """A bulletin waiting for approval: an uploaded file judged by content, text read aloud, or a display text."""
+                    data: bytes | None = None, image: bytes | None = None,
+                    display_seconds: int | None = None) -> Bulletin:
+    """A bulletin waiting for approval: an uploaded file judged by content, text read aloud, or what a display
+    board shows (a text, an image, or both, for ``display_seconds``)."""
     _bulletin_scope(user, commune)
     title = check_text(title.strip(), "title", 200)
     if not title:
@@ -134,8 +161,17 @@ def create_bulletin(user, *, title: str, kind: str, commune=None, source: str = 
     elif kind == Bulletin.Kind.SPEECH:
         _store_audio(bulletin, audio.speak(text))
     elif kind == Bulletin.Kind.DISPLAY:
-        if not text.strip():
-            raise BroadcastError("Cần nhập nội dung hiển thị.", "Enter the text to display.", "text")
+        if not text.strip() and not image:
+            raise BroadcastError("Cần nhập nội dung hiển thị hoặc chọn ảnh.", "Enter the text to display or choose an "
+                                 "image.", "text")
+        seconds = 30 if display_seconds is None else display_seconds
+        if not DISPLAY_SECONDS[0] <= seconds <= DISPLAY_SECONDS[1]:
+            raise BroadcastError(f"Thời gian hiển thị phải từ {DISPLAY_SECONDS[0]} đến {DISPLAY_SECONDS[1]} giây.",
+                                 f"The display time must be {DISPLAY_SECONDS[0]} to {DISPLAY_SECONDS[1]} seconds.",
+                                 "display_seconds")
+        bulletin.duration_seconds = seconds
+        if image:
+            _store_image(bulletin, image)
     else:
         raise BroadcastError("Loại bản tin không hợp lệ.", "Unknown kind of bulletin.", "kind")
     bulletin.save()
@@ -212,9 +248,6 @@ def save_schedule(user, draft: ScheduleDraft, *, accept_conflicts: bool = False)
     if draft.bulletin.state != Bulletin.State.APPROVED:
         raise BroadcastError("Chỉ lập lịch cho bản tin đã duyệt.", "Only approved bulletins can be scheduled.",
                              "bulletin", 409)
-    if draft.bulletin.kind == Bulletin.Kind.DISPLAY:
-        raise BroadcastError("Nội dung bảng điện tử không phát trên loa.",
-                             "Display-board content is not played on loudspeakers.", "bulletin")
     if draft.ends_on is not None and draft.ends_on < draft.starts_on:
         raise BroadcastError("Ngày kết thúc trước ngày bắt đầu.", "The end date is before the start date.", "ends_on")
     if draft.recurrence == Schedule.Recurrence.WEEKLY and draft.weekday is None:
@@ -222,8 +255,16 @@ def save_schedule(user, draft: ScheduleDraft, *, accept_conflicts: bool = False)
     schedule = Schedule(bulletin=draft.bulletin, area=draft.area, starts_on=draft.starts_on, ends_on=draft.ends_on,
                         at=draft.at, recurrence=draft.recurrence, weekday=draft.weekday, commune=commune,
                         created_by=user if user.pk else None)
+    kind = programme.device_kind(draft.bulletin)
     devices = programme.area_devices(draft.area, communes=[c.pk for c in draft.communes],
-                                     villages=[v.pk for v in draft.villages], devices=[d.pk for d in draft.devices])
+                                     villages=[v.pk for v in draft.villages], devices=[d.pk for d in draft.devices],
+                                     kind=kind)
+    if draft.area == Area.DEVICES and not devices:
+        if kind == Device.Kind.DISPLAY:
+            raise BroadcastError("Nội dung bảng điện tử chỉ gửi tới bảng điện tử.",
+                                 "Display-board content goes to display boards only.", "devices")
+        raise BroadcastError("Bản tin âm thanh chỉ phát trên cụm thu phát.",
+                             "Audio bulletins play on receive-and-play units only.", "devices")
     found = programme.conflicts(schedule, devices, draft.bulletin.duration_seconds)
     if found and not accept_conflicts:
         raise ScheduleConflicts(found)

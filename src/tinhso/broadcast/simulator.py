@@ -152,7 +152,7 @@ class Fleet:
             unit.programme = list(command.get("items") or [])
             unit.programme_version = str(command.get("version") or "")
             for item in unit.programme:
-                if item["sha256"] not in unit.files and self._fetch(item["url"], item["sha256"]):
+                if item.get("url") and item["sha256"] not in unit.files and self._fetch(item["url"], item["sha256"]):
                     unit.files.add(item["sha256"])
             self._status(unit)
         elif kind == "emergency_start":
@@ -206,7 +206,7 @@ class Fleet:
                 key = f"{item['at']}|{item['bulletin']}"
                 if start <= now < start + float(item["seconds"]) and key not in unit.done_items:
                     unit.done_items.add(key)
-                    if item["sha256"] in unit.files:
+                    if not item.get("url") or item["sha256"] in unit.files:  # a board's text needs no file
                         self._play(unit, f"bulletin:{item['bulletin']}", start + float(item["seconds"]) - now, now)
                     else:
                         self._send(unit, {"type": "event", "kind": "playback_failed", "bulletin": item["bulletin"]})

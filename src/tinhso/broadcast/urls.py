@@ -13,6 +13,7 @@ urlpatterns = [
     path("ban-tin/", views.bulletins, name="bulletins"),
     path("ban-tin/<int:pk>/<slug:decision>/", views.decide_bulletin, name="decide-bulletin"),
     path("ban-tin/<int:pk>/am-thanh.mp3", views.bulletin_audio, name="bulletin-audio"),
+    path("ban-tin/<int:pk>/anh-hien-thi", views.bulletin_image, name="bulletin-image"),
     path("lich-phat/", views.schedules, name="schedules"),
     path("lich-phat/<int:pk>/<slug:decision>/", views.decide_schedule, name="decide-schedule"),
     path("khan-cap/", views.emergencies, name="emergencies"),

@@ -144,6 +144,9 @@ class BulletinForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("Nội dung văn bản (đọc tự động hoặc hiển thị)"),
                            widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=20000)
     audio = forms.FileField(label=gettext_lazy("Tệp âm thanh (MP3, WAV, OGG)"), required=False)
+    image = forms.FileField(label=gettext_lazy("Ảnh cho bảng điện tử (PNG, JPEG)"), required=False)
+    display_seconds = forms.IntegerField(label=gettext_lazy("Số giây hiển thị trên bảng điện tử"), required=False,
+                                         min_value=services.DISPLAY_SECONDS[0], max_value=services.DISPLAY_SECONDS[1])
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,20 +157,25 @@ class BulletinForm(forms.Form):
 @radio_view
 def bulletins(request):
     form = BulletinForm(request.POST or None, request.FILES or None, user=request.user)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["audio"]
+        upload, image = form.cleaned_data["audio"], form.cleaned_data["image"]
         try:
             services.create_bulletin(request.user, title=form.cleaned_data["title"], kind=form.cleaned_data["kind"],
                                      commune=form.cleaned_data["commune"], text=form.cleaned_data["text"],
-                                     data=upload.read(services.audio.MAX_AUDIO_BYTES + 1) if upload else None)
+                                     data=upload.read(services.audio.MAX_AUDIO_BYTES + 1) if upload else None,
+                                     image=image.read(services.DISPLAY_IMAGE_MAX_BYTES + 1) if image else None,
+                                     display_seconds=form.cleaned_data["display_seconds"])
         except InputError as error:
             _refused(request, error)
+            status = error.status
         else:
             messages.success(request, _("Đã lưu bản tin, chờ duyệt."))
             return redirect("broadcast:bulletins")
     listed = selectors.visible_bulletins(request.user).select_related("commune", "author").order_by("-created_at")
     return render(request, "broadcast/bulletins.html", {"form": form, "bulletins": _page(request, listed),
-                                                        "approver": selectors.may_approve(request.user)})
+                                                        "approver": selectors.may_approve(request.user)},
+                  status=status)
 
 
 @require_POST
@@ -181,20 +189,40 @@ def decide_bulletin(request, pk: int, decision: str):
     return redirect("broadcast:bulletins")
 
 
-def bulletin_audio(request, pk: int):
-    """An approved bulletin's MP3, for a device (its credentials) or a person who may see the bulletin."""
-    bulletin = Bulletin.objects.filter(pk=pk, audio__gt="").first()
+def _bulletin_file(request, pk: int, **has_file) -> Bulletin | HttpResponse:
+    """The bulletin behind a file download: for a device (its credentials) once approved, or for a person who
+    may see the bulletin; anyone else gets 401 (no credentials) or 404."""
+    bulletin = Bulletin.objects.filter(pk=pk, **has_file).first()
     if bulletin is None:
         raise Http404
     if _device_from_header(request) is not None:
         if bulletin.state != Bulletin.State.APPROVED:
             raise Http404
+    elif not request.user.is_authenticated:
+        return HttpResponse(status=401, headers={"WWW-Authenticate": "Device"})
     elif not selectors.visible_bulletins(request.user).filter(pk=pk).exists():
-        if not request.user.is_authenticated:
-            return HttpResponse(status=401, headers={"WWW-Authenticate": "Device"})
         raise Http404
+    return bulletin
+
+
+def bulletin_audio(request, pk: int):
+    """An approved bulletin's MP3, for a device (its credentials) or a person who may see the bulletin."""
+    bulletin = _bulletin_file(request, pk, audio__gt="")
+    if isinstance(bulletin, HttpResponse):
+        return bulletin
     response = FileResponse(bulletin.audio.open("rb"), content_type="audio/mpeg")
     response["ETag"] = f'"{bulletin.sha256}"'
+    return response
+
+
+def bulletin_image(request, pk: int):
+    """A display bulletin's image (PNG or JPEG), for a board (its credentials) or a person who may see it."""
+    bulletin = _bulletin_file(request, pk, image__gt="")
+    if isinstance(bulletin, HttpResponse):
+        return bulletin
+    response = FileResponse(bulletin.image.open("rb"), content_type=bulletin.image_type or "image/png")
+    response["ETag"] = f'"{bulletin.sha256}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -227,7 +255,7 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bulletin"].queryset = selectors.visible_bulletins(user).filter(
-            state=Bulletin.State.APPROVED).exclude(kind=Bulletin.Kind.DISPLAY)
+            state=Bulletin.State.APPROVED)
         self.fields["communes"].queryset = selectors.visible_communes(user).order_by("code")
 
 

@@ -120,3 +120,17 @@ def test_serving_on_another_port_makes_the_links_in_notices_name_it(monkeypatch,
     call_command("demo", "serve", "--port", "8766")
     assert served["env"] == "https://dichvucong.example.vn"
     assert settings.TINHSO_PUBLIC_BASE_URL == "https://dichvucong.example.vn"
+
+
+def test_the_demo_radio_has_a_week_of_programmes_for_the_units_and_a_poster_for_the_boards():
+    from tinhso.broadcast import programme
+    from tinhso.broadcast.models import Device
+    from tinhso.demo.services import load_demo
+
+    load_demo(dossier_days=5)
+    board = Device.objects.filter(kind=Device.Kind.DISPLAY).first()
+    unit = Device.objects.filter(kind=Device.Kind.RECEIVER).first()
+    shown = programme.device_programme(board)["items"]
+    played = programme.device_programme(unit)["items"]
+    assert len(shown) >= 6 and all(item["kind"] == "display" and item["url"] and item["sha256"] for item in shown)
+    assert played and all("kind" not in item and item["url"].endswith(".mp3") for item in played)

@@ -98,8 +98,9 @@ class Command(BaseCommand):
 
         if not settings.BROADCAST_MQTT_URL:
             raise CommandError("Chưa đặt BROADCAST_MQTT_URL.", returncode=2)
-        rows = list(Device.objects.filter(state=Device.State.ACTIVE, kind=Device.Kind.RECEIVER)
-                    .order_by("device_id").values_list("device_id", "secret")[:devices])
+        # The display boards first (a province has a few), then the receive-and-play units.
+        rows = list(Device.objects.filter(state=Device.State.ACTIVE).order_by("kind", "device_id")
+                    .values_list("device_id", "secret")[:devices])
         fleet = Fleet(settings.BROADCAST_MQTT_URL, [Unit(d, s, heartbeat_seconds=heartbeat) for d, s in rows],
                       files_base_url=files_url, flaky=flaky).start()
         self.stdout.write(f"{len(rows)} thiết bị ảo đang chạy (Ctrl+C để dừng).")
