@@ -281,12 +281,21 @@ def _failed(entry: OutboxEntry, owner: str, message: str, report: DeliveryReport
             report.retrying += 1
 
 
+def next_due() -> datetime.datetime | None:
+    """When the next delivery attempt falls due: the earliest pending change at the head of its dossier. The
+    changes held back behind an earlier open one (a dead letter waiting for an administrator) are not due."""
+    earlier_open = OutboxEntry.objects.filter(dossier_id=OuterRef("dossier_id"), id__lt=OuterRef("id")).exclude(
+        status=OutboxStatus.DELIVERED)
+    return (OutboxEntry.objects.filter(status=OutboxStatus.PENDING).exclude(Exists(earlier_open))
+            .aggregate(at=Min("next_attempt_at"))["at"])
+
+
 def _schedule_next() -> None:
-    """While changes wait for a later attempt, a delivery is queued for the earliest of them."""
+    """While changes wait for a later attempt, a delivery is queued for the earliest of them (none for the
+    changes a dead letter holds back: retrying the dead letter queues their delivery)."""
     from tinhso.exchange.tasks import deliver_status_changes, when
 
-    earliest = _waiting_out_busy(lambda: OutboxEntry.objects.filter(status=OutboxStatus.PENDING).aggregate(
-        at=Min("next_attempt_at"))["at"])
+    earliest = _waiting_out_busy(next_due)
     if earliest is None:
         return
     delay = max((earliest - timezone.now()).total_seconds(), KICK_DELAY)

@@ -145,6 +145,8 @@ def test_a_rejected_change_goes_to_the_dead_letters_and_holds_its_dossier_back(p
     assert first.status == OutboxStatus.DEAD and first.last_error == "không nhận"
     assert OutboxEntry.objects.filter(dossier_code=dossier.code, status=OutboxStatus.PENDING).count() == 2
     assert not portal.received
+    # Held back, the later changes are not due: no delivery is queued for them every second.
+    assert outbox.next_due() is None
 
     portal.reject = set()
     admin = officer(Role.PLATFORM_ADMIN, AgencyFactory())
@@ -160,11 +162,15 @@ def test_a_change_failing_too_often_becomes_a_dead_letter(portal, settings):
     settings.TINHSO_NATIONAL_PORTAL_MAX_ATTEMPTS = 3
     portal.mode = "fail"
     dossier = submitted_dossier()
-    for _ in range(3):
+    for attempt in range(3):
         _past_backoff()
         outbox.deliver()
+        if attempt < 2:  # retrying: the next attempt is due after its backoff
+            waiting = OutboxEntry.objects.get(dossier_code=dossier.code)
+            assert outbox.next_due() == waiting.next_attempt_at > timezone.now()
     entry = OutboxEntry.objects.get(dossier_code=dossier.code)
     assert (entry.status, entry.attempts) == (OutboxStatus.DEAD, 3)
+    assert outbox.next_due() is None
 
 
 @pytest.mark.django_db
