@@ -58,6 +58,22 @@ def sign(secret: str, command: dict, *, now: float | None = None) -> dict:
     return body
 
 
+def signed_payloads(commands: Iterable[tuple[str, str, dict]], *, now: float | None = None):
+    """(device id, message bytes) for each (device id, secret, command), signed as :func:`sign` does. A command
+    sent to many devices (the same dict, e.g. an emergency to a province) is given its id and time and written
+    as canonical JSON once; only each device's HMAC differs, added as the last member."""
+    moment = round(now or time.time(), 3)
+    shared: dict[int, tuple[dict, bytes]] = {}
+    for device_id, secret, command in commands:
+        known = shared.get(id(command))
+        if known is None or known[0] is not command:
+            body = {**command, "id": command.get("id") or uuid.uuid4().hex, "ts": moment}
+            known = shared[id(command)] = (command, _canonical(body))
+        canonical = known[1]
+        signature = hmac.new(secret.encode(), canonical, hashlib.sha256).hexdigest()
+        yield device_id, canonical[:-1] + b',"sig":"' + signature.encode() + b'"}'
+
+
 def verify(secret: str, message: dict, *, now: float | None = None) -> bool:
     """Whether a command is signed with ``secret`` and recent (what a device checks before obeying)."""
     body = dict(message)
@@ -158,8 +174,8 @@ class Publisher:
         self.wait()
         count = 0
         with self._lock:
-            for device_id, secret, command in commands:
-                self._client.publish(COMMAND_TOPIC.format(device_id), _canonical(sign(secret, command)), qos=1)
+            for device_id, payload in signed_payloads(commands):
+                self._client.publish(COMMAND_TOPIC.format(device_id), payload, qos=1)
                 count += 1
         return count
 

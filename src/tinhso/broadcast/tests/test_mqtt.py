@@ -83,6 +83,16 @@ def test_units_obey_only_commands_signed_with_their_secret():
     assert not link.verify(unit.secret, tampered)
     fleet.obey(unit, good)
     assert unit.volume == 5
+    # One command to many devices: one body, each device's own signature, each verifying only with its secret.
+    command = {"cmd": "emergency_start", "emergency": 7, "text": "Bão đổ bộ, bà con trú ẩn ngay."}
+    sent = dict(link.signed_payloads([("ctp-1", "s3cret", command), ("ctp-2", "other", command)]))
+    first, second = json.loads(sent["ctp-1"]), json.loads(sent["ctp-2"])
+    assert link.verify("s3cret", first) and link.verify("other", second)
+    assert not link.verify("other", first) and not link.verify("s3cret", second)
+    assert first["sig"] != second["sig"] and {**first, "sig": ""} == {**second, "sig": ""}
+    assert not link.verify("s3cret", {**first, "emergency": 8})
+    old = dict(link.signed_payloads([("ctp-1", "s3cret", command)], now=time.time() - 3600))
+    assert not link.verify("s3cret", json.loads(old["ctp-1"]))
 
 
 def test_heartbeats_keep_a_unit_online_and_silence_marks_it_offline(mqtt, settings):
