@@ -36,6 +36,9 @@ from tinhso.documents.services import CLERK_ROLES, LEADER_ROLES, DocumentError, 
 
 logger = logging.getLogger(__name__)
 
+CLOSED_INCOMING = frozenset({IncomingState.COMPLETED, IncomingState.REJECTED, IncomingState.RECALLED})
+CLOSED_OUTGOING = frozenset({OutgoingState.ISSUED, OutgoingState.REVOKED, OutgoingState.REPLACED})
+
 
 def metadata(document) -> dict:
     """The document's metadata as NĐ 30 Phụ lục VI names them (what the archive keeps with the files)."""
@@ -80,9 +83,8 @@ def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
     """Move a closed document into the archive (an incoming one completed or rejected, an outgoing one
     issued, revoked or replaced)."""
     _require(by, document.agency, CLERK_ROLES)
-    closed = (document.state in (IncomingState.COMPLETED, IncomingState.REJECTED, IncomingState.RECALLED)
-              if isinstance(document, IncomingDocument)
-              else document.state in (OutgoingState.ISSUED, OutgoingState.REVOKED, OutgoingState.REPLACED))
+    closed = (document.state in CLOSED_INCOMING if isinstance(document, IncomingDocument)
+              else document.state in CLOSED_OUTGOING)
     if not closed:
         raise DocumentError("Chỉ lưu trữ văn bản đã kết thúc xử lý.", "Only a closed document can be archived.",
                             "state", status=409)
@@ -94,9 +96,13 @@ def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
     if retention.years:
         today = timezone.localdate(now)
         keep_until = today.replace(year=today.year + retention.years, day=min(today.day, 28))
-    return ArchiveRecord.objects.create(agency=document.agency, title=document.subject[:500], retention=retention,
+    kept = ArchiveRecord.objects.create(agency=document.agency, title=document.subject[:500], retention=retention,
                                         archived_at=now, keep_until=keep_until, sha256=content_digest(document),
                                         checked_at=now, **owner)
+    record("action", kept, summary=f"Đưa vào lưu trữ: {kept.title[:200]}",
+           after={"event": "archive", "retention": retention.code, "sha256": kept.sha256,
+                  "keep_until": keep_until.isoformat() if keep_until else None})
+    return kept
 
 
 def verify_fixity(records=None) -> dict:
