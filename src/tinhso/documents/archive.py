@@ -36,6 +36,9 @@ from tinhso.documents.services import CLERK_ROLES, LEADER_ROLES, DocumentError, 
 
 logger = logging.getLogger(__name__)
 
+CLOSED_INCOMING = frozenset({IncomingState.COMPLETED, IncomingState.REJECTED, IncomingState.RECALLED})
+CLOSED_OUTGOING = frozenset({OutgoingState.ISSUED, OutgoingState.REVOKED, OutgoingState.REPLACED})
+
 
 def metadata(document) -> dict:
     """The document's metadata as NĐ 30 Phụ lục VI names them (what the archive keeps with the files)."""
@@ -80,9 +83,8 @@ def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
     """Move a closed document into the archive (an incoming one completed or rejected, an outgoing one
     issued, revoked or replaced)."""
     _require(by, document.agency, CLERK_ROLES)
-    closed = (document.state in (IncomingState.COMPLETED, IncomingState.REJECTED, IncomingState.RECALLED)
-              if isinstance(document, IncomingDocument)
-              else document.state in (OutgoingState.ISSUED, OutgoingState.REVOKED, OutgoingState.REPLACED))
+    closed = (document.state in CLOSED_INCOMING if isinstance(document, IncomingDocument)
+              else document.state in CLOSED_OUTGOING)
     if not closed:
         raise DocumentError("Chỉ lưu trữ văn bản đã kết thúc xử lý.", "Only a closed document can be archived.",
                             "state", status=409)
@@ -94,20 +96,28 @@ def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
     if retention.years:
         today = timezone.localdate(now)
         keep_until = today.replace(year=today.year + retention.years, day=min(today.day, 28))
-    return ArchiveRecord.objects.create(agency=document.agency, title=document.subject[:500], retention=retention,
+    kept = ArchiveRecord.objects.create(agency=document.agency, title=document.subject[:500], retention=retention,
                                         archived_at=now, keep_until=keep_until, sha256=content_digest(document),
                                         checked_at=now, **owner)
+    record("action", kept, summary=f"Đưa vào lưu trữ: {kept.title[:200]}",
+           after={"event": "archive", "retention": retention.code, "sha256": kept.sha256,
+                  "keep_until": keep_until.isoformat() if keep_until else None})
+    return kept
 
 
 def verify_fixity(records=None) -> dict:
     """Recompute every record's digest; a mismatch marks the record, goes on the audit chain and is logged
-    as an error (the alert)."""
+    as an error (the alert); a record found changed that was intact until now is also notified to the
+    agency's records office."""
     checked = mismatched = 0
     for item in (records if records is not None else ArchiveRecord.objects.filter(disposed_at__isnull=True)
-                 .select_related("outgoing", "incoming")):
+                 .select_related("agency", "outgoing", "incoming")):
         checked += 1
         now = timezone.now()
-        intact = content_digest(item.document) == item.sha256
+        try:
+            intact = content_digest(item.document) == item.sha256
+        except OSError:
+            intact = False  # a file missing from storage is a mismatch too, never the end of the check
         with transaction.atomic():
             ArchiveRecord.objects.filter(pk=item.pk).update(checked_at=now, intact=intact)
             if not intact:
@@ -115,7 +125,40 @@ def verify_fixity(records=None) -> dict:
                 record("action", item, summary=f"Sai lệch toàn vẹn: {item.title[:200]}",
                        after={"event": "fixity_mismatch", "expected": item.sha256})
                 logger.error("archive fixity mismatch: record %s (%s)", item.pk, item.title[:100])
+                if item.intact:
+                    _alert_records_office(item, now)
     return {"checked": checked, "mismatched": mismatched}
+
+
+def _alert_records_office(item: ArchiveRecord, now: datetime.datetime) -> None:
+    """Tell the records office of the record's agency (its clerks in office today), in each one's language,
+    that a record no longer matches its SHA-256: once per record, person and day (the notice's key)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from tinhso.common.notices import in_language_of, notify
+    from tinhso.directory.models import Membership
+
+    today = timezone.localdate(now)
+    clerks = (Membership.objects.active_on(today).filter(agency_id=item.agency_id, role__in=CLERK_ROLES,
+                                                          user__is_active=True)
+              .select_related("user").order_by("user_id"))
+    seen = set()
+    for membership in clerks:
+        user = membership.user
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        with in_language_of(user):
+            subject = _("Hồ sơ lưu trữ bị sai lệch: %(title)s") % {"title": item.title[:150]}
+            text = _("Khi kiểm tra toàn vẹn lúc %(moment)s, nội dung hồ sơ lưu trữ “%(title)s” của %(agency)s "
+                     "không còn khớp mã SHA-256 đã ghi khi lưu trữ. Đề nghị văn thư kiểm tra tệp và dữ liệu của "
+                     "hồ sơ, khôi phục từ bản sao dự phòng.") % {
+                "moment": f"{timezone.localtime(now):%H:%M %d/%m/%Y}", "title": item.title[:300],
+                "agency": item.agency.name}
+        notify(user, subject=subject, text=text, link=reverse("documents:archive-detail", args=[item.pk]),
+               concerns=item, kind="documents.fixity_mismatch", agency_id=item.agency_id,
+               channels=("in_app", "email"), key=f"documents.fixity:{item.pk}:{user.pk}:{today.isoformat()}")
 
 
 def export_bag(records, *, source_organization: str = "") -> bytes:

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from tinhso.directory.models import Agency, fold_for_search
 from tinhso.directory.selectors import visible_agencies
-from tinhso.documents.models import Attachment, IncomingDocument, OutgoingDocument
+from tinhso.documents.models import (
+    ArchiveRecord,
+    Attachment,
+    DisposalList,
+    IncomingDocument,
+    OutgoingDocument,
+)
 
 
 def register_agencies(user) -> QuerySet[Agency]:
@@ -95,6 +101,34 @@ def attachment_for(user, pk: int) -> Attachment | None:
     agencies = register_agencies(user)
     return Attachment.objects.filter(Q(outgoing__agency__in=agencies) | Q(incoming__agency__in=agencies),
                                      pk=pk).first()
+
+
+def archive_for(user, *, agency: int | None = None, q: str | None = None,
+                retention: str | None = None) -> QuerySet[ArchiveRecord]:
+    """The archive records of the agencies whose registers ``user`` reads; ``q`` searches the document's
+    number, notation and subject accent-insensitively, ``retention`` is a code of the schedule."""
+    records = ArchiveRecord.objects.filter(agency__in=register_agencies(user)).select_related(
+        "agency", "retention", "outgoing__document_type", "incoming", "disposal")
+    if agency:
+        records = records.filter(agency_id=agency)
+    if retention:
+        records = records.filter(retention__code=retention)
+    for word in fold_for_search(q or "").split()[:8]:
+        records = records.filter(Q(outgoing__search_text__contains=word) | Q(incoming__search_text__contains=word))
+    return records.order_by("-archived_at", "-pk")
+
+
+def archive_detail(user, pk: int) -> ArchiveRecord | None:
+    return archive_for(user).filter(pk=pk).first()
+
+
+def disposal_lists(user) -> QuerySet[DisposalList]:
+    return (DisposalList.objects.filter(agency__in=register_agencies(user))
+            .select_related("agency", "proposed_by", "approved_by").order_by("-proposed_at", "-pk"))
+
+
+def disposal_detail(user, pk: int) -> DisposalList | None:
+    return disposal_lists(user).filter(pk=pk).first()
 
 
 def _local(moment: datetime.datetime | None) -> datetime.datetime | None:

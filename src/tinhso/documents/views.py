@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,13 +25,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.common import rendering
 from tinhso.common.inputs import InputError, parse_date, parse_id
 from tinhso.directory.models import Agency, Membership
-from tinhso.documents import selectors, services
+from tinhso.documents import archive, selectors, services
 from tinhso.documents.models import (
+    ArchiveRecord,
     AuthorityPrefix,
     DocumentType,
+    IncomingDocument,
     IncomingState,
+    OutgoingDocument,
     OutgoingState,
     Priority,
+    RetentionPeriod,
 )
 
 PAGE_SIZE = 50
@@ -204,7 +209,8 @@ def incoming_detail(request, pk: int):
     may_clerk = services.holds(request.user, document.agency, services.CLERK_ROLES | services.LEADER_ROLES)
     return render(request, "documents/incoming_detail.html", {
         "document": document, "handlers": sorted(handlers, key=str), "leaders": sorted(leaders, key=str),
-        "may_clerk": may_clerk, "is_handler": document.handler_id == request.user.pk})
+        "may_clerk": may_clerk, "is_handler": document.handler_id == request.user.pk,
+        **_archive_context(request, document, closed=document.state in archive.CLOSED_INCOMING)})
 
 
 @require_POST
@@ -280,7 +286,18 @@ def outgoing_detail(request, pk: int):
     if document is None:
         raise Http404
     return render(request, "documents/outgoing_detail.html", {
-        "document": document, "may_clerk": services.holds(request.user, document.agency, services.CLERK_ROLES)})
+        "document": document, "may_clerk": services.holds(request.user, document.agency, services.CLERK_ROLES),
+        **_archive_context(request, document, closed=document.state in archive.CLOSED_OUTGOING)})
+
+
+def _archive_context(request, document, *, closed: bool) -> dict:
+    """The document's archive record, and whether the user (the records office) may archive it now."""
+    kept = ArchiveRecord.objects.filter(**{"outgoing" if isinstance(document, OutgoingDocument) else "incoming":
+                                          document}).first()
+    may_archive = (kept is None and closed
+                   and services.holds(request.user, document.agency, services.CLERK_ROLES))
+    return {"archive_record": kept, "may_archive": may_archive,
+            "retentions": RetentionPeriod.objects.all() if may_archive else ()}
 
 
 @require_POST
@@ -306,3 +323,147 @@ def attachment(request, pk: int):
         raise Http404
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name,
                         content_type=found.content_type)
+
+
+# The electronic archive (/van-ban/luu-tru/): records, archiving a closed document, BagIt export, disposal lists.
+
+MAX_BAG_RECORDS = 500
+
+
+def _archive_filters(request) -> dict:
+    values = {"agency": None, "q": request.GET.get("q", "")[:200], "retention": request.GET.get("thoi-han") or None}
+    try:
+        values["agency"] = parse_id(request.GET.get("co-quan"), "co-quan")
+    except InputError as error:
+        messages.error(request, error.localized)
+    return values
+
+
+@require_GET
+@registers_view
+def archive_list(request):
+    filters = _archive_filters(request)
+    if filters["agency"] and filters["agency"] not in {a.pk for a in request.register_agencies}:
+        raise Http404
+    records = selectors.archive_for(request.user, **filters)
+    if request.GET.get("xuat") == "bagit":
+        kept = records.filter(disposed_at__isnull=True)
+        count = kept.count()
+        if not count or count > MAX_BAG_RECORDS:
+            messages.error(request, _("Không có hồ sơ nào để xuất.") if not count else
+                           _("Mỗi gói xuất tối đa %(limit)s hồ sơ; vui lòng thu hẹp bộ lọc.") % {
+                               "limit": MAX_BAG_RECORDS})
+        else:
+            agencies = {item.agency for item in kept}
+            bag = archive.export_bag(list(kept), source_organization="; ".join(sorted(a.name for a in agencies)))
+            response = HttpResponse(bag, content_type="application/zip")
+            response["Content-Disposition"] = (f'attachment; filename="nop-luu-{timezone.localdate():%Y%m%d}.zip"')
+            return response
+        status = 400
+    else:
+        status = 200
+    return render(request, "documents/archive.html", {
+        "page_obj": _page(request, records), "page_query": _query_without_page(request), "filters": filters,
+        "retentions": RetentionPeriod.objects.all(),
+        "may_dispose": any(services.holds(request.user, a, services.CLERK_ROLES | services.LEADER_ROLES)
+                           for a in request.register_agencies)}, status=status)
+
+
+@require_GET
+@registers_view
+def archive_detail(request, pk: int):
+    found = selectors.archive_detail(request.user, pk)
+    if found is None:
+        raise Http404
+    return render(request, "documents/archive_detail.html", {"record": found, "document": found.document})
+
+
+def _archive_document(request, document, detail: str, pk: int):
+    retention = None
+    try:
+        retention = RetentionPeriod.objects.filter(pk=parse_id(request.POST.get("thoi-han"), "thoi-han")).first()
+        if retention is None:
+            raise services.DocumentError(_("Vui lòng chọn thời hạn bảo quản."), "Choose the retention period.",
+                                         "thoi-han")
+        kept = archive.archive(document, retention, by=request.user)
+    except services.DocumentError as error:
+        messages.error(request, error.localized)
+        status = error.status
+    except InputError as error:
+        messages.error(request, error.localized)
+        status = 400
+    else:
+        messages.success(request, _("Đã đưa văn bản vào lưu trữ."))
+        return redirect("documents:archive-detail", pk=kept.pk)
+    request.method = "GET"
+    answer = (outgoing_detail if detail == "outgoing" else incoming_detail)(request, pk)
+    answer.status_code = status
+    return answer
+
+
+@require_POST
+@registers_view
+def outgoing_archive(request, pk: int):
+    document = selectors.outgoing_detail(request.user, pk)
+    if document is None:
+        raise Http404
+    return _archive_document(request, document, "outgoing", pk)
+
+
+@require_POST
+@registers_view
+def incoming_archive(request, pk: int):
+    document = IncomingDocument.objects.filter(agency__in=request.register_agencies, pk=pk).first()
+    if document is None:
+        raise Http404
+    return _archive_document(request, document, "incoming", pk)
+
+
+@require_GET
+@registers_view
+def disposal_list(request, status: int = 200):
+    clerk_agencies = [a for a in request.register_agencies if services.holds(request.user, a, services.CLERK_ROLES)]
+    return render(request, "documents/disposal.html", {
+        "lists": selectors.disposal_lists(request.user).annotate(count=Count("records"))[:200],
+        "clerk_agencies": clerk_agencies, "today": timezone.localdate()}, status=status)
+
+
+@require_POST
+@registers_view
+def disposal_propose(request):
+    try:
+        agency = _agency_choice(request, request.POST.get("co-quan"))
+        listing = archive.propose_disposal(agency, by=request.user)
+    except services.DocumentError as error:
+        messages.error(request, error.localized)
+        status = error.status
+    except InputError as error:
+        messages.error(request, error.localized)
+        status = 400
+    else:
+        messages.success(request, _("Đã lập danh mục tài liệu hết giá trị; chờ lãnh đạo phê duyệt."))
+        return redirect("documents:disposal-detail", pk=listing.pk)
+    request.method = "GET"
+    return disposal_list(request, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@registers_view
+def disposal_detail(request, pk: int):
+    listing = selectors.disposal_detail(request.user, pk)
+    if listing is None:
+        raise Http404
+    status = 200
+    if request.method == "POST":
+        try:
+            archive.approve_disposal(listing, by=request.user)
+        except services.DocumentError as error:
+            messages.error(request, error.localized)
+            status = error.status
+        else:
+            messages.success(request, _("Đã phê duyệt danh mục; tài liệu đã được tiêu hủy."))
+            return redirect("documents:disposal-detail", pk=pk)
+    return render(request, "documents/disposal_detail.html", {
+        "listing": listing, "records": listing.records.select_related("retention").order_by("keep_until", "pk"),
+        "may_approve": (listing.approved_at is None and listing.proposed_by_id != request.user.pk
+                        and services.holds(request.user, listing.agency, services.LEADER_ROLES))}, status=status)
