@@ -346,7 +346,9 @@ _CHECK_SLICE = 32 * 1024
 _NOT_DEFINED = re.compile(r"Namespace prefix (\S+) on (\S+) is not defined")
 
 
-def _parse(data: bytes):
+def _parse(data: bytes, cuts: dict[str, bytes] | None = None):
+    """The package's root element. Given ``cuts`` (a dict to fill), the large base64 texts of its attachments
+    may be taken out before parsing, see :func:`_cut_attachments`."""
     if len(data) > MAX_PACKAGE_BYTES:
         raise EdxmlError(f"Gói tin lớn quá {MAX_PACKAGE_BYTES // (1024 * 1024)} MB.",
                          f"The package is larger than {MAX_PACKAGE_BYTES // (1024 * 1024)} MB.", "export")
@@ -360,6 +362,10 @@ def _parse(data: bytes):
     if start.find(b"<!DOCTYPE", 0, 4096) != -1 or start.find(b"<!ENTITY", 0, 65536) != -1:
         raise EdxmlError("Gói tin có khai báo DOCTYPE/ENTITY: không được phép.",
                          "The package declares a DOCTYPE/ENTITY: not allowed.", "DOCTYPE")
+    if cuts is not None:
+        root = _parse_cut(start, cuts)
+        if root is not None:
+            return root
     try:
         root = etree.fromstring(start, _parser())
     except etree.XMLSyntaxError as error:
@@ -374,6 +380,75 @@ def _parse(data: bytes):
                          f"The package is not well-formed XML (line {error.lineno}): {text}", "xml") from None
     if root.getroottree().docinfo.doctype:
         raise EdxmlError("Gói tin có khai báo DOCTYPE: không được phép.", "The package declares a DOCTYPE.", "DOCTYPE")
+    return root
+
+
+# The bulk of a package is its attachments' base64 text. Parsing it makes libxml2 build a text node of it and
+# Python a str of it: copies of a megabyte into fresh memory, of a text that has to be checked character by
+# character anyway. The large texts are therefore checked on the package's bytes and replaced by a short
+# marker before parsing; everything else is parsed by the same hardened parser.
+_CUT_MINIMUM = 4096
+_CUT_MARKER = b"tinhso-edxml-cut-"
+_AFTER_NAME = (b" ", b">", b"\t", b"\r", b"\n")
+_PREFIX = re.compile(rb"[A-Za-z_][A-Za-z0-9_.-]*:")
+
+
+def _cut_attachments(data: bytes) -> tuple[bytes, dict[str, bytes]]:
+    """``data`` with each large text that follows an ``Attachment`` start tag and holds only base64 characters
+    (and line breaks) replaced by a marker, and each marker's base64 text (checked by :func:`_base64_bytes`).
+
+    Only character data that cannot hold markup (no ``<``, no ``&``) is taken out, so the package's structure is
+    unchanged; :func:`_parse_cut` then requires every marker to be, whole, the text of an ``Attachment`` of
+    ``AttachmentEncoded``, or the package is parsed again as it came."""
+    cuts: dict[str, bytes] = {}
+    view, parts, copied, position = memoryview(data), [], 0, 0
+    while True:
+        found = data.find(b"Attachment", position)
+        if found == -1:
+            break
+        position = found + len(b"Attachment")
+        if data[position:position + 1] not in _AFTER_NAME:
+            continue
+        opening = data.rfind(b"<", max(0, found - 64), found)
+        if opening == -1 or (opening + 1 < found and not _PREFIX.fullmatch(data, opening + 1, found)):
+            continue
+        close = data.find(b">", position)
+        end = data.find(b"<", close + 1) if close != -1 else -1
+        if end == -1:
+            break
+        if end - close - 1 < _CUT_MINIMUM:
+            continue
+        raw = _base64_bytes(data[close + 1:end])
+        if raw is None:
+            continue  # left to be parsed, and refused with its message
+        marker = _CUT_MARKER + str(len(cuts)).encode("ascii")
+        cuts[marker.decode("ascii")] = raw
+        parts += [view[copied:close + 1], marker]
+        copied = position = end
+    if not cuts:
+        return data, cuts
+    parts.append(view[copied:])
+    shortened = b"".join(parts)
+    if shortened.count(_CUT_MARKER) != len(cuts):  # a marker's text was in the package already
+        return data, {}
+    return shortened, cuts
+
+
+def _parse_cut(data: bytes, cuts: dict[str, bytes]):
+    """The root of ``data`` parsed with its large attachment texts cut out (``cuts`` filled), or None when it
+    cannot be: then the caller parses ``data`` as it came, with the messages that parsing gives."""
+    shortened, found = _cut_attachments(data)
+    if not found:
+        return None
+    try:
+        root = etree.fromstring(shortened, _parser())
+    except etree.XMLSyntaxError:
+        return None
+    holder = root.find(_q("AttachmentEncoded"))
+    texts = [node.text for node in holder.iterchildren(_q("Attachment"))] if holder is not None else []
+    if root.getroottree().docinfo.doctype or sorted(text for text in texts if text in found) != sorted(found):
+        return None
+    cuts.update(found)
     return root
 
 
@@ -471,7 +546,8 @@ def _envelope(root):
 
 def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage | StatusPackage:
     """The package in ``data``; :class:`EdxmlError` for anything it cannot accept."""
-    root = _parse(data)
+    cuts: dict[str, bytes] = {}
+    root = _parse(data, cuts)
     envelope = _envelope(root)
     header = _child(envelope, "edXMLHeader")
     status = header.find(_q("Status"))
@@ -528,7 +604,7 @@ def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage |
                          f"DocumentId “{declared}” does not match From, PromulgationDate and Code "
                          f"(“{package.document_id}”).", "DocumentId")
     _read_trace(header, package)
-    _read_attachments(root, envelope, package)
+    _read_attachments(root, envelope, package, cuts)
     package.signature = _signature(header, trusted_roots)
     return package
 
@@ -560,7 +636,7 @@ def _read_trace(header, package: DocumentPackage) -> None:
                               _timestamp(_text(trace, "Timestamp", required=True), "Timestamp")))
 
 
-def _read_attachments(root, envelope, package: DocumentPackage) -> None:
+def _read_attachments(root, envelope, package: DocumentPackage, cuts: dict[str, bytes]) -> None:
     references = []
     manifest = envelope.find(f"{_q('edXMLBody')}/{_q('edXMLManifest')}")
     if manifest is not None:
@@ -576,7 +652,8 @@ def _read_attachments(root, envelope, package: DocumentPackage) -> None:
     if holder is not None:
         for node in holder.findall(_q("Attachment")):
             content_id = node.get("ContentId") or ""
-            raw = _base64_text(node.text or "", content_id)
+            text = node.text or ""
+            raw = cuts[text] if text in cuts else _base64_text(text, content_id)
             encoded[content_id] = (raw, node.get("ContentType") or "", node.get("Description") or "")
     for content_id, name, content_type in references:
         if content_id not in encoded:
@@ -618,6 +695,18 @@ def _base64_text(text: str, content_id: str) -> bytes | str:
     if (strange or len(raw) % 4
             or (padding != -1 and (len(raw) - padding > 2 or raw[padding:].strip(b"=")))):
         raise _not_base64(content_id)
+    return raw
+
+
+def _base64_bytes(raw: bytes) -> bytes | None:
+    """``raw`` without line breaks if it is complete base64 (as :func:`_base64_text` requires), else None."""
+    strange = raw.translate(None, _BASE64_ALPHABET)
+    if strange and not strange.translate(None, b" \t\r\n"):  # only line breaks: wrapped base64
+        raw, strange = raw.translate(None, b" \t\r\n"), b""
+    padding = raw.find(b"=")
+    if (strange or len(raw) % 4
+            or (padding != -1 and (len(raw) - padding > 2 or raw[padding:].strip(b"=")))):
+        return None
     return raw
 
 
