@@ -74,12 +74,12 @@ class Attachment:
     recipients encodes its files once. Reading validates the base64 text completely, so decoding later cannot
     fail. A file read from a package keeps its base64 text as the parser gave it (an ASCII ``str``: decoding
     takes it as it is, and no second copy of the largest part of a package is made unless ``encoded`` is
-    asked for)."""
+    asked for), or, for a large one, as a view of the package's bytes (which it then keeps)."""
 
     __slots__ = ("_data", "_encoded", "content_id", "content_type", "description", "name")
 
     def __init__(self, name: str, data: bytes | None = None, content_type: str = "application/octet-stream",
-                 content_id: str = "", description: str = "", *, encoded: bytes | str | None = None):
+                 content_id: str = "", description: str = "", *, encoded: bytes | str | memoryview | None = None):
         if data is None and encoded is None:
             raise ValueError("an attachment needs its bytes or its base64 text")
         self.name, self.content_type, self.content_id, self.description = name, content_type, content_id, description
@@ -97,13 +97,18 @@ class Attachment:
             self._encoded = binascii.b2a_base64(self._data, newline=False)
         elif isinstance(self._encoded, str):
             self._encoded = self._encoded.encode("ascii")
+        elif isinstance(self._encoded, memoryview):
+            self._encoded = self._encoded.tobytes()
         return self._encoded
 
     @property
     def size(self) -> int:
         if self._data is not None:
             return len(self._data)
-        return len(self._encoded) // 4 * 3 - self._encoded[-2:].count("=" if isinstance(self._encoded, str) else b"=")
+        tail = self._encoded[-2:]
+        if isinstance(tail, memoryview):
+            tail = tail.tobytes()
+        return len(self._encoded) // 4 * 3 - tail.count("=" if isinstance(tail, str) else b"=")
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Attachment):
@@ -346,7 +351,7 @@ _CHECK_SLICE = 32 * 1024
 _NOT_DEFINED = re.compile(r"Namespace prefix (\S+) on (\S+) is not defined")
 
 
-def _parse(data: bytes, cuts: dict[str, bytes] | None = None):
+def _parse(data: bytes, cuts: dict[str, bytes | memoryview] | None = None):
     """The package's root element. Given ``cuts`` (a dict to fill), the large base64 texts of its attachments
     may be taken out before parsing, see :func:`_cut_attachments`."""
     if len(data) > MAX_PACKAGE_BYTES:
@@ -393,14 +398,14 @@ _AFTER_NAME = (b" ", b">", b"\t", b"\r", b"\n")
 _PREFIX = re.compile(rb"[A-Za-z_][A-Za-z0-9_.-]*:")
 
 
-def _cut_attachments(data: bytes) -> tuple[bytes, dict[str, bytes]]:
+def _cut_attachments(data: bytes) -> tuple[bytes, dict[str, bytes | memoryview]]:
     """``data`` with each large text that follows an ``Attachment`` start tag and holds only base64 characters
     (and line breaks) replaced by a marker, and each marker's base64 text (checked by :func:`_base64_bytes`).
 
     Only character data that cannot hold markup (no ``<``, no ``&``) is taken out, so the package's structure is
     unchanged; :func:`_parse_cut` then requires every marker to be, whole, the text of an ``Attachment`` of
     ``AttachmentEncoded``, or the package is parsed again as it came."""
-    cuts: dict[str, bytes] = {}
+    cuts: dict[str, bytes | memoryview] = {}
     view, parts, copied, position = memoryview(data), [], 0, 0
     while True:
         found = data.find(b"Attachment", position)
@@ -418,7 +423,9 @@ def _cut_attachments(data: bytes) -> tuple[bytes, dict[str, bytes]]:
             break
         if end - close - 1 < _CUT_MINIMUM:
             continue
-        raw = _base64_bytes(data[close + 1:end])
+        raw = _base64_view(data, close + 1, end)
+        if raw is None:
+            raw = _base64_bytes(data[close + 1:end])  # wrapped in lines, or refused
         if raw is None:
             continue  # left to be parsed, and refused with its message
         marker = _CUT_MARKER + str(len(cuts)).encode("ascii")
@@ -434,7 +441,7 @@ def _cut_attachments(data: bytes) -> tuple[bytes, dict[str, bytes]]:
     return shortened, cuts
 
 
-def _parse_cut(data: bytes, cuts: dict[str, bytes]):
+def _parse_cut(data: bytes, cuts: dict[str, bytes | memoryview]):
     """The root of ``data`` parsed with its large attachment texts cut out (``cuts`` filled), or None when it
     cannot be: then the caller parses ``data`` as it came, with the messages that parsing gives."""
     shortened, found = _cut_attachments(data)
@@ -546,7 +553,7 @@ def _envelope(root):
 
 def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage | StatusPackage:
     """The package in ``data``; :class:`EdxmlError` for anything it cannot accept."""
-    cuts: dict[str, bytes] = {}
+    cuts: dict[str, bytes | memoryview] = {}
     root = _parse(data, cuts)
     envelope = _envelope(root)
     header = _child(envelope, "edXMLHeader")
@@ -636,7 +643,7 @@ def _read_trace(header, package: DocumentPackage) -> None:
                               _timestamp(_text(trace, "Timestamp", required=True), "Timestamp")))
 
 
-def _read_attachments(root, envelope, package: DocumentPackage, cuts: dict[str, bytes]) -> None:
+def _read_attachments(root, envelope, package: DocumentPackage, cuts: dict[str, bytes | memoryview]) -> None:
     references = []
     manifest = envelope.find(f"{_q('edXMLBody')}/{_q('edXMLManifest')}")
     if manifest is not None:
@@ -696,6 +703,18 @@ def _base64_text(text: str, content_id: str) -> bytes | str:
             or (padding != -1 and (len(raw) - padding > 2 or raw[padding:].strip(b"=")))):
         raise _not_base64(content_id)
     return raw
+
+
+def _base64_view(data: bytes, start: int, end: int) -> memoryview | None:
+    """``data[start:end]``, viewed, not copied, if it is complete base64 without line breaks, else None. It is
+    checked in slices that reuse the same warm memory."""
+    for at in range(start, end, _CHECK_SLICE):
+        if data[at:min(at + _CHECK_SLICE, end)].translate(None, _BASE64_ALPHABET):
+            return None
+    padding = data.find(b"=", start, end)
+    if (end - start) % 4 or (padding != -1 and (end - padding > 2 or data[padding:end].strip(b"="))):
+        return None
+    return memoryview(data)[start:end]
 
 
 def _base64_bytes(raw: bytes) -> bytes | None:

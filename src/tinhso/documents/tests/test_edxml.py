@@ -168,6 +168,9 @@ def test_a_large_attachment_reads_back_equal_with_its_text_kept_out_of_the_parse
     assert len(edxml.etree.tostring(root)) < 10_000
     read = edxml.read(data)
     assert read.attachments[0].data == LARGE and read == edxml.read(data.replace(b"?>", b"?>", 1))
+    again = edxml.read(data).attachments[0]
+    assert again.size == len(LARGE) and again.encoded == base64.b64encode(LARGE)
+    assert edxml.summary(edxml.read(data))["attachments"][0]["size"] == len(LARGE)
 
 
 def test_a_large_attachment_wrapped_in_lines_reads_back_equal():
