@@ -203,15 +203,18 @@ def _sub(parent, name: str, text=None, **attributes):
     return node
 
 
+_ORGAN_FIELDS = (("OrganId", "organ_id"), ("OrganName", "organ_name"), ("OrganAdd", "organ_address"),
+                 ("Email", "email"), ("Telephone", "telephone"), ("Fax", "fax"), ("Website", "website"))
+
+
 def _organ(parent, name: str, organ: Organ) -> None:
-    node = _sub(parent, name)
-    _sub(node, "OrganId", organ.organ_id)
-    _sub(node, "OrganName", organ.organ_name)
-    _sub(node, "OrganAdd", organ.organ_address)
-    _sub(node, "Email", organ.email)
-    _sub(node, "Telephone", organ.telephone)
-    _sub(node, "Fax", organ.fax)
-    _sub(node, "Website", organ.website)
+    # What _sub does, without a call per field: a package addressed to many agencies is mostly organs.
+    node = etree.SubElement(parent, _q(name))
+    for tag, attribute in _ORGAN_FIELDS:
+        value = getattr(organ, attribute)
+        child = etree.SubElement(node, _q(tag))
+        if value is not None:
+            child.text = value if type(value) is str else str(value)
 
 
 def _root():
