@@ -72,12 +72,14 @@ class Attachment:
     """A file of a package. Its bytes and its base64 text are each computed once, when first asked: a package
     read only for its metadata (the check command) never decodes its files, and a document written for many
     recipients encodes its files once. Reading validates the base64 text completely, so decoding later cannot
-    fail."""
+    fail. A file read from a package keeps its base64 text as the parser gave it (an ASCII ``str``: decoding
+    takes it as it is, and no second copy of the largest part of a package is made unless ``encoded`` is
+    asked for), or, for a large one, as a view of the package's bytes (which it then keeps)."""
 
     __slots__ = ("_data", "_encoded", "content_id", "content_type", "description", "name")
 
     def __init__(self, name: str, data: bytes | None = None, content_type: str = "application/octet-stream",
-                 content_id: str = "", description: str = "", *, encoded: bytes | None = None):
+                 content_id: str = "", description: str = "", *, encoded: bytes | str | memoryview | None = None):
         if data is None and encoded is None:
             raise ValueError("an attachment needs its bytes or its base64 text")
         self.name, self.content_type, self.content_id, self.description = name, content_type, content_id, description
@@ -93,13 +95,20 @@ class Attachment:
     def encoded(self) -> bytes:
         if self._encoded is None:
             self._encoded = binascii.b2a_base64(self._data, newline=False)
+        elif isinstance(self._encoded, str):
+            self._encoded = self._encoded.encode("ascii")
+        elif isinstance(self._encoded, memoryview):
+            self._encoded = self._encoded.tobytes()
         return self._encoded
 
     @property
     def size(self) -> int:
         if self._data is not None:
             return len(self._data)
-        return len(self._encoded) // 4 * 3 - self._encoded[-2:].count(b"=")
+        tail = self._encoded[-2:]
+        if isinstance(tail, memoryview):
+            tail = tail.tobytes()
+        return len(self._encoded) // 4 * 3 - tail.count("=" if isinstance(tail, str) else b"=")
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Attachment):
@@ -174,26 +183,38 @@ class StatusPackage:
 
 # -- writing ---------------------------------------------------------------------------------------------
 
+_QUALIFIED: dict[str, str] = {}
+
+
 def _q(name: str) -> str:
-    return f"{{{NS}}}{name}"
+    qualified = _QUALIFIED.get(name)
+    if qualified is None:
+        qualified = _QUALIFIED[name] = f"{{{NS}}}{name}"
+    return qualified
 
 
 def _sub(parent, name: str, text=None, **attributes):
-    node = etree.SubElement(parent, _q(name), {k: str(v) for k, v in attributes.items()})
+    if attributes:
+        node = etree.SubElement(parent, _q(name), {k: str(v) for k, v in attributes.items()})
+    else:
+        node = etree.SubElement(parent, _q(name))
     if text is not None:
-        node.text = str(text)
+        node.text = text if type(text) is str else str(text)
     return node
 
 
+_ORGAN_FIELDS = (("OrganId", "organ_id"), ("OrganName", "organ_name"), ("OrganAdd", "organ_address"),
+                 ("Email", "email"), ("Telephone", "telephone"), ("Fax", "fax"), ("Website", "website"))
+
+
 def _organ(parent, name: str, organ: Organ) -> None:
-    node = _sub(parent, name)
-    _sub(node, "OrganId", organ.organ_id)
-    _sub(node, "OrganName", organ.organ_name)
-    _sub(node, "OrganAdd", organ.organ_address)
-    _sub(node, "Email", organ.email)
-    _sub(node, "Telephone", organ.telephone)
-    _sub(node, "Fax", organ.fax)
-    _sub(node, "Website", organ.website)
+    # What _sub does, without a call per field: a package addressed to many agencies is mostly organs.
+    node = etree.SubElement(parent, _q(name))
+    for tag, attribute in _ORGAN_FIELDS:
+        value = getattr(organ, attribute)
+        child = etree.SubElement(node, _q(tag))
+        if value is not None:
+            child.text = value if type(value) is str else str(value)
 
 
 def _root():
@@ -281,11 +302,13 @@ def write(package: DocumentPackage | StatusPackage) -> bytes:
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     if not holes:
         return data
-    parts, rest = [], data
+    # Slices of a memoryview: the serialised bytes are copied once, into the result.
+    view, parts, start = memoryview(data), [], 0
     for hole, content in holes:
-        before, _, rest = rest.partition(hole)
-        parts += [before, content]
-    parts.append(rest)
+        at = data.index(hole, start)
+        parts += [view[start:at], content]
+        start = at + len(hole)
+    parts.append(view[start:])
     return b"".join(parts)
 
 
@@ -325,10 +348,15 @@ def _parser() -> etree.XMLParser:
 
 
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+# Base64 text is checked in slices this long: each slice's bytes reuse the same warm memory, where one copy of
+# a whole file would be fresh memory (page faults) every time.
+_CHECK_SLICE = 32 * 1024
 _NOT_DEFINED = re.compile(r"Namespace prefix (\S+) on (\S+) is not defined")
 
 
-def _parse(data: bytes):
+def _parse(data: bytes, cuts: dict[str, bytes | memoryview] | None = None):
+    """The package's root element. Given ``cuts`` (a dict to fill), the large base64 texts of its attachments
+    may be taken out before parsing, see :func:`_cut_attachments`."""
     if len(data) > MAX_PACKAGE_BYTES:
         raise EdxmlError(f"Gói tin lớn quá {MAX_PACKAGE_BYTES // (1024 * 1024)} MB.",
                          f"The package is larger than {MAX_PACKAGE_BYTES // (1024 * 1024)} MB.", "export")
@@ -339,9 +367,13 @@ def _parse(data: bytes):
                          "phần tử gốc.",
                          f"Junk before the XML declaration ({sample!r}): a package must start with “<?xml” or its "
                          "root element.", "xml")
-    if b"<!DOCTYPE" in start[:4096] or b"<!ENTITY" in start[:65536]:
+    if start.find(b"<!DOCTYPE", 0, 4096) != -1 or start.find(b"<!ENTITY", 0, 65536) != -1:
         raise EdxmlError("Gói tin có khai báo DOCTYPE/ENTITY: không được phép.",
                          "The package declares a DOCTYPE/ENTITY: not allowed.", "DOCTYPE")
+    if cuts is not None:
+        root = _parse_cut(start, cuts)
+        if root is not None:
+            return root
     try:
         root = etree.fromstring(start, _parser())
     except etree.XMLSyntaxError as error:
@@ -359,11 +391,96 @@ def _parse(data: bytes):
     return root
 
 
+# The bulk of a package is its attachments' base64 text. Parsing it makes libxml2 build a text node of it and
+# Python a str of it: copies of a megabyte into fresh memory, of a text that has to be checked character by
+# character anyway. The large texts are therefore checked on the package's bytes and replaced by a short
+# marker before parsing; everything else is parsed by the same hardened parser.
+_CUT_MINIMUM = 4096
+_CUT_MARKER = b"tinhso-edxml-cut-"
+_AFTER_NAME = (b" ", b">", b"\t", b"\r", b"\n")
+_PREFIX = re.compile(rb"[A-Za-z_][A-Za-z0-9_.-]*:")
+
+
+def _cut_attachments(data: bytes) -> tuple[bytes, dict[str, bytes | memoryview]]:
+    """``data`` with each large text that follows an ``Attachment`` start tag and holds only base64 characters
+    (and line breaks) replaced by a marker, and each marker's base64 text (checked by :func:`_base64_bytes`).
+
+    Only character data that cannot hold markup (no ``<``, no ``&``) is taken out, so the package's structure is
+    unchanged; :func:`_parse_cut` then requires every marker to be, whole, the text of an ``Attachment`` of
+    ``AttachmentEncoded``, or the package is parsed again as it came."""
+    cuts: dict[str, bytes | memoryview] = {}
+    view, parts, copied, position = memoryview(data), [], 0, 0
+    while True:
+        found = data.find(b"Attachment", position)
+        if found == -1:
+            break
+        position = found + len(b"Attachment")
+        if data[position:position + 1] not in _AFTER_NAME:
+            continue
+        opening = data.rfind(b"<", max(0, found - 64), found)
+        if opening == -1 or (opening + 1 < found and not _PREFIX.fullmatch(data, opening + 1, found)):
+            continue
+        close = data.find(b">", position)
+        end = data.find(b"<", close + 1) if close != -1 else -1
+        if end == -1:
+            break
+        if end - close - 1 < _CUT_MINIMUM:
+            continue
+        raw = _base64_view(data, close + 1, end)
+        if raw is None:
+            raw = _base64_bytes(data[close + 1:end])  # wrapped in lines, or refused
+        if raw is None:
+            continue  # left to be parsed, and refused with its message
+        marker = _CUT_MARKER + str(len(cuts)).encode("ascii")
+        cuts[marker.decode("ascii")] = raw
+        parts += [view[copied:close + 1], marker]
+        copied = position = end
+    if not cuts:
+        return data, cuts
+    parts.append(view[copied:])
+    shortened = b"".join(parts)
+    if shortened.count(_CUT_MARKER) != len(cuts):  # a marker's text was in the package already
+        return data, {}
+    return shortened, cuts
+
+
+def _parse_cut(data: bytes, cuts: dict[str, bytes | memoryview]):
+    """The root of ``data`` parsed with its large attachment texts cut out (``cuts`` filled), or None when it
+    cannot be: then the caller parses ``data`` as it came, with the messages that parsing gives."""
+    shortened, found = _cut_attachments(data)
+    if not found:
+        return None
+    try:
+        root = etree.fromstring(shortened, _parser())
+    except etree.XMLSyntaxError:
+        return None
+    holder = root.find(_q("AttachmentEncoded"))
+    texts = [node.text for node in holder.iterchildren(_q("Attachment"))] if holder is not None else []
+    if root.getroottree().docinfo.doctype or sorted(text for text in texts if text in found) != sorted(found):
+        return None
+    cuts.update(found)
+    return root
+
+
 def _missing(name: str) -> EdxmlError:
     return EdxmlError(f"Thiếu phần tử {name}.", f"The element {name} is missing.", name)
 
 
+def _children(element) -> dict:
+    """The first child element of each tag: an element whose fields are read one after the other is walked once
+    instead of searched once per field. :func:`_child` and :func:`_text` take it in place of the element."""
+    index = {}
+    for child in element:
+        index.setdefault(child.tag, child)
+    return index
+
+
 def _child(parent, path: str, *, required: bool = True):
+    if isinstance(parent, dict):
+        found = parent.get(_q(path))
+        if found is None and required:
+            raise _missing(path)
+        return found
     node = parent
     for part in path.split("/"):
         found = node.find(_q(part)) if node is not None else None
@@ -378,7 +495,7 @@ def _child(parent, path: str, *, required: bool = True):
 def _text(parent, path: str, *, required: bool = False, limit: str | None = None) -> str:
     node = _child(parent, path, required=required)
     value = (node.text or "").strip() if node is not None else ""
-    name = path.split("/")[-1]
+    name = path.rpartition("/")[2]
     if required and not value:
         raise EdxmlError(f"Phần tử {path} không có giá trị.", f"The element {path} is empty.", name)
     maximum = LENGTHS.get(limit or name)
@@ -418,6 +535,7 @@ def _int(value: str, name: str, low: int, high: int, default: int = 0) -> int:
 
 
 def _read_organ(node, name: str) -> Organ:
+    node = _children(node)
     return Organ(organ_id=_text(node, "OrganId", required=True), organ_name=_text(node, "OrganName"),
                  organ_address=_text(node, "OrganAdd", limit="OrganName"), email=_text(node, "Email", limit="Place"),
                  telephone=_text(node, "Telephone", limit="Place"), fax=_text(node, "Fax", limit="Place"),
@@ -438,19 +556,21 @@ def _envelope(root):
 
 def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage | StatusPackage:
     """The package in ``data``; :class:`EdxmlError` for anything it cannot accept."""
-    root = _parse(data)
+    cuts: dict[str, bytes | memoryview] = {}
+    root = _parse(data, cuts)
     envelope = _envelope(root)
     header = _child(envelope, "edXMLHeader")
     status = header.find(_q("Status"))
     if status is not None:
         return _read_status(status)
-    message = _child(header, "MessageHeader")
+    message_node = _child(header, "MessageHeader")
+    message = _children(message_node)
     from_node = _child(message, "From")
-    to_nodes = message.findall(_q("To"))
+    to_nodes = message_node.findall(_q("To"))
     if not to_nodes:
         raise _missing("To")
-    code = _child(message, "Code")
-    promulgation = _child(message, "PromulgationInfo")
+    code = _children(_child(message, "Code"))
+    promulgation = _children(_child(message, "PromulgationInfo"))
     package = DocumentPackage(
         from_organ=_read_organ(from_node, "From"),
         to=[_read_organ(node, "To") for node in to_nodes],
@@ -463,10 +583,12 @@ def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage |
     )
     kind = _child(message, "DocumentType", required=False)
     if kind is not None:
+        kind = _children(kind)
         package.type_code = _text(kind, "Type", limit="StatusCode") or "1"
         package.type_name = _text(kind, "TypeName")
     signer = _child(message, "SignerInfo", required=False)
     if signer is not None:
+        signer = _children(signer)
         package.signer_competence = _text(signer, "Competence")
         package.signer_position = _text(signer, "Position")
         package.signer_full_name = _text(signer, "FullName")
@@ -479,6 +601,7 @@ def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage |
             raise EdxmlError("ToPlaces dài quá 1000 ký tự.", "ToPlaces is longer than 1000 characters.", "ToPlaces")
     other = _child(message, "OtherInfo", required=False)
     if other is not None:
+        other = _children(other)
         package.priority = _int(_text(other, "Priority"), "Priority", 0, 4)
         package.sphere_of_promulgation = _text(other, "SphereOfPromulgation", limit="Place")
         package.promulgation_amount = _int(_text(other, "PromulgationAmount"), "PromulgationAmount", 0, 999, 1)
@@ -491,7 +614,7 @@ def read(data: bytes, *, trusted_roots: list | None = None) -> DocumentPackage |
                          f"DocumentId “{declared}” does not match From, PromulgationDate and Code "
                          f"(“{package.document_id}”).", "DocumentId")
     _read_trace(header, package)
-    _read_attachments(root, envelope, package)
+    _read_attachments(root, envelope, package, cuts)
     package.signature = _signature(header, trusted_roots)
     return package
 
@@ -518,11 +641,12 @@ def _read_trace(header, package: DocumentPackage) -> None:
     if receivers is not None:
         package.receiver_list = [(n.findtext(_q("OrganId")) or "").strip() for n in receivers.findall(_q("Receiver"))]
     for trace in traces.findall(_q("TraceHeader")):
+        trace = _children(trace)
         package.trace.append((_text(trace, "OrganId", required=True),
                               _timestamp(_text(trace, "Timestamp", required=True), "Timestamp")))
 
 
-def _read_attachments(root, envelope, package: DocumentPackage) -> None:
+def _read_attachments(root, envelope, package: DocumentPackage, cuts: dict[str, bytes | memoryview]) -> None:
     references = []
     manifest = envelope.find(f"{_q('edXMLBody')}/{_q('edXMLManifest')}")
     if manifest is not None:
@@ -538,7 +662,8 @@ def _read_attachments(root, envelope, package: DocumentPackage) -> None:
     if holder is not None:
         for node in holder.findall(_q("Attachment")):
             content_id = node.get("ContentId") or ""
-            raw = _base64_text(node.text or "", content_id)
+            text = node.text or ""
+            raw = cuts[text] if text in cuts else _base64_text(text, content_id)
             encoded[content_id] = (raw, node.get("ContentType") or "", node.get("Description") or "")
     for content_id, name, content_type in references:
         if content_id not in encoded:
@@ -556,9 +681,19 @@ def _read_attachments(root, envelope, package: DocumentPackage) -> None:
                          f"Attachment “{extra}” is not listed in edXMLManifest.", "Attachment")
 
 
-def _base64_text(text: str, content_id: str) -> bytes:
+def _base64_text(text: str, content_id: str) -> bytes | str:
     """The attachment's base64 text without line breaks, checked completely (alphabet, length, padding only at
-    the end) so that decoding it cannot fail."""
+    the end) so that decoding it cannot fail. Unwrapped text (what this platform and most senders write) is
+    checked slice by slice and kept as the parser's ``str``: no copy of the whole file is made."""
+    if text.isascii() and not len(text) % 4:
+        for start in range(0, len(text), _CHECK_SLICE):
+            if text[start:start + _CHECK_SLICE].encode("ascii").translate(None, _BASE64_ALPHABET):
+                break
+        else:
+            padding = text.find("=")
+            if padding == -1 or (len(text) - padding <= 2 and not text[padding:].strip("=")):
+                return text
+            raise _not_base64(content_id)
     try:
         raw = text.encode("ascii")
     except UnicodeEncodeError:
@@ -569,14 +704,42 @@ def _base64_text(text: str, content_id: str) -> bytes:
     padding = raw.find(b"=")
     if (strange or len(raw) % 4
             or (padding != -1 and (len(raw) - padding > 2 or raw[padding:].strip(b"=")))):
-        raise EdxmlError(f"Tệp đính kèm “{content_id}” không phải base64 hợp lệ.",
-                         f"Attachment “{content_id}” is not valid base64.", "Attachment")
+        raise _not_base64(content_id)
     return raw
+
+
+def _base64_view(data: bytes, start: int, end: int) -> memoryview | None:
+    """``data[start:end]``, viewed, not copied, if it is complete base64 without line breaks, else None. It is
+    checked in slices that reuse the same warm memory."""
+    for at in range(start, end, _CHECK_SLICE):
+        if data[at:min(at + _CHECK_SLICE, end)].translate(None, _BASE64_ALPHABET):
+            return None
+    padding = data.find(b"=", start, end)
+    if (end - start) % 4 or (padding != -1 and (end - padding > 2 or data[padding:end].strip(b"="))):
+        return None
+    return memoryview(data)[start:end]
+
+
+def _base64_bytes(raw: bytes) -> bytes | None:
+    """``raw`` without line breaks if it is complete base64 (as :func:`_base64_text` requires), else None."""
+    strange = raw.translate(None, _BASE64_ALPHABET)
+    if strange and not strange.translate(None, b" \t\r\n"):  # only line breaks: wrapped base64
+        raw, strange = raw.translate(None, b" \t\r\n"), b""
+    padding = raw.find(b"=")
+    if (strange or len(raw) % 4
+            or (padding != -1 and (len(raw) - padding > 2 or raw[padding:].strip(b"=")))):
+        return None
+    return raw
+
+
+def _not_base64(content_id: str) -> EdxmlError:
+    return EdxmlError(f"Tệp đính kèm “{content_id}” không phải base64 hợp lệ.",
+                      f"Attachment “{content_id}” is not valid base64.", "Attachment")
 
 
 def _refuse_nested_package(attachment: Attachment) -> None:
     """A ZIP attachment that holds another edXML package is refused: a package carries one document."""
-    head = attachment.data[:4] if attachment._data is not None else binascii.a2b_base64(attachment.encoded[:8])
+    head = attachment.data[:4] if attachment._data is not None else binascii.a2b_base64(attachment._encoded[:8])
     if head[:4] != b"PK\x03\x04":
         return
     try:

@@ -147,3 +147,78 @@ def test_the_command_answers_a_bad_package_with_one_line_and_status_2(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "XML" in done.stderr
+
+
+# A large attachment's base64 text is checked on the package's bytes and kept out of the parser; every other
+# package must read exactly as if it had been parsed whole.
+
+LARGE = bytes(range(256)) * 64  # 16 KB, above the size from which the text is cut out
+
+
+def _large_package_bytes() -> bytes:
+    return edxml.write(a_package(attachments=[edxml.Attachment("lon.pdf", LARGE, "application/pdf",
+                                                               content_id="1@edxml")]))
+
+
+def test_a_large_attachment_reads_back_equal_with_its_text_kept_out_of_the_parser():
+    data = _large_package_bytes()
+    cuts: dict = {}
+    root = edxml._parse(data, cuts)
+    assert len(cuts) == 1 and len(next(iter(cuts.values()))) == len(base64.b64encode(LARGE))
+    assert len(edxml.etree.tostring(root)) < 10_000
+    read = edxml.read(data)
+    assert read.attachments[0].data == LARGE and read == edxml.read(data.replace(b"?>", b"?>", 1))
+    again = edxml.read(data).attachments[0]
+    assert again.size == len(LARGE) and again.encoded == base64.b64encode(LARGE)
+    assert edxml.summary(edxml.read(data))["attachments"][0]["size"] == len(LARGE)
+
+
+def test_a_large_attachment_wrapped_in_lines_reads_back_equal():
+    text = base64.b64encode(LARGE)
+    wrapped = b"\r\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+    data = _large_package_bytes().replace(text, b"\n" + wrapped + b"\n")
+    assert edxml.read(data).attachments[0].data == LARGE
+
+
+def test_a_large_attachment_with_a_wrong_character_is_refused_as_before():
+    text = base64.b64encode(LARGE)
+    for bad in (text[:100] + b"&#42;" + text[105:], text[:100] + b"*" + text[101:], text[:-4] + b"A=AA"):
+        error = _refusal(_large_package_bytes().replace(text, bad))
+        assert error.element == "Attachment" and "không phải base64 hợp lệ" in error.message
+    # A character reference is the parser's to read: "&#65;" is an "A", and the text stays valid.
+    good = _large_package_bytes().replace(text, text[:100] + b"&#65;" + text[105:])
+    assert edxml.read(good).attachments[0].data == base64.b64decode(text[:100] + b"A" + text[105:])
+
+
+def test_large_base64_text_outside_an_attachment_is_not_taken_for_one():
+    text = base64.b64encode(LARGE)
+    data = _large_package_bytes()
+    # The same text in a comment shaped like an attachment: the comment is dropped, the attachment read whole.
+    fake = b"<!-- <edXML:Attachment ContentId=\"9@edxml\">" + text + b"</edXML:Attachment> -->"
+    commented = data.replace(b"<edXML:AttachmentEncoded>", b"<edXML:AttachmentEncoded>" + fake)
+    assert edxml.read(commented).attachments[0].data == LARGE
+    # An attachment whose text goes on after a child element is read as the parser reads it.
+    child = data.replace(text + b"</edXML:Attachment>", text + b"<edXML:Part/>AAAA</edXML:Attachment>")
+    assert edxml.read(child).attachments[0].data == LARGE
+    # The same text inside a CDATA section of the content, after what looks like an attachment's start tag.
+    cdata = "<edXML:Attachment>" + text.decode() + "<x"
+    in_content = data.replace(b"<edXML:Content>N", b"<edXML:Content><![CDATA[" + cdata.encode() + b"]]>N")
+    assert edxml.read(in_content).content == cdata + "Nội dung kết luận"
+    # A package holding the marker text itself is parsed whole.
+    marked = data.replace(b"<edXML:AttachmentEncoded>",
+                          b"<edXML:AttachmentEncoded><!-- " + edxml._CUT_MARKER + b"0 -->")
+    cuts: dict = {}
+    edxml._parse(marked, cuts)
+    assert cuts == {} and edxml.read(marked).attachments[0].data == LARGE
+
+
+def test_a_malformed_package_with_a_large_attachment_names_the_line_as_before():
+    text = base64.b64encode(LARGE)
+    wrapped = b"\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+    data = _large_package_bytes().replace(text, wrapped).replace(b"</edXML:AttachmentEncoded>",
+                                                                 b"</edXML:AttachmentEncode>")
+    with pytest.raises(edxml.etree.XMLSyntaxError) as parsed:
+        edxml.etree.fromstring(data, edxml._parser())
+    error = _refusal(data)
+    assert parsed.value.lineno > 200
+    assert error.element == "xml" and f"(dòng {parsed.value.lineno})" in error.message
