@@ -38,6 +38,11 @@ def _is_client(user) -> bool:
     return getattr(user, "agency", None) is not None and not hasattr(user, "memberships")
 
 
+def is_client(user) -> bool:
+    """Whether ``user`` is an agency's API token (not a person)."""
+    return _is_client(user)
+
+
 def agency_ids(user, on: datetime.date | None = None) -> set[int] | None:
     """The agencies whose records ``user`` may see: None for all, else a set (empty for nobody)."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):

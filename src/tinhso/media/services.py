@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -308,7 +308,7 @@ def _code(prefix: str, series: str) -> str:
 @transaction.atomic
 def file_report(*, seen_on: str, description: str, link: str = "", screenshot=None, reporter_name: str = "",
                 reporter_email: str = "", reporter_phone: str = "", source: str = ReportSource.CITIZEN,
-                actor=None) -> FakeNewsReport:
+                external_id: str = "", actor=None) -> FakeNewsReport:
     """A report of false or harmful information: from a citizen (no account needed), an officer or monitoring.
     The screenshot is judged before anything is written; the report gets a code to follow it."""
     seen_on = _text(seen_on, "seen_on", "nơi phát hiện", "place it was seen", max_length=200)
@@ -326,7 +326,7 @@ def file_report(*, seen_on: str, description: str, link: str = "", screenshot=No
         code=f"{_code('TG', 'media-report')}-{secrets.token_hex(2).upper()}", source=source,
         link=link.strip()[:1000], seen_on=seen_on,
         description=description, reporter_name=reporter_name.strip()[:150], reporter_email=reporter_email.strip(),
-        reporter_phone=reporter_phone.strip()[:20], reported_by=_user(actor),
+        reporter_phone=reporter_phone.strip()[:20], reported_by=_user(actor), external_id=external_id,
         triage_due_at=workdays.add_working_days(_now(), TRIAGE_WORKING_DAYS))
     if evidence is not None:
         record, content = evidence
@@ -337,6 +337,26 @@ def file_report(*, seen_on: str, description: str, link: str = "", screenshot=No
                                          description),
                        link=reverse("media:report", args=[report.pk]), concerns=report, kind="media.report")
     return report
+
+
+def file_monitoring_report(*, external_id: str, seen_on: str, description: str, link: str = "",
+                           screenshot=None, actor=None) -> tuple[FakeNewsReport, bool]:
+    """A report found by the social-listening tool: idempotent on the tool's own id of the finding (a second
+    post answers the report already filed and writes nothing). Returns the report and whether it is new."""
+    external_id = _text(external_id, "external_id", "mã của công cụ theo dõi", "monitoring tool's id",
+                        max_length=100)
+    found = FakeNewsReport.objects.filter(external_id=external_id).first()
+    if found is not None:
+        return found, False
+    try:
+        return file_report(seen_on=seen_on, description=description, link=link, screenshot=screenshot,
+                           source=ReportSource.MONITORING, external_id=external_id, actor=actor), True
+    except IntegrityError:
+        # The same finding posted twice at once: the other post filed it.
+        found = FakeNewsReport.objects.filter(external_id=external_id).first()
+        if found is None:
+            raise
+        return found, False
 
 
 def _open_report(report: FakeNewsReport) -> FakeNewsReport:

@@ -33,13 +33,14 @@ from tinhso.common import ratelimit
 from tinhso.common.deadlines import finished_status, running_status
 from tinhso.common.rendering import report_pdf
 from tinhso.dossiers.errors import DossierError
-from tinhso.media import forms, selectors, services
+from tinhso.media import forms, registers, selectors, services
 from tinhso.media.models import (
     Briefing,
     Case,
     CaseState,
     CrisisTask,
     Evidence,
+    PressAgency,
     PressKind,
     PressOffice,
     ReportSource,
@@ -119,7 +120,8 @@ def press_agencies(request):
     found = selectors.press_agencies(q=request.GET.get("q", "")[:100], kind=request.GET.get("loai", "")[:20],
                                      in_force=bool(request.GET.get("hieu-luc")))
     return render(request, "media/press_agencies.html", {
-        "page_obj": _page(request, found), "kinds": PressKind.choices, "page_query": _query(request, "q", "loai")})
+        "page_obj": _page(request, found), "kinds": PressKind.choices, "page_query": _query(request, "q", "loai"),
+        "department": selectors.is_department(request.user)})
 
 
 @department_required
@@ -147,9 +149,16 @@ def licences(request):
 @require_GET
 def licence(request, pk: int):
     found = get_object_or_404(WebsiteLicence, pk=pk)
+    department = selectors.is_department(request.user)
     return render(request, "media/licence.html", {
-        "licence": found, "records": found.records.select_related("dossier"), "inspections": found.inspections.all(),
-        "checks": found.checks.all()[:20], "alerts": found.alerts.all()[:20]})
+        **_licence_context(found), "department": department,
+        "inspection_form": forms.InspectionForm() if department else None})
+
+
+def _licence_context(found: WebsiteLicence) -> dict:
+    return {"licence": found, "records": found.records.select_related("dossier"),
+            "inspections": found.inspections.all(), "checks": found.checks.all()[:20],
+            "alerts": found.alerts.all()[:20]}
 
 
 @officer_required
@@ -457,19 +466,20 @@ def report_limit() -> ratelimit.Limit:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def file_report(request):
+    officer = selectors.is_officer(request.user)
     if request.method == "GET":
-        return render(request, "media/file_report.html", {"form": forms.ReportForm()})
+        return render(request, "media/file_report.html", {"form": forms.ReportForm(officer=officer)})
     if not ratelimit.hit(report_limit(), ratelimit.client_address(request)):
-        return render(request, "media/file_report.html", {"form": forms.ReportForm(request.POST), "limited": True},
-                      status=429)
-    form = forms.ReportForm(request.POST, request.FILES)
+        return render(request, "media/file_report.html",
+                      {"form": forms.ReportForm(request.POST, officer=officer), "limited": True}, status=429)
+    form = forms.ReportForm(request.POST, request.FILES, officer=officer)
     if not form.is_valid():
         return render(request, "media/file_report.html", {"form": form}, status=400)
+    data = dict(form.cleaned_data)
+    source = data.pop("source", "") if officer else ReportSource.CITIZEN
     try:
-        officer = selectors.is_officer(request.user)
-        filed = services.file_report(actor=request.user if officer else None,
-                                     source=ReportSource.OFFICER if officer else ReportSource.CITIZEN,
-                                     **form.cleaned_data)
+        filed = services.file_report(actor=request.user if officer else None, source=source or ReportSource.OFFICER,
+                                     **data)
     except DossierError as error:
         if error.field in form.fields:
             form.add_error(error.field, error.localized)
@@ -534,3 +544,48 @@ def refutation(request, code: str):
         raise Http404(_("Không tìm thấy thông tin cải chính."))
     url = request.build_absolute_uri(reverse("media:refutation", args=[found.code]))
     return render(request, "media/refutation.html", {"case": found, "json_ld": _json_ld(claim_review(found, url))})
+
+
+# -- the department's registries edited on its pages -----------------------------------------------------------
+
+def _refused(form, error: DossierError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.localized)
+
+
+@department_required
+@require_http_methods(["GET", "POST"])
+def press_agency_edit(request, pk: int | None = None):
+    found = get_object_or_404(PressAgency, pk=pk) if pk is not None else None
+    if request.method == "GET":
+        initial = {name: getattr(found, name) for name in registers.PRESS_AGENCY_FIELDS} if found else {}
+        form = forms.PressAgencyForm(initial=initial)
+        return render(request, "media/press_agency_form.html", {"form": form, "press_agency": found,
+                                                                  "department": True})
+    form = forms.PressAgencyForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = registers.save_press_agency(found, actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Đã lưu cơ quan báo chí “%(name)s”.") % {"name": saved.name})
+            return redirect(f"{reverse('media:press-agencies')}?{urlencode({'q': saved.name})}")
+    return render(request, "media/press_agency_form.html", {"form": form, "press_agency": found, "department": True},
+                  status=400)
+
+
+@department_required
+@require_POST
+def add_inspection(request, pk: int):
+    found = get_object_or_404(WebsiteLicence, pk=pk)
+    form = forms.InspectionForm(request.POST)
+    if form.is_valid():
+        try:
+            registers.add_inspection(found, actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Đã ghi kết quả kiểm tra."))
+            return redirect("media:licence", pk=found.pk)
+    return render(request, "media/licence.html", {**_licence_context(found), "inspection_form": form,
+                                                  "department": True}, status=400)
