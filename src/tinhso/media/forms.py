@@ -13,6 +13,7 @@ from tinhso.media.models import (
     PressLevel,
     ReportSource,
     Severity,
+    SpeakerRole,
     Topic,
     Verdict,
 )
@@ -175,3 +176,41 @@ class InspectionForm(forms.Form):
     decision_on = forms.DateField(label=_("Ngày quyết định (dd/mm/yyyy)"), required=False,
                                   validators=[date_in_range])
     penalty = CleanText(label=_("Hình thức xử lý"), max_length=255, required=False)
+
+
+def day_field(label, *, required: bool = True) -> forms.DateField:
+    """A date typed ``dd/mm/yyyy``, within the platform's range."""
+    return forms.DateField(label=label, required=required, validators=[date_in_range],
+                           widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"},
+                                                  format="%d/%m/%Y"),
+                           error_messages={"required": _("Vui lòng nhập ngày."),
+                                           "invalid": _("Ngày phải viết dạng ngày/tháng/năm, ví dụ 05/02/2027.")})
+
+
+class SpokespersonForm(forms.Form):
+    role = forms.ChoiceField(label=_("Vai trò"), choices=SpeakerRole.choices)
+    name = CleanText(label=_("Họ tên"), max_length=150)
+    position = CleanText(label=_("Chức vụ"), max_length=150)
+    phone = CleanText(label=_("Điện thoại"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    decision = CleanText(label=_("Quyết định giao, ủy quyền"), max_length=100, required=False)
+    valid_from = day_field(_("Từ ngày (dd/mm/yyyy)"))
+    valid_to = day_field(_("Đến ngày (dd/mm/yyyy, để trống nếu chưa kết thúc)"), required=False)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agencies is not None:
+            self.fields["agency"] = forms.ModelChoiceField(label=_("Cơ quan"), queryset=agencies,
+                                                           initial=agencies.first() if agencies.count() == 1 else None)
+            self.order_fields(["agency"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("Ngày kết thúc không được trước ngày bắt đầu."))
+        return data
+
+
+class EndSpeakingForm(forms.Form):
+    valid_to = day_field(_("Thôi phát ngôn từ sau ngày (dd/mm/yyyy)"))

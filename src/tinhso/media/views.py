@@ -82,6 +82,21 @@ def department_required(view: Callable) -> Callable:
     return wrapped
 
 
+def spokesperson_keeper_required(view: Callable) -> Callable:
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not selectors.keeps_spokespeople(request.user):
+            raise PermissionDenied(_("Chỉ quản trị cơ quan được cập nhật người phát ngôn của cơ quan."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _refused(form, error: DossierError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.localized)
+
+
 def deadline(due_at, finished_at=None):
     if due_at is None:
         return None
@@ -122,6 +137,78 @@ def press_agencies(request):
     return render(request, "media/press_agencies.html", {
         "page_obj": _page(request, found), "kinds": PressKind.choices, "page_query": _query(request, "q", "loai"),
         "department": selectors.is_department(request.user)})
+
+
+@spokesperson_keeper_required
+@require_GET
+def own_spokespeople(request):
+    today = timezone.localdate()
+    people = list(selectors.own_spokespeople(request.user))
+    return render(request, "media/own_spokespeople.html", {
+        "current": [p for p in people if p.valid_to is None or p.valid_to >= today],
+        "past": [p for p in people if p.valid_to is not None and p.valid_to < today],
+        "agencies": selectors.administered_agencies(request.user).order_by("name"),
+        "department": selectors.is_department(request.user)})
+
+
+def _spokesperson_form_page(request, form, person=None, end_form=None, status=200):
+    return render(request, "media/spokesperson_form.html", {
+        "form": form, "person": person, "end_form": end_form, "department": selectors.is_department(request.user)},
+        status=status)
+
+
+@spokesperson_keeper_required
+@require_http_methods(["GET", "POST"])
+def add_spokesperson(request):
+    agencies = selectors.administered_agencies(request.user).order_by("name")
+    form = forms.SpokespersonForm(request.POST or None, agencies=agencies)
+    if request.method == "GET" or not form.is_valid():
+        return _spokesperson_form_page(request, form, status=200 if request.method == "GET" else 400)
+    try:
+        person = services.save_spokesperson(agency=form.cleaned_data["agency"], values=form.cleaned_data,
+                                            actor=request.user)
+    except DossierError as error:
+        _refused(form, error)
+        return _spokesperson_form_page(request, form, status=error.status)
+    messages.success(request, _("Đã thêm %(name)s.") % {"name": person.name})
+    return redirect("media:own-spokespeople")
+
+
+@spokesperson_keeper_required
+@require_http_methods(["GET", "POST"])
+def edit_spokesperson(request, pk: int):
+    person = get_object_or_404(selectors.own_spokespeople(request.user), pk=pk)
+    initial = {name: getattr(person, name) for name in services.SPOKESPERSON_FIELDS}
+    form = forms.SpokespersonForm(request.POST or None, initial=initial)
+    end_form = forms.EndSpeakingForm(initial={"valid_to": timezone.localdate()})
+    if request.method == "GET" or not form.is_valid():
+        return _spokesperson_form_page(request, form, person, end_form, status=200 if request.method == "GET" else 400)
+    try:
+        services.save_spokesperson(agency=person.agency, values=form.cleaned_data, instance=person,
+                                   actor=request.user)
+    except DossierError as error:
+        _refused(form, error)
+        return _spokesperson_form_page(request, form, person, end_form, status=error.status)
+    messages.success(request, _("Đã lưu %(name)s.") % {"name": person.name})
+    return redirect("media:own-spokespeople")
+
+
+@spokesperson_keeper_required
+@require_POST
+def end_spokesperson(request, pk: int):
+    person = get_object_or_404(selectors.own_spokespeople(request.user), pk=pk)
+    end_form = forms.EndSpeakingForm(request.POST)
+    form = forms.SpokespersonForm(initial={name: getattr(person, name) for name in services.SPOKESPERSON_FIELDS})
+    if not end_form.is_valid():
+        return _spokesperson_form_page(request, form, person, end_form, status=400)
+    try:
+        services.end_spokesperson(person, valid_to=end_form.cleaned_data["valid_to"], actor=request.user)
+    except DossierError as error:
+        _refused(end_form, error)
+        return _spokesperson_form_page(request, form, person, end_form, status=error.status)
+    messages.success(request, _("%(name)s thôi phát ngôn sau ngày %(day)s.") % {
+        "name": person.name, "day": f"{end_form.cleaned_data['valid_to']:%d/%m/%Y}"})
+    return redirect("media:own-spokespeople")
 
 
 @department_required
