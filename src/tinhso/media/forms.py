@@ -214,3 +214,8 @@ class SpokespersonForm(forms.Form):
 
 class EndSpeakingForm(forms.Form):
     valid_to = day_field(_("Thôi phát ngôn từ sau ngày (dd/mm/yyyy)"))
+
+    def __init__(self, *args, **kwargs):
+        # Shown beside the edit form, whose fields take the plain ids.
+        kwargs.setdefault("auto_id", "end_%s")
+        super().__init__(*args, **kwargs)
