@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.common.inputs import check_text, date_in_range
 from tinhso.media.models import (
     BriefingKind,
+    ChannelKind,
     CrisisScenario,
     PressKind,
     PressLevel,
@@ -219,3 +220,9 @@ class EndSpeakingForm(forms.Form):
         # Shown beside the edit form, whose fields take the plain ids.
         kwargs.setdefault("auto_id", "end_%s")
         super().__init__(*args, **kwargs)
+
+
+class ChannelForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại kênh"), choices=ChannelKind.choices)
+    name = CleanText(label=_("Tên kênh, ấn phẩm"), max_length=200)
+    domain = CleanText(label=_("Tên miền (báo điện tử)"), max_length=253, required=False)

@@ -11,7 +11,8 @@ import datetime
 
 from django.db import transaction
 
-from tinhso.media.models import Inspection, PressAgency, WebsiteLicence
+from tinhso.media.licensing import _DOMAIN as DOMAIN
+from tinhso.media.models import ChannelKind, Inspection, PressAgency, PressChannel, WebsiteLicence
 from tinhso.media.services import MediaError, _audit
 
 PRESS_AGENCY_FIELDS = ("name", "kind", "level", "parent_name", "licence_number", "licence_date", "head_name",
@@ -76,3 +77,35 @@ def add_inspection(licence: WebsiteLicence, *, inspected_on: datetime.date, find
     _audit("media.licence.inspect", inspection, actor=actor,
            after={"licence": licence.licence_number, "violation": violation, "decision": decision})
     return inspection
+
+
+@transaction.atomic
+def add_channel(press_agency: PressAgency, *, kind: str, name: str, domain: str = "", actor=None) -> PressChannel:
+    """A channel the press agency runs: print, broadcast, or online with its domain (the domain is required
+    there, as the online newspaper is known by it)."""
+    name, domain = (name or "").strip(), (domain or "").strip().lower().rstrip(".")
+    if kind not in ChannelKind.values:
+        raise MediaError("Loại kênh không hợp lệ.", "Unknown channel type.", field="kind")
+    if not name:
+        raise MediaError("Nhập tên kênh, ấn phẩm.", "Enter the channel's name.", field="name")
+    if kind == ChannelKind.ONLINE and not domain:
+        raise MediaError("Báo điện tử phải có tên miền.", "An online newspaper needs its domain.", field="domain")
+    if domain and not DOMAIN.match(domain):
+        raise MediaError(f"Tên miền “{domain}” không hợp lệ.", f"The domain “{domain}” is not valid.",
+                         field="domain")
+    if press_agency.channels.filter(kind=kind, name__iexact=name).exists():
+        raise MediaError("Cơ quan báo chí đã có kênh này.", "The press agency already has this channel.",
+                         field="name")
+    channel = PressChannel.objects.create(press_agency=press_agency, kind=kind, name=name, domain=domain)
+    _audit("media.press_agency.channel_add", channel, actor=actor,
+           after={"press_agency": press_agency.pk, "kind": kind, "domain": domain})
+    return channel
+
+
+@transaction.atomic
+def remove_channel(channel: PressChannel, *, actor=None) -> None:
+    """A channel the press agency no longer runs leaves its record (the audit chain keeps what it was)."""
+    _audit("media.press_agency.channel_remove", channel, actor=actor,
+           after={"press_agency": channel.press_agency_id, "kind": channel.kind, "name": channel.name,
+                  "domain": channel.domain})
+    channel.delete()

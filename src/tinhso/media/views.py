@@ -41,6 +41,7 @@ from tinhso.media.models import (
     CrisisTask,
     Evidence,
     PressAgency,
+    PressChannel,
     PressKind,
     PressOffice,
     ReportSource,
@@ -645,9 +646,7 @@ def press_agency_edit(request, pk: int | None = None):
     found = get_object_or_404(PressAgency, pk=pk) if pk is not None else None
     if request.method == "GET":
         initial = {name: getattr(found, name) for name in registers.PRESS_AGENCY_FIELDS} if found else {}
-        form = forms.PressAgencyForm(initial=initial)
-        return render(request, "media/press_agency_form.html", {"form": form, "press_agency": found,
-                                                                  "department": True})
+        return _press_agency_page(request, found, forms.PressAgencyForm(initial=initial))
     form = forms.PressAgencyForm(request.POST)
     if form.is_valid():
         try:
@@ -657,8 +656,40 @@ def press_agency_edit(request, pk: int | None = None):
         else:
             messages.success(request, _("Đã lưu cơ quan báo chí “%(name)s”.") % {"name": saved.name})
             return redirect(f"{reverse('media:press-agencies')}?{urlencode({'q': saved.name})}")
-    return render(request, "media/press_agency_form.html", {"form": form, "press_agency": found, "department": True},
-                  status=400)
+    return _press_agency_page(request, found, form, status=400)
+
+
+def _press_agency_page(request, found: PressAgency | None, form, *, channel_form=None, status: int = 200):
+    return render(request, "media/press_agency_form.html", {
+        "form": form, "press_agency": found, "department": True,
+        "channels": found.channels.all() if found else (),
+        "channel_form": (channel_form or forms.ChannelForm()) if found else None}, status=status)
+
+
+@department_required
+@require_POST
+def add_channel(request, pk: int):
+    found = get_object_or_404(PressAgency, pk=pk)
+    form = forms.ChannelForm(request.POST)
+    if form.is_valid():
+        try:
+            registers.add_channel(found, actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Đã thêm kênh."))
+            return redirect("media:press-agency-edit", pk=found.pk)
+    initial = {name: getattr(found, name) for name in registers.PRESS_AGENCY_FIELDS}
+    return _press_agency_page(request, found, forms.PressAgencyForm(initial=initial), channel_form=form, status=400)
+
+
+@department_required
+@require_POST
+def remove_channel(request, pk: int):
+    channel = get_object_or_404(PressChannel, pk=pk)
+    registers.remove_channel(channel, actor=request.user)
+    messages.success(request, _("Đã bỏ kênh."))
+    return redirect("media:press-agency-edit", pk=channel.press_agency_id)
 
 
 @department_required

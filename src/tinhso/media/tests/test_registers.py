@@ -9,7 +9,7 @@ import datetime
 import pytest
 
 from tinhso.common.audit import AuditEntry
-from tinhso.media.models import Inspection, PressAgency
+from tinhso.media.models import Inspection, PressAgency, PressChannel
 from tinhso.media.tests.factories import agency_with_officer, department, licence
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,44 @@ def test_a_bad_inspection_is_refused_and_nothing_is_written(client, overrides, f
     assert not Inspection.objects.exists()
 
 
+def test_the_department_adds_and_removes_a_press_agencys_channels(client):
+    _office, officer = department()
+    press = PressAgency.objects.create(name="Báo Nghệ An", kind="newspaper")
+    client.force_login(officer)
+    page = client.get(f"/bao-chi/co-quan-bao-chi/{press.pk}/sua/").content.decode()
+    assert f'action="/bao-chi/co-quan-bao-chi/{press.pk}/kenh/"' in page
+    assert client.post(f"/bao-chi/co-quan-bao-chi/{press.pk}/kenh/",
+                       {"kind": "online", "name": "Báo Nghệ An điện tử", "domain": "BaoNgheAn.example."}
+                       ).status_code == 302
+    assert client.post(f"/bao-chi/co-quan-bao-chi/{press.pk}/kenh/",
+                       {"kind": "print", "name": "Báo Nghệ An in"}).status_code == 302
+    online = PressChannel.objects.get(kind="online")
+    assert online.domain == "baonghean.example" and press.channels.count() == 2
+    listing = client.get("/bao-chi/co-quan-bao-chi/").content.decode()
+    assert "Báo Nghệ An điện tử (baonghean.example)" in listing
+    assert client.post(f"/bao-chi/co-quan-bao-chi/kenh/{online.pk}/bo/").status_code == 302
+    assert list(press.channels.values_list("kind", flat=True)) == ["print"]
+    actions = set(AuditEntry.objects.filter(after__action__startswith="media.press_agency.channel")
+                  .values_list("after__action", flat=True))
+    assert actions == {"media.press_agency.channel_add", "media.press_agency.channel_remove"}
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"kind": "online", "name": "Báo điện tử"}, "Báo điện tử phải có tên miền."),
+    ({"kind": "online", "name": "Báo điện tử", "domain": "không phải tên miền"}, "không hợp lệ"),
+    ({"kind": "print", "name": "Báo in"}, "Cơ quan báo chí đã có kênh này."),
+    ({"kind": "print", "name": ""}, "bắt buộc"),
+])
+def test_a_bad_channel_is_refused_and_nothing_is_written(client, values, message):
+    _office, officer = department()
+    press = PressAgency.objects.create(name="Báo Nghệ An", kind="newspaper")
+    PressChannel.objects.create(press_agency=press, kind="print", name="Báo in")
+    client.force_login(officer)
+    response = client.post(f"/bao-chi/co-quan-bao-chi/{press.pk}/kenh/", values)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert press.channels.count() == 1
+
+
 def test_only_the_department_edits_the_registries(client):
     department()
     site = licence()
@@ -119,6 +157,11 @@ def test_only_the_department_edits_the_registries(client):
     assert client.post(f"/bao-chi/co-quan-bao-chi/{press.pk}/sua/", agency_form(name="Khác")).status_code == 403
     assert client.post(f"/bao-chi/giay-phep/{site.pk}/kiem-tra/",
                        {"inspected_on": "01/01/2026", "findings": "x"}).status_code == 403
+    channel = PressChannel.objects.create(press_agency=press, kind="print", name="Báo in")
+    assert client.post(f"/bao-chi/co-quan-bao-chi/{press.pk}/kenh/", {"kind": "print", "name": "Khác"}
+                       ).status_code == 403
+    assert client.post(f"/bao-chi/co-quan-bao-chi/kenh/{channel.pk}/bo/").status_code == 403
+    assert list(press.channels.all()) == [channel]
     press.refresh_from_db()
     assert press.name == "Báo Nghệ An" and PressAgency.objects.count() == 1 and not Inspection.objects.exists()
     client.logout()
