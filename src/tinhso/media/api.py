@@ -5,17 +5,23 @@ quan báo chí, giấy phép trang thông tin điện tử và người phát ng
 chỉ thấy trong phạm vi cơ quan (cơ quan quản lý báo chí thấy tất cả). Bản ghi ngoài phạm vi trả lời 404.
 """
 
+import base64
+import binascii
 import datetime
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import URLValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from tinhso.common.restapi import choice, errors, paginated, text
 from tinhso.dossiers.api import ActiveSession, TokenAuth
 from tinhso.media import selectors, services
-from tinhso.media.models import LicenceState, PressKind, VerificationTask
+from tinhso.media.models import FakeNewsReport, LicenceState, PressKind, VerificationTask
 
 router = Router(tags=["media"], auth=[TokenAuth(), ActiveSession()])
 
@@ -149,3 +155,67 @@ def answer_verification(request, pk: int, payload: FactsIn):
         raise HttpError(404, gettext("Không tìm thấy nhiệm vụ xác minh."))
     services.answer_verification(task, facts=payload.facts, actor=request.auth)
     return selectors.verification_tasks_for(request.auth).get(pk=pk)
+
+
+class MonitoringReportIn(Schema):
+    external_id: str = text(FakeNewsReport, "external_id", min_length=1,
+                            description=_("Mã của phát hiện trong công cụ theo dõi; gửi lại cùng mã trả về tin báo "
+                                          "đã có, không tạo mới"))
+    link: str = text(FakeNewsReport, "link", "", description=_("Đường dẫn tới thông tin (http, https)"))
+    seen_on: str = text(FakeNewsReport, "seen_on", min_length=1,
+                        description=_("Nơi phát hiện (trang mạng, nhóm, kênh…)"))
+    description: str = text(max_length=5000, min_length=1, description=_("Mô tả: thông tin sai ở điểm nào"))
+    screenshot: str | None = Field(None, description=_("Ảnh chụp màn hình (PNG, JPEG hoặc PDF), mã hóa base64"))
+    screenshot_name: str = Field("anh-chup", max_length=200, description=_("Tên tệp ảnh chụp"))
+
+
+class MonitoringReportOut(Schema):
+    id: int
+    code: str = Field(description=_("Mã tin báo"))
+    external_id: str = Field(description=_("Mã của phát hiện trong công cụ theo dõi"))
+    source: str = Field(description=_("Nguồn tin báo: monitoring (theo dõi, giám sát)"))
+    state: str = Field(description=_("Trạng thái: received, duplicate, out_of_scope, case"))
+    received_at: datetime.datetime = Field(description=_("Thời điểm tiếp nhận"))
+    triage_due_at: datetime.datetime = Field(description=_("Hạn phân loại"))
+    case: str | None = Field(None, description=_("Mã vụ việc (nếu đã mở hoặc gộp)"), alias="case.code")
+
+
+def _decoded_screenshot(payload: MonitoringReportIn):
+    """The base64 screenshot as an upload, bounded before it is decoded; judged afterwards by content and size
+    like every upload of the portal."""
+    if not payload.screenshot:
+        return None
+    limit = settings.TINHSO_UPLOAD_MAX_BYTES
+    if len(payload.screenshot) > (limit + 2) // 3 * 4 + 4:
+        raise services.MediaError("Ảnh chụp vượt quá dung lượng cho phép.", "The screenshot exceeds the size limit.",
+                                  field="screenshot", status=413)
+    try:
+        content = base64.b64decode(payload.screenshot, validate=True)
+    except (binascii.Error, ValueError):
+        raise services.MediaError("Ảnh chụp không phải dữ liệu base64 hợp lệ.", "The screenshot is not valid base64.",
+                                  field="screenshot", status=422) from None
+    return SimpleUploadedFile(payload.screenshot_name or "anh-chup", content)
+
+
+@router.post("/reports", response={200: MonitoringReportOut, 201: MonitoringReportOut, **errors(400, 403, 413)},
+             summary=_("Gửi tin báo từ công cụ theo dõi"),
+             description=_("Công cụ theo dõi mạng xã hội của cơ quan quản lý báo chí gửi thông tin sai sự thật, "
+                           "có hại đã phát hiện. Chỉ khóa API của cơ quan quản lý báo chí được gửi. Gửi lại cùng "
+                           "external_id trả về tin báo đã có (200), không tạo mới; tin báo mới trả 201 và vào "
+                           "phân loại như các tin báo khác."))
+def file_monitoring_report(request, payload: MonitoringReportIn):
+    client = request.auth
+    if not selectors.is_client(client) or client.agency.pk not in selectors.office_agency_ids():
+        raise HttpError(403, gettext("Chỉ khóa API của cơ quan quản lý báo chí được gửi tin báo từ công cụ theo dõi."))
+    link = payload.link.strip()
+    if link:
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except DjangoValidationError:
+            raise services.MediaError("Đường dẫn không hợp lệ.", "The link is not a valid address.", field="link",
+                                      status=422) from None
+    report, created = services.file_monitoring_report(
+        external_id=payload.external_id.strip(), seen_on=payload.seen_on, description=payload.description,
+        link=link, screenshot=_decoded_screenshot(payload), actor=client)
+    report = FakeNewsReport.objects.select_related("case").get(pk=report.pk)
+    return Status(201 if created else 200, report)

@@ -5,8 +5,19 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.common.inputs import check_text
-from tinhso.media.models import BriefingKind, CrisisScenario, Severity, Topic, Verdict
+from tinhso.common.inputs import check_text, date_in_range
+from tinhso.media.models import (
+    BriefingKind,
+    ChannelKind,
+    CrisisScenario,
+    PressKind,
+    PressLevel,
+    ReportSource,
+    Severity,
+    SpeakerRole,
+    Topic,
+    Verdict,
+)
 
 
 class CleanText(forms.CharField):
@@ -26,6 +37,15 @@ class ReportForm(forms.Form):
     reporter_name = CleanText(label=_("Họ tên (không bắt buộc)"), max_length=150, required=False)
     reporter_email = forms.EmailField(label=_("Thư điện tử để nhận kết quả (không bắt buộc)"), required=False)
     reporter_phone = CleanText(label=_("Số điện thoại (không bắt buộc)"), max_length=20, required=False)
+
+    def __init__(self, *args, officer: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if officer:
+            # An officer says where the report comes from: their own finding or the monitoring's.
+            self.fields["source"] = forms.ChoiceField(
+                label=_("Nguồn tin báo"), initial=ReportSource.OFFICER,
+                choices=[(ReportSource.OFFICER, ReportSource.OFFICER.label),
+                         (ReportSource.MONITORING, ReportSource.MONITORING.label)])
 
 
 class FollowForm(forms.Form):
@@ -127,3 +147,82 @@ class QuestionForm(forms.Form):
 
 class HoldForm(forms.Form):
     summary = CleanText(label=_("Kết luận buổi giao ban"), widget=forms.Textarea, max_length=10000, required=False)
+
+
+class PressAgencyForm(forms.Form):
+    """A press agency on the department's page; dates typed dd/mm/yyyy."""
+
+    name = CleanText(label=_("Tên cơ quan báo chí"), max_length=255)
+    kind = forms.ChoiceField(label=_("Loại"), choices=PressKind.choices)
+    level = forms.ChoiceField(label=_("Cấp"), choices=PressLevel.choices)
+    parent_name = CleanText(label=_("Cơ quan chủ quản (trung ương)"), max_length=255, required=False)
+    licence_number = CleanText(label=_("Số giấy phép hoạt động"), max_length=60, required=False)
+    licence_date = forms.DateField(label=_("Ngày cấp phép (dd/mm/yyyy)"), required=False,
+                                   validators=[date_in_range])
+    head_name = CleanText(label=_("Tổng biên tập / người đứng đầu"), max_length=150, required=False)
+    head_title = CleanText(label=_("Chức danh người đứng đầu"), max_length=100, required=False)
+    address = CleanText(label=_("Địa chỉ"), max_length=300, required=False)
+    phone = CleanText(label=_("Điện thoại"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    valid_from = forms.DateField(label=_("Hoạt động từ ngày (dd/mm/yyyy)"), required=False,
+                                 validators=[date_in_range])
+    valid_to = forms.DateField(label=_("Đến ngày (dd/mm/yyyy)"), required=False, validators=[date_in_range])
+
+
+class InspectionForm(forms.Form):
+    inspected_on = forms.DateField(label=_("Ngày kiểm tra (dd/mm/yyyy)"), validators=[date_in_range])
+    findings = CleanText(label=_("Kết quả kiểm tra"), widget=forms.Textarea, max_length=10000)
+    violation = forms.BooleanField(label=_("Có vi phạm"), required=False)
+    decision = CleanText(label=_("Quyết định xử lý (số, ký hiệu)"), max_length=100, required=False)
+    decision_on = forms.DateField(label=_("Ngày quyết định (dd/mm/yyyy)"), required=False,
+                                  validators=[date_in_range])
+    penalty = CleanText(label=_("Hình thức xử lý"), max_length=255, required=False)
+
+
+def day_field(label, *, required: bool = True) -> forms.DateField:
+    """A date typed ``dd/mm/yyyy``, within the platform's range."""
+    return forms.DateField(label=label, required=required, validators=[date_in_range],
+                           widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"},
+                                                  format="%d/%m/%Y"),
+                           error_messages={"required": _("Vui lòng nhập ngày."),
+                                           "invalid": _("Ngày phải viết dạng ngày/tháng/năm, ví dụ 05/02/2027.")})
+
+
+class SpokespersonForm(forms.Form):
+    role = forms.ChoiceField(label=_("Vai trò"), choices=SpeakerRole.choices)
+    name = CleanText(label=_("Họ tên"), max_length=150)
+    position = CleanText(label=_("Chức vụ"), max_length=150)
+    phone = CleanText(label=_("Điện thoại"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    decision = CleanText(label=_("Quyết định giao, ủy quyền"), max_length=100, required=False)
+    valid_from = day_field(_("Từ ngày (dd/mm/yyyy)"))
+    valid_to = day_field(_("Đến ngày (dd/mm/yyyy, để trống nếu chưa kết thúc)"), required=False)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agencies is not None:
+            self.fields["agency"] = forms.ModelChoiceField(label=_("Cơ quan"), queryset=agencies,
+                                                           initial=agencies.first() if agencies.count() == 1 else None)
+            self.order_fields(["agency"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("Ngày kết thúc không được trước ngày bắt đầu."))
+        return data
+
+
+class EndSpeakingForm(forms.Form):
+    valid_to = day_field(_("Thôi phát ngôn từ sau ngày (dd/mm/yyyy)"))
+
+    def __init__(self, *args, **kwargs):
+        # Shown beside the edit form, whose fields take the plain ids.
+        kwargs.setdefault("auto_id", "end_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ChannelForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại kênh"), choices=ChannelKind.choices)
+    name = CleanText(label=_("Tên kênh, ấn phẩm"), max_length=200)
+    domain = CleanText(label=_("Tên miền (báo điện tử)"), max_length=253, required=False)

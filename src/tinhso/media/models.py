@@ -387,11 +387,15 @@ class FakeNewsReport(models.Model):
     triage_note = models.TextField("ghi chú phân loại", blank=True)
     case = models.ForeignKey("Case", on_delete=models.PROTECT, null=True, blank=True, related_name="reports",
                              verbose_name="vụ việc")
+    # The monitoring tool's own id of what it found: a second post of the same finding answers this report.
+    external_id = models.CharField("mã của công cụ theo dõi", max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = "tin báo thông tin sai sự thật"
         verbose_name_plural = "tin báo thông tin sai sự thật"
         ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                               name="media_report_one_external_id")]
 
     def __str__(self) -> str:
         return self.code

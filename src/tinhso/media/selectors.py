@@ -16,7 +16,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency
+from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Role
 from tinhso.directory.selectors import _with_descendants, held_roles, visible_agencies
 from tinhso.media.models import (
     BriefingInvitation,
@@ -36,6 +36,11 @@ from tinhso.media.models import (
 
 def _is_client(user) -> bool:
     return getattr(user, "agency", None) is not None and not hasattr(user, "memberships")
+
+
+def is_client(user) -> bool:
+    """Whether ``user`` is an agency's API token (not a person)."""
+    return _is_client(user)
 
 
 def agency_ids(user, on: datetime.date | None = None) -> set[int] | None:
@@ -119,6 +124,31 @@ def spokespeople_in_force(on: datetime.date | None = None) -> QuerySet[Spokesper
 
 def agencies_in_force(on: datetime.date | None = None) -> QuerySet[Agency]:
     return Agency.objects.active_on(on or timezone.localdate()).order_by("name")
+
+
+def administered_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:
+    """The agencies whose spokespeople ``user`` keeps: those where they are the agency's administrator and
+    the units below them, within the one scope helper's agencies (superusers: every agency)."""
+    visible = visible_agencies(user, on)
+    if getattr(user, "is_superuser", False):
+        return visible
+    roots = {agency_id for agency_id, role in held_roles(user, on) if role == Role.AGENCY_ADMIN}
+    if not roots:
+        return Agency.objects.none()
+    return visible.filter(pk__in=sorted(_with_descendants(roots)))
+
+
+def keeps_spokespeople(user) -> bool:
+    """Whether ``user`` keeps the spokespeople of an agency (an agency's administrator)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return user.is_superuser or any(role == Role.AGENCY_ADMIN for _agency, role in held_roles(user))
+
+
+def own_spokespeople(user) -> QuerySet[Spokesperson]:
+    """Every spokesperson, past and present, of the agencies ``user`` administers."""
+    return (Spokesperson.objects.filter(agency__in=administered_agencies(user)).select_related("agency")
+            .order_by("agency__name", "role", "-valid_from", "name"))
 
 
 def spokesperson_gaps(on: datetime.date | None = None) -> QuerySet[Agency]:

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +44,8 @@ from tinhso.media.models import (
     ReportSource,
     ReportState,
     Severity,
+    SpeakerRole,
+    Spokesperson,
     Verdict,
     VerificationTask,
     WebsiteLicence,
@@ -170,6 +173,81 @@ def _store(evidence: Evidence, content: bytes) -> Evidence:
     evidence.file.save(evidence.sha256[:16], ContentFile(content), save=False)
     evidence.save()
     return evidence
+
+
+# -- spokespeople ---------------------------------------------------------------------------------------------
+
+SPOKESPERSON_FIELDS = ("role", "name", "position", "phone", "email", "decision", "valid_from", "valid_to")
+
+
+def _check_period(agency: Agency, role: str, valid_from, valid_to, *, exclude: int | None = None) -> None:
+    if valid_from is None:
+        raise MediaError("Chưa nhập ngày bắt đầu.", "The start date is missing.", field="valid_from")
+    if valid_to is not None and valid_to < valid_from:
+        raise MediaError("Ngày kết thúc không được trước ngày bắt đầu.", "The end date is before the start date.",
+                         field="valid_to")
+    if role != SpeakerRole.SPOKESPERSON:
+        return
+    # One spokesperson in force at a time (NĐ 09/2017 Art. 2); the authorised may be several.
+    overlapping = Spokesperson.objects.select_for_update().filter(agency=agency, role=SpeakerRole.SPOKESPERSON) \
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+    if valid_to is not None:
+        overlapping = overlapping.filter(valid_from__lte=valid_to)
+    if exclude is not None:
+        overlapping = overlapping.exclude(pk=exclude)
+    clash = overlapping.order_by("valid_from").first()
+    if clash is not None:
+        shown_from = f"{clash.valid_from:%d/%m/%Y}"
+        shown_to = f"{clash.valid_to:%d/%m/%Y}" if clash.valid_to else "nay"
+        shown_to_en = f"{clash.valid_to:%d/%m/%Y}" if clash.valid_to else "now"
+        raise MediaError(
+            f"Thời gian trùng với người phát ngôn {clash.name} ({shown_from} – {shown_to}); hãy cho người đó "
+            "thôi phát ngôn trước.",
+            f"The period overlaps the spokesperson {clash.name} ({shown_from} – {shown_to_en}); end theirs first.",
+            field="valid_from", status=409)
+
+
+@transaction.atomic
+def save_spokesperson(*, agency: Agency, values: dict, instance: Spokesperson | None = None,
+                      actor=None) -> Spokesperson:
+    """Add (``instance`` None) or edit an agency's spokesperson or a person authorised to speak in their
+    place: the end not before the start, no two spokespeople of one agency in force over the same days."""
+    values = {name: values.get(name) for name in SPOKESPERSON_FIELDS}
+    role = values["role"] or SpeakerRole.SPOKESPERSON
+    if role not in SpeakerRole.values:
+        raise MediaError("Vai trò không hợp lệ.", "Invalid role.", field="role")
+    values["role"] = role
+    values["name"] = _text(values["name"], "name", "họ tên", "name", max_length=150)
+    values["position"] = _text(values["position"], "position", "chức vụ", "position", max_length=150)
+    for name in ("phone", "email", "decision"):
+        values[name] = (values[name] or "").strip()
+    _check_period(agency, role, values["valid_from"], values["valid_to"],
+                  exclude=instance.pk if instance is not None else None)
+    created = instance is None
+    if created:
+        instance = Spokesperson(agency=agency)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.save()
+    _audit("media.spokesperson.add" if created else "media.spokesperson.edit", instance, actor=_user(actor),
+           summary=f"{instance.agency}: {instance.name} ({instance.get_role_display()})")
+    return instance
+
+
+@transaction.atomic
+def end_spokesperson(person: Spokesperson, *, valid_to: datetime.date, actor=None) -> Spokesperson:
+    """The spokesperson (or authorised person) stops speaking for the agency after ``valid_to``."""
+    person = Spokesperson.objects.select_for_update().get(pk=person.pk)
+    if valid_to is None:
+        raise MediaError("Chưa nhập ngày kết thúc.", "The end date is missing.", field="valid_to")
+    if valid_to < person.valid_from:
+        raise MediaError("Ngày kết thúc không được trước ngày bắt đầu.", "The end date is before the start date.",
+                         field="valid_to")
+    person.valid_to = valid_to
+    person.save(update_fields=["valid_to"])
+    _audit("media.spokesperson.end", person, actor=_user(actor),
+           summary=f"{person.agency}: {person.name} đến {valid_to:%d/%m/%Y}")
+    return person
 
 
 # -- licences -------------------------------------------------------------------------------------------------
@@ -308,7 +386,7 @@ def _code(prefix: str, series: str) -> str:
 @transaction.atomic
 def file_report(*, seen_on: str, description: str, link: str = "", screenshot=None, reporter_name: str = "",
                 reporter_email: str = "", reporter_phone: str = "", source: str = ReportSource.CITIZEN,
-                actor=None) -> FakeNewsReport:
+                external_id: str = "", actor=None) -> FakeNewsReport:
     """A report of false or harmful information: from a citizen (no account needed), an officer or monitoring.
     The screenshot is judged before anything is written; the report gets a code to follow it."""
     seen_on = _text(seen_on, "seen_on", "nơi phát hiện", "place it was seen", max_length=200)
@@ -326,7 +404,7 @@ def file_report(*, seen_on: str, description: str, link: str = "", screenshot=No
         code=f"{_code('TG', 'media-report')}-{secrets.token_hex(2).upper()}", source=source,
         link=link.strip()[:1000], seen_on=seen_on,
         description=description, reporter_name=reporter_name.strip()[:150], reporter_email=reporter_email.strip(),
-        reporter_phone=reporter_phone.strip()[:20], reported_by=_user(actor),
+        reporter_phone=reporter_phone.strip()[:20], reported_by=_user(actor), external_id=external_id,
         triage_due_at=workdays.add_working_days(_now(), TRIAGE_WORKING_DAYS))
     if evidence is not None:
         record, content = evidence
@@ -337,6 +415,26 @@ def file_report(*, seen_on: str, description: str, link: str = "", screenshot=No
                                          description),
                        link=reverse("media:report", args=[report.pk]), concerns=report, kind="media.report")
     return report
+
+
+def file_monitoring_report(*, external_id: str, seen_on: str, description: str, link: str = "",
+                           screenshot=None, actor=None) -> tuple[FakeNewsReport, bool]:
+    """A report found by the social-listening tool: idempotent on the tool's own id of the finding (a second
+    post answers the report already filed and writes nothing). Returns the report and whether it is new."""
+    external_id = _text(external_id, "external_id", "mã của công cụ theo dõi", "monitoring tool's id",
+                        max_length=100)
+    found = FakeNewsReport.objects.filter(external_id=external_id).first()
+    if found is not None:
+        return found, False
+    try:
+        return file_report(seen_on=seen_on, description=description, link=link, screenshot=screenshot,
+                           source=ReportSource.MONITORING, external_id=external_id, actor=actor), True
+    except IntegrityError:
+        # The same finding posted twice at once: the other post filed it.
+        found = FakeNewsReport.objects.filter(external_id=external_id).first()
+        if found is None:
+            raise
+        return found, False
 
 
 def _open_report(report: FakeNewsReport) -> FakeNewsReport:

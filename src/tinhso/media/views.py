@@ -33,13 +33,15 @@ from tinhso.common import ratelimit
 from tinhso.common.deadlines import finished_status, running_status
 from tinhso.common.rendering import report_pdf
 from tinhso.dossiers.errors import DossierError
-from tinhso.media import forms, selectors, services
+from tinhso.media import forms, registers, selectors, services
 from tinhso.media.models import (
     Briefing,
     Case,
     CaseState,
     CrisisTask,
     Evidence,
+    PressAgency,
+    PressChannel,
     PressKind,
     PressOffice,
     ReportSource,
@@ -81,6 +83,21 @@ def department_required(view: Callable) -> Callable:
     return wrapped
 
 
+def spokesperson_keeper_required(view: Callable) -> Callable:
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not selectors.keeps_spokespeople(request.user):
+            raise PermissionDenied(_("Chỉ quản trị cơ quan được cập nhật người phát ngôn của cơ quan."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _refused(form, error: DossierError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.localized)
+
+
 def deadline(due_at, finished_at=None):
     if due_at is None:
         return None
@@ -119,7 +136,80 @@ def press_agencies(request):
     found = selectors.press_agencies(q=request.GET.get("q", "")[:100], kind=request.GET.get("loai", "")[:20],
                                      in_force=bool(request.GET.get("hieu-luc")))
     return render(request, "media/press_agencies.html", {
-        "page_obj": _page(request, found), "kinds": PressKind.choices, "page_query": _query(request, "q", "loai")})
+        "page_obj": _page(request, found), "kinds": PressKind.choices, "page_query": _query(request, "q", "loai"),
+        "department": selectors.is_department(request.user)})
+
+
+@spokesperson_keeper_required
+@require_GET
+def own_spokespeople(request):
+    today = timezone.localdate()
+    people = list(selectors.own_spokespeople(request.user))
+    return render(request, "media/own_spokespeople.html", {
+        "current": [p for p in people if p.valid_to is None or p.valid_to >= today],
+        "past": [p for p in people if p.valid_to is not None and p.valid_to < today],
+        "agencies": selectors.administered_agencies(request.user).order_by("name"),
+        "department": selectors.is_department(request.user)})
+
+
+def _spokesperson_form_page(request, form, person=None, end_form=None, status=200):
+    return render(request, "media/spokesperson_form.html", {
+        "form": form, "person": person, "end_form": end_form, "department": selectors.is_department(request.user)},
+        status=status)
+
+
+@spokesperson_keeper_required
+@require_http_methods(["GET", "POST"])
+def add_spokesperson(request):
+    agencies = selectors.administered_agencies(request.user).order_by("name")
+    form = forms.SpokespersonForm(request.POST or None, agencies=agencies)
+    if request.method == "GET" or not form.is_valid():
+        return _spokesperson_form_page(request, form, status=200 if request.method == "GET" else 400)
+    try:
+        person = services.save_spokesperson(agency=form.cleaned_data["agency"], values=form.cleaned_data,
+                                            actor=request.user)
+    except DossierError as error:
+        _refused(form, error)
+        return _spokesperson_form_page(request, form, status=error.status)
+    messages.success(request, _("Đã thêm %(name)s.") % {"name": person.name})
+    return redirect("media:own-spokespeople")
+
+
+@spokesperson_keeper_required
+@require_http_methods(["GET", "POST"])
+def edit_spokesperson(request, pk: int):
+    person = get_object_or_404(selectors.own_spokespeople(request.user), pk=pk)
+    initial = {name: getattr(person, name) for name in services.SPOKESPERSON_FIELDS}
+    form = forms.SpokespersonForm(request.POST or None, initial=initial)
+    end_form = forms.EndSpeakingForm(initial={"valid_to": timezone.localdate()})
+    if request.method == "GET" or not form.is_valid():
+        return _spokesperson_form_page(request, form, person, end_form, status=200 if request.method == "GET" else 400)
+    try:
+        services.save_spokesperson(agency=person.agency, values=form.cleaned_data, instance=person,
+                                   actor=request.user)
+    except DossierError as error:
+        _refused(form, error)
+        return _spokesperson_form_page(request, form, person, end_form, status=error.status)
+    messages.success(request, _("Đã lưu %(name)s.") % {"name": person.name})
+    return redirect("media:own-spokespeople")
+
+
+@spokesperson_keeper_required
+@require_POST
+def end_spokesperson(request, pk: int):
+    person = get_object_or_404(selectors.own_spokespeople(request.user), pk=pk)
+    end_form = forms.EndSpeakingForm(request.POST)
+    form = forms.SpokespersonForm(initial={name: getattr(person, name) for name in services.SPOKESPERSON_FIELDS})
+    if not end_form.is_valid():
+        return _spokesperson_form_page(request, form, person, end_form, status=400)
+    try:
+        services.end_spokesperson(person, valid_to=end_form.cleaned_data["valid_to"], actor=request.user)
+    except DossierError as error:
+        _refused(end_form, error)
+        return _spokesperson_form_page(request, form, person, end_form, status=error.status)
+    messages.success(request, _("%(name)s thôi phát ngôn sau ngày %(day)s.") % {
+        "name": person.name, "day": f"{end_form.cleaned_data['valid_to']:%d/%m/%Y}"})
+    return redirect("media:own-spokespeople")
 
 
 @department_required
@@ -147,9 +237,16 @@ def licences(request):
 @require_GET
 def licence(request, pk: int):
     found = get_object_or_404(WebsiteLicence, pk=pk)
+    department = selectors.is_department(request.user)
     return render(request, "media/licence.html", {
-        "licence": found, "records": found.records.select_related("dossier"), "inspections": found.inspections.all(),
-        "checks": found.checks.all()[:20], "alerts": found.alerts.all()[:20]})
+        **_licence_context(found), "department": department,
+        "inspection_form": forms.InspectionForm() if department else None})
+
+
+def _licence_context(found: WebsiteLicence) -> dict:
+    return {"licence": found, "records": found.records.select_related("dossier"),
+            "inspections": found.inspections.all(), "checks": found.checks.all()[:20],
+            "alerts": found.alerts.all()[:20]}
 
 
 @officer_required
@@ -457,19 +554,20 @@ def report_limit() -> ratelimit.Limit:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def file_report(request):
+    officer = selectors.is_officer(request.user)
     if request.method == "GET":
-        return render(request, "media/file_report.html", {"form": forms.ReportForm()})
+        return render(request, "media/file_report.html", {"form": forms.ReportForm(officer=officer)})
     if not ratelimit.hit(report_limit(), ratelimit.client_address(request)):
-        return render(request, "media/file_report.html", {"form": forms.ReportForm(request.POST), "limited": True},
-                      status=429)
-    form = forms.ReportForm(request.POST, request.FILES)
+        return render(request, "media/file_report.html",
+                      {"form": forms.ReportForm(request.POST, officer=officer), "limited": True}, status=429)
+    form = forms.ReportForm(request.POST, request.FILES, officer=officer)
     if not form.is_valid():
         return render(request, "media/file_report.html", {"form": form}, status=400)
+    data = dict(form.cleaned_data)
+    source = data.pop("source", "") if officer else ReportSource.CITIZEN
     try:
-        officer = selectors.is_officer(request.user)
-        filed = services.file_report(actor=request.user if officer else None,
-                                     source=ReportSource.OFFICER if officer else ReportSource.CITIZEN,
-                                     **form.cleaned_data)
+        filed = services.file_report(actor=request.user if officer else None, source=source or ReportSource.OFFICER,
+                                     **data)
     except DossierError as error:
         if error.field in form.fields:
             form.add_error(error.field, error.localized)
@@ -534,3 +632,78 @@ def refutation(request, code: str):
         raise Http404(_("Không tìm thấy thông tin cải chính."))
     url = request.build_absolute_uri(reverse("media:refutation", args=[found.code]))
     return render(request, "media/refutation.html", {"case": found, "json_ld": _json_ld(claim_review(found, url))})
+
+
+# -- the department's registries edited on its pages -----------------------------------------------------------
+
+def _refused(form, error: DossierError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.localized)
+
+
+@department_required
+@require_http_methods(["GET", "POST"])
+def press_agency_edit(request, pk: int | None = None):
+    found = get_object_or_404(PressAgency, pk=pk) if pk is not None else None
+    if request.method == "GET":
+        initial = {name: getattr(found, name) for name in registers.PRESS_AGENCY_FIELDS} if found else {}
+        return _press_agency_page(request, found, forms.PressAgencyForm(initial=initial))
+    form = forms.PressAgencyForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = registers.save_press_agency(found, actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Đã lưu cơ quan báo chí “%(name)s”.") % {"name": saved.name})
+            return redirect(f"{reverse('media:press-agencies')}?{urlencode({'q': saved.name})}")
+    return _press_agency_page(request, found, form, status=400)
+
+
+def _press_agency_page(request, found: PressAgency | None, form, *, channel_form=None, status: int = 200):
+    return render(request, "media/press_agency_form.html", {
+        "form": form, "press_agency": found, "department": True,
+        "channels": found.channels.all() if found else (),
+        "channel_form": (channel_form or forms.ChannelForm()) if found else None}, status=status)
+
+
+@department_required
+@require_POST
+def add_channel(request, pk: int):
+    found = get_object_or_404(PressAgency, pk=pk)
+    form = forms.ChannelForm(request.POST)
+    if form.is_valid():
+        try:
+            registers.add_channel(found, actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Đã thêm kênh."))
+            return redirect("media:press-agency-edit", pk=found.pk)
+    initial = {name: getattr(found, name) for name in registers.PRESS_AGENCY_FIELDS}
+    return _press_agency_page(request, found, forms.PressAgencyForm(initial=initial), channel_form=form, status=400)
+
+
+@department_required
+@require_POST
+def remove_channel(request, pk: int):
+    channel = get_object_or_404(PressChannel, pk=pk)
+    registers.remove_channel(channel, actor=request.user)
+    messages.success(request, _("Đã bỏ kênh."))
+    return redirect("media:press-agency-edit", pk=channel.press_agency_id)
+
+
+@department_required
+@require_POST
+def add_inspection(request, pk: int):
+    found = get_object_or_404(WebsiteLicence, pk=pk)
+    form = forms.InspectionForm(request.POST)
+    if form.is_valid():
+        try:
+            registers.add_inspection(found, actor=request.user, **form.cleaned_data)
+        except DossierError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Đã ghi kết quả kiểm tra."))
+            return redirect("media:licence", pk=found.pk)
+    return render(request, "media/licence.html", {**_licence_context(found), "inspection_form": form,
+                                                  "department": True}, status=400)

@@ -204,3 +204,34 @@ def test_every_staff_page_opens_for_the_department(client):
     # The officer of the agency asked sees its task on its home page.
     client.force_login(person)
     assert case.code in client.get("/bao-chi/").content.decode()
+
+
+def test_an_officer_chooses_the_source_of_the_report_and_a_citizen_cannot(client):
+    _office, officer = department()
+    client.force_login(officer)
+    page = client.get("/bao-chi/cong-khai/bao-tin/").content.decode()
+    assert 'name="source"' in page and "Theo dõi, giám sát" in page
+    assert client.post("/bao-chi/cong-khai/bao-tin/", form(source="monitoring")).status_code == 200
+    assert client.post("/bao-chi/cong-khai/bao-tin/", form(source="officer")).status_code == 200
+    assert client.post("/bao-chi/cong-khai/bao-tin/", form(source="citizen")).status_code == 400
+    assert sorted(FakeNewsReport.objects.values_list("source", flat=True)) == ["monitoring", "officer"]
+    assert set(FakeNewsReport.objects.values_list("reported_by", flat=True)) == {officer.pk}
+    client.logout()
+    assert 'name="source"' not in client.get("/bao-chi/cong-khai/bao-tin/").content.decode()
+    assert client.post("/bao-chi/cong-khai/bao-tin/", form(source="monitoring")).status_code == 200
+    assert FakeNewsReport.objects.filter(reported_by=None).get().source == "citizen"
+
+
+def test_an_officer_files_a_report_found_by_monitoring_and_a_citizen_cannot_choose_the_source(client):
+    _office, officer = department()
+    client.force_login(officer)
+    page = client.get("/bao-chi/cong-khai/bao-tin/").content.decode()
+    assert 'name="source"' in page and "Theo dõi, giám sát" in page
+    assert client.post("/bao-chi/cong-khai/bao-tin/", {**form(), "source": "monitoring"}).status_code == 200
+    report = FakeNewsReport.objects.get()
+    assert report.source == "monitoring" and report.reported_by == officer
+    assert client.post("/bao-chi/cong-khai/bao-tin/", {**form(), "source": "citizen"}).status_code == 400
+    client.logout()
+    assert 'name="source"' not in client.get("/bao-chi/cong-khai/bao-tin/").content.decode()
+    assert client.post("/bao-chi/cong-khai/bao-tin/", {**form(), "source": "monitoring"}).status_code == 200
+    assert FakeNewsReport.objects.filter(source="citizen").count() == 1 and FakeNewsReport.objects.count() == 2
