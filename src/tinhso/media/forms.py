@@ -171,7 +171,7 @@ class PressAgencyForm(forms.Form):
 
 class InspectionForm(forms.Form):
     inspected_on = forms.DateField(label=_("Ngày kiểm tra (dd/mm/yyyy)"), validators=[date_in_range])
-    findings = CleanText(label=_("Kết quả kiểm tra"), widget=forms.Textarea, max_length=10000)
+    findings = CleanText(label=_("Kết quả thanh tra, kiểm tra"), widget=forms.Textarea, max_length=10000)
     violation = forms.BooleanField(label=_("Có vi phạm"), required=False)
     decision = CleanText(label=_("Quyết định xử lý (số, ký hiệu)"), max_length=100, required=False)
     decision_on = forms.DateField(label=_("Ngày quyết định (dd/mm/yyyy)"), required=False,

@@ -49,7 +49,7 @@ def test_the_department_adds_a_press_agency_and_records_an_inspection(live_serve
     page.get_by_text("Ghi kết quả kiểm tra", exact=True).first.click()
     inspected = site.issued_on + datetime.timedelta(days=10)
     page.get_by_label("Ngày kiểm tra (dd/mm/yyyy)").fill(f"{inspected:%d/%m/%Y}")
-    page.get_by_label("Kết quả kiểm tra").fill("Không hiển thị số giấy phép ở trang chủ.")
+    page.get_by_label("Kết quả thanh tra, kiểm tra").fill("Không hiển thị số giấy phép ở trang chủ.")
     page.get_by_label("Có vi phạm").check()
     page.get_by_label("Quyết định xử lý (số, ký hiệu)").fill("12/QĐ-XPHC")
     page.get_by_label("Ngày quyết định (dd/mm/yyyy)").fill(f"{inspected + datetime.timedelta(days=5):%d/%m/%Y}")
