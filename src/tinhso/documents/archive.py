@@ -1,7 +1,11 @@
-"""The electronic archive: closed documents move in with their metadata, a retention period from the schedule
-and a SHA-256 of their content; a background task re-verifies it (fixity) and a mismatch is put on the audit
-chain and logged as an alert; a set of records is exported as a BagIt package (RFC 8493) for transfer to the
-provincial archive.
+"""The electronic archive: closed documents, and the results of returned dossiers, move in with their
+metadata, a retention period from the schedule and a SHA-256 of their content; a background task re-verifies
+it (fixity) and a mismatch is put on the audit chain and logged as an alert; a set of records is exported as a
+BagIt package (RFC 8493) for transfer to the provincial archive.
+
+A dossier's result files move in after the dossier is returned, from the task queue
+(:func:`archive_dossier_result`, queued by the ``dossiers.signals.result_returned`` signal when the return
+commits): the one-stop flow never waits for the archive, nor fails because of it.
 
 The content digest covers the metadata as canonical JSON and every file's bytes, in order, so changing a
 file in storage or a field in the database both show. The BagIt package is written by this module (the
@@ -22,6 +26,7 @@ import zipfile
 from django.db import transaction
 from django.utils import timezone
 
+from tinhso.catalogue.models import StepRole
 from tinhso.common.audit import record
 from tinhso.documents.models import (
     ArchiveRecord,
@@ -30,9 +35,11 @@ from tinhso.documents.models import (
     IncomingState,
     OutgoingDocument,
     OutgoingState,
+    RecordsOffice,
     RetentionPeriod,
 )
 from tinhso.documents.services import CLERK_ROLES, LEADER_ROLES, DocumentError, _require, _user
+from tinhso.dossiers.models import DocumentKind, Dossier, State, StepState
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +48,10 @@ CLOSED_OUTGOING = frozenset({OutgoingState.ISSUED, OutgoingState.REVOKED, Outgoi
 
 
 def metadata(document) -> dict:
-    """The document's metadata as NĐ 30 Phụ lục VI names them (what the archive keeps with the files)."""
+    """The document's metadata as NĐ 30 Phụ lục VI names them (what the archive keeps with the files); for a
+    dossier, its code, procedure, applicant and dates."""
+    if isinstance(document, Dossier):
+        return _dossier_metadata(document)
     if isinstance(document, OutgoingDocument):
         return {"OrganId": document.agency.identifier, "TypeName": document.document_type.name,
                 "CodeNumber": document.code_number, "CodeNotation": document.code_notation,
@@ -63,11 +73,42 @@ def metadata(document) -> dict:
             "DueDate": timezone.localtime(document.handling_due).date().isoformat() if document.handling_due else None}
 
 
+def _dossier_metadata(dossier: Dossier) -> dict:
+    version = dossier.procedure_version
+
+    def day(moment):
+        return timezone.localtime(moment).date().isoformat() if moment else None
+
+    return {"DossierCode": dossier.code, "ProcedureCode": version.procedure.code, "ProcedureName": version.name,
+            "Result": version.result, "ReceivingOrganId": dossier.receiving_agency.identifier,
+            "ReceivingOrganName": dossier.receiving_agency.name, "ApplicantName": dossier.applicant_name,
+            "Channel": dossier.channel, "SubmittedDate": day(dossier.submitted_at),
+            "ReceivedDate": day(dossier.received_at), "DueDate": day(dossier.due_at),
+            "ResultDate": day(dossier.result_ready_at), "ReturnedDate": day(dossier.finished_at),
+            "ReturnMethod": dossier.return_method}
+
+
+def result_files(dossier: Dossier):
+    """A returned dossier's result files as they were when it was returned (what its archive record holds; a
+    file attached later is not part of it)."""
+    files = dossier.documents.filter(kind=DocumentKind.RESULT)
+    if dossier.finished_at is not None:
+        files = files.filter(uploaded_at__lte=dossier.finished_at)
+    return files.order_by("uploaded_at", "pk")
+
+
+def _attachments(document) -> list[tuple[str, object]]:
+    """The files archived with a document (its attachments) or a dossier (its result files): name and file."""
+    if isinstance(document, Dossier):
+        return [(item.original_name, item.file) for item in result_files(document)]
+    return [(attachment.name, attachment.file) for attachment in document.attachments.all()]
+
+
 def _files(document) -> list[tuple[str, bytes]]:
     found = []
-    for attachment in document.attachments.all():
-        with attachment.file.open("rb") as handle:
-            found.append((attachment.name, handle.read()))
+    for name, stored in _attachments(document):
+        with stored.open("rb") as handle:
+            found.append((name, handle.read()))
     return found
 
 
@@ -92,10 +133,7 @@ def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
     if ArchiveRecord.objects.filter(**owner).exists():
         raise DocumentError("Văn bản đã được lưu trữ.", "The document is already archived.", "state", status=409)
     now = timezone.now()
-    keep_until = None
-    if retention.years:
-        today = timezone.localdate(now)
-        keep_until = today.replace(year=today.year + retention.years, day=min(today.day, 28))
+    keep_until = _keep_until(retention, now)
     kept = ArchiveRecord.objects.create(agency=document.agency, title=document.subject[:500], retention=retention,
                                         archived_at=now, keep_until=keep_until, sha256=content_digest(document),
                                         checked_at=now, **owner)
@@ -105,13 +143,70 @@ def archive(document, retention: RetentionPeriod, *, by=None) -> ArchiveRecord:
     return kept
 
 
+def _keep_until(retention: RetentionPeriod, now: datetime.datetime) -> datetime.date | None:
+    if not retention.years:
+        return None
+    today = timezone.localdate(now)
+    return today.replace(year=today.year + retention.years, day=min(today.day, 28))
+
+
+def result_agency(dossier: Dossier):
+    """The agency whose archive keeps a dossier's result: the agency of its approval step (the competent
+    agency), else the receiving agency — the first of them that keeps its registers here; None otherwise."""
+    candidates = []
+    approval = (dossier.steps.filter(role=StepRole.APPROVE, state=StepState.DONE, agency__isnull=False)
+                .select_related("agency").order_by("-order", "-pk").first())
+    if approval is not None:
+        candidates.append(approval.agency)
+    candidates.append(dossier.receiving_agency)
+    keeping = set(RecordsOffice.objects.filter(agency__in=candidates).values_list("agency_id", flat=True))
+    return next((agency for agency in candidates if agency.pk in keeping), None)
+
+
+def archive_dossier_result(dossier_id: int) -> ArchiveRecord | None:
+    """Move a returned dossier's result files into the archive of the agency that decided it, with the
+    dossier's metadata, the retention line of the schedule kept for results and their SHA-256; on the audit
+    chain. Once per dossier (a second call answers the record already made). Nothing is archived — None — for
+    a dossier not returned, without a result file, or of no agency keeping its registers here; nor, with a
+    warning in the log, when no line of the schedule is marked for results."""
+    with transaction.atomic():
+        dossier = (Dossier.objects.select_for_update(of=("self",))
+                   .select_related("receiving_agency", "procedure_version__procedure")
+                   .filter(pk=dossier_id).first())
+        if dossier is None or dossier.state != State.RETURNED:
+            return None
+        existing = ArchiveRecord.objects.filter(dossier=dossier).first()
+        if existing is not None:
+            return existing
+        if not result_files(dossier).exists():
+            return None
+        agency = result_agency(dossier)
+        if agency is None:
+            return None
+        retention = RetentionPeriod.objects.filter(dossier_results=True).first()
+        if retention is None:
+            logger.warning("dossier %s not archived: no line of the retention schedule is marked for dossier "
+                           "results", dossier.code)
+            return None
+        now = timezone.now()
+        keep_until = _keep_until(retention, now)
+        title = f"{dossier.procedure_version.name} — {dossier.applicant_name}"[:500]
+        kept = ArchiveRecord.objects.create(agency=agency, dossier=dossier, title=title, retention=retention,
+                                            archived_at=now, keep_until=keep_until,
+                                            sha256=content_digest(dossier), checked_at=now)
+        record("action", kept, summary=f"Đưa vào lưu trữ kết quả hồ sơ {dossier.code}: {title[:150]}",
+               after={"event": "archive", "dossier": dossier.code, "retention": retention.code,
+                      "sha256": kept.sha256, "keep_until": keep_until.isoformat() if keep_until else None})
+        return kept
+
+
 def verify_fixity(records=None) -> dict:
     """Recompute every record's digest; a mismatch marks the record, goes on the audit chain and is logged
     as an error (the alert); a record found changed that was intact until now is also notified to the
     agency's records office."""
     checked = mismatched = 0
     for item in (records if records is not None else ArchiveRecord.objects.filter(disposed_at__isnull=True)
-                 .select_related("agency", "outgoing", "incoming")):
+                 .select_related("agency", "outgoing", "incoming", "dossier")):
         checked += 1
         now = timezone.now()
         try:
@@ -166,8 +261,9 @@ def export_bag(records, *, source_organization: str = "") -> bytes:
     payload: list[tuple[str, bytes]] = []
     for index, item in enumerate(records, start=1):
         document = item.document
-        meta = {**metadata(document), "Retention": item.retention.name, "KeepUntil":
-                item.keep_until.isoformat() if item.keep_until else None, "SHA256": item.sha256}
+        meta = {"OrganId": item.agency.identifier, "OrganName": item.agency.name, **metadata(document),
+                "Retention": item.retention.name, "KeepUntil": item.keep_until.isoformat() if item.keep_until
+                else None, "SHA256": item.sha256}
         payload.append((f"data/{index:04d}/metadata.json",
                         json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True).encode()))
         for name, data in _files(document):
@@ -221,9 +317,9 @@ def approve_disposal(listing: DisposalList, *, by) -> DisposalList:
     now = timezone.now()
     listing.approved_by, listing.approved_at = _user(by), now
     listing.save(update_fields=["approved_by", "approved_at"])
-    for item in listing.records.select_related("outgoing", "incoming"):
-        for attachment in item.document.attachments.all():
-            attachment.file.delete(save=False)
+    for item in listing.records.select_related("outgoing", "incoming", "dossier"):
+        for _name, stored in _attachments(item.document):
+            stored.delete(save=False)
         ArchiveRecord.objects.filter(pk=item.pk).update(disposed_at=now)
         record("action", item, summary=f"Tiêu hủy: {item.title[:200]}",
                after={"event": "dispose", "disposal": listing.pk})

@@ -394,19 +394,24 @@ class RetentionPeriod(models.Model):
     years = models.PositiveSmallIntegerField(_("số năm"), null=True, blank=True,
                                              help_text=_("Để trống: bảo quản vĩnh viễn."))
     legal_source = models.CharField(_("căn cứ"), max_length=300)
+    dossier_results = models.BooleanField(
+        _("dùng cho kết quả giải quyết thủ tục hành chính"), default=False,
+        help_text=_("Kết quả của hồ sơ đã trả được lưu trữ với thời hạn này (chỉ một dòng của bảng)."))
 
     class Meta:
         verbose_name = _("thời hạn bảo quản")
         verbose_name_plural = _("bảng thời hạn bảo quản")
         ordering = [models.F("years").desc(nulls_first=True)]
+        constraints = [models.UniqueConstraint(fields=["dossier_results"], condition=Q(dossier_results=True),
+                                               name="documents_retention_one_for_dossier_results")]
 
     def __str__(self) -> str:
         return self.name
 
 
 class ArchiveRecord(models.Model):
-    """A closed document in the electronic archive, with its retention and the SHA-256 of its content
-    (metadata and files) that the fixity check recomputes."""
+    """A closed document, or the result of a returned dossier, in the electronic archive, with its retention
+    and the SHA-256 of its content (metadata and files) that the fixity check recomputes."""
 
     agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("cơ quan"))
@@ -414,6 +419,8 @@ class ArchiveRecord(models.Model):
                                     related_name="archive_record")
     incoming = models.OneToOneField(IncomingDocument, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="archive_record")
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="archive_record", verbose_name=_("hồ sơ thủ tục hành chính"))
     title = models.CharField(_("tiêu đề"), max_length=500)
     retention = models.ForeignKey(RetentionPeriod, on_delete=models.PROTECT, verbose_name=_("thời hạn bảo quản"))
     archived_at = models.DateTimeField(_("lưu trữ lúc"))
@@ -424,22 +431,47 @@ class ArchiveRecord(models.Model):
     disposal = models.ForeignKey("DisposalList", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="records", verbose_name=_("danh mục tiêu hủy"))
     disposed_at = models.DateTimeField(_("tiêu hủy lúc"), null=True, blank=True)
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         verbose_name = _("hồ sơ lưu trữ điện tử")
         verbose_name_plural = _("kho lưu trữ điện tử")
         ordering = ["-archived_at"]
         constraints = [models.CheckConstraint(
-            condition=Q(outgoing__isnull=False, incoming__isnull=True) | Q(outgoing__isnull=True,
-                                                                           incoming__isnull=False),
-            name="documents_archive_one_document")]
+            condition=(Q(outgoing__isnull=False, incoming__isnull=True, dossier__isnull=True)
+                       | Q(outgoing__isnull=True, incoming__isnull=False, dossier__isnull=True)
+                       | Q(outgoing__isnull=True, incoming__isnull=True, dossier__isnull=False)),
+            name="documents_archive_one_owner")]
 
     def __str__(self) -> str:
         return self.title[:100]
 
+    def save(self, *args, **kwargs):
+        self.search_text = archive_search_text(self.document, self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     @property
     def document(self):
-        return self.outgoing or self.incoming
+        """What is archived: the outgoing or incoming document, or the returned dossier."""
+        return self.outgoing or self.incoming or self.dossier
+
+    @property
+    def reference(self) -> str:
+        """The number and notation of a document, the code of a dossier."""
+        return self.dossier.code if self.dossier_id else self.document.notation
+
+
+def archive_search_text(document, title: str = "") -> str:
+    """What the archive's search reads: a document's own search text (notation, subject, signer, sender), a
+    dossier's code, procedure and applicant (accent-folded)."""
+    if isinstance(document, OutgoingDocument | IncomingDocument):
+        return document.search_text
+    if document is None:
+        return fold_for_search(title)
+    return fold_for_search(f"{document.code} {title} {document.applicant_name}")
 
 
 class DisposalList(models.Model):

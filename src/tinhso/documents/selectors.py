@@ -105,16 +105,17 @@ def attachment_for(user, pk: int) -> Attachment | None:
 
 def archive_for(user, *, agency: int | None = None, q: str | None = None,
                 retention: str | None = None) -> QuerySet[ArchiveRecord]:
-    """The archive records of the agencies whose registers ``user`` reads; ``q`` searches the document's
-    number, notation and subject accent-insensitively, ``retention`` is a code of the schedule."""
+    """The archive records of the agencies whose registers ``user`` reads; ``q`` searches accent-insensitively
+    a document's number, notation and subject, a dossier's code, procedure and applicant; ``retention`` is a
+    code of the schedule."""
     records = ArchiveRecord.objects.filter(agency__in=register_agencies(user)).select_related(
-        "agency", "retention", "outgoing__document_type", "incoming", "disposal")
+        "agency", "retention", "outgoing__document_type", "incoming", "dossier", "disposal")
     if agency:
         records = records.filter(agency_id=agency)
     if retention:
         records = records.filter(retention__code=retention)
     for word in fold_for_search(q or "").split()[:8]:
-        records = records.filter(Q(outgoing__search_text__contains=word) | Q(incoming__search_text__contains=word))
+        records = records.filter(search_text__contains=word)
     return records.order_by("-archived_at", "-pk")
 
 

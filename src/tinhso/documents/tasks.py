@@ -51,3 +51,12 @@ def verify_archive_fixity() -> dict:
     from tinhso.documents.archive import verify_fixity
 
     return verify_fixity()
+
+
+@task()
+def archive_dossier_result(dossier_id: int) -> dict:
+    """Move a returned dossier's result files into the electronic archive (queued when the return commits)."""
+    from tinhso.documents.archive import archive_dossier_result as archive_result
+
+    kept = archive_result(dossier_id)
+    return {"archived": kept.pk if kept is not None else None}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("di/<int:pk>/luu-tru/", views.outgoing_archive, name="outgoing-archive"),
     path("luu-tru/", views.archive_list, name="archive"),
     path("luu-tru/<int:pk>/", views.archive_detail, name="archive-detail"),
+    path("luu-tru/<int:pk>/tep/<int:file_pk>/", views.archive_file, name="archive-file"),
     path("luu-tru/tieu-huy/", views.disposal_list, name="disposal"),
     path("luu-tru/tieu-huy/lap/", views.disposal_propose, name="disposal-propose"),
     path("luu-tru/tieu-huy/<int:pk>/", views.disposal_detail, name="disposal-detail"),

@@ -375,7 +375,36 @@ def archive_detail(request, pk: int):
     found = selectors.archive_detail(request.user, pk)
     if found is None:
         raise Http404
-    return render(request, "documents/archive_detail.html", {"record": found, "document": found.document})
+    return render(request, "documents/archive_detail.html", {"record": found, "document": found.document,
+                                                             "files": _record_files(found)})
+
+
+def _record_files(found) -> list[dict]:
+    """The record's files with where to download them (none once disposed of): a document's attachments, a
+    dossier's result files."""
+    if found.disposed_at:
+        return []
+    if found.dossier_id:
+        return [{"name": item.original_name, "size": item.size,
+                 "url": reverse("documents:archive-file", args=[found.pk, item.pk])}
+                for item in archive.result_files(found.dossier)]
+    return [{"name": item.name, "size": item.size, "url": reverse("documents:attachment", args=[item.pk])}
+            for item in found.document.attachments.all()]
+
+
+@require_GET
+@registers_view
+def archive_file(request, pk: int, file_pk: int):
+    """A result file of an archived dossier, for the records office keeping it (whoever handled the dossier or
+    not)."""
+    found = selectors.archive_detail(request.user, pk)
+    if found is None or not found.dossier_id or found.disposed_at:
+        raise Http404
+    item = archive.result_files(found.dossier).filter(pk=file_pk).first()
+    if item is None:
+        raise Http404
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name,
+                        content_type=item.content_type)
 
 
 def _archive_document(request, document, detail: str, pk: int):

@@ -68,6 +68,7 @@ from tinhso.dossiers.models import (
     StepState,
     validate_citizen_id,
 )
+from tinhso.dossiers.signals import result_returned
 from tinhso.dossiers.uploads import ValidatedUpload, validate_upload
 
 __all__ = [
@@ -922,8 +923,13 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
             written = handler.record(dossier, actor)
             data["result_record"] = {"handler": handler.key, "summary": written.summary, "url": written.url,
                                      "object_id": written.object_id}
-        return _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
-                       writes=writes)
+        returned = _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
+                           writes=writes)
+        dossier_id = returned.pk
+        # robust: the archive (or any receiver) failing is logged; the return stays committed and answered.
+        transaction.on_commit(lambda: result_returned.send_robust(sender=Dossier, dossier_id=dossier_id),
+                              robust=True)
+        return returned
 
 
 def _check_result_registry(dossier: Dossier):

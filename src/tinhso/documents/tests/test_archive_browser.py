@@ -42,7 +42,7 @@ def test_the_records_office_archives_a_document_and_exports_the_bag(live_server,
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
     page.get_by_role("link", name="Lưu trữ điện tử").first.click()
-    page.get_by_label("Số, ký hiệu, trích yếu", exact=True).fill("de an 06")
+    page.get_by_label("Số, ký hiệu, trích yếu, mã hồ sơ", exact=True).fill("de an 06")
     page.get_by_role("button", name="Tìm").click()
     expect(page.get_by_role("row").filter(has_text="Đề án 06")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
