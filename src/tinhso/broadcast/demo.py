@@ -203,6 +203,6 @@ def describe(broker) -> str:
     if broker is None:
         return ("Truyền thanh cơ sở: chưa có máy chủ MQTT (cài gói mosquitto hoặc amqtt, hoặc đặt BROADCAST_MQTT_URL); "
                 "các cụm thu phát ảo không chạy.")
-    name = "Mosquitto" if getattr(broker, "name", "") != "amqtt" else "máy chủ MQTT nhúng amqtt (chưa cài mosquitto)"
+    name = "máy chủ MQTT nhúng amqtt (chưa cài mosquitto)" if broker.name == "amqtt" else broker.name
     return (f"Truyền thanh cơ sở: {name} trên 127.0.0.1:{broker.port}, 300 cụm thu phát ảo; đăng nhập "
             "truyenthanh (nguồn tỉnh), tt_duyet (duyệt), tt_khancap (phát khẩn cấp), tt_xa (đài xã).")

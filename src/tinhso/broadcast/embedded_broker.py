@@ -20,15 +20,11 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import secrets
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from tinhso.testing.mosquitto import Broker
 
 logger = logging.getLogger("tinhso.broadcast")
 
@@ -112,66 +108,24 @@ def main(argv: list[str]) -> int:
 
 # -- the process --------------------------------------------------------------------------------------------
 
-class EmbeddedBroker:
-    """The pure-Python broker in a child process, with the interface of the Mosquitto wrapper."""
+class EmbeddedBroker(Broker):
+    """The pure-Python broker in a child process, started, reloaded and stopped like the Mosquitto one."""
 
     name = "amqtt"
 
-    def __init__(self, platform_password: str | None = None, port: int | None = None, folder: Path | None = None):
-        from tinhso.testing.loopback import free_port
-
-        self.platform_password = platform_password or secrets.token_urlsafe(16)
-        self.port = port or free_port()
-        self.folder = folder or Path(tempfile.mkdtemp(prefix="tinhso-amqtt-"))
-        self._process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://{PLATFORM_USER}:{self.platform_password}@127.0.0.1:{self.port}"
+    def _command(self) -> list[str]:
+        if not available():
+            raise RuntimeError("amqtt is not installed (pip install amqtt)")
+        return [sys.executable, "-m", "tinhso.broadcast.embedded_broker", str(self.folder), str(self.port)]
 
     def _write(self, devices: Iterable[tuple[str, str]]) -> None:
         from tinhso.broadcast.link import write_broker_files
 
         write_broker_files(self.folder, self.platform_password, devices)
 
-    def start(self, devices: Iterable[tuple[str, str]] = ()) -> EmbeddedBroker:
-        if not available():
-            raise RuntimeError("amqtt is not installed (pip install amqtt)")
-        self._write(devices)
-        log = open(self.folder / "log", "wb")  # noqa: SIM115 - the child process writes it
-        command = [sys.executable, "-m", "tinhso.broadcast.embedded_broker", str(self.folder), str(self.port)]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                if self._process.poll() is not None:
-                    raise RuntimeError((self.folder / "log").read_text()) from None
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the embedded MQTT broker did not start")
-
     def reload(self, devices: Iterable[tuple[str, str]]) -> None:
-        """A new password file: the running broker reads it at the next sign-in."""
+        """A new password file: the running broker reads it at the next sign-in (no signal needed)."""
         self._write(devices)
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-            self._process = None
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> EmbeddedBroker:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":

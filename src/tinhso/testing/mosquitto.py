@@ -27,6 +27,8 @@ def find_mosquitto() -> str | None:
 
 
 class Broker:
+    name = "Mosquitto"
+
     def __init__(self, platform_password: str | None = None, port: int | None = None, folder: Path | None = None):
         self.platform_password = platform_password or secrets.token_urlsafe(16)
         self.port = port or free_port()
@@ -50,14 +52,18 @@ class Broker:
         config.append(f"user {getpass.getuser()}")
         (self.folder / "mosquitto.conf").write_text("\n".join(config) + "\n")
 
-    def start(self, devices: Iterable[tuple[str, str]] = ()) -> Broker:
+    def _command(self) -> list[str]:
         binary = find_mosquitto()
         if binary is None:
             raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
+        return [binary, "-c", str(self.folder / "mosquitto.conf")]
+
+    def start(self, devices: Iterable[tuple[str, str]] = ()) -> Broker:
+        command = self._command()
         self._write(devices)
-        self._process = subprocess.Popen([binary, "-c", str(self.folder / "mosquitto.conf")],
-                                         stdout=subprocess.DEVNULL, stderr=open(self.folder / "log", "wb"))  # noqa: SIM115
-        deadline = time.monotonic() + 10
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                         stderr=open(self.folder / "log", "wb"))  # noqa: SIM115
+        deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
@@ -66,7 +72,8 @@ class Broker:
                 if self._process.poll() is not None:
                     raise RuntimeError((self.folder / "log").read_text()) from None
                 time.sleep(0.05)
-        raise RuntimeError("mosquitto did not start")
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start")
 
     def reload(self, devices: Iterable[tuple[str, str]]) -> None:
         """Give the running broker a new password file (devices added, removed or re-keyed)."""
