@@ -86,9 +86,9 @@ def _config(folder: Path, port: int) -> dict:
 
 
 async def serve(folder: Path, port: int) -> None:
-    from amqtt.broker import Broker
+    from amqtt.broker import Broker as AmqttBroker
 
-    broker = Broker(_config(folder, port))
+    broker = AmqttBroker(_config(folder, port))
     await broker.start()
     try:
         await asyncio.Event().wait()
