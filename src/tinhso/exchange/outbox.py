@@ -113,13 +113,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _claimable(now: datetime.datetime):
+def _heads():
+    """Pending entries with no earlier undelivered entry of their dossier (changes go out in order)."""
     earlier_open = OutboxEntry.objects.filter(dossier_id=OuterRef("dossier_id"), id__lt=OuterRef("id")).exclude(
         status=OutboxStatus.DELIVERED)
+    return OutboxEntry.objects.filter(status=OutboxStatus.PENDING).exclude(Exists(earlier_open))
+
+
+def _claimable(now: datetime.datetime):
     return (
-        OutboxEntry.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        _heads().filter(next_attempt_at__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .exclude(Exists(earlier_open))
         .order_by("id")
     )
 
@@ -284,10 +288,7 @@ def _failed(entry: OutboxEntry, owner: str, message: str, report: DeliveryReport
 def next_due() -> datetime.datetime | None:
     """When the next delivery attempt falls due: the earliest pending change at the head of its dossier. The
     changes held back behind an earlier open one (a dead letter waiting for an administrator) are not due."""
-    earlier_open = OutboxEntry.objects.filter(dossier_id=OuterRef("dossier_id"), id__lt=OuterRef("id")).exclude(
-        status=OutboxStatus.DELIVERED)
-    return (OutboxEntry.objects.filter(status=OutboxStatus.PENDING).exclude(Exists(earlier_open))
-            .aggregate(at=Min("next_attempt_at"))["at"])
+    return _heads().aggregate(at=Min("next_attempt_at"))["at"]
 
 
 def _schedule_next() -> None:
