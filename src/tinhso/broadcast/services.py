@@ -11,6 +11,7 @@ import datetime
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -34,7 +35,7 @@ from tinhso.broadcast.models import (
     Schedule,
     Station,
 )
-from tinhso.common import audit, spatial
+from tinhso.common import audit, spatial, statements
 from tinhso.common.inputs import InputError, check_text
 from tinhso.common.review import may_review
 from tinhso.geo.models import Commune, CommuneBoundary
@@ -310,22 +311,34 @@ def push_programmes(device_ids: Iterable[int]) -> None:
 
 # -- emergency broadcasts -----------------------------------------------------------------------------------
 
-def emergency_devices(area: str, *, communes: Iterable[int] = (), polygon: dict | None = None) -> list[Device]:
-    """The active receive-and-play units of an emergency's area: the province, communes, or a polygon."""
-    units = Device.objects.filter(state=Device.State.ACTIVE, kind=Device.Kind.RECEIVER)
-    if area == Area.PROVINCE:
-        return list(units)
-    if area == Area.COMMUNES:
-        return list(units.filter(commune__in=list(communes)))
+def _emergency_geometry(area: str, polygon: dict | None):
+    """The polygon's geometry for an emergency drawn on the map (None for the province or communes); an
+    unknown area or a polygon that is not one is refused."""
+    if area in (Area.PROVINCE, Area.COMMUNES):
+        return None
     if area == Area.POLYGON:
         try:
-            geometry = spatial.area_geometry(polygon)
+            return spatial.area_geometry(polygon)
         except ValueError as error:
             raise BroadcastError(f"Vùng không hợp lệ: {error}", f"Invalid area: {error}", "polygon") from error
-        minx, miny, maxx, maxy = geometry.bounds
-        near = units.filter(latitude__range=(miny, maxy), longitude__range=(minx, maxx))
-        return [unit for unit in near if spatial.contains(geometry, unit.latitude, unit.longitude)]
     raise BroadcastError("Phạm vi phát khẩn cấp không hợp lệ.", "Invalid emergency area.", "area")
+
+
+def emergency_devices(area: str, *, communes: Iterable[int] = (),
+                      polygon: dict | None = None) -> list[tuple[int, str, str]]:
+    """The active receive-and-play units of an emergency's area (the province, communes, or a polygon), as
+    (id, device id, secret): what the receipts and the signed commands need, read as plain rows."""
+    geometry = _emergency_geometry(area, polygon)
+    units = Device.objects.filter(state=Device.State.ACTIVE, kind=Device.Kind.RECEIVER)
+    if area == Area.COMMUNES:
+        units = units.filter(commune__in=list(communes))
+    if geometry is None:
+        return list(units.values_list("pk", "device_id", "secret"))
+    minx, miny, maxx, maxy = geometry.bounds
+    near = units.filter(latitude__range=(miny, maxy), longitude__range=(minx, maxx))
+    return [(pk, device_id, secret) for pk, device_id, secret, lat, lon
+            in near.values_list("pk", "device_id", "secret", "latitude", "longitude")
+            if spatial.contains(geometry, lat, lon)]
 
 
 def _emergency_bulletin(user, title: str, message: str, source: str) -> Bulletin:
@@ -357,7 +370,7 @@ def propose_emergency(user, *, title: str, message: str, area: str, communes: It
     communes = list(communes)
     if area == Area.COMMUNES and not communes:
         raise BroadcastError("Cần chọn ít nhất một xã.", "Choose at least one commune.", "communes")
-    emergency_devices(area, communes=[c.pk for c in communes], polygon=polygon)  # the area is valid
+    _emergency_geometry(area, polygon)  # the area is valid
     source = Bulletin.Source.CAP if cap_alert is not None else Bulletin.Source.PROVINCE
     emergency = EmergencyBroadcast.objects.create(
         title=title, message=message, bulletin=_emergency_bulletin(user, title, message, source), area=area,
@@ -394,10 +407,11 @@ def _activate(emergency: EmergencyBroadcast, user) -> None:
     if emergency.expires_at is None or emergency.expires_at <= now:
         emergency.expires_at = now + datetime.timedelta(hours=1)
     emergency.save()
-    EmergencyReceipt.objects.bulk_create(
-        [EmergencyReceipt(emergency=emergency, device=unit, sent_at=now) for unit in units], batch_size=1000)
+    # Every unit's receipt is written before any command goes out (the commands are sent after the commit).
+    statements.insert_rows(EmergencyReceipt, ["emergency", "device", "sent_at"],
+                           [(emergency.pk, pk, now) for pk, _device_id, _secret in units])
     audit.record("action", emergency, summary=f"Bắt đầu phát khẩn cấp: {emergency.title}"[:300], actor=user,
-                 after={"area": emergency.area, "devices": [unit.device_id for unit in units],
+                 after={"area": emergency.area, "devices": [device_id for _pk, device_id, _secret in units],
                         "started_at": now.isoformat(), "expires_at": emergency.expires_at.isoformat()})
     if emergency.cap_alert is None:
         emergency.cap_alert = publish_cap(emergency)
@@ -407,7 +421,7 @@ def _activate(emergency: EmergencyBroadcast, user) -> None:
                "seconds": bulletin.duration_seconds, "sha256": bulletin.sha256, "text": emergency.message,
                "url": reverse("broadcast:bulletin-audio", args=[bulletin.pk]),
                "expires": emergency.expires_at.timestamp()}
-    commands = [(unit.device_id, unit.secret, command) for unit in units]
+    commands = [(device_id, secret, command) for _pk, device_id, secret in units]
     transaction.on_commit(lambda: link.send(commands))
 
 
@@ -475,103 +489,130 @@ def _moment(value, fallback: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
 
 
+class _Event(NamedTuple):
+    """A device event as the link writes it (the fields of :class:`DeviceEvent`, in :data:`EVENT_FIELDS`' order)."""
+
+    device_id: int
+    at: datetime.datetime
+    kind: str
+    seconds: int = 0
+    detail: dict | None = None
+
+
+EVENT_FIELDS = ["device", "at", "kind", "seconds", "detail"]
+# What a device's live state holds, in the order the link reads and writes it.
+LIVE_FIELDS = ["last_seen", "online", "playing", "volume", "power", "temperature", "signal", "schedule_version"]
+
+
 @transaction.atomic
 def take_reports(reports: list[link.Report]) -> dict[str, int]:
     """Write a batch of device reports: heartbeats and status into the live state, acknowledgements into the
     emergency's receipts (and the audit chain), events into the device's history. Unknown devices and
-    malformed values are ignored (the device's id comes from the topic, see :mod:`.link`)."""
+    malformed values are ignored (the device's id comes from the topic, see :mod:`.link`).
+
+    A batch can be thousands of units (every unit of the province acknowledging an emergency): the units and
+    their live states are read as plain rows, changed in memory and written with one statement each for the
+    states changed, the units only heard from, the new states, the events and each phase of acknowledgements."""
     ids = {report.device_id for report in reports}
-    devices = {d.device_id: d for d in Device.objects.filter(device_id__in=ids).select_related("live")}
+    devices = dict(Device.objects.filter(device_id__in=ids).values_list("device_id", "pk"))
+    stored = {row[0]: dict(zip(LIVE_FIELDS, row[1:], strict=True)) for row in DeviceState.objects.filter(
+        device_id__in=list(devices.values())).values_list("device_id", *LIVE_FIELDS)}
     counts = {"status": 0, "ack": 0, "event": 0, "ignored": 0}
-    states: dict[int, DeviceState] = {}
+    states: dict[int, dict] = {}
+    new: set[int] = set()  # units without a live state yet
     reported: set[int] = set()  # units whose state changed beyond "online, heard from now"
-    events: list[DeviceEvent] = []
-    acks: dict[int, list[tuple[Device, str, datetime.datetime]]] = {}
+    events: list[_Event] = []
+    acks: dict[int, list[tuple[int, str, str, datetime.datetime]]] = {}
     for report in reports:
         unit, body = devices.get(report.device_id), report.body
         kind = body.get("type")
         if unit is None or kind not in ("status", "ack", "event", "gone"):
             counts["ignored"] += 1
             continue
-        state = states.get(unit.pk) or getattr(unit, "live", None) or DeviceState(device=unit)
-        states[unit.pk] = state
+        state = states.get(unit)
+        if state is None:
+            state = stored.get(unit)
+            if state is None:
+                state = dict(zip(LIVE_FIELDS, (None, False, "", None, "", None, None, ""), strict=True))
+                new.add(unit)
+            states[unit] = state
         at = _moment(body.get("at"), report.received)
         if kind == "gone":
-            reported.add(unit.pk)
-            if state.online:
-                events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.OFFLINE, detail={"will": True}))
-            state.online = False
-            state.playing = ""
+            reported.add(unit)
+            if state["online"]:
+                events.append(_Event(unit, at, DeviceEvent.Kind.OFFLINE, 0, {"will": True}))
+            state["online"] = False
+            state["playing"] = ""
             continue
-        if not state.online:
-            events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.ONLINE))
-            reported.add(unit.pk)
-        state.online, state.last_seen = True, at
+        if not state["online"]:
+            events.append(_Event(unit, at, DeviceEvent.Kind.ONLINE, 0, {}))
+            reported.add(unit)
+        state["online"], state["last_seen"] = True, at
         if kind == "status":
-            reported.add(unit.pk)
+            reported.add(unit)
             counts["status"] += 1
-            state.playing = str(body.get("playing") or "")[:80]
-            state.volume = _number(body.get("volume"), 0, 100)
+            state["playing"] = str(body.get("playing") or "")[:80]
+            state["volume"] = _number(body.get("volume"), 0, 100)
             power = body.get("power")
-            if power == "battery" and state.power != "battery":
-                events.append(DeviceEvent(device=unit, at=at, kind=DeviceEvent.Kind.POWER_LOSS))
-            state.power = power if power in ("mains", "battery") else ""
-            state.temperature = _number(body.get("temperature"), -40, 120)
+            if power == "battery" and state["power"] != "battery":
+                events.append(_Event(unit, at, DeviceEvent.Kind.POWER_LOSS, 0, {}))
+            state["power"] = power if power in ("mains", "battery") else ""
+            state["temperature"] = _number(body.get("temperature"), -40, 120)
             signal = _number(body.get("signal"), -150, 0)
-            state.signal = int(signal) if signal is not None else None
-            state.schedule_version = str(body.get("schedule_version") or "")[:64]
+            state["signal"] = int(signal) if signal is not None else None
+            state["schedule_version"] = str(body.get("schedule_version") or "")[:64]
         elif kind == "ack":
             emergency, phase = body.get("emergency"), body.get("phase")
             if isinstance(emergency, int) and phase in ("start", "end"):
-                acks.setdefault(emergency, []).append((unit, phase, at))
+                acks.setdefault(emergency, []).append((unit, report.device_id, phase, at))
                 counts["ack"] += 1
         else:
             event = body.get("kind")
             if event in (DeviceEvent.Kind.PLAYED, DeviceEvent.Kind.PLAYBACK_FAILED):
                 seconds = _number(body.get("seconds"), 0, 86400) or 0
-                events.append(DeviceEvent(device=unit, at=at, kind=event, seconds=int(seconds),
-                                          detail={"bulletin": body.get("bulletin"),
-                                                  "emergency": body.get("emergency")}))
+                events.append(_Event(unit, at, event, int(seconds),
+                                     {"bulletin": body.get("bulletin"), "emergency": body.get("emergency")}))
                 counts["event"] += 1
-    # One statement for the states already there, one for the new ones (a batch can be thousands of units).
-    fields = ["last_seen", "online", "playing", "volume", "power", "temperature", "signal", "schedule_version"]
-    existing = [state for state in states.values() if not state._state.adding and state.device_id in reported]
-    DeviceState.objects.bulk_update(existing, fields, batch_size=1000)
-    # Units that were online and only acknowledged or reported an event: one UPDATE for all of them.
-    heard = [state for state in states.values() if not state._state.adding and state.device_id not in reported]
+    # One statement for the states that changed, one for the units only heard from, one for the new ones.
+    statements.update_rows(DeviceState, LIVE_FIELDS, [(*state.values(), unit) for unit, state in states.items()
+                                                      if unit not in new and unit in reported])
+    heard = [unit for unit in states if unit not in new and unit not in reported]
     if heard:
-        DeviceState.objects.filter(device_id__in=[state.device_id for state in heard]).update(
-            online=True, last_seen=max(state.last_seen for state in heard))
-    DeviceState.objects.bulk_create([state for state in states.values() if state._state.adding], batch_size=1000)
-    DeviceEvent.objects.bulk_create(events, batch_size=1000)
+        DeviceState.objects.filter(device_id__in=heard).update(
+            online=True, last_seen=max(states[unit]["last_seen"] for unit in heard))
+    DeviceState.objects.bulk_create([DeviceState(device_id=unit, **states[unit]) for unit in new], batch_size=1000)
+    statements.insert_rows(DeviceEvent, EVENT_FIELDS, events)
     raise_alarms(events)
     for emergency_id, entries in acks.items():
         _take_acks(emergency_id, entries)
     return counts
 
 
-def _take_acks(emergency_id: int, entries: list[tuple[Device, str, datetime.datetime]]) -> None:
+def _take_acks(emergency_id: int, entries: list[tuple[int, str, str, datetime.datetime]]) -> None:
+    """The first start and end acknowledgement of each unit (id, device id, phase, moment) on its receipt."""
     emergency = EmergencyBroadcast.objects.filter(pk=emergency_id).first()
     if emergency is None:
         return
-    receipts = {r.device_id: r for r in emergency.receipts.filter(device__in=[unit for unit, _p, _a in entries])}
-    changed, kept = {}, []
-    for unit, phase, at in entries:
-        receipt = receipts.get(unit.pk)
+    receipts = {device: [pk, started, ended] for pk, device, started, ended in emergency.receipts.filter(
+        device_id__in=[unit for unit, *_rest in entries]).values_list("pk", "device_id", "started_at", "ended_at")}
+    started, ended, kept = [], [], []
+    for unit, device_id, phase, at in entries:
+        receipt = receipts.get(unit)
         if receipt is None:
             continue
-        if phase == "start" and receipt.started_at is None:
-            receipt.started_at = at
-        elif phase == "end" and receipt.ended_at is None:
-            receipt.ended_at = at
+        if phase == "start" and receipt[1] is None:
+            receipt[1] = at
+            started.append((at, receipt[0]))
+        elif phase == "end" and receipt[2] is None:
+            receipt[2] = at
+            ended.append((at, receipt[0]))
         else:
             continue
-        changed[receipt.pk] = receipt
-        kept.append([unit.device_id, phase, at.isoformat()])
-    if changed:
-        for field_name in ("started_at", "ended_at"):
-            moved = [r for r in changed.values() if getattr(r, field_name) is not None]
-            EmergencyReceipt.objects.bulk_update(moved, [field_name], batch_size=1000)
+        kept.append([device_id, phase, at.isoformat()])
+    if kept:
+        # The first acknowledgement of each phase is kept, also against another link writing the same receipt.
+        statements.update_rows(EmergencyReceipt, ["started_at"], started, unset="started_at")
+        statements.update_rows(EmergencyReceipt, ["ended_at"], ended, unset="ended_at")
         audit.record("action", emergency, summary=f"Thiết bị xác nhận phát khẩn cấp ({len(kept)})", actor=None,
                      after={"acknowledgements": kept})
 
@@ -688,8 +729,9 @@ def publish_cap(emergency: EmergencyBroadcast) -> CapAlert:
 ALARM_KINDS = (DeviceEvent.Kind.OFFLINE, DeviceEvent.Kind.PLAYBACK_FAILED, DeviceEvent.Kind.POWER_LOSS)
 
 
-def raise_alarms(events: list[DeviceEvent]) -> int:
-    """Tell each commune's operators of its units gone offline, failed playback or mains power lost: one notice
+def raise_alarms(events: Iterable) -> int:
+    """Tell each commune's operators of its units gone offline, failed playback or mains power lost (``events``:
+    each with ``device_id`` and ``kind``): one notice
     per commune and kind per hour (the notice service's key), in the operator's language, linking to the
     commune's page."""
     from django.utils.translation import gettext

@@ -6,6 +6,9 @@ field preparation as ``Model.save`` (``pre_save`` of each field, ``get_db_prep_s
 built once per model and field list; :func:`tinhso.common.audit.record` runs them with the audit entry in
 one ``WITH …`` statement on PostgreSQL (``together=``), and :func:`run` runs a list of them as one statement.
 :func:`saved` then does what ``Model.save`` would have done after the write (state, ``post_save``).
+:func:`insert_rows` and :func:`update_rows` write the same columns of thousands of rows with one statement
+text and every row's values sent at once, without a model instance per row (``bulk_update`` would also build
+a ``CASE WHEN`` expression per row and field).
 """
 
 # Statements are assembled from the models' own table and column names; every value is a parameter.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models.signals import post_save, pre_save
 
 
@@ -55,6 +58,49 @@ def update(instance: models.Model, names: list[str]) -> Statement:
         _texts[key] = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s"
     params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
     return Statement(_texts[key], [*params, instance.pk])
+
+
+def _run_rows(sql: str, prepare: list, rows) -> int:
+    database = connections[connection.alias]  # the connection itself, not the proxy, for every value
+    params = [[p(v, database) for p, v in zip(prepare, row, strict=True)] for row in rows]
+    with database.cursor() as cursor:
+        cursor.executemany(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple]) -> int:
+    """``INSERT`` of many new rows, each given as the values of the fields ``names`` in order (the other
+    columns take their database default or NULL; an auto primary key is made): one statement text run with
+    every row's parameters, each value prepared as ``save`` prepares it. No keys come back and no signals are
+    sent. Returns how many rows were written."""
+    if not rows:
+        return 0
+    fields = [model._meta.get_field(name) for name in names]
+    key = ("insert_rows", model._meta.db_table, tuple(f.column for f in fields))
+    if key not in _texts:
+        quote = connection.ops.quote_name
+        _texts[key] = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+                       f"VALUES ({', '.join(['%s'] * len(fields))})")
+    return _run_rows(_texts[key], [f.get_db_prep_save for f in fields], rows)
+
+
+def update_rows(model: type[models.Model], names: list[str], rows: list[tuple], *, unset: str = "") -> int:
+    """``UPDATE`` of the fields ``names`` of many rows, each row given as ``(value, …, primary key)``: one
+    statement text run with every row's parameters (``executemany``; psycopg pipelines the rows to PostgreSQL,
+    SQLite steps one prepared statement), each value prepared as ``save`` prepares it (``get_db_prep_save``).
+    ``unset``: a field that must still be NULL for the row to change (a first write wins). No signals are
+    sent. Returns how many rows changed."""
+    if not rows:
+        return 0
+    fields = [model._meta.get_field(name) for name in names]
+    key = ("update_rows", model._meta.db_table, tuple(f.column for f in fields), unset)
+    if key not in _texts:
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        condition = f" AND {quote(model._meta.get_field(unset).column)} IS NULL" if unset else ""
+        _texts[key] = (f"UPDATE {quote(model._meta.db_table)} SET {sets} "
+                       f"WHERE {quote(model._meta.pk.column)} = %s{condition}")
+    return _run_rows(_texts[key], [f.get_db_prep_save for f in [*fields, model._meta.pk]], rows)
 
 
 def saved(statement: Statement, key) -> None:
