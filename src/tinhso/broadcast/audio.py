@@ -90,14 +90,25 @@ def normalise(data: bytes) -> Audio:
                            "its content is not a valid MP3, WAV or OGG.")
         if seconds <= 0 or seconds > MAX_SECONDS:
             raise _refused("thời lượng phải từ 0 đến 2 giờ.", "its duration must be between 0 and 2 hours.")
-        target = Path(folder) / "out.mp3"
-        result = _run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
-                       "-af", "loudnorm=I=-16:TP=-1.5:LRA=11", "-ar", "44100", "-ac", "1",
-                       "-c:a", "libmp3lame", "-b:a", "64k", str(target)], timeout=600)
-        if result.returncode:
-            raise _refused("không chuyển được sang định dạng phát.", "it cannot be converted for playback.")
-        _fmt, seconds = probe(target)
-        return Audio(target.read_bytes(), "mp3", round(seconds, 2))
+        return _encode(source)
+
+
+def _encode(source: Path) -> Audio:
+    """The devices' MP3 of a checked sound file: mono, 44.1 kHz, 64 kbit/s, loudness normalised; its duration
+    read from the MP3 written."""
+    target = source.with_name("out.mp3")
+    result = _run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source),
+                   "-af", "loudnorm=I=-16:TP=-1.5:LRA=11", "-ar", "44100", "-ac", "1",
+                   "-c:a", "libmp3lame", "-b:a", "64k", str(target)], timeout=600)
+    if result.returncode:
+        raise _refused("không chuyển được sang định dạng phát.", "it cannot be converted for playback.")
+    _fmt, seconds = probe(target)
+    return Audio(target.read_bytes(), "mp3", round(seconds, 2))
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as opened:
+        return opened.read(12)
 
 
 def speak(text: str) -> Audio:
@@ -118,7 +129,8 @@ def speak(text: str) -> Audio:
         script = Path(folder) / "speech.txt"
         script.write_text(text, encoding="utf-8")
         result = _run([engine, "-v", voice, "-s", "150", "-f", str(script), "-w", str(wav)], timeout=120)
-        if result.returncode or not wav.exists():
+        if result.returncode or not wav.exists() or sniff(_head(wav)) != "wav":
             raise InputError("Không đọc được nội dung thành tiếng.", "The text could not be turned into speech.",
                              "text")
-        return normalise(wav.read_bytes())
+        # espeak-ng's own WAV needs no judging by content (an upload does): straight to the devices' MP3.
+        return _encode(wav)

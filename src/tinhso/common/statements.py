@@ -60,9 +60,26 @@ def update(instance: models.Model, names: list[str]) -> Statement:
     return Statement(_texts[key], [*params, instance.pk])
 
 
-def _run_rows(sql: str, prepare: list, rows) -> int:
+# Values the database takes as they are for a field of this kind: ``get_db_prep_save`` would give them back
+# unchanged (a ``str`` for a text column, an ``int`` for an integer one…), so the rows skip the call.
+_PLAIN = {"CharField": str, "TextField": str, "SlugField": str, "BooleanField": bool, "FloatField": float,
+          **dict.fromkeys(["IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+                           "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
+                           "SmallAutoField"], int)}
+
+
+def _plain_type(field: models.Field) -> type | None:
+    kind = field.get_internal_type()
+    if kind == "ForeignKey":
+        return _plain_type(field.target_field)
+    return _PLAIN.get(kind)
+
+
+def _run_rows(sql: str, fields: list[models.Field], rows) -> int:
     database = connections[connection.alias]  # the connection itself, not the proxy, for every value
-    params = [[p(v, database) for p, v in zip(prepare, row, strict=True)] for row in rows]
+    prepare = [(f.get_db_prep_save, _plain_type(f)) for f in fields]
+    params = [[v if v is None or type(v) is plain else p(v, database)
+               for (p, plain), v in zip(prepare, row, strict=True)] for row in rows]
     with database.cursor() as cursor:
         cursor.executemany(sql, params)
         return max(cursor.rowcount, 0)
@@ -81,7 +98,7 @@ def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple]) 
         quote = connection.ops.quote_name
         _texts[key] = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
                        f"VALUES ({', '.join(['%s'] * len(fields))})")
-    return _run_rows(_texts[key], [f.get_db_prep_save for f in fields], rows)
+    return _run_rows(_texts[key], fields, rows)
 
 
 def update_rows(model: type[models.Model], names: list[str], rows: list[tuple], *, unset: str = "") -> int:
@@ -100,7 +117,7 @@ def update_rows(model: type[models.Model], names: list[str], rows: list[tuple], 
         condition = f" AND {quote(model._meta.get_field(unset).column)} IS NULL" if unset else ""
         _texts[key] = (f"UPDATE {quote(model._meta.db_table)} SET {sets} "
                        f"WHERE {quote(model._meta.pk.column)} = %s{condition}")
-    return _run_rows(_texts[key], [f.get_db_prep_save for f in [*fields, model._meta.pk]], rows)
+    return _run_rows(_texts[key], [*fields, model._meta.pk], rows)
 
 
 def saved(statement: Statement, key) -> None:
