@@ -233,7 +233,12 @@ class Listener:
         self._client.loop_start()
 
     def _on_connect(self, client_, userdata, flags, reason_code, properties):
-        client_.subscribe(ALL_REPORTS, qos=1)
+        # QoS 0 from the broker to the link: the devices publish their reports at QoS 1 (the broker confirms it
+        # has them), and the link's session is clean with a new client id at every start, so a QoS 1
+        # subscription would redeliver nothing that the TCP connection does not already deliver; it only cost
+        # an acknowledgement written back per report and held the broker to 1,000 reports in flight, which
+        # slowed an emergency's thousands of acknowledgements (and the commands sent from the same process).
+        client_.subscribe(ALL_REPORTS, qos=0)
 
     def _on_message(self, client_, userdata, message):
         parts = message.topic.split("/")
