@@ -246,13 +246,23 @@ class Fleet:
         return False
 
     def run(self) -> None:
-        last_misc = 0.0
+        last_misc = last_scan = 0.0
         while not self._stop.is_set():
             events = self.selector.select(timeout=0.05)
             with self.lock:
                 for key, _mask in events:
-                    key.data.loop_read()
+                    made = key.data
+                    made.loop_read()
+                    # What the unit has to say after what it read (an acknowledgement) goes out at once, as a
+                    # device of its own would send it, not after a pass over every other unit.
+                    if made.want_write():
+                        made.loop_write()
                 now = time.time()
+                if now - last_scan < 0.05:
+                    continue
+                # Every 50 ms at most: each unit's clock (programme, emergency end, heartbeat), reconnections and
+                # anything still to send.
+                last_scan = now
                 for unit in self.units.values():
                     made = unit.client
                     if made is None:
