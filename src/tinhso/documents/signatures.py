@@ -16,6 +16,7 @@ signature does not check), ``unverifiable`` (the file or signature cannot be rea
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import logging
 from dataclasses import dataclass
@@ -127,16 +128,49 @@ def stamp_lines(signer, *, agency: str = "", notation: str = "") -> str:
     return "\n".join(lines)
 
 
+# Latin, Latin-1, Latin Extended-A/B, the Vietnamese letters of Latin Extended Additional, punctuation, digits.
+STAMP_UNICODES = [*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x1EA0, 0x1EFA), *range(0x2010, 0x2027), 0x20AB]
+
+
+@functools.lru_cache(maxsize=1)
+def stamp_font() -> str | None:
+    """The stamp's font: the first installed of ``STAMP_FONTS`` cut down once per process to the letters
+    Vietnamese needs (parsing the whole font took most of each signature's time), or None."""
+    import hashlib
+    import os
+    import tempfile
+
+    from fontTools import subset, ttLib
+
+    source = next((path for path in STAMP_FONTS if os.path.exists(path)), None)
+    if source is None:
+        return None
+    stat = os.stat(source)
+    key = hashlib.sha256(f"{source}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    target = os.path.join(tempfile.gettempdir(), f"tinhso-stamp-{key}.ttf")
+    if not os.path.exists(target):
+        options = subset.Options()
+        options.layout_features = ["kern"]
+        options.name_IDs = ["*"]
+        font = ttLib.TTFont(source)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=STAMP_UNICODES)
+        subsetter.subset(font)
+        handle, partial = tempfile.mkstemp(suffix=".ttf", dir=tempfile.gettempdir())
+        with os.fdopen(handle, "wb") as out:
+            font.save(out)
+        os.replace(partial, target)
+    return target
+
+
 def _stamp_style(signer, *, agency: str, notation: str):
     """A text stamp in a font with Vietnamese glyphs (Noto Sans from the distribution), or pyHanko's default
     block when no such font is installed."""
-    import os
-
     from pyhanko import stamp
     from pyhanko.pdf_utils import text
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 
-    font = next((path for path in STAMP_FONTS if os.path.exists(path)), None)
+    font = stamp_font()
     if font is None:
         return None
     return stamp.TextStampStyle(
