@@ -209,9 +209,13 @@ def incoming_detail(request, pk: int):
     handlers = {m.user for m in people if m.role in services.HANDLER_ROLES}
     leaders = {m.user for m in people if m.role in services.LEADER_ROLES}
     may_clerk = services.holds(request.user, document.agency, services.CLERK_ROLES | services.LEADER_ROLES)
+    from tinhso.directives import selectors as directives
+
+    directs = directives.is_office(request.user)  # the office that keeps the register of leaders' directives
     return render(request, "documents/incoming_detail.html", {
         "document": document, "handlers": sorted(handlers, key=str), "leaders": sorted(leaders, key=str),
-        "may_clerk": may_clerk, "is_handler": document.handler_id == request.user.pk,
+        "may_clerk": may_clerk, "is_handler": document.handler_id == request.user.pk, "directs": directs,
+        "directives": document.directives.order_by("-issued_on") if directs else (),
         **_archive_context(request, document, closed=document.state in archive.CLOSED_INCOMING)})
 
 
