@@ -9,6 +9,7 @@ they leave through :mod:`tinhso.documents.delivery` after commit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
@@ -151,10 +152,12 @@ def _record_verdict(attachment: Attachment, verdict) -> None:
     attachment.signature_note = verdict.reason[:300]
 
 
+@contextlib.contextmanager
 def agency_signer(agency: Agency, *, secret: str = "", pkcs12: bytes | None = None):
-    """The signer the records office signs with: an uploaded PKCS#12 file and its passphrase, or the agency's
-    own key (``RecordsOffice.signing_key``: a PKCS#12 file or a PKCS#11 token) opened with the PIN typed now.
-    The secret is used once and never stored."""
+    """The signer the records office signs with, for the ``with`` block: an uploaded PKCS#12 file and its
+    passphrase, or the agency's own key (``RecordsOffice.signing_key``: a PKCS#12 file or a PKCS#11 token)
+    opened with the PIN typed now. The secret is used once and never stored; a token's session is closed when
+    the block ends."""
     try:
         if pkcs12 is not None:
             if len(pkcs12) > MAX_PKCS12_BYTES:
@@ -168,10 +171,16 @@ def agency_signer(agency: Agency, *, secret: str = "", pkcs12: bytes | None = No
                     "Cơ quan chưa cấu hình khóa ký số; hãy chọn tệp khóa (.p12) để ký.",
                     "The agency has no signing key configured; choose a key file (.p12) to sign with.")
             signer = signatures.load_signer(source, secret or None)
-        signatures.check_signing_certificate(signer)
     except signatures.SigningError as error:
         raise DocumentError(error.message, error.message_en, "khoa-ky-so") from None
-    return signer
+    try:
+        try:
+            signatures.check_signing_certificate(signer)
+        except signatures.SigningError as error:
+            raise DocumentError(error.message, error.message_en, "khoa-ky-so") from None
+        yield signer
+    finally:
+        signatures.release(signer)
 
 
 def _sign_files(document: OutgoingDocument, signer) -> list[Attachment]:

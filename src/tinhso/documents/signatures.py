@@ -58,20 +58,40 @@ def load_signer(source: str, secret: bytes | str | None = None):
                                "Could not open the PKCS#12 file (wrong passphrase or damaged file).")
         return signer
     if kind == "pkcs11":
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11
 
         module, _, labels = rest.partition("#")
         token_label, _, key_label = labels.partition("#")
         try:
-            session = pkcs11.open_pkcs11_session(module, token_label=token_label,
+            session = pkcs11.open_pkcs11_session(module, token_criteria=TokenCriteria(label=token_label or None),
                                                  user_pin=secret_bytes.decode() if secret_bytes else None)
-            return pkcs11.PKCS11Signer(session, key_label=key_label or None, cert_label=key_label or None)
+            # the chain comes from the token (``other_certs_to_pull=None``: every certificate on it), as the
+            # tokens of the licensed CAs carry it; ECDSA is signed with the raw mechanism, which every token that
+            # does ECDSA has (hash-then-sign ECDSA often is not)
+            signer = pkcs11.PKCS11Signer(session, key_label=key_label or None, cert_label=key_label or None,
+                                         other_certs_to_pull=None)
+            if signer.signing_cert.public_key.algorithm == "ec":
+                signer = pkcs11.PKCS11Signer(session, key_label=key_label or None, cert_label=key_label or None,
+                                             other_certs_to_pull=None, use_raw_mechanism=True)
         except Exception as error:  # the token's library raises its own kinds (no token, wrong PIN, locked)
             logger.warning("PKCS#11 token %s could not be opened: %s", token_label, type(error).__name__)
             raise SigningError("Không mở được thiết bị ký số (token) của cơ quan: kiểm tra token và mã PIN.",
                                "Could not open the agency's signing token: check the token and its PIN.") from None
+        return signer
     raise SigningError(f"Nguồn khóa ký “{kind}” không được hỗ trợ (pkcs12: hoặc pkcs11:).",
                        f"Unsupported signing key source “{kind}” (pkcs12: or pkcs11:).")
+
+
+def release(signer) -> None:
+    """Close a token's session (logging out), so that the next signing in this process logs in afresh; a key
+    held in memory (PKCS#12) has nothing to release."""
+    session = getattr(signer, "pkcs11_session", None)
+    if session is not None:
+        try:
+            session.close()
+        except Exception as error:  # a token pulled out meanwhile: nothing left to close
+            logger.warning("PKCS#11 session could not be closed: %s", type(error).__name__)
 
 
 def signer_from_pkcs12(data: bytes, passphrase: bytes | None):

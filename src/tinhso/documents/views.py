@@ -8,6 +8,7 @@ outside the scope answers 404 like one that does not exist. A view never writes 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from urllib.parse import urlencode
 
@@ -327,26 +328,30 @@ def outgoing_issue(request, pk: int):
         raise Http404
     mode = request.POST.get("ky-so", "")
     try:
-        signer = None
-        if mode in ("khoa-co-quan", "tep"):
-            key_file = request.FILES.get("tep-khoa") if mode == "tep" else None
-            if mode == "tep" and key_file is None:
-                raise services.DocumentError(_("Vui lòng chọn tệp khóa ký số (.p12, .pfx)."),
-                                             "Choose the signing key file (.p12, .pfx).", "tep-khoa")
-            signer = services.agency_signer(
-                document.agency, secret=request.POST.get("mat-khau", ""),
-                pkcs12=key_file.read(services.MAX_PKCS12_BYTES + 1) if key_file else None)
-        elif mode:
-            raise services.DocumentError(_("Cách ký số không hợp lệ."), "Invalid signing choice.", "ky-so")
-        issued = services.issue(document, by=request.user, signer=signer)
+        with _signer(request, document, mode) as signer:
+            issued = services.issue(document, by=request.user, signer=signer)
     except InputError as error:
         messages.error(request, error.localized)
         return _outgoing_page(request, selectors.outgoing_detail(request.user, pk), status=error.status)
-    if signer is not None:
+    if mode:
         messages.success(request, _("Đã ký số và ban hành văn bản số %(notation)s.") % {"notation": issued.notation})
     else:
         messages.success(request, _("Đã ban hành văn bản số %(notation)s.") % {"notation": issued.notation})
     return redirect("documents:outgoing-detail", pk=pk)
+
+
+def _signer(request, document, mode: str):
+    """The signing key the form chose (a ``with`` block), or none."""
+    if not mode:
+        return contextlib.nullcontext()
+    if mode not in ("khoa-co-quan", "tep"):
+        raise services.DocumentError(_("Cách ký số không hợp lệ."), "Invalid signing choice.", "ky-so")
+    key_file = request.FILES.get("tep-khoa") if mode == "tep" else None
+    if mode == "tep" and key_file is None:
+        raise services.DocumentError(_("Vui lòng chọn tệp khóa ký số (.p12, .pfx)."),
+                                     "Choose the signing key file (.p12, .pfx).", "tep-khoa")
+    return services.agency_signer(document.agency, secret=request.POST.get("mat-khau", ""),
+                                  pkcs12=key_file.read(services.MAX_PKCS12_BYTES + 1) if key_file else None)
 
 
 @require_POST

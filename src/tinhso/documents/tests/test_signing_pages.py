@@ -56,7 +56,7 @@ def save_draft(client, office, pdf, **extra):
         "trich-yeu": "Về việc triển khai chuyển đổi số năm 2026", "tham-quyen": "KT.", "chuc-vu": "Phó Giám đốc",
         "nguoi-ky": "Trần Văn Bình", "do-khan": "0", "hanh-dong": "du-thao",
         "tep": SimpleUploadedFile("thong-bao.pdf", pdf, "application/pdf"), **extra})
-    document = OutgoingDocument.objects.get(agency=office.agency, subject__startswith="Về việc triển khai")
+    document = OutgoingDocument.objects.filter(agency=office.agency, state=OutgoingState.DRAFT).latest("pk")
     assert answer.status_code == 302 and answer["Location"] == reverse("documents:outgoing-detail",
                                                                        args=[document.pk])
     return document
@@ -114,8 +114,8 @@ def test_a_draft_without_a_pdf_cannot_be_signed_and_keeps_no_number(pdf, key_fil
     office = records_office("SKHCN")
     draft = services.draft_outgoing(office.agency, outgoing_input(
         files=[services.FileInput("bang.xlsx", b"PK\x03\x04 not a pdf", "application/pdf")]), by=office.clerk)
-    signer = services.agency_signer(office.agency, secret=PASSPHRASE.decode(), pkcs12=key_file)
-    with pytest.raises(services.DocumentError) as refused:
+    with services.agency_signer(office.agency, secret=PASSPHRASE.decode(), pkcs12=key_file) as signer, \
+            pytest.raises(services.DocumentError) as refused:
         services.issue(draft, by=office.clerk, signer=signer)
     assert refused.value.status == 409 and "không có tệp PDF" in refused.value.message
     draft.refresh_from_db()
@@ -149,8 +149,9 @@ def test_an_expired_certificate_is_refused_before_anything_is_signed(pki, pdf):
     office = records_office("SKHCN")
     now = datetime.datetime.now(datetime.UTC)
     old = pki.issue_signing("Sở cũ", valid_from=now - datetime.timedelta(days=800), days=799).pkcs12(PASSPHRASE)
-    with pytest.raises(services.DocumentError) as refused:
-        services.agency_signer(office.agency, secret=PASSPHRASE.decode(), pkcs12=old)
+    with pytest.raises(services.DocumentError) as refused, \
+            services.agency_signer(office.agency, secret=PASSPHRASE.decode(), pkcs12=old):
+        pass
     assert "đã hết hạn" in refused.value.message
     with pytest.raises(signatures.SigningError):
         signatures.signer_from_pkcs12(b"not a key file", b"x")
@@ -173,3 +174,32 @@ def test_another_agency_cannot_issue_or_delete_a_draft_and_the_clerk_deletes_it(
     issued = services.issue_outgoing(office.agency, outgoing_input(), by=office.clerk)
     again = client.post(reverse("documents:outgoing-discard", args=[issued.pk]))
     assert again.status_code == 409 and OutgoingDocument.objects.filter(pk=issued.pk).exists()
+
+
+@pytest.mark.parametrize("key_type", ["rsa", "ec"])
+def test_the_agencys_key_on_a_pkcs11_token_signs_and_a_wrong_pin_is_refused(client, pdf, pki, softhsm, trusted,
+                                                                            key_type):
+    from tinhso.testing.pki import new_key
+
+    office = records_office("SKHCN")
+    softhsm.put(pki.issue_signing("Sở Khoa học và Công nghệ", key=new_key(key_type)), label=f"skhcn-{key_type}",
+                object_id=b"\x01" if key_type == "rsa" else b"\x02")
+    office.office.signing_key = softhsm.source(f"skhcn-{key_type}")
+    office.office.save()
+    document = save_draft(client, office, pdf)
+    wrong = client.post(reverse("documents:outgoing-issue", args=[document.pk]),
+                        {"ky-so": "khoa-co-quan", "mat-khau": "000000"})
+    assert wrong.status_code == 400 and "Không mở được thiết bị ký số" in wrong.content.decode()
+    document.refresh_from_db()
+    assert document.state == OutgoingState.DRAFT and document.number is None
+    for number in ("01", "02"):  # the token's session is closed after each signing: the next one logs in again
+        if number == "02":
+            document = save_draft(client, office, pdf)
+        answer = client.post(reverse("documents:outgoing-issue", args=[document.pk]),
+                             {"ky-so": "khoa-co-quan", "mat-khau": softhsm.pin})
+        assert answer.status_code == 302
+        document.refresh_from_db()
+        assert document.state == OutgoingState.ISSUED and document.code_number == number
+        signed = document.attachments.get()
+        assert signed.signature == SignatureVerdict.VALID, signed.signature_note
+        assert f"Số, ký hiệu: {number}/TB-SKHCN" in pdf_text(read(signed))
