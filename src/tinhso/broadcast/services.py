@@ -124,8 +124,7 @@ def _store_image(bulletin: Bulletin, data: bytes) -> None:
     """A board's image judged by content and size (PNG or JPEG only), stored under its SHA-256."""
     import io
 
-    from tinhso.dossiers.errors import UploadRejected
-    from tinhso.dossiers.uploads import JPEG, PNG, validate_upload
+    from tinhso.common.uploads import JPEG, PNG, UploadRejected, validate_upload
 
     upload = io.BytesIO(data)
     upload.name = "anh-hien-thi"

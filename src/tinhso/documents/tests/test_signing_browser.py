@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tinhso.common.rendering import html_to_pdf
 from tinhso.documents.tests.factories import records_office
-from tinhso.documents.tests.test_registers_browser import sign_in
+from tinhso.testing.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
