@@ -85,6 +85,12 @@ def _filters(request) -> dict:
     return values
 
 
+def _refused(request, error: InputError) -> int:
+    """Show why the action was refused; the status to answer with (a service's own, else 400)."""
+    messages.error(request, error.localized)
+    return error.status if isinstance(error, services.DocumentError) else 400
+
+
 def _agency_choice(request, value) -> Agency:
     """The agency a write acts for: one of the user's registers (the only one when there is one)."""
     agencies = request.register_agencies
@@ -331,8 +337,7 @@ def outgoing_issue(request, pk: int):
         with _signer(request, document, mode) as signer:
             issued = services.issue(document, by=request.user, signer=signer)
     except InputError as error:
-        messages.error(request, error.localized)
-        return _outgoing_page(request, selectors.outgoing_detail(request.user, pk), status=error.status)
+        return _outgoing_page(request, selectors.outgoing_detail(request.user, pk), status=_refused(request, error))
     if mode:
         messages.success(request, _("Đã ký số và ban hành văn bản số %(notation)s.") % {"notation": issued.notation})
     else:
@@ -363,8 +368,7 @@ def outgoing_discard(request, pk: int):
     try:
         services.discard_draft(document, by=request.user)
     except InputError as error:
-        messages.error(request, error.localized)
-        return _outgoing_page(request, document, status=error.status)
+        return _outgoing_page(request, document, status=_refused(request, error))
     messages.success(request, _("Đã xóa dự thảo."))
     return redirect(f"{reverse('documents:outgoing')}?trang-thai=draft")
 
@@ -494,12 +498,8 @@ def _archive_document(request, document, detail: str, pk: int):
             raise services.DocumentError(_("Vui lòng chọn thời hạn bảo quản."), "Choose the retention period.",
                                          "thoi-han")
         kept = archive.archive(document, retention, by=request.user)
-    except services.DocumentError as error:
-        messages.error(request, error.localized)
-        status = error.status
     except InputError as error:
-        messages.error(request, error.localized)
-        status = 400
+        status = _refused(request, error)
     else:
         messages.success(request, _("Đã đưa văn bản vào lưu trữ."))
         return redirect("documents:archive-detail", pk=kept.pk)
@@ -542,12 +542,8 @@ def disposal_propose(request):
     try:
         agency = _agency_choice(request, request.POST.get("co-quan"))
         listing = archive.propose_disposal(agency, by=request.user)
-    except services.DocumentError as error:
-        messages.error(request, error.localized)
-        status = error.status
     except InputError as error:
-        messages.error(request, error.localized)
-        status = 400
+        status = _refused(request, error)
     else:
         messages.success(request, _("Đã lập danh mục tài liệu hết giá trị; chờ lãnh đạo phê duyệt."))
         return redirect("documents:disposal-detail", pk=listing.pk)
@@ -565,9 +561,8 @@ def disposal_detail(request, pk: int):
     if request.method == "POST":
         try:
             archive.approve_disposal(listing, by=request.user)
-        except services.DocumentError as error:
-            messages.error(request, error.localized)
-            status = error.status
+        except InputError as error:
+            status = _refused(request, error)
         else:
             messages.success(request, _("Đã phê duyệt danh mục; tài liệu đã được tiêu hủy."))
             return redirect("documents:disposal-detail", pk=pk)
