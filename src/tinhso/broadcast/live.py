@@ -7,6 +7,12 @@ the relay stamps the time into the mount's in-band metadata (``StreamTitle='tinh
 Icecast's admin interface); a unit reading the stream with ``Icy-MetaData: 1`` meets each stamp where the
 audio of that moment is, and reports the difference to its clock as the delay.
 
+For the operator's microphone, the browser records Opus in WebM in quarter-second pieces and posts each with
+the moment it was recorded (on the server's clock, the page measures the offset); the web process stores them
+(:class:`~tinhso.broadcast.models.LiveChunk`), the relay writes them to the session's ffmpeg (WebM in, MP3 out
+to the mount) and stamps the mount with the recording time of the last piece written, so the delay the units
+report runs from the operator's microphone to the unit (ffmpeg's own few tens of milliseconds aside).
+
 The relay is one process for the whole deployment (like the MQTT link), not the web processes: any web
 process may start or end a session (a row in the database), the relay follows the rows — it starts ffmpeg
 for a new session, restarts one that died, and stops it when the session ends or expires.
@@ -112,6 +118,15 @@ def relay_command(source_url: str, mount: str, title: str) -> list[str]:
             "-f", "mp3", _icecast_target(mount)]
 
 
+def microphone_command(mount: str, title: str) -> list[str]:
+    """ffmpeg reading the browser's WebM pieces on its standard input and sending mono MP3 to the mount."""
+    return ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+            "-fflags", "nobuffer", "-probesize", "4096", "-analyzeduration", "0", "-f", "matroska", "-i", "pipe:0",
+            "-vn", "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", BITRATE,
+            "-content_type", "audio/mpeg", "-ice_name", title[:100], "-flush_packets", "1",
+            "-f", "mp3", _icecast_target(mount)]
+
+
 def stamp(mount: str, moment: float | None = None) -> bool:
     """Write the time into the mount's in-band metadata (Icecast's admin interface)."""
     moment = time.time() if moment is None else moment
@@ -143,6 +158,10 @@ class Session:
     pk: int
     mount: str
     process: subprocess.Popen
+    microphone: bool = False
+    fed: int = -1  # the last piece of the microphone written to ffmpeg
+    captured: float | None = None  # when that piece was recorded (server's clock)
+    stamped: float | None = None
     started: float = field(default_factory=time.monotonic)
 
 
@@ -181,10 +200,39 @@ class Relays:
                     self.sessions[pk] = self._start(row)
 
     def _start(self, row) -> Session:
-        process = subprocess.Popen(relay_command(row.source_url, row.mount, row.title),
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        microphone = row.source == row.Source.MICROPHONE
+        command = microphone_command(row.mount, row.title) if microphone else relay_command(row.source_url,
+                                                                                             row.mount, row.title)
+        process = subprocess.Popen(command, stdin=subprocess.PIPE if microphone else subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         threading.Thread(target=self._log, args=(row.pk, process), daemon=True).start()
-        return Session(row.pk, row.mount, process)
+        return Session(row.pk, row.mount, process, microphone=microphone)
+
+    def feed(self) -> int:
+        """Write the microphone's new pieces to their sessions' ffmpeg, in order (call it every 0.1 s); the
+        pieces written are deleted, but the first (WebM's header, which a restarted ffmpeg needs again).
+        Returns how many were written."""
+        from tinhso.broadcast.models import LiveChunk
+
+        with self._lock:
+            waiting = {s.pk: s for s in self.sessions.values() if s.microphone and s.process.poll() is None}
+        written = 0
+        for pk, session in waiting.items():
+            pieces = list(LiveChunk.objects.filter(live_id=pk, seq__gt=session.fed).order_by("seq")
+                          .values_list("seq", "captured_at", "data")[:200])
+            if session.fed < 0 and pieces and pieces[0][0] != 0:
+                continue  # a new ffmpeg starts with WebM's header (the first piece), which has not arrived yet
+            try:
+                for seq, captured, data in pieces:
+                    session.process.stdin.write(bytes(data))
+                    session.fed, session.captured = seq, captured
+                    written += 1
+                session.process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                continue  # ffmpeg died: :meth:`sync` starts it again
+            if pieces:
+                LiveChunk.objects.filter(live_id=pk, seq__gt=0, seq__lte=session.fed).delete()
+        return written
 
     @staticmethod
     def _log(pk: int, process: subprocess.Popen) -> None:
@@ -202,9 +250,13 @@ class Relays:
     def _stamp_loop(self) -> None:
         while not self._stop.wait(STAMP_EVERY):
             with self._lock:
-                mounts = [s.mount for s in self.sessions.values() if s.process.poll() is None]
-            for mount in mounts:
-                stamp(mount)
+                running = [s for s in self.sessions.values() if s.process.poll() is None]
+            for session in running:
+                if not session.microphone:
+                    stamp(session.mount)  # the moment the sound passes the province's server
+                elif session.captured is not None and session.captured != session.stamped:
+                    session.stamped = session.captured
+                    stamp(session.mount, session.captured)  # the moment the browser recorded it
 
     def close(self) -> None:
         self._stop.set()

@@ -428,7 +428,7 @@ class EmergencyReceipt(models.Model):
 
 
 class LiveBroadcast(models.Model):
-    """A live broadcast to an area: a relayed stream (or, later, the operator's microphone) that the province's
+    """A live broadcast to an area: a relayed stream or the operator's microphone in the browser, that the province's
     Icecast serves on a mount of its own; the area's units play it until it is ended or expires."""
 
     class Source(models.TextChoices):
@@ -491,3 +491,24 @@ class LiveReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.live_id}/{self.device_id}"
+
+
+class LiveChunk(models.Model):
+    """A piece of the operator's microphone (Opus in WebM, as the browser records it) on its way to the relay,
+    which feeds it to the session's ffmpeg and deletes it. ``captured_at`` is when the browser recorded its
+    end, on the server's clock (the page measures the offset), the start of the delay measured end to end."""
+
+    live = models.ForeignKey(LiveBroadcast, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField(_("số thứ tự"))
+    captured_at = models.FloatField(_("thời điểm thu (giây từ 1970)"))
+    data = models.BinaryField(_("dữ liệu"))
+    received_at = models.DateTimeField(_("thời điểm nhận"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("đoạn âm thanh micrô")
+        verbose_name_plural = _("đoạn âm thanh micrô")
+        ordering = ["live_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["live", "seq"], name="broadcast_live_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.live_id}#{self.seq}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from tinhso.broadcast.models import (
     EmergencyBroadcast,
     EmergencyReceipt,
     LiveBroadcast,
+    LiveChunk,
     LiveReceipt,
     Schedule,
     Station,
@@ -569,6 +571,7 @@ def end_live(user, live_broadcast: LiveBroadcast, *, expired: bool = False) -> L
     session.state, session.ended_at = LiveBroadcast.State.ENDED, timezone.now()
     session.ended_by = None if expired else user
     session.save()
+    session.chunks.all().delete()  # the microphone's pieces were only on their way to the relay
     audit.record("action", session, actor=None if expired else user,
                  summary=("Hết hạn phát trực tiếp" if expired else "Kết thúc phát trực tiếp") + f": {session.title}",
                  after={"ended_at": session.ended_at.isoformat(), "expired": expired})
@@ -577,6 +580,30 @@ def end_live(user, live_broadcast: LiveBroadcast, *, expired: bool = False) -> L
     commands = [(unit.device_id, unit.secret, command) for unit in units]
     transaction.on_commit(lambda: link.send(commands))
     return session
+
+
+LIVE_CHUNK_MAX_BYTES = 512 * 1024  # a quarter of a second of Opus is a few kilobytes
+
+
+def take_chunk(user, session: LiveBroadcast, *, seq: int, captured_at: float, data: bytes) -> None:
+    """A piece of the operator's microphone for the relay to feed to the session's mount. Only the person who
+    started the session sends it, while it lasts; a piece sent twice (a retry) is kept once."""
+    if session.source != LiveBroadcast.Source.MICROPHONE or session.started_by_id != getattr(user, "pk", None):
+        raise BroadcastError("Chỉ người bắt đầu buổi phát từ micrô được gửi âm thanh của buổi đó.",
+                             "Only the person who started the microphone broadcast sends its sound.", "", 403)
+    if not LiveBroadcast.objects.filter(pk=session.pk, state=LiveBroadcast.State.ACTIVE,
+                                        expires_at__gt=timezone.now()).exists():
+        raise BroadcastError("Buổi phát trực tiếp này đã kết thúc.", "This live broadcast has already ended.", "",
+                             409)
+    if not data or len(data) > LIVE_CHUNK_MAX_BYTES:
+        raise BroadcastError("Đoạn âm thanh rỗng hoặc quá lớn.", "The piece of sound is empty or too large.",
+                             "data", 413 if data else 400)
+    now = time.time()
+    if not 0 <= seq < 10_000_000 or not now - 3600 <= captured_at <= now + 60:
+        raise BroadcastError("Số thứ tự hoặc thời điểm thu của đoạn âm thanh không hợp lệ.",
+                             "The piece's sequence number or recording time is not valid.", "seq")
+    LiveChunk.objects.bulk_create([LiveChunk(live=session, seq=seq, captured_at=captured_at, data=data)],
+                                  ignore_conflicts=True)
 
 
 def expire_live(now: datetime.datetime | None = None) -> int:

@@ -458,18 +458,71 @@ def live_broadcasts(request):
     listed = selectors.visible_live(request.user).order_by("-started_at", "-pk")
     return render(request, "broadcast/live_list.html", {
         "form": form, "allowed": selectors.may_broadcast_live(request.user), "ready": ready,
-        "unavailable": reason if translation.get_language() != "en" else reason_en,
+        "unavailable": reason_en if (translation.get_language() or "").startswith("en") else reason,
         "sessions": _page(request, listed)}, status=status)
+
+
+class MicrophoneForm(LiveForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["source_url"]
+
+
+@require_http_methods(["GET", "POST"])
+@radio_view
+def live_microphone(request):
+    """Live broadcast from the operator's microphone: the area and title here; the session's page records."""
+    form = MicrophoneForm(request.POST or None, user=request.user)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    if request.method == "POST" and form.is_valid():
+        session, status = _start_live(request, form, LiveBroadcast.Source.MICROPHONE)
+        if session is not None:
+            return redirect("broadcast:live", pk=session.pk)
+    ready, reason, reason_en = live.available()
+    return render(request, "broadcast/live_microphone.html", {
+        "form": form, "allowed": selectors.may_broadcast_live(request.user), "ready": ready,
+        "unavailable": reason_en if (translation.get_language() or "").startswith("en") else reason}, status=status)
 
 
 @require_GET
 @radio_view
 def live_session(request, pk: int):
     session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
+    active = session.is_live()
     return render(request, "broadcast/live.html", {
         "session": session, "progress": services.live_progress(session),
         "allowed": selectors.may_broadcast_live(request.user), "communes": session.communes.all(),
-        "stream": live.public_url(session.mount) if session.state == LiveBroadcast.State.ACTIVE else ""})
+        "stream": live.public_url(session.mount) if active else "",
+        "recording": active and session.source == LiveBroadcast.Source.MICROPHONE
+        and session.started_by_id == request.user.pk})
+
+
+@require_GET
+@radio_view
+def live_clock(request):
+    """The server's clock in milliseconds: the microphone page measures its offset from it."""
+    import time
+
+    return JsonResponse({"now": round(time.time() * 1000)}, headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+@radio_view
+def live_chunk(request, pk: int):
+    """A piece of the microphone (the raw body, Opus in WebM) with ``X-Chunk-Seq`` and ``X-Captured-At`` (ms,
+    the server's clock): 204, or the refusal in the user's language."""
+    session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
+    try:
+        seq = int(request.headers.get("X-Chunk-Seq", ""))
+        captured_at = int(request.headers.get("X-Captured-At", "")) / 1000
+    except ValueError:
+        return JsonResponse({"error": _("Số thứ tự hoặc thời điểm thu của đoạn âm thanh không hợp lệ.")}, status=400)
+    data = request.read(services.LIVE_CHUNK_MAX_BYTES + 1)
+    try:
+        services.take_chunk(request.user, session, seq=seq, captured_at=captured_at, data=data)
+    except InputError as error:
+        return JsonResponse({"error": error.localized}, status=error.status)
+    return HttpResponse(status=204)
 
 
 @require_GET

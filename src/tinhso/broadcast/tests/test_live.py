@@ -205,3 +205,91 @@ def test_a_live_broadcast_pre_empts_the_schedule_and_an_emergency_pre_empts_it(i
     fleet.obey(unit, {"cmd": "live_stop", "live": 9})
     assert unit.live is None and unit.playing == ""
     fleet.stop()
+
+
+def test_the_microphone_reaches_the_units_with_the_delay_measured_end_to_end(
+        mqtt, live_relay, icecast, django_capture_on_commit_callbacks):
+    """The browser's side played by ffmpeg recording a tone in real time as Opus in WebM, posted piece by
+    piece with the moment it was recorded; the relay feeds the pieces to the mount; the units play it and
+    report the delay from that moment."""
+    import queue
+    import subprocess
+    import threading
+
+    commune = CommuneFactory()
+    units = [DeviceFactory(commune=commune) for _ in range(2)]
+    mqtt.admit()
+    fleet = Fleet(mqtt.broker.url, [Unit(d.device_id, d.secret) for d in units]).start()
+    assert fleet.wait_connected(10)
+    operator = person(BroadcastRole.COMMUNE_OPERATOR, commune)
+    recorder = subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+         "sine=frequency=660:sample_rate=48000", "-c:a", "libopus", "-b:a", "32k", "-f", "webm", "-live", "1",
+         "-cluster_time_limit", "250", "pipe:1"], stdout=subprocess.PIPE)
+    pieces: queue.Queue[tuple[bytes, float]] = queue.Queue()
+
+    def record():
+        while block := recorder.stdout.read1(65536):
+            pieces.put((block, time.time()))
+
+    threading.Thread(target=record, daemon=True).start()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            session = services.start_live(operator, title="Chủ tịch xã thông báo", area=Area.COMMUNES,
+                                          communes=[commune], source=LiveBroadcast.Source.MICROPHONE)
+        assert session.source_url == ""
+        with pytest.raises(services.BroadcastError) as refused:  # only the one who started it speaks
+            services.take_chunk(person(BroadcastRole.COMMUNE_OPERATOR, commune), session, seq=0,
+                                captured_at=time.time(), data=b"x")
+        assert refused.value.status == 403
+        live_relay.sync()
+        seq, deadline = 0, time.monotonic() + 25
+        heard = LiveReceipt.objects.filter(live=session, playing_at__isnull=False, delay_ms__isnull=False)
+        while time.monotonic() < deadline and heard.count() < 2:
+            while not pieces.empty():
+                block, at = pieces.get()
+                services.take_chunk(operator, session, seq=seq, captured_at=at, data=block)
+                seq += 1
+            live_relay.feed()
+            services.take_reports(mqtt.listener.take(timeout=0.05))
+        progress = services.live_progress(session)
+        print(f"\nLIVE microphone delay: median {progress['delay_median_ms']} ms, max {progress['delay_max_ms']} ms")
+        assert progress["playing"] == 2 and 0 <= progress["delay_median_ms"] <= progress["delay_max_ms"] < 5000
+        # The pieces written are gone but WebM's header, which a restarted ffmpeg needs again.
+        assert session.chunks.filter(seq=0).exists() and session.chunks.count() < seq
+        with django_capture_on_commit_callbacks(execute=True):
+            services.end_live(operator, session)
+        assert not session.chunks.exists()
+        with pytest.raises(services.BroadcastError) as refused:
+            services.take_chunk(operator, session, seq=seq, captured_at=time.time(), data=b"x")
+        assert refused.value.status == 409 and not session.chunks.exists()
+    finally:
+        recorder.terminate()
+        fleet.stop()
+
+
+def test_the_microphone_page_starts_a_session_that_takes_pieces_from_its_starter_only(client, live_relay):
+    commune = CommuneFactory()
+    DeviceFactory(commune=commune)
+    operator = person(BroadcastRole.COMMUNE_OPERATOR, commune)
+    client.force_login(operator)
+    page = client.get(reverse("broadcast:live-microphone")).content.decode()
+    assert "Bắt đầu phát trực tiếp từ micrô" in page and "source_url" not in page
+    started = client.post(reverse("broadcast:live-microphone"), {
+        "title": "Thông báo", "area": "communes", "communes": [commune.pk], "minutes": 10})
+    session = LiveBroadcast.objects.get()
+    assert started.status_code == 302 and session.source == LiveBroadcast.Source.MICROPHONE
+    shown = client.get(started.url).content.decode()
+    assert 'id="microphone"' in shown and "broadcast/microphone.js" in shown
+    url = reverse("broadcast:live-chunk", args=[session.pk])
+    now_ms = str(round(time.time() * 1000))
+    ok = client.post(url, b"\x1a\x45\xdf\xa3webm", content_type="audio/webm", headers={
+        "X-Chunk-Seq": "0", "X-Captured-At": now_ms})
+    assert ok.status_code == 204 and bytes(session.chunks.get().data) == b"\x1a\x45\xdf\xa3webm"
+    bad = client.post(url, b"x", content_type="audio/webm", headers={"X-Chunk-Seq": "a", "X-Captured-At": now_ms})
+    assert bad.status_code == 400 and "không hợp lệ" in bad.json()["error"]
+    assert client.get(reverse("broadcast:live-clock")).json()["now"] > 0
+    client.force_login(person(BroadcastRole.SOURCE_OPERATOR))  # sees the session, does not speak in it
+    assert 'id="microphone"' not in client.get(started.url).content.decode()
+    other = client.post(url, b"x", content_type="audio/webm", headers={"X-Chunk-Seq": "1", "X-Captured-At": now_ms})
+    assert other.status_code == 403 and session.chunks.count() == 1

@@ -7,6 +7,7 @@ status 0, or one line naming the element and the rule on standard error and exit
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -109,12 +110,17 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *a: stop.set())
         self.stdout.write("Đang chuyển tiếp các buổi phát trực tiếp (Ctrl+C để dừng).")
         try:
-            while not stop.wait(0.5):
+            beat = 0
+            while not stop.wait(0.1):
                 try:
-                    relays.sync()
+                    if beat % 5 == 0:
+                        relays.sync()
+                    relays.feed()
                 except Exception:  # a database that is away for a moment: the relays keep running
+                    logging.getLogger("tinhso.broadcast").exception("live relay")
                     connection.close()
                     time.sleep(1)
+                beat += 1
         except KeyboardInterrupt:
             pass
         finally:
