@@ -12,7 +12,6 @@
           if (Object.prototype.hasOwnProperty.call(data, cell.dataset.key)) { cell.textContent = data[cell.dataset.key]; }
         });
         if (data.state === "active" || data.state === "proposed") { window.setTimeout(refresh, 2000); }
-        else { box.querySelectorAll("[data-while-active]").forEach(function (part) { part.hidden = true; }); }
       })
       .catch(function () { window.setTimeout(refresh, 5000); });
   }
