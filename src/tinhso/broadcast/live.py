@@ -21,8 +21,10 @@ for a new session, restarts one that died, and stops it when the session ends or
 from __future__ import annotations
 
 import base64
+import ipaddress
 import logging
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -83,10 +85,12 @@ def check_stream_url(url: str) -> str:
                             "The stream address must start with http:// or https://.")
     if not parts.hostname:
         raise StreamRefused("Địa chỉ luồng thiếu tên máy chủ.", "The stream address has no host.")
+    check_stream_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     request = urllib.request.Request(url, headers={"User-Agent": "tinhso-live-relay",  # noqa: S310 (http/https)
                                                    "Icy-MetaData": "0"})
+    opener = urllib.request.build_opener(_CheckedRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as answer:  # noqa: S310 (http/https only)
+        with opener.open(request, timeout=PROBE_TIMEOUT) as answer:
             kind = answer.headers.get_content_type()
             first = answer.read(1)
     except urllib.error.HTTPError as error:
@@ -94,12 +98,51 @@ def check_stream_url(url: str) -> str:
                             f"The stream answered HTTP error {error.code}; check the address.") from None
     except (OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, StreamRefused):  # a redirect to where the platform does not go
+            raise reason from None
         raise StreamRefused(f"Không kết nối được tới luồng ({reason}).",
                             f"Could not connect to the stream ({reason}).") from None
     if not kind.startswith(AUDIO_TYPES) or not first:
         raise StreamRefused(f"Địa chỉ này không phải luồng âm thanh (kiểu nội dung {kind}).",
                             f"This address is not an audio stream (content type {kind}).")
     return url
+
+
+def check_stream_host(host: str, port: int) -> None:
+    """Refuse a stream on the province's own network — a name or address resolving to loopback, private,
+    link-local or other non-public addresses (the platform's servers, a cloud's metadata service) — unless the
+    host is one of ``BROADCAST_LIVE_SOURCE_HOSTS``: an operator's address must not make the platform fetch from
+    inside. A name that does not resolve is refused as unreachable."""
+    if host.lower() in {allowed.lower() for allowed in settings.BROADCAST_LIVE_SOURCE_HOSTS}:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError):
+        raise StreamRefused(f"Không kết nối được tới luồng (không tìm thấy máy chủ {host}).",
+                            f"Could not connect to the stream (no such host {host}).") from None
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            raise StreamRefused(
+                f"Địa chỉ luồng trỏ vào mạng nội bộ ({host} → {address}); chỉ tiếp sóng luồng trên Internet hoặc "
+                "máy chủ có trong danh sách BROADCAST_LIVE_SOURCE_HOSTS của cấu hình.",
+                f"The stream address points into an internal network ({host} → {address}); only streams on the "
+                "internet or hosts listed in BROADCAST_LIVE_SOURCE_HOSTS are relayed.")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a stream's redirect only to an http(s) address the same rules accept."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        parts = urllib.parse.urlsplit(newurl)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise urllib.error.URLError(StreamRefused(
+                "Luồng chuyển hướng tới địa chỉ không phải http:// hoặc https://.",
+                "The stream redirects to an address that is not http:// or https://."))
+        try:
+            check_stream_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        except StreamRefused as refused:
+            raise urllib.error.URLError(refused) from None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _icecast_target(mount: str) -> str:

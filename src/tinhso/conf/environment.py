@@ -241,6 +241,10 @@ VARIABLES: dict[str, Variable] = {
                  "`BROADCAST_ICECAST_URL`."),
         Variable("BROADCAST_ICECAST_SOURCE_PASSWORD", "",
                  "Grassroots radio: Icecast's `source-password` (the relay sends each live broadcast with it)."),
+        Variable("BROADCAST_LIVE_SOURCE_HOSTS", "",
+                 "Grassroots radio: hosts of the province's own network (names or addresses, comma-separated) a "
+                 "live broadcast may relay from although they resolve to loopback, private or link-local "
+                 "addresses; any other stream must resolve to public addresses only."),
         Variable("BROADCAST_ICECAST_ADMIN_PASSWORD", "",
                  "Grassroots radio: Icecast's `admin-password` (the relay stamps the stream's time into its "
                  "metadata with it, for the delay measurement)."),

@@ -90,6 +90,7 @@ def live_relay(icecast, settings):
     settings.BROADCAST_ICECAST_PUBLIC_URL = ""
     settings.BROADCAST_ICECAST_SOURCE_PASSWORD = icecast.source_password
     settings.BROADCAST_ICECAST_ADMIN_PASSWORD = icecast.admin_password
+    settings.BROADCAST_LIVE_SOURCE_HOSTS = ["127.0.0.1"]  # the test streams are served on loopback
     relays = Relays()
     yield relays
     relays.close()

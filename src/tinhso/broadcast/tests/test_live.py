@@ -123,6 +123,52 @@ def test_a_bad_stream_address_is_refused_in_vietnamese_and_nothing_is_written(li
     assert not LiveBroadcast.objects.exists() and not LiveReceipt.objects.exists() and not _live_audit()
 
 
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:{port}/dai-tinh.mp3",  # the platform's own machine
+    "http://10.20.30.40/luong.mp3",  # the province's internal network
+    "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+    "http://[::1]:{port}/dai-tinh.mp3",
+    "http://localhost:{port}/dai-tinh.mp3",
+])
+def test_a_stream_inside_the_network_is_refused_unless_its_host_is_allowed(live_relay, icecast, settings, url):
+    commune = CommuneFactory()
+    DeviceFactory(commune=commune)
+    settings.BROADCAST_LIVE_SOURCE_HOSTS = []
+    with pytest.raises(services.BroadcastError) as refused:
+        services.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng", area=Area.COMMUNES,
+                            communes=[commune], source_url=url.format(port=icecast.port))
+    assert refused.value.message.startswith("Địa chỉ luồng trỏ vào mạng nội bộ")
+    assert not LiveBroadcast.objects.exists() and not _live_audit()
+
+
+def test_a_redirect_into_the_network_is_refused(live_relay, settings):
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", "http://10.20.30.40/luong.mp3")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    commune = CommuneFactory()
+    DeviceFactory(commune=commune)
+    try:
+        with pytest.raises(services.BroadcastError) as refused:
+            services.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng",
+                                area=Area.COMMUNES, communes=[commune],
+                                source_url=f"http://127.0.0.1:{server.server_port}/luong.mp3")
+    finally:
+        server.shutdown()
+    assert "10.20.30.40" in refused.value.message and "mạng nội bộ" in refused.value.message
+    assert not LiveBroadcast.objects.exists()
+
+
 def test_the_page_starts_a_live_broadcast_and_refuses_a_bad_address(client, live_relay, icecast):
     commune = CommuneFactory()
     DeviceFactory(commune=commune)
