@@ -53,6 +53,16 @@ class EmergencyBroadcastAdmin(admin.ModelAdmin):
         return False  # started through the emergency page or the API, so that it reaches the devices
 
 
+@admin.register(models.LiveBroadcast)
+class LiveBroadcastAdmin(admin.ModelAdmin):
+    list_display = ("title", "source", "area", "commune", "state", "started_at", "expires_at", "ended_at")
+    list_filter = ("state", "source", "area")
+    readonly_fields = [f.name for f in models.LiveBroadcast._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False  # started on the live broadcast page, so that the relay and the units follow it
+
+
 @admin.register(models.CapAlert)
 class CapAlertAdmin(admin.ModelAdmin):
     list_display = ("identifier", "sender", "sent", "direction", "severity", "event")

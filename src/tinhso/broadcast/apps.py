@@ -11,6 +11,7 @@ class BroadcastConfig(AppConfig):
         from tinhso.common.audit import track
 
         for model in (models.Station, models.Device, models.BroadcastMembership, models.Bulletin,
-                      models.Schedule, models.EmergencyBroadcast, models.CapAlert, models.AlertSource):
+                      models.Schedule, models.EmergencyBroadcast, models.LiveBroadcast, models.CapAlert,
+                      models.AlertSource):
             track(model, exclude=("secret", "search_text", "last_status"))
         selectors.register_commune_scope()

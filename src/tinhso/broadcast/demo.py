@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import shutil
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -197,6 +198,36 @@ def start_broker(data_dir, *, prefer_mosquitto: bool = True) -> tuple[dict[str, 
     else:
         return {}, None
     return {"BROADCAST_MQTT_URL": broker.url}, broker
+
+
+def start_icecast(data_dir) -> tuple[dict[str, str], object]:
+    """Icecast on loopback for the demo's live broadcasts, when Debian's ``icecast2`` is installed and
+    BROADCAST_ICECAST_URL names no server. Returns the environment the demo's processes need, and the server
+    (None: live broadcast is unavailable; its page says so)."""
+    from django.conf import settings
+
+    from tinhso.testing.icecast import Icecast, find_icecast
+
+    if settings.BROADCAST_ICECAST_URL or find_icecast() is None:
+        return {}, None
+    folder = data_dir / "icecast"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    try:
+        server = Icecast(folder=folder).start()
+    except RuntimeError:
+        return {}, None
+    return server.environment(), server
+
+
+def describe_icecast(server) -> str:
+    from django.conf import settings
+
+    if server is None and settings.BROADCAST_ICECAST_URL:
+        return f"Phát trực tiếp: máy chủ Icecast {settings.BROADCAST_ICECAST_URL}."
+    if server is None:
+        return "Phát trực tiếp: chưa cài icecast2 (Debian), trang phát trực tiếp báo chưa có máy chủ."
+    return f"Phát trực tiếp: Icecast trên 127.0.0.1:{server.port}, tiến trình chuyển tiếp tinhso broadcast relay."
 
 
 def describe(broker) -> str:

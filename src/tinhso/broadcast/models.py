@@ -425,3 +425,90 @@ class EmergencyReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emergency_id}/{self.device_id}"
+
+
+class LiveBroadcast(models.Model):
+    """A live broadcast to an area: a relayed stream or the operator's microphone in the browser, that the province's
+    Icecast serves on a mount of its own; the area's units play it until it is ended or expires."""
+
+    class Source(models.TextChoices):
+        RELAY = "relay", _("Tiếp sóng luồng")
+        MICROPHONE = "microphone", _("Micrô trên trình duyệt")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Đang phát")
+        ENDED = "ended", _("Đã kết thúc")
+
+    title = models.CharField(_("tiêu đề"), max_length=200)
+    source = models.CharField(_("nguồn"), max_length=12, choices=Source.choices, default=Source.RELAY)
+    source_url = models.URLField(_("địa chỉ luồng"), max_length=500, blank=True)
+    mount = models.CharField(_("điểm phát trên máy chủ"), max_length=80, unique=True)
+    commune = models.ForeignKey("geo.Commune", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("của xã"),
+                                help_text=_("Để trống với buổi phát của tỉnh."))
+    area = models.CharField(_("phạm vi"), max_length=10, choices=Area.choices[:4])
+    communes = models.ManyToManyField("geo.Commune", blank=True, related_name="+", verbose_name=_("xã"))
+    villages = models.ManyToManyField("geo.Village", blank=True, related_name="+", verbose_name=_("thôn, bản"))
+    devices = models.ManyToManyField(Device, blank=True, related_name="+", verbose_name=_("thiết bị"))
+    state = models.CharField(_("trạng thái"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    started_at = models.DateTimeField(_("bắt đầu"), default=timezone.now)
+    expires_at = models.DateTimeField(_("hết hạn"))
+    ended_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("người phát"))
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("người kết thúc"))
+
+    class Meta:
+        verbose_name = _("phát trực tiếp")
+        verbose_name_plural = _("phát trực tiếp")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["state", "expires_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_live(self, now: datetime.datetime | None = None) -> bool:
+        return self.state == self.State.ACTIVE and (now or timezone.now()) < self.expires_at
+
+
+class LiveReceipt(models.Model):
+    """One unit's part in a live broadcast: when the command went, when it played and stopped, and the delay
+    it measured (from the province's server to its loudspeaker)."""
+
+    live = models.ForeignKey(LiveBroadcast, on_delete=models.CASCADE, related_name="receipts")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("gửi lệnh"))
+    playing_at = models.DateTimeField(_("bắt đầu phát"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("dừng phát"), null=True, blank=True)
+    delay_ms = models.PositiveIntegerField(_("độ trễ gần nhất (ms)"), null=True, blank=True)
+    max_delay_ms = models.PositiveIntegerField(_("độ trễ lớn nhất (ms)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thiết bị phát trực tiếp")
+        verbose_name_plural = _("thiết bị phát trực tiếp")
+        constraints = [models.UniqueConstraint(fields=["live", "device"], name="broadcast_live_receipt_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.live_id}/{self.device_id}"
+
+
+class LiveChunk(models.Model):
+    """A piece of the operator's microphone (Opus in WebM, as the browser records it) on its way to the relay,
+    which feeds it to the session's ffmpeg and deletes it. ``captured_at`` is when the browser recorded its
+    end, on the server's clock (the page measures the offset), the start of the delay measured end to end."""
+
+    live = models.ForeignKey(LiveBroadcast, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField(_("số thứ tự"))
+    captured_at = models.FloatField(_("thời điểm thu (giây từ 1970)"))
+    data = models.BinaryField(_("dữ liệu"))
+    received_at = models.DateTimeField(_("thời điểm nhận"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("đoạn âm thanh micrô")
+        verbose_name_plural = _("đoạn âm thanh micrô")
+        ordering = ["live_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["live", "seq"], name="broadcast_live_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.live_id}#{self.seq}"

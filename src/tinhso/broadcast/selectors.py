@@ -20,6 +20,7 @@ from tinhso.broadcast.models import (
     Bulletin,
     Device,
     EmergencyBroadcast,
+    LiveBroadcast,
     Schedule,
     Station,
 )
@@ -100,6 +101,17 @@ def may_start_emergency(user) -> bool:
     return has_broadcast_role(user, BroadcastRole.EMERGENCY)
 
 
+LIVE_ROLES = frozenset({BroadcastRole.COMMUNE_OPERATOR, BroadcastRole.SOURCE_OPERATOR, BroadcastRole.EMERGENCY})
+
+
+def may_broadcast_live(user) -> bool:
+    """A commune's operators (for their commune), the provincial source system and the emergency role (for the
+    province) broadcast live; where, :func:`visible_communes` says."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or bool(set(broadcast_roles(user)) & LIVE_ROLES)
+
+
 def may_operate(user) -> bool:
     """Whether ``user`` works with the grassroots radio at all (a role, or a province-wide view)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -134,3 +146,11 @@ def visible_emergencies(user) -> QuerySet[EmergencyBroadcast]:
     if not may_operate(user):
         return EmergencyBroadcast.objects.none()
     return EmergencyBroadcast.objects.select_related("bulletin", "cap_alert")
+
+
+def visible_live(user) -> QuerySet[LiveBroadcast]:
+    """Live broadcasts of the communes ``user`` reaches (the province's ones for the province-wide)."""
+    qs = LiveBroadcast.objects.select_related("commune", "started_by")
+    if reaches_province(user):
+        return qs
+    return qs.filter(commune__in=visible_communes(user))

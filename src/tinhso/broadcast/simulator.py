@@ -4,7 +4,9 @@
 Each unit connects to the broker with its own credentials, obeys only commands signed with its secret,
 keeps the programme it was sent and the files it needs (fetched by URL and checked against their SHA-256),
 plays each item for the file's duration, stops everything for an emergency and acknowledges its start and
-end, sends a heartbeat with its status, and can drop off the network and come back — and while the link is
+end, plays a live broadcast by reading its stream from the province's Icecast (the schedule waits; an
+emergency interrupts it) and reports the delay it measures from the stream's time stamps, sends a heartbeat
+with its status, and can drop off the network and come back — and while the link is
 down it goes on playing its programme from the files it keeps.
 
 All units of a :class:`Fleet` share one thread: their sockets are watched with one selector and served with
@@ -16,15 +18,21 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import http.client
 import json
 import random
+import re
 import selectors
+import socket
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from tinhso.broadcast import link
+from tinhso.broadcast import link, live
+
+LIVE_REPORT_EVERY = 2.0  # seconds between two reports of a unit playing a live broadcast
 
 
 @dataclass
@@ -33,6 +41,66 @@ class Played:
     what: str
     seconds: float
     online: bool
+
+
+class LiveStream(threading.Thread):
+    """A unit's player of a live broadcast: reads the stream with Icecast's in-band metadata, takes each time
+    stamp the relay put in it (:func:`tinhso.broadcast.live.stamp`) and keeps the delay measured against its
+    clock; connects again (every half second) while the stream is not there yet or drops."""
+
+    TITLE = re.compile(rb"StreamTitle='([^']*)'")
+
+    def __init__(self, url: str, until: float):
+        super().__init__(name="simulated-live", daemon=True)
+        self.url, self.until = url, until
+        self.stopped = threading.Event()
+        self.playing = False
+        self.delay_ms: int | None = None
+        self.received = 0
+        self._socket: socket.socket | None = None
+
+    def run(self) -> None:
+        parts = urllib.parse.urlsplit(self.url)
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        while not self.stopped.is_set() and time.time() < self.until:
+            connection = kind(parts.hostname, parts.port, timeout=10)
+            try:
+                connection.connect()
+                self._socket = connection.sock
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                connection.request("GET", path, headers={"Icy-MetaData": "1", "User-Agent": "tinhso-simulated-unit"})
+                answer = connection.getresponse()
+                if answer.status == 200:
+                    self._listen(answer, int(answer.getheader("icy-metaint") or 0))
+            except (OSError, ValueError, http.client.HTTPException):
+                pass
+            finally:
+                self.playing = False
+                connection.close()
+            self.stopped.wait(0.5)
+
+    def _listen(self, answer, metaint: int) -> None:
+        while not self.stopped.is_set():
+            block = answer.read(metaint or 4096)
+            if not block:
+                return
+            self.received += len(block)
+            self.playing = True
+            if metaint:
+                size = answer.read(1)
+                if not size:
+                    return
+                if size[0]:
+                    found = self.TITLE.search(answer.read(size[0] * 16))
+                    moment = live.parse_stamp(found.group(1).decode(errors="replace")) if found else None
+                    if moment is not None:
+                        self.delay_ms = max(0, round((time.time() - moment) * 1000))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass
@@ -54,6 +122,10 @@ class Unit:
     played: list[Played] = field(default_factory=list)
     refused: int = 0
     offline_until: float = 0.0
+    live: dict | None = None
+    live_stream: LiveStream | None = None
+    live_next_report: float = 0.0
+    live_heard: bool = False
     next_heartbeat: float = 0.0
     client: object = None
     connected: bool = False
@@ -161,6 +233,8 @@ class Fleet:
             if command.get("sha256") and self._fetch(command.get("url", ""), command["sha256"]):
                 unit.files.add(command["sha256"])
             seconds = float(command.get("seconds") or 1) * int(command.get("repeats") or 1)
+            if unit.live_stream is not None:  # the emergency interrupts a live broadcast; it resumes after
+                self._untune(unit, now)
             unit.emergency = command.get("emergency")
             unit.emergency_until = min(now + seconds, float(command.get("expires") or now + seconds))
             self._play(unit, f"emergency:{unit.emergency}", seconds, now)
@@ -168,16 +242,67 @@ class Fleet:
         elif kind == "emergency_end":
             if unit.emergency == command.get("emergency"):
                 self._end_emergency(unit, now)
-        elif kind == "play" and unit.emergency is None:
+        elif kind == "live_start":
+            if float(command.get("expires") or 0) <= now or not command.get("url"):
+                return
+            if unit.live is not None:
+                self._stop_live(unit, now)
+            unit.live = {"id": command.get("live"), "url": str(command["url"]), "expires": float(command["expires"])}
+            unit.live_heard, unit.live_next_report = False, 0.0
+            if unit.emergency is None:
+                self._tune(unit)
+        elif kind == "live_stop":
+            if unit.live is not None and unit.live["id"] == command.get("live"):
+                self._stop_live(unit, now)
+        elif kind == "play" and unit.emergency is None and unit.live is None:
             if self._fetch(command.get("url", ""), command.get("sha256", "")):
                 unit.files.add(command["sha256"])
                 self._play(unit, f"bulletin:{command.get('bulletin')}", float(command.get("seconds") or 1), now)
-        elif kind == "stop" and unit.emergency is None:
+        elif kind == "stop" and unit.emergency is None and unit.live is None:
             unit.playing, unit.playing_until = "", 0.0
         elif kind == "volume" and isinstance(command.get("volume"), int):
             unit.volume = max(0, min(100, command["volume"]))
         elif kind == "fetch" and self._fetch(command.get("url", ""), command.get("sha256", "")):
             unit.files.add(command["sha256"])
+
+    def _tune(self, unit: Unit) -> None:
+        """Interrupt what plays and play the live broadcast's stream."""
+        unit.playing, unit.playing_until = "", 0.0
+        unit.live_stream = LiveStream(unit.live["url"], unit.live["expires"])
+        unit.live_stream.start()
+
+    def _untune(self, unit: Unit, now: float) -> None:
+        stream, unit.live_stream = unit.live_stream, None
+        if stream is not None:
+            stream.stop()
+        if unit.live is not None and unit.live_heard:
+            self._send(unit, {"type": "live", "live": unit.live["id"], "phase": "stopped", "at": now})
+        unit.live_heard, unit.live_next_report = False, 0.0
+        if unit.playing.startswith("live:"):
+            unit.playing = ""
+
+    def _stop_live(self, unit: Unit, now: float) -> None:
+        self._untune(unit, now)
+        unit.live = None
+
+    def _tick_live(self, unit: Unit, now: float) -> None:
+        if now >= unit.live["expires"]:
+            self._stop_live(unit, now)
+            return
+        stream = unit.live_stream
+        if stream is None:
+            self._tune(unit)
+            return
+        if not stream.playing:
+            if unit.live_heard and now >= unit.live_next_report:  # the stream dropped: it is reconnecting
+                self._send(unit, {"type": "live", "live": unit.live["id"], "phase": "failed", "at": now})
+                unit.live_heard = False
+            return
+        unit.playing = f"live:{unit.live['id']}"
+        if not unit.live_heard or now >= unit.live_next_report:
+            unit.live_heard, unit.live_next_report = True, now + LIVE_REPORT_EVERY
+            self._send(unit, {"type": "live", "live": unit.live["id"], "phase": "playing",
+                              "delay_ms": stream.delay_ms, "at": now})
 
     def _play(self, unit: Unit, what: str, seconds: float, now: float) -> None:
         unit.playing, unit.playing_until, unit.playing_seconds = what, now + seconds, seconds
@@ -194,6 +319,11 @@ class Fleet:
         if unit.emergency is not None:
             if now >= unit.emergency_until:
                 self._end_emergency(unit, now)
+            return
+        if unit.live is not None:  # a live broadcast pre-empts the schedule as an emergency does
+            self._tick_live(unit, now)
+            if now >= unit.next_heartbeat:
+                self._status(unit)
             return
         if unit.playing and now >= unit.playing_until:
             if unit.playing.startswith("bulletin:"):
@@ -285,6 +415,8 @@ class Fleet:
         if self._thread is not None:
             self._thread.join(timeout=5)
         for unit in self.units.values():
+            if unit.live_stream is not None:
+                unit.live_stream.stop()
             if unit.client is not None:
                 unit.client.disconnect()
                 unit.client.loop_write()

@@ -21,12 +21,12 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.broadcast import selectors, services
+from tinhso.broadcast import live, selectors, services
 from tinhso.broadcast.models import (
     Area,
     Bulletin,
@@ -34,12 +34,13 @@ from tinhso.broadcast.models import (
     Device,
     DeviceEvent,
     EmergencyBroadcast,
+    LiveBroadcast,
     Schedule,
     Station,
 )
 from tinhso.common.inputs import InputError
 from tinhso.common.maps import DrawTool, Layer, MapView, geojson_response, point
-from tinhso.geo.models import Commune
+from tinhso.geo.models import Commune, Village
 
 PAGE_SIZE = 50
 DATE_FORMATS = ["%d/%m/%Y"]
@@ -401,6 +402,150 @@ def emergency_action(request, pk: int, action: str):
     except InputError as error:
         _refused(request, error)
     return redirect("broadcast:emergency", pk=pk)
+
+
+# -- live broadcasts ------------------------------------------------------------------------------------------
+
+
+class LiveForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Tiêu đề"), max_length=200)
+    source_url = forms.CharField(label=gettext_lazy("Địa chỉ luồng âm thanh (http:// hoặc https://)"),
+                                 max_length=500, required=False)
+    area = forms.ChoiceField(label=gettext_lazy("Phạm vi"), choices=Area.choices[:4])
+    communes = forms.ModelMultipleChoiceField(label=gettext_lazy("Các xã"), queryset=Commune.objects.none(),
+                                              required=False)
+    villages = forms.ModelMultipleChoiceField(label=gettext_lazy("Các thôn, bản"), queryset=Village.objects.none(),
+                                              required=False)
+    devices = forms.ModelMultipleChoiceField(label=gettext_lazy("Các cụm thu phát"), queryset=Device.objects.none(),
+                                             required=False)
+    minutes = forms.IntegerField(label=gettext_lazy("Hết hạn sau (phút)"), min_value=services.LIVE_MINUTES[0],
+                                 max_value=services.LIVE_MINUTES[1], initial=60)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        communes = selectors.visible_communes(user)
+        self.fields["communes"].queryset = communes.filter(radio_devices__isnull=False).distinct().order_by("code")
+        self.fields["villages"].queryset = (Village.objects.filter(commune__in=communes, radio_devices__isnull=False)
+                                            .distinct().order_by("commune__code", "name"))
+        self.fields["devices"].queryset = selectors.visible_devices(user).filter(
+            kind=Device.Kind.RECEIVER, state=Device.State.ACTIVE).order_by("device_id")
+
+
+def _start_live(request, form: LiveForm, source: str):
+    """Start a live broadcast from a valid form: the session's page, or the refusal (status) on the form."""
+    data = form.cleaned_data
+    try:
+        session = services.start_live(request.user, title=data["title"], area=data["area"],
+                                      communes=data["communes"], villages=data["villages"], devices=data["devices"],
+                                      source_url=data.get("source_url", ""), minutes=data["minutes"], source=source)
+    except InputError as error:
+        _refused(request, error)
+        return None, error.status
+    return session, 200
+
+
+@require_http_methods(["GET", "POST"])
+@radio_view
+def live_broadcasts(request):
+    """Live broadcasts: relay a stream to an area now, and the sessions in the user's scope."""
+    form = LiveForm(request.POST or None, user=request.user)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    if request.method == "POST" and form.is_valid():
+        session, status = _start_live(request, form, LiveBroadcast.Source.RELAY)
+        if session is not None:
+            return redirect("broadcast:live", pk=session.pk)
+    ready, reason, reason_en = live.available()
+    listed = selectors.visible_live(request.user).order_by("-started_at", "-pk")
+    return render(request, "broadcast/live_list.html", {
+        "form": form, "allowed": selectors.may_broadcast_live(request.user), "ready": ready,
+        "unavailable": reason_en if (translation.get_language() or "").startswith("en") else reason,
+        "sessions": _page(request, listed)}, status=status)
+
+
+class MicrophoneForm(LiveForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["source_url"]
+
+
+@require_http_methods(["GET", "POST"])
+@radio_view
+def live_microphone(request):
+    """Live broadcast from the operator's microphone: the area and title here; the session's page records."""
+    form = MicrophoneForm(request.POST or None, user=request.user)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    if request.method == "POST" and form.is_valid():
+        session, status = _start_live(request, form, LiveBroadcast.Source.MICROPHONE)
+        if session is not None:
+            return redirect("broadcast:live", pk=session.pk)
+    ready, reason, reason_en = live.available()
+    return render(request, "broadcast/live_microphone.html", {
+        "form": form, "allowed": selectors.may_broadcast_live(request.user), "ready": ready,
+        "unavailable": reason_en if (translation.get_language() or "").startswith("en") else reason}, status=status)
+
+
+@require_GET
+@radio_view
+def live_session(request, pk: int):
+    session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
+    active = session.is_live()
+    return render(request, "broadcast/live.html", {
+        "session": session, "progress": services.live_progress(session),
+        "allowed": selectors.may_broadcast_live(request.user), "communes": session.communes.all(),
+        "stream": live.public_url(session.mount) if active else "",
+        "recording": active and session.source == LiveBroadcast.Source.MICROPHONE
+        and session.started_by_id == request.user.pk})
+
+
+@require_GET
+@radio_view
+def live_clock(request):
+    """The server's clock in milliseconds: the microphone page measures its offset from it."""
+    import time
+
+    return JsonResponse({"now": round(time.time() * 1000)}, headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+@radio_view
+def live_chunk(request, pk: int):
+    """A piece of the microphone (the raw body, Opus in WebM) with ``X-Chunk-Seq`` and ``X-Captured-At`` (ms,
+    the server's clock): 204, or the refusal in the user's language."""
+    session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
+    try:
+        seq = int(request.headers.get("X-Chunk-Seq", ""))
+        captured_at = int(request.headers.get("X-Captured-At", "")) / 1000
+    except ValueError:
+        return JsonResponse({"error": _("Số thứ tự hoặc thời điểm thu của đoạn âm thanh không hợp lệ.")}, status=400)
+    data = request.read(services.LIVE_CHUNK_MAX_BYTES + 1)
+    try:
+        services.take_chunk(request.user, session, seq=seq, captured_at=captured_at, data=data)
+    except InputError as error:
+        return JsonResponse({"error": error.localized}, status=error.status)
+    return HttpResponse(status=204)
+
+
+@require_GET
+@radio_view
+def live_progress(request, pk: int):
+    session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
+    progress = services.live_progress(session)
+    for key in ("delay_median_ms", "delay_max_ms", "delay_worst_ms"):
+        progress[key] = "—" if progress[key] is None else progress[key]
+    return JsonResponse({**progress, "state_label": session.get_state_display()})
+
+
+@require_POST
+@radio_view
+def live_end(request, pk: int):
+    session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
+    try:
+        services.end_live(request.user, session)
+    except InputError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Đã kết thúc phát trực tiếp; các cụm thu phát trở lại lịch phát."))
+    return redirect("broadcast:live", pk=pk)
 
 
 # -- monthly report -------------------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ class _RawNameParser(MultiPartParser):
 
     Django strips path parts and unprintable characters from upload names (and drops a file named "..")
     before any check sees them, so ``../../etc/passwd.pdf`` would be stored as ``passwd.pdf``. The name as
-    sent is kept on the file as ``raw_name`` for the upload checks (``dossiers.uploads``) to judge.
+    sent is kept on the file as ``raw_name`` for the upload checks (``common.uploads``) to judge.
     """
 
     def sanitize_file_name(self, file_name):

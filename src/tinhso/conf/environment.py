@@ -232,6 +232,22 @@ VARIABLES: dict[str, Variable] = {
                  "Grassroots radio: the `sender` of the CAP alerts the province publishes."),
         Variable("BROADCAST_VOICE", "vi", "Grassroots radio: espeak-ng voice for text read aloud (`vi`, "
                  "`vi-vn-x-central`, `vi-vn-x-south`)."),
+        Variable("BROADCAST_ICECAST_URL", "",
+                 "Grassroots radio: the province's Icecast server that relays live broadcasts "
+                 "(`http://127.0.0.1:8000`); empty: live broadcast is unavailable (the embedded demo starts one "
+                 "when `icecast2` is installed)."),
+        Variable("BROADCAST_ICECAST_PUBLIC_URL", "",
+                 "Grassroots radio: the address of that Icecast server as the units reach it; empty: "
+                 "`BROADCAST_ICECAST_URL`."),
+        Variable("BROADCAST_ICECAST_SOURCE_PASSWORD", "",
+                 "Grassroots radio: Icecast's `source-password` (the relay sends each live broadcast with it)."),
+        Variable("BROADCAST_LIVE_SOURCE_HOSTS", "",
+                 "Grassroots radio: hosts of the province's own network (names or addresses, comma-separated) a "
+                 "live broadcast may relay from although they resolve to loopback, private or link-local "
+                 "addresses; any other stream must resolve to public addresses only."),
+        Variable("BROADCAST_ICECAST_ADMIN_PASSWORD", "",
+                 "Grassroots radio: Icecast's `admin-password` (the relay stamps the stream's time into its "
+                 "metadata with it, for the delay measurement)."),
     ]
 }
 

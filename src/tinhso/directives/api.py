@@ -38,6 +38,17 @@ def _fail(error: services.DirectiveError):
     raise HttpError(error.status, error.message) from error
 
 
+def _act(request, pk: int, action, **values) -> Task:
+    """A lead agency's report on a task in its scope (``action`` a service); the task as it now stands."""
+    _allowed(request)
+    found = _task(request, pk)
+    try:
+        action(request.auth, found, **values)
+    except services.DirectiveError as error:
+        _fail(error)
+    return _task(request, pk)
+
+
 # -- schemas --------------------------------------------------------------------------------------------------
 
 
@@ -131,28 +142,16 @@ def task(request, pk: int):
 @router.post("/tasks/{pk}/progress", response={200: AssignedTaskOut, **errors(400, 403, 404, 409)},
              summary=_("Báo cáo tiến độ"), description=_("Cơ quan chủ trì báo cáo tiến độ thực hiện nhiệm vụ."))
 def progress(request, pk: int, body: TaskProgressIn):
-    _allowed(request)
-    found = _task(request, pk)
-    try:
-        services.report_progress(request.auth, found, text=body.text, evidence=body.evidence,
-                                 expected_version=body.version)
-    except services.DirectiveError as error:
-        _fail(error)
-    return _task(request, pk)
+    return _act(request, pk, services.report_progress, text=body.text, evidence=body.evidence,
+                expected_version=body.version)
 
 
 @router.post("/tasks/{pk}/completion", response={200: AssignedTaskOut, **errors(400, 403, 404, 409)},
              summary=_("Báo cáo hoàn thành"),
              description=_("Cơ quan chủ trì báo cáo hoàn thành, nêu kết quả, minh chứng; Văn phòng xác nhận sau."))
 def completion(request, pk: int, body: TaskCompletionIn):
-    _allowed(request)
-    found = _task(request, pk)
-    try:
-        services.report_completion(request.auth, found, text=body.text, evidence=body.evidence,
-                                   expected_version=body.version)
-    except services.DirectiveError as error:
-        _fail(error)
-    return _task(request, pk)
+    return _act(request, pk, services.report_completion, text=body.text, evidence=body.evidence,
+                expected_version=body.version)
 
 
 @router.post("/tasks/{pk}/extension", response={200: AssignedTaskOut, **errors(400, 403, 404, 409)},
@@ -160,11 +159,5 @@ def completion(request, pk: int, body: TaskCompletionIn):
              description=_("Cơ quan chủ trì đề nghị gia hạn trước thời hạn, nêu lý do; lãnh đạo giao nhiệm vụ quyết "
                            "định."))
 def extension(request, pk: int, body: TaskExtensionIn):
-    _allowed(request)
-    found = _task(request, pk)
-    try:
-        services.request_extension(request.auth, found, new_due_on=body.new_due_on, reason=body.reason,
-                                   expected_version=body.version)
-    except services.DirectiveError as error:
-        _fail(error)
-    return _task(request, pk)
+    return _act(request, pk, services.request_extension, new_due_on=body.new_due_on, reason=body.reason,
+                expected_version=body.version)

@@ -54,9 +54,11 @@ class Directive(models.Model):
     meeting_chair = models.CharField(_("người chủ trì cuộc họp"), max_length=150, blank=True)
     file = models.FileField(_("tệp văn bản (PDF)"), upload_to="directives/%Y/", blank=True)
     file_sha256 = models.CharField(_("mã băm SHA-256 của tệp"), max_length=64, blank=True, editable=False)
-    # The received electronic document it came from, by its number and notation (the documents register
-    # links it when that module is in place).
+    # The received document it came from: its number and notation as typed, and the incoming document of the
+    # register when the directive was made from it.
     received_document = models.CharField(_("văn bản đến liên quan"), max_length=120, blank=True)
+    incoming = models.ForeignKey("documents.IncomingDocument", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="directives", verbose_name=_("văn bản đến trong sổ"))
     created_at = models.DateTimeField(_("ngày nhập"), default=timezone.now, editable=False)
 
     class Meta:

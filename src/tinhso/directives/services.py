@@ -117,6 +117,17 @@ def _save_file(field_file, upload, content: bytes) -> None:
 # -- directives ---------------------------------------------------------------------------------------------
 
 
+def _incoming_pdf(incoming):
+    """The incoming document's first PDF, as a file to register with the directive (None without one)."""
+    from django.core.files.base import ContentFile
+
+    attachment = incoming.attachments.filter(content_type="application/pdf").order_by("pk").first()
+    if attachment is None:
+        return None
+    with attachment.file.open("rb") as handle:
+        return ContentFile(handle.read(MAX_FILE_BYTES + 1), name=attachment.name)
+
+
 @dataclass
 class TaskInput:
     """One task as the office types or imports it."""
@@ -143,8 +154,10 @@ def register_directive(actor, *, kind: str, number: str, issued_on: datetime.dat
                        signer_name: str, subject: str, signer_position: str = "",
                        meeting_on: datetime.date | None = None, meeting_chair: str = "", file=None,
                        received_document: str = "", tasks: Iterable[TaskInput] = (),
-                       check_permission: bool = True) -> Directive:
-    """Register a directive and the tasks it assigns (all or nothing)."""
+                       check_permission: bool = True, incoming=None) -> Directive:
+    """Register a directive and the tasks it assigns (all or nothing). ``incoming``: the incoming document of
+    the documents register it is made from (the caller has checked that the actor may read it); its number
+    and notation and, when no file is given, its first PDF come with it."""
     if check_permission:
         _require_office(actor)
     if kind not in DirectiveKind.values:
@@ -154,7 +167,8 @@ def register_directive(actor, *, kind: str, number: str, issued_on: datetime.dat
     signer_name = _text(signer_name, "signer_name", 150)
     signer_position = _text(signer_position, "signer_position", 150, required=False)
     meeting_chair = _text(meeting_chair, "meeting_chair", 150, required=False)
-    received_document = _text(received_document, "received_document", 120, required=False)
+    received_document = _text(received_document or (incoming.notation if incoming else ""), "received_document",
+                              120, required=False)
     if issued_on is None:
         raise DirectiveError(_("Vui lòng nhập ngày ban hành."), "issued_on")
     if issued_on > timezone.localdate():
@@ -166,14 +180,16 @@ def register_directive(actor, *, kind: str, number: str, issued_on: datetime.dat
             "number": number, "date": f"{issued_on:%d/%m/%Y}"}, "number")
     directive = Directive(kind=kind, number=number, issued_on=issued_on, issuer=issuer, signer_name=signer_name,
                           signer_position=signer_position, subject=subject, meeting_on=meeting_on,
-                          meeting_chair=meeting_chair, received_document=received_document)
+                          meeting_chair=meeting_chair, received_document=received_document, incoming=incoming)
+    if not file and incoming is not None:
+        file = _incoming_pdf(incoming)
     if file:
         content, directive.file_sha256 = _check_pdf(file)
         _save_file(directive.file, file, content)
     directive.save()
     audit.record("action", directive, actor=_user(actor), summary=f"Vào sổ văn bản {directive}"[:300], after={
         "action": "register", "kind": kind, "number": number, "issued_on": issued_on, "issuer": issuer.pk,
-        "subject": subject,
+        "subject": subject, "incoming": incoming.pk if incoming else None,
         "file_sha256": directive.file_sha256})
     for position, item in enumerate(tasks, start=1):
         assign_task(actor, directive, item, position=position, check_permission=False)

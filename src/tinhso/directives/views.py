@@ -210,13 +210,42 @@ def decide_extension(request, pk: int, decision: str):
     return redirect("directives:task", pk=task_pk)
 
 
+# The kind of directive an incoming document's type name suggests (NĐ 30 Art. 7 names).
+KIND_BY_TYPE = {"thông báo": DirectiveKind.CONCLUSION, "chỉ thị": DirectiveKind.DIRECTIVE,
+                "biên bản": DirectiveKind.MINUTES, "kế hoạch": DirectiveKind.PLAN}
+
+
+def _incoming(request, value):
+    """The incoming document of the documents register a directive is made from, if the user reads it."""
+    from tinhso.documents import selectors as documents
+
+    pk = _int(value)
+    return documents.incoming_detail(request.user, pk) if pk else None
+
+
+def _from_incoming(document) -> dict:
+    """The new-directive form filled from an incoming document."""
+    return {"incoming": str(document.pk), "number": document.notation, "received_document": document.notation,
+            "issued_on": f"{document.issued_on:%d/%m/%Y}", "issuer": str(document.sender_id or ""),
+            "signer_name": document.signer_name, "signer_position": document.signer_position,
+            "subject": document.subject,
+            "kind": KIND_BY_TYPE.get(document.type_name.strip().lower(), DirectiveKind.INSTRUCTION)}
+
+
 @require_http_methods(["GET", "POST"])
 @office_view
 def new_directive(request):
     values = request.POST if request.method == "POST" else {}
+    incoming = _incoming(request, values.get("incoming") or request.GET.get("van-ban-den"))
+    if request.method == "GET" and request.GET.get("van-ban-den"):
+        if incoming is None:
+            raise Http404
+        values = _from_incoming(incoming)
     if request.method == "POST":
         post = request.POST
         try:
+            if post.get("incoming") and incoming is None:
+                raise services.DirectiveError(_("Không tìm thấy văn bản đến trong sổ của cơ quan."), "incoming")
             issuer = Agency.objects.filter(pk=_int(post.get("issuer"))).first()
             lead = Agency.objects.filter(pk=_int(post.get("lead_agency"))).first()
             if issuer is None:
@@ -238,19 +267,20 @@ def new_directive(request):
                 issuer=issuer, signer_name=post.get("signer_name", ""),
                 signer_position=post.get("signer_position", ""), subject=post.get("subject", ""),
                 meeting_on=_date(post.get("meeting_on")), meeting_chair=post.get("meeting_chair", ""),
-                received_document=post.get("received_document", ""), file=request.FILES.get("file"), tasks=[item])
+                received_document=post.get("received_document", ""), file=request.FILES.get("file"), tasks=[item],
+                incoming=incoming)
             messages.success(request, _("Đã vào sổ văn bản %(number)s.") % {"number": directive.number})
             return redirect(reverse("directives:register") + f"?van-ban={directive.pk}")
         except services.DirectiveError as error:
             messages.error(request, error.message)
             status = error.status
-        return _new_directive_page(request, values, status)
-    return _new_directive_page(request, values)
+        return _new_directive_page(request, values, status, incoming=incoming)
+    return _new_directive_page(request, values, incoming=incoming)
 
 
-def _new_directive_page(request, values, status: int = 200):
+def _new_directive_page(request, values, status: int = 200, incoming=None):
     return render(request, "directives/new_directive.html", {
-        "values": values, "kinds": DirectiveKind.choices, "due_kinds": DueKind.choices,
+        "values": values, "incoming": incoming, "kinds": DirectiveKind.choices, "due_kinds": DueKind.choices,
         "report_choices": ReportEvery.choices, "priorities": Priority.choices,
         "agencies": Agency.objects.order_by("name"),
     }, status=status)

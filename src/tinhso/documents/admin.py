@@ -22,7 +22,7 @@ class DocumentTypeAdmin(admin.ModelAdmin):
 
 @admin.register(RecordsOffice)
 class RecordsOfficeAdmin(admin.ModelAdmin):
-    list_display = ("agency", "abbreviation", "place")
+    list_display = ("agency", "abbreviation", "place", "signing_key")
     autocomplete_fields = ("agency",)
     search_fields = ("agency__name", "abbreviation")
 

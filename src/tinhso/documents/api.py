@@ -83,7 +83,8 @@ class RegisterFilters(Schema):
 
 
 class OutgoingFilters(RegisterFilters):
-    state: choice(OutgoingState) | None = Field(None, description=_("Trạng thái văn bản đi"))
+    state: choice(OutgoingState) | None = Field(
+        None, description=_("Trạng thái văn bản đi; không ghi: các văn bản đã ban hành, draft: các dự thảo"))
 
 
 class IncomingFilters(RegisterFilters):

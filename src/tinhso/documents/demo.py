@@ -1,7 +1,9 @@
 """The demo province's document registers: records offices for the People's Committee and the departments, a
 records clerk's login (``vanthu``), and this year's documents among the agencies and from central agencies,
 in every state — issued and delivered within the platform, registered from paper and from the gateway,
-accepted, rejected, assigned, in progress, completed (on time and late), updated and revoked.
+accepted, rejected, assigned, in progress, completed (on time and late), updated and revoked. Each records
+office signs with its own key file (``DATA_DIR/keys/<abbreviation>.p12``, passphrase: the demo password) from a
+demo certificate authority that the platform trusts; about two documents in three carry a signed PDF.
 
 Seeded (the same every time) and idempotent: a second run finds the documents and writes nothing. Names,
 numbers and subjects are plausible examples, nothing official. The documents are issued through the services
@@ -11,6 +13,7 @@ numbers and subjects are plausible examples, nothing official. The documents are
 from __future__ import annotations
 
 import datetime
+import os
 import random
 
 from django.contrib.auth import get_user_model
@@ -47,6 +50,7 @@ SUBJECTS = [
 ]
 CENTRAL = [("000.00.00.G22", "Văn phòng Chính phủ", "VPCP"), ("000.00.00.G12", "Bộ Khoa học và Công nghệ", "BKHCN"),
            ("000.00.00.G09", "Bộ Nội vụ", "BNV")]
+DEMO_SIGNING_CA = "Tỉnh số — bản mẫu, ký số văn bản"
 TYPES = ["cong-van", "cong-van", "cong-van", "thong-bao", "ke-hoach", "bao-cao", "quyet-dinh", "giay-moi", "to-trinh"]
 
 
@@ -68,6 +72,7 @@ def load_demo_documents(province_code: str, password: str) -> dict:
                 RecordsOffice.objects.get_or_create(agency=agency, defaults={"abbreviation": abbreviation,
                                                                              "place": place})
         clerk = _clerk(agencies[0], password)
+        signers = _signing_keys(agencies, password)
     login = ("Văn thư (sổ văn bản đi, đến)", "vanthu", agencies[0].name)
     if OutgoingDocument.objects.filter(agency__in=agencies).exists():
         return {"outgoing": 0, "incoming": 0, "login": login}
@@ -77,24 +82,73 @@ def load_demo_documents(province_code: str, password: str) -> dict:
     days = sorted(start + datetime.timedelta(days=rng.randrange(max((today - start).days, 1)))
                   for _ in range(160))
     outgoing = 0
+    letters: dict[str, bytes] = {}
     with transaction.atomic():
         for day in days:
             sender = rng.choice(agencies)
             others = [a for a in agencies if a.pk != sender.pk]
             recipients = rng.sample(others, k=rng.randint(1, 3))
+            subject = rng.choice(SUBJECTS).format(year=day.year, quarter=(day.month - 1) // 3 + 1)
+            signer = signers.get(sender.pk) if rng.random() < 0.65 else None
+            files = [services.FileInput("van-ban.pdf", _letter(letters, subject), "application/pdf")
+                     ] if signer is not None else []
             document = services.issue_outgoing(sender, services.OutgoingInput(
                 document_type=DocumentType.objects.get(code=rng.choice(TYPES)),
-                subject=rng.choice(SUBJECTS).format(year=day.year, quarter=(day.month - 1) // 3 + 1),
+                subject=subject,
                 signer_position=rng.choice(["Giám đốc", "Phó Giám đốc", "Chánh Văn phòng"]),
                 signer_name=rng.choice(["Nguyễn Văn Hải", "Trần Thị Mai", "Lê Minh Tuấn", "Phạm Quốc Việt"]),
                 authority_prefix=rng.choice(["", "KT.", "TL.", "TM."]), priority=rng.choice([0, 0, 0, 1, 2]),
                 due_date=day + datetime.timedelta(days=rng.choice([7, 10, 15])) if rng.random() < 0.4 else None,
-                recipients=recipients, other_recipients=["Lưu: VT"]), on=day)
+                recipients=recipients, other_recipients=["Lưu: VT"], attachments=files), on=day, signer=signer)
             outgoing += 1
             _move_arrivals(document, day, rng)
         incoming = _from_central(agencies[0], clerk, rng, start, today)
     _handle(agencies, rng)
     return {"outgoing": outgoing, "incoming": incoming, "login": login}
+
+
+def _signing_keys(agencies: list[Agency], password: str) -> dict:
+    """Each demo records office's signing key: a PKCS#12 file under ``DATA_DIR/keys`` (not served), issued by a
+    demo certificate authority added to the platform's trusted authorities; the offices name their files as
+    their configured key. Returns the signers by agency, opened with the demo password."""
+    from django.conf import settings
+
+    from tinhso.documents import signatures
+
+    folder = settings.DATA_DIR / "keys"
+    offices = list(RecordsOffice.objects.filter(agency__in=agencies).select_related("agency"))
+    missing = [o for o in offices if not o.signing_key.startswith("pkcs12:")
+               or not os.path.exists(o.signing_key.removeprefix("pkcs12:"))]
+    if missing:
+        from tinhso.exchange import services as gateway
+        from tinhso.exchange.models import CertificateAuthority
+        from tinhso.testing.pki import TestPKI
+
+        pki = TestPKI.create(DEMO_SIGNING_CA)
+        CertificateAuthority.objects.filter(name=DEMO_SIGNING_CA).delete()  # keys made anew: a new authority
+        gateway.add_authority(DEMO_SIGNING_CA, pki.issuing.cert_pem)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for office in offices:
+            path = folder / f"{office.abbreviation.lower()}.p12"
+            path.write_bytes(pki.issue_signing(office.agency.name).pkcs12(password.encode()))
+            path.chmod(0o600)
+            office.signing_key = f"pkcs12:{path}"
+            office.save(update_fields=["signing_key"])
+    return {o.agency_id: signatures.load_signer(o.signing_key, password) for o in offices}
+
+
+def _letter(cache: dict, subject: str) -> bytes:
+    """A one-page letter with the national motto and the subject (rendered once per subject; the signature
+    block names the agency and the number)."""
+    from django.utils.html import escape
+
+    from tinhso.common.rendering import html_to_pdf
+
+    if subject not in cache:
+        cache[subject] = html_to_pdf(
+            "<p style='text-align:center'><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br>Độc lập - Tự do - Hạnh phúc</b></p>"
+            f"<p style='text-align:center'><i>{escape(subject)}</i></p><p>Bản mẫu của nền tảng tỉnh số.</p>")
+    return cache[subject]
 
 
 def _clerk(agency: Agency, password: str):

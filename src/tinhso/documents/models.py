@@ -58,6 +58,10 @@ class RecordsOffice(models.Model):
         _("chữ viết tắt tên cơ quan"), max_length=20,
         help_text=_("Phần sau dấu gạch nối của ký hiệu văn bản, ví dụ UBND, SKHCN."))
     place = models.CharField(_("địa danh"), max_length=100, help_text=_("Ví dụ: Nghệ An, Vinh."))
+    signing_key = models.CharField(
+        _("khóa ký số của cơ quan"), max_length=300, blank=True,
+        help_text=_("pkcs12:/đường/dẫn/tệp.p12 hoặc pkcs11:/thư/viện/module.so#nhãn-token#nhãn-khóa. Mật khẩu "
+                    "hoặc mã PIN do văn thư nhập mỗi lần ký, không lưu trên hệ thống."))
 
     class Meta:
         verbose_name = _("văn thư cơ quan")

@@ -19,6 +19,7 @@ from tinhso.documents.models import (
     DisposalList,
     IncomingDocument,
     OutgoingDocument,
+    OutgoingState,
 )
 
 
@@ -40,8 +41,9 @@ def _search(queryset: QuerySet, q: str | None) -> QuerySet:
 def outgoing_for(user, *, agency: int | None = None, year: int | None = None, q: str | None = None,
                  date_from: datetime.date | None = None, date_to: datetime.date | None = None,
                  state: str | None = None) -> QuerySet[OutgoingDocument]:
-    documents = OutgoingDocument.objects.filter(agency__in=register_agencies(user)).select_related(
-        "agency", "document_type")
+    """The outgoing register: issued documents (revoked and replaced ones included); drafts only when asked for
+    with ``state="draft"`` — a draft has no number and is not in the register yet."""
+    documents = _outgoing_in_scope(user)
     if agency:
         documents = documents.filter(agency_id=agency)
     if year:
@@ -50,9 +52,17 @@ def outgoing_for(user, *, agency: int | None = None, year: int | None = None, q:
         documents = documents.filter(issued_on__gte=date_from)
     if date_to:
         documents = documents.filter(issued_on__lte=date_to)
-    if state:
-        documents = documents.filter(state=state)
+    documents = documents.filter(state=state) if state else documents.exclude(state=OutgoingState.DRAFT)
     return _search(documents, q).order_by("-year", "-number", "-pk")
+
+
+def _outgoing_in_scope(user) -> QuerySet[OutgoingDocument]:
+    return OutgoingDocument.objects.filter(agency__in=register_agencies(user)).select_related(
+        "agency", "document_type")
+
+
+def drafts_for(user) -> QuerySet[OutgoingDocument]:
+    return _outgoing_in_scope(user).filter(state=OutgoingState.DRAFT)
 
 
 def incoming_for(user, *, agency: int | None = None, year: int | None = None, q: str | None = None,
@@ -84,7 +94,7 @@ def assigned_to(user) -> QuerySet[IncomingDocument]:
 
 
 def outgoing_detail(user, pk: int) -> OutgoingDocument | None:
-    return (outgoing_for(user).prefetch_related("recipients__statuses", "attachments").filter(pk=pk).first())
+    return (_outgoing_in_scope(user).prefetch_related("recipients__statuses", "attachments").filter(pk=pk).first())
 
 
 def incoming_detail(user, pk: int) -> IncomingDocument | None:

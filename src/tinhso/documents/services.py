@@ -9,6 +9,7 @@ they leave through :mod:`tinhso.documents.delivery` after commit.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from tinhso.documents.models import (
 )
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+MAX_PKCS12_BYTES = 64 * 1024
 
 # The roles that act in an agency's registers: the records office (văn thư) is held by the agency's
 # receiving officers and administrators; leaders direct; handlers handle.
@@ -135,6 +137,7 @@ def _store_attachments(files: list[FileInput], **owner) -> list[Attachment]:
         attachment = Attachment(name=name, content_type=(item.content_type or "application/octet-stream")[:100],
                                 size=len(item.content), sha256=digest, **owner)
         if item.content.startswith(b"%PDF"):
+            attachment.content_type = "application/pdf"  # judged by content, whatever the sender declared
             _record_verdict(attachment, signatures.verify_pdf(item.content, signatures.trusted_roots()))
         attachment.file.save(name, ContentFile(item.content), save=False)
         attachment.save()
@@ -149,31 +152,75 @@ def _record_verdict(attachment: Attachment, verdict) -> None:
     attachment.signature_note = verdict.reason[:300]
 
 
+@contextlib.contextmanager
+def agency_signer(agency: Agency, *, secret: str = "", pkcs12: bytes | None = None):
+    """The signer the records office signs with, for the ``with`` block: an uploaded PKCS#12 file and its
+    passphrase, or the agency's own key (``RecordsOffice.signing_key``: a PKCS#12 file or a PKCS#11 token)
+    opened with the PIN typed now. The secret is used once and never stored; a token's session is closed when
+    the block ends."""
+    try:
+        if pkcs12 is not None:
+            if len(pkcs12) > MAX_PKCS12_BYTES:
+                raise signatures.SigningError("Tệp khóa ký số lớn bất thường (quá 64 KB).",
+                                              "The signing key file is unusually large (over 64 KB).")
+            signer = signatures.signer_from_pkcs12(pkcs12, secret.encode() if secret else None)
+        else:
+            source = office_of(agency).signing_key
+            if not source:
+                raise signatures.SigningError(
+                    "Cơ quan chưa cấu hình khóa ký số; hãy chọn tệp khóa (.p12) để ký.",
+                    "The agency has no signing key configured; choose a key file (.p12) to sign with.")
+            signer = signatures.load_signer(source, secret or None)
+    except signatures.SigningError as error:
+        raise DocumentError(error.message, error.message_en, "khoa-ky-so") from None
+    try:
+        try:
+            signatures.check_signing_certificate(signer)
+        except signatures.SigningError as error:
+            raise DocumentError(error.message, error.message_en, "khoa-ky-so") from None
+        yield signer
+    finally:
+        signatures.release(signer)
+
+
+def _sign_files(document: OutgoingDocument, signer) -> list[Attachment]:
+    """Sign the document's PDF files (judged by content) with ``signer`` (PAdES, visible block with the number
+    and notation when it has them, timestamp when configured); each signed file replaces the unsigned one and
+    carries its verdict."""
+    signed = []
+    location = office_of(document.agency).place
+    for attachment in document.attachments.all():
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+        if not data.startswith(b"%PDF"):
+            continue
+        try:
+            output = signatures.sign_pdf(data, signer, signer_name=document.signer_name, location=location,
+                                         notation=document.notation, agency=document.agency.name)
+        except signatures.SigningError as error:
+            raise DocumentError(error.message, error.message_en, "attachments") from None
+        attachment.sha256, attachment.size = Attachment.digest(output), len(output)
+        attachment.content_type = "application/pdf"
+        attachment.file.save(attachment.name, ContentFile(output), save=False)
+        _record_verdict(attachment, signatures.verify_pdf(output, signatures.trusted_roots()))
+        attachment.save()
+        signed.append(attachment)
+    if not signed:
+        raise DocumentError("Văn bản không có tệp PDF để ký số.", "The document has no PDF file to sign.",
+                            "attachments", status=409)
+    record("action", document, summary=f"Ký số {len(signed)} tệp", after={"event": "sign", "files": len(signed)})
+    return signed
+
+
 @transaction.atomic
 def sign_attachments(document: OutgoingDocument, signer, *, by=None) -> list[Attachment]:
-    """Sign the draft's PDF files with the agency's key (PAdES, visible block, timestamp when configured);
-    each signed file replaces the unsigned one and carries its verdict."""
+    """Sign the draft's PDF files with the agency's key (PAdES, visible block, timestamp when configured)."""
     document = OutgoingDocument.objects.select_for_update().select_related("agency").get(pk=document.pk)
     _require(by, document.agency, CLERK_ROLES)
     if document.state != OutgoingState.DRAFT:
         raise DocumentError("Chỉ ký số văn bản trước khi ban hành.", "Sign a document before it is issued.",
                             "state", status=409)
-    signed = []
-    for attachment in document.attachments.filter(content_type="application/pdf"):
-        with attachment.file.open("rb") as handle:
-            data = handle.read()
-        try:
-            output = signatures.sign_pdf(data, signer, signer_name=document.signer_name,
-                                         location=office_of(document.agency).place)
-        except signatures.SigningError as error:
-            raise DocumentError(error.message, error.message_en, "attachments") from None
-        attachment.sha256, attachment.size = Attachment.digest(output), len(output)
-        attachment.file.save(attachment.name, ContentFile(output), save=False)
-        _record_verdict(attachment, signatures.verify_pdf(output, signatures.trusted_roots()))
-        attachment.save()
-        signed.append(attachment)
-    record("action", document, summary=f"Ký số {len(signed)} tệp", after={"event": "sign", "files": len(signed)})
-    return signed
+    return _sign_files(document, signer)
 
 
 # -- outgoing documents ---------------------------------------------------------------------------------------
@@ -256,9 +303,12 @@ def series_of(agency: Agency, document_type: DocumentType) -> str:
 
 
 @transaction.atomic
-def issue(document: OutgoingDocument, *, by=None, on: datetime.date | None = None) -> OutgoingDocument:
+def issue(document: OutgoingDocument, *, by=None, on: datetime.date | None = None, signer=None
+          ) -> OutgoingDocument:
     """Give the draft its number of the year (NĐ 30 Art. 15: from 01 on 1 January, below 10 with a leading
-    zero) and send it to its recipients."""
+    zero), sign its PDF files with the agency's key when ``signer`` is given (after the number, so the signature
+    block carries it; a signing failure gives the number back, as a rollback does), and send it to its
+    recipients."""
     document = OutgoingDocument.objects.select_for_update().select_related("agency", "document_type").get(
         pk=document.pk)
     _require(by, document.agency, CLERK_ROLES)
@@ -281,6 +331,8 @@ def issue(document: OutgoingDocument, *, by=None, on: datetime.date | None = Non
     except IntegrityError:
         raise DocumentError("Số và ký hiệu này đã có trong năm.", "This number and notation already exist this year.",
                             "code_number", status=409) from None
+    if signer is not None:
+        _sign_files(document, signer)
     from tinhso.documents import delivery
 
     delivery.send_document(document)
@@ -288,10 +340,25 @@ def issue(document: OutgoingDocument, *, by=None, on: datetime.date | None = Non
 
 
 @transaction.atomic
-def issue_outgoing(agency: Agency, data: OutgoingInput, *, by=None, on: datetime.date | None = None
+def issue_outgoing(agency: Agency, data: OutgoingInput, *, by=None, on: datetime.date | None = None, signer=None
                    ) -> OutgoingDocument:
-    """Draft and issue in one step (what the issue page does)."""
-    return issue(draft_outgoing(agency, data, by=by), by=by, on=on)
+    """Draft and issue in one step."""
+    return issue(draft_outgoing(agency, data, by=by), by=by, on=on, signer=signer)
+
+
+@transaction.atomic
+def discard_draft(document: OutgoingDocument, *, by=None) -> None:
+    """Delete a draft that will not be issued (it never had a number), with its files; on the audit chain."""
+    document = OutgoingDocument.objects.select_for_update().select_related("agency").get(pk=document.pk)
+    _require(by, document.agency, CLERK_ROLES)
+    if document.state != OutgoingState.DRAFT:
+        raise DocumentError("Chỉ xóa được dự thảo chưa ban hành.", "Only a draft not yet issued can be deleted.",
+                            "state", status=409)
+    record("delete", document, before=snapshot(document), summary=f"Xóa dự thảo: {document.subject[:200]}")
+    files = [attachment.file.name for attachment in document.attachments.all()]
+    storage = Attachment._meta.get_field("file").storage
+    document.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ outside the scope answers 404 like one that does not exist. A view never writes 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.common import rendering
@@ -83,6 +85,12 @@ def _filters(request) -> dict:
     return values
 
 
+def _refused(request, error: InputError) -> int:
+    """Show why the action was refused; the status to answer with (a service's own, else 400)."""
+    messages.error(request, error.localized)
+    return error.status if isinstance(error, services.DocumentError) else 400
+
+
 def _agency_choice(request, value) -> Agency:
     """The agency a write acts for: one of the user's registers (the only one when there is one)."""
     agencies = request.register_agencies
@@ -140,7 +148,8 @@ def outgoing(request):
         return _register_export(request, "outgoing", documents, filters)
     return render(request, "documents/outgoing.html", {
         "page_obj": _page(request, documents), "page_query": _query_without_page(request), "filters": filters,
-        "states": OutgoingState.choices})
+        "states": OutgoingState.choices,
+        "drafts": selectors.drafts_for(request.user).count() if filters["state"] != OutgoingState.DRAFT else 0})
 
 
 @require_GET
@@ -207,9 +216,13 @@ def incoming_detail(request, pk: int):
     handlers = {m.user for m in people if m.role in services.HANDLER_ROLES}
     leaders = {m.user for m in people if m.role in services.LEADER_ROLES}
     may_clerk = services.holds(request.user, document.agency, services.CLERK_ROLES | services.LEADER_ROLES)
+    from tinhso.directives import selectors as directives
+
+    directs = directives.is_office(request.user)  # the office that keeps the register of leaders' directives
     return render(request, "documents/incoming_detail.html", {
         "document": document, "handlers": sorted(handlers, key=str), "leaders": sorted(leaders, key=str),
-        "may_clerk": may_clerk, "is_handler": document.handler_id == request.user.pk,
+        "may_clerk": may_clerk, "is_handler": document.handler_id == request.user.pk, "directs": directs,
+        "directives": document.directives.order_by("-issued_on") if directs else (),
         **_archive_context(request, document, closed=document.state in archive.CLOSED_INCOMING)})
 
 
@@ -246,31 +259,23 @@ def incoming_action(request, pk: int, action: str):
 @require_http_methods(["GET", "POST"])
 @registers_view
 def outgoing_new(request):
+    """The form of an outgoing document: saved as a draft (signed and issued later from its page) or numbered
+    and issued at once."""
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
             agency = _agency_choice(request, request.POST.get("co-quan"))
-            document_type = DocumentType.objects.filter(pk=parse_id(request.POST.get("loai"), "loai"),
-                                                        active=True).first()
-            if document_type is None:
-                raise services.DocumentError(_("Vui lòng chọn loại văn bản."), "Choose the document type.", "loai")
-            recipient_ids = [parse_id(v, "noi-nhan") for v in request.POST.getlist("noi-nhan")[:200]]
-            recipients = list(Agency.objects.filter(pk__in=[i for i in recipient_ids if i]))
-            priority = request.POST.get("do-khan") or "0"
-            document = services.issue_outgoing(agency, services.OutgoingInput(
-                document_type=document_type, subject=request.POST.get("trich-yeu", ""),
-                signer_position=request.POST.get("chuc-vu", ""), signer_name=request.POST.get("nguoi-ky", ""),
-                authority_prefix=request.POST.get("tham-quyen", ""),
-                priority=int(priority) if priority.isdigit() else -1,
-                due_date=parse_date(request.POST.get("han-tra-loi"), _("Hạn trả lời")),
-                drafting_unit=request.POST.get("don-vi-soan-thao", ""),
-                recipients=recipients,
-                other_recipients=request.POST.get("noi-nhan-khac", "").splitlines()[:50],
-                attachments=_files(request)), by=request.user)
+            data = _outgoing_input(request)
+            if request.POST.get("hanh-dong") == "du-thao":
+                document = services.draft_outgoing(agency, data, by=request.user)
+                messages.success(request, _("Đã lưu dự thảo; ký số và ban hành từ trang của văn bản."))
+            else:
+                document = services.issue_outgoing(agency, data, by=request.user)
+                messages.success(request, _("Đã ban hành văn bản số %(notation)s.") % {
+                    "notation": document.notation})
         except InputError as error:
             messages.error(request, error.localized)
         else:
-            messages.success(request, _("Đã ban hành văn bản số %(notation)s.") % {"notation": document.notation})
             return redirect("documents:outgoing-detail", pk=document.pk)
     return render(request, "documents/outgoing_new.html", {
         "form": form, "priorities": Priority.choices, "prefixes": AuthorityPrefix.choices,
@@ -279,15 +284,93 @@ def outgoing_new(request):
     }, status=400 if request.method == "POST" else 200)
 
 
+def _outgoing_input(request) -> services.OutgoingInput:
+    document_type = DocumentType.objects.filter(pk=parse_id(request.POST.get("loai"), "loai"), active=True).first()
+    if document_type is None:
+        raise services.DocumentError(_("Vui lòng chọn loại văn bản."), "Choose the document type.", "loai")
+    recipient_ids = [parse_id(v, "noi-nhan") for v in request.POST.getlist("noi-nhan")[:200]]
+    priority = request.POST.get("do-khan") or "0"
+    return services.OutgoingInput(
+        document_type=document_type, subject=request.POST.get("trich-yeu", ""),
+        signer_position=request.POST.get("chuc-vu", ""), signer_name=request.POST.get("nguoi-ky", ""),
+        authority_prefix=request.POST.get("tham-quyen", ""),
+        priority=int(priority) if priority.isdigit() else -1,
+        due_date=parse_date(request.POST.get("han-tra-loi"), _("Hạn trả lời")),
+        drafting_unit=request.POST.get("don-vi-soan-thao", ""),
+        recipients=list(Agency.objects.filter(pk__in=[i for i in recipient_ids if i])),
+        other_recipients=request.POST.get("noi-nhan-khac", "").splitlines()[:50],
+        attachments=_files(request))
+
+
 @require_GET
 @registers_view
 def outgoing_detail(request, pk: int):
     document = selectors.outgoing_detail(request.user, pk)
     if document is None:
         raise Http404
+    return _outgoing_page(request, document)
+
+
+def _outgoing_page(request, document, status: int = 200):
+    may_clerk = services.holds(request.user, document.agency, services.CLERK_ROLES)
+    signing = {}
+    if may_clerk and document.state == OutgoingState.DRAFT:
+        office = services.office_of(document.agency)
+        signing = {"signing_key": bool(office.signing_key),
+                   "pdf_files": sum(a.content_type == "application/pdf" for a in document.attachments.all())}
     return render(request, "documents/outgoing_detail.html", {
-        "document": document, "may_clerk": services.holds(request.user, document.agency, services.CLERK_ROLES),
-        **_archive_context(request, document, closed=document.state in archive.CLOSED_OUTGOING)})
+        "document": document, "may_clerk": may_clerk, **signing,
+        **_archive_context(request, document, closed=document.state in archive.CLOSED_OUTGOING)}, status=status)
+
+
+@sensitive_post_parameters("mat-khau")
+@require_POST
+@registers_view
+def outgoing_issue(request, pk: int):
+    """Number a draft and issue it, its PDF files signed first with the agency's key (configured) or a key file
+    uploaded now, opened with the passphrase or PIN typed now (never stored)."""
+    document = selectors.outgoing_detail(request.user, pk)
+    if document is None:
+        raise Http404
+    mode = request.POST.get("ky-so", "")
+    try:
+        with _signer(request, document, mode) as signer:
+            issued = services.issue(document, by=request.user, signer=signer)
+    except InputError as error:
+        return _outgoing_page(request, selectors.outgoing_detail(request.user, pk), status=_refused(request, error))
+    if mode:
+        messages.success(request, _("Đã ký số và ban hành văn bản số %(notation)s.") % {"notation": issued.notation})
+    else:
+        messages.success(request, _("Đã ban hành văn bản số %(notation)s.") % {"notation": issued.notation})
+    return redirect("documents:outgoing-detail", pk=pk)
+
+
+def _signer(request, document, mode: str):
+    """The signing key the form chose (a ``with`` block), or none."""
+    if not mode:
+        return contextlib.nullcontext()
+    if mode not in ("khoa-co-quan", "tep"):
+        raise services.DocumentError(_("Cách ký số không hợp lệ."), "Invalid signing choice.", "ky-so")
+    key_file = request.FILES.get("tep-khoa") if mode == "tep" else None
+    if mode == "tep" and key_file is None:
+        raise services.DocumentError(_("Vui lòng chọn tệp khóa ký số (.p12, .pfx)."),
+                                     "Choose the signing key file (.p12, .pfx).", "tep-khoa")
+    return services.agency_signer(document.agency, secret=request.POST.get("mat-khau", ""),
+                                  pkcs12=key_file.read(services.MAX_PKCS12_BYTES + 1) if key_file else None)
+
+
+@require_POST
+@registers_view
+def outgoing_discard(request, pk: int):
+    document = selectors.outgoing_detail(request.user, pk)
+    if document is None:
+        raise Http404
+    try:
+        services.discard_draft(document, by=request.user)
+    except InputError as error:
+        return _outgoing_page(request, document, status=_refused(request, error))
+    messages.success(request, _("Đã xóa dự thảo."))
+    return redirect(f"{reverse('documents:outgoing')}?trang-thai=draft")
 
 
 def _archive_context(request, document, *, closed: bool) -> dict:
@@ -415,12 +498,8 @@ def _archive_document(request, document, detail: str, pk: int):
             raise services.DocumentError(_("Vui lòng chọn thời hạn bảo quản."), "Choose the retention period.",
                                          "thoi-han")
         kept = archive.archive(document, retention, by=request.user)
-    except services.DocumentError as error:
-        messages.error(request, error.localized)
-        status = error.status
     except InputError as error:
-        messages.error(request, error.localized)
-        status = 400
+        status = _refused(request, error)
     else:
         messages.success(request, _("Đã đưa văn bản vào lưu trữ."))
         return redirect("documents:archive-detail", pk=kept.pk)
@@ -463,12 +542,8 @@ def disposal_propose(request):
     try:
         agency = _agency_choice(request, request.POST.get("co-quan"))
         listing = archive.propose_disposal(agency, by=request.user)
-    except services.DocumentError as error:
-        messages.error(request, error.localized)
-        status = error.status
     except InputError as error:
-        messages.error(request, error.localized)
-        status = 400
+        status = _refused(request, error)
     else:
         messages.success(request, _("Đã lập danh mục tài liệu hết giá trị; chờ lãnh đạo phê duyệt."))
         return redirect("documents:disposal-detail", pk=listing.pk)
@@ -486,9 +561,8 @@ def disposal_detail(request, pk: int):
     if request.method == "POST":
         try:
             archive.approve_disposal(listing, by=request.user)
-        except services.DocumentError as error:
-            messages.error(request, error.localized)
-            status = error.status
+        except InputError as error:
+            status = _refused(request, error)
         else:
             messages.success(request, _("Đã phê duyệt danh mục; tài liệu đã được tiêu hủy."))
             return redirect("documents:disposal-detail", pk=pk)

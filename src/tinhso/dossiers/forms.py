@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import Field, ProcedureVersion, RequiredDocument
 from tinhso.common.inputs import date_in_range
-from tinhso.dossiers.errors import UploadRejected
+from tinhso.common.uploads import UploadRejected, validate_upload
 from tinhso.dossiers.models import (
     ApplicantKind,
     Channel,
@@ -24,7 +24,6 @@ from tinhso.dossiers.models import (
     State,
     validate_citizen_id,
 )
-from tinhso.dossiers.uploads import validate_upload
 from tinhso.geo.models import Commune
 
 

@@ -35,9 +35,10 @@ from django.utils import timezone, translation
 
 from tinhso.catalogue.eforms import validate_eform_data
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
-from tinhso.common import statements
+from tinhso.common import statements, uploads
 from tinhso.common.audit import record
 from tinhso.common.inputs import InputError, province_datetime
+from tinhso.common.uploads import ValidatedUpload, validate_upload
 from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
 from tinhso.directory.models import Agency, Role
 from tinhso.directory.selectors import held_roles
@@ -69,7 +70,6 @@ from tinhso.dossiers.models import (
     validate_citizen_id,
 )
 from tinhso.dossiers.signals import result_returned
-from tinhso.dossiers.uploads import ValidatedUpload, validate_upload
 
 __all__ = [
     "AgencyClient", "Applicant", "Conflict", "DocumentUpload", "DossierError", "InvalidInput",
@@ -232,7 +232,10 @@ def _validated(documents: Iterable) -> list[DocumentUpload]:
     result = []
     for item in documents or ():
         upload = item if isinstance(item, DocumentUpload) else DocumentUpload(item)
-        upload.validated = validate_upload(upload.file)
+        try:
+            upload.validated = validate_upload(upload.file)
+        except uploads.UploadRejected as error:  # the dossier's own error, which its pages and API answer
+            raise UploadRejected(error.message, error.message_en, field=error.field) from None
         result.append(upload)
     return result
 

@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 
-from tinhso.common.rendering import html_to_pdf, workbook_bytes
+from tinhso.common.rendering import report_pdf as _report_pdf
+from tinhso.common.rendering import workbook_bytes
 from tinhso.common.rendering import write_sheet as _write
 from tinhso.ioc import selectors
 from tinhso.ioc.models import ReportedValue, ReportStatus, Source
@@ -96,4 +97,4 @@ def report_pdf(report: SupervisionReport, heading: ReportHeading = ReportHeading
     on every page and "Trang X/Y" at the foot of each page."""
     html = render_to_string("ioc/report.html", {"report": report, "heading": heading,
                                                 "issued": timezone.localtime(report.generated_at)})
-    return html_to_pdf(html)
+    return _report_pdf(html)

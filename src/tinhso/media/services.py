@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from tinhso.common import audit, counters, workdays
 from tinhso.common.notices import Recipient, in_language_of, notify
 from tinhso.common.notices.channels import absolute
+from tinhso.common.uploads import UploadRejected, validate_upload
 from tinhso.directory.models import Agency, Membership
-from tinhso.dossiers.errors import DossierError, UploadRejected
-from tinhso.dossiers.uploads import validate_upload
+from tinhso.dossiers.errors import DossierError
 from tinhso.media.models import (
     Briefing,
     BriefingInvitation,
@@ -152,7 +152,7 @@ def _text(value: str, field: str, label: str, label_en: str, *, required: bool =
 
 
 def _checked(upload, field: str):
-    """The upload judged by content, size and name (``dossiers.uploads``), refused on the form's field."""
+    """The upload judged by content, size and name (``common.uploads``), refused on the form's field."""
     try:
         return validate_upload(upload)
     except UploadRejected as error:

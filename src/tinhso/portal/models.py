@@ -42,7 +42,7 @@ def draft_file_path(instance: DraftFile, filename: str) -> str:
 
 
 class DraftFile(models.Model):
-    """A paper uploaded into a draft, already checked by content, size and name (dossiers.uploads)."""
+    """A paper uploaded into a draft, already checked by content, size and name (common.uploads)."""
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="files", verbose_name="bản nháp")
     required_document = models.ForeignKey("catalogue.RequiredDocument", null=True, blank=True,

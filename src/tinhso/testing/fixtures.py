@@ -1,6 +1,7 @@
 """pytest fixtures for tests that need the test CA or a timestamp authority (loaded by ``src/conftest.py``).
 
 - ``pki``: one :class:`~tinhso.testing.pki.TestPKI` for the whole run (issue what a test needs from it).
+- ``softhsm``: one SoftHSM token for the whole run (:class:`~tinhso.testing.softhsm.Token`; put keys on it).
 - ``tsa``: a running RFC 3161 authority issuing from ``pki``, with the settings pointing at it
   (``TINHSO_TSA_URL``, ``TINHSO_TSA_TRUSTED_ROOTS``) for the test; a test may ``tsa.stop()`` it or set
   ``tsa.clock``, and the next test gets it running again with the real clock.
@@ -13,12 +14,18 @@ import datetime
 import pytest
 
 from tinhso.testing import pki as test_pki
+from tinhso.testing import softhsm as test_softhsm
 from tinhso.testing import tsa as test_tsa
 
 
 @pytest.fixture(scope="session")
 def pki() -> test_pki.TestPKI:
     return test_pki.TestPKI.create()
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory) -> test_softhsm.Token:
+    return test_softhsm.Token.create(tmp_path_factory.mktemp("softhsm"), label="tinhso-test")
 
 
 @pytest.fixture(scope="session")

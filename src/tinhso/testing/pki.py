@@ -113,7 +113,7 @@ class Credential:
         """A PKCS#12 keystore with the key, the certificate and its chain (AES-256 when a password is given)."""
         encryption = (serialization.BestAvailableEncryption(password) if password
                       else serialization.NoEncryption())
-        friendly = (name or self.certificate.subject.rfc4514_string()).encode()[:64]
+        friendly = (name or self.certificate.subject.rfc4514_string()).encode()[:64].decode("utf-8", "ignore").encode()
         return pkcs12.serialize_key_and_certificates(friendly, self.key, self.certificate, self.chain or None,
                                                      encryption)
 

@@ -48,7 +48,7 @@ def test_a_batch_keeps_the_first_acknowledgement_of_each_phase_and_what_each_uni
                                               "at": now}, now)]
     with CaptureQueriesContext(connection) as queries:
         counts = services.take_reports(first + again + other)
-    assert counts == {"status": 1, "ack": 41, "event": 1, "ignored": 1}
+    assert counts == {"status": 1, "ack": 41, "event": 1, "live": 0, "ignored": 1}
     # Reading units, states, the emergency and its receipts, and writing each kind of row once, whatever the
     # batch's size (the audit entry and the operators' alarm take a few more).
     assert len(queries) <= 25, [q["sql"][:80] for q in queries.captured_queries]

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import expect
 
 from tinhso.directory.models import Role
@@ -20,6 +18,7 @@ from tinhso.dossiers import services
 from tinhso.dossiers.models import PaymentChannel, State
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, citizen, dossier_in_state, submitted_dossier
 from tinhso.ioc.indicators import seed_registry
+from tinhso.testing.browser import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +36,6 @@ RUN_AXE = """async (tags) => {
 }"""
 
 
-def sign_in_as(page, live_server, user) -> None:
-    """Start a session for ``user`` in the browser (the sign-in form has its own tests)."""
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                               "url": live_server.url}])
 
 
 def violations(page) -> list[dict]:

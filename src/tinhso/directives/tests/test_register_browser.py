@@ -7,24 +7,18 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tinhso.directives.models import Task, TaskState
 from tinhso.directives.tests.factories import assigned_task, department, office_with_officer
+from tinhso.testing.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 
 
-def sign_in(context, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}])
 
 
 def offline(context, live_server) -> list[str]:

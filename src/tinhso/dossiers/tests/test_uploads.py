@@ -10,12 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from tinhso.common.uploads import DOCX, JPEG, PDF, PNG, TIFF, XLSX, UploadRejected, clean_name, validate_upload
 from tinhso.directory.models import Role
 from tinhso.dossiers import services
-from tinhso.dossiers.errors import UploadRejected
 from tinhso.dossiers.models import DossierDocument, DossierEvent
 from tinhso.dossiers.tests.factories import officer, received_dossier
-from tinhso.dossiers.uploads import DOCX, JPEG, PDF, PNG, TIFF, XLSX, clean_name, validate_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -60,14 +59,14 @@ def test_accepted_types_are_recognised_by_content(name, content, expected):
     ooxml("payload.bin"),  # a ZIP that is not a Word or Excel document
 ])
 def test_a_disallowed_type_with_an_allowed_extension_is_refused(content):
-    with pytest.raises(services.UploadRejected) as error:
+    with pytest.raises(UploadRejected) as error:
         validate_upload(SimpleUploadedFile("giay-to.pdf", content, content_type="application/pdf"))
     assert "không phải định dạng được chấp nhận" in error.value.message and error.value.field == "file"
 
 
 @override_settings(TINHSO_UPLOAD_MAX_BYTES=1024)
 def test_an_oversized_file_is_refused():
-    with pytest.raises(services.UploadRejected) as error:
+    with pytest.raises(UploadRejected) as error:
         validate_upload(SimpleUploadedFile("lon.pdf", PDF_BYTES + b"\0" * 2000))
     assert "vượt quá dung lượng" in error.value.message
 
@@ -75,7 +74,7 @@ def test_an_oversized_file_is_refused():
 @pytest.mark.parametrize("name", ["../../etc/passwd.pdf", "/etc/passwd.pdf", "..\\boot.ini.pdf", "C:ab.pdf",
                                   "a\x00.pdf", "ten\nmoi.pdf", ".."])
 def test_path_traversal_and_control_characters_in_names_are_refused(name):
-    with pytest.raises(services.UploadRejected) as error:
+    with pytest.raises(UploadRejected) as error:
         clean_name(name)
     assert error.value.message
 

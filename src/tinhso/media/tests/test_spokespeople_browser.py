@@ -8,25 +8,19 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tinhso.directory.models import Role
 from tinhso.media.models import Spokesperson
 from tinhso.media.tests.factories import agency_with_officer
+from tinhso.testing.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 
 
-def sign_in(context, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}])
 
 
 @pytest.mark.parametrize("width", [1280, 360])

@@ -1,5 +1,5 @@
 """Forms of the citizen's side. File inputs (several files per paper) are read from ``request.FILES`` by
-the views and checked by ``dossiers.uploads``; these forms hold the typed values."""
+the views and checked by ``common.uploads``; these forms hold the typed values."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Dossiers change only through ``tinhso.dossiers.services`` (``submit_online``, ``provide_supplement``);
 what is kept here are the portal's own records. Uploaded files are checked by content, size and name
-(``dossiers.uploads.validate_upload``) before anything is written, so a refused file stores nothing.
+(``common.uploads.validate_upload``) before anything is written, so a refused file stores nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument
+from tinhso.common.uploads import UploadRejected, validate_upload
+from tinhso.dossiers import errors
 from tinhso.dossiers import services as engine
-from tinhso.dossiers.errors import InvalidInput, UploadRejected
+from tinhso.dossiers.errors import InvalidInput
 from tinhso.dossiers.models import ApplicantKind, DocumentKind, Dossier
-from tinhso.dossiers.uploads import validate_upload
 from tinhso.portal.filing.selectors import accepts_online
 from tinhso.portal.models import Draft, DraftFile
 
@@ -53,9 +54,9 @@ def add_files(draft: Draft, uploads: Iterable[tuple[RequiredDocument | None, obj
     for required_document, upload in uploads:
         try:
             checked.append((required_document, validate_upload(upload)))
-        except UploadRejected as error:
-            error.field = f"doc-{required_document.pk}" if required_document is not None else "doc-other"
-            raise
+        except UploadRejected as error:  # answered as the dossier's own error, on the slot the file was given in
+            raise errors.UploadRejected(error.message, error.message_en, field=f"doc-{required_document.pk}"
+                                        if required_document is not None else "doc-other") from None
     stored = []
     with transaction.atomic():
         for required_document, upload in checked:

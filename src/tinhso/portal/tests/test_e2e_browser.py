@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from tinhso.directory.models import Role
@@ -16,6 +14,7 @@ from tinhso.directory.tests.factories import AgencyFactory, MembershipFactory, P
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, State
 from tinhso.dossiers.tests.factories import ProcedureWithRouteFactory, citizen, officer
+from tinhso.testing.browser import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,14 +32,6 @@ def shot(page, step: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"e2e-{step}.png"), full_page=True)
 
 
-def sign_in_as(page, live_server, user) -> None:
-    """Start a session for ``user`` in the browser (the sign-in form has its own tests)."""
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                               "url": live_server.url}])
 
 
 def test_a_citizen_files_online_and_follows_the_dossier_to_the_rating(live_server, page):

@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from tinhso.geo.tests.factories import ProvinceFactory
@@ -19,17 +17,13 @@ from tinhso.telecom.tests.factories import (
     station_at,
     village_at,
 )
+from tinhso.testing.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 
 
-def sign_in(context, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}])
 
 
 def offline(context, live_server) -> list[str]:

@@ -1,4 +1,4 @@
-"""`tinhso broadcast cap check|link|simulate|broker-files`: the grassroots radio from the command line.
+"""`tinhso broadcast cap check|link|relay|simulate|broker-files`: the grassroots radio from the command line.
 
 ``cap check FILE`` reads a CAP 1.2 message without the database: one JSON object on standard output and exit
 status 0, or one line naming the element and the rule on standard error and exit status 2.
@@ -7,6 +7,7 @@ status 0, or one line naming the element and the rule on standard error and exit
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -18,7 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Truyền thanh cơ sở: cap check (kiểm tra tệp CAP), link (kết nối MQTT), simulate (thiết bị ảo), " \
+    help = "Truyền thanh cơ sở: cap check (kiểm tra tệp CAP), link (kết nối MQTT), relay (phát trực tiếp qua " \
+           "Icecast), simulate (thiết bị ảo), " \
            "broker-files (mật khẩu và ACL cho Mosquitto)."
     requires_system_checks = []
 
@@ -37,6 +39,8 @@ class Command(BaseCommand):
         simulate.add_argument("--flaky", type=float, default=0.02,
                               help="Xác suất mỗi nhịp tim một thiết bị rớt mạng một lúc (mặc định 0,02).")
         simulate.add_argument("--files-url", default="", help="Địa chỉ gốc để tải tệp (ví dụ http://127.0.0.1:8000).")
+        sub.add_parser("relay", help="Chuyển tiếp các buổi phát trực tiếp lên máy chủ Icecast (một tiến trình ffmpeg "
+                                     "cho mỗi buổi) và đóng dấu thời gian để đo độ trễ.")
         files = sub.add_parser("broker-files", help="Ghi tệp mật khẩu và ACL của Mosquitto từ sổ thiết bị.")
         files.add_argument("folder", type=Path)
 
@@ -85,12 +89,42 @@ class Command(BaseCommand):
                     housekeeping = time.monotonic()
                     services.mark_offline()
                     services.expire_emergencies()
+                    services.expire_live()
                 if once and not reports:
                     break
         except KeyboardInterrupt:
             pass
         finally:
             listener.close()
+
+    def _relay(self, **options) -> None:
+        from django.db import connection
+
+        from tinhso.broadcast import live
+
+        ready, reason, _reason_en = live.available()
+        if not ready:
+            raise CommandError(reason, returncode=2)
+        relays = live.Relays()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *a: stop.set())
+        self.stdout.write("Đang chuyển tiếp các buổi phát trực tiếp (Ctrl+C để dừng).")
+        try:
+            beat = 0
+            while not stop.wait(0.1):
+                try:
+                    if beat % 5 == 0:
+                        relays.sync()
+                    relays.feed()
+                except Exception:  # a database that is away for a moment: the relays keep running
+                    logging.getLogger("tinhso.broadcast").exception("live relay")
+                    connection.close()
+                    time.sleep(1)
+                beat += 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            relays.close()
 
     def _simulate(self, devices: int, heartbeat: float, flaky: float, files_url: str, **options) -> None:
         from tinhso.broadcast.models import Device

@@ -1,7 +1,7 @@
-// The emergency page's counts, refreshed every two seconds while the broadcast is live.
+// The counts of an emergency or live broadcast page, refreshed every two seconds while the broadcast is on.
 (function () {
   "use strict";
-  var box = document.getElementById("emergency-progress");
+  var box = document.getElementById("emergency-progress") || document.getElementById("live-progress");
   if (!box) { return; }
   function refresh() {
     fetch(box.dataset.url, {credentials: "same-origin", headers: {Accept: "application/json"}})

@@ -70,6 +70,9 @@ class Command(BaseCommand):
         radio, broker = broadcast_demo.start_broker(settings.DATA_DIR)
         simulated.update(radio)
         self.stdout.write(broadcast_demo.describe(broker))
+        streaming, icecast = broadcast_demo.start_icecast(settings.DATA_DIR)
+        simulated.update(streaming)
+        self.stdout.write(broadcast_demo.describe_icecast(icecast))
         self.stdout.write("Dừng: Ctrl+C\n")
         env = {**os.environ, **simulated, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                                     "tinhso.conf.settings.dev")}
@@ -87,6 +90,10 @@ class Command(BaseCommand):
             subprocess.Popen([*manage, "broadcast", "link"], env=env),
             subprocess.Popen([*manage, "broadcast", "simulate", "--devices", "300", "--heartbeat", "20",
                               "--files-url", f"http://{host}:{port}"], env=env, stdout=subprocess.DEVNULL)]
+        if icecast is not None or settings.BROADCAST_ICECAST_URL:
+            # Live broadcasts: one ffmpeg per session feeding the Icecast mount, kept by one process.
+            radio_processes.append(subprocess.Popen([*manage, "broadcast", "relay"], env=env,
+                                                    stdout=subprocess.DEVNULL))
         web = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env=env)
 
         def stop(signum, frame):  # a service manager's SIGTERM stops the children as Ctrl+C does
@@ -110,3 +117,5 @@ class Command(BaseCommand):
                 server.stop()
             if broker is not None:
                 broker.stop()
+            if icecast is not None:
+                icecast.stop()

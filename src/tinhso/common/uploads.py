@@ -11,7 +11,8 @@ refused.
 The name is judged as the client sent it (``raw_name``, kept by ``common.middleware``, before Django strips
 path parts and control characters): path parts, control characters (NUL, CR, LF, ESC, DEL…), bidirectional
 controls (U+202E makes ``hoa-don\u202efdp.exe`` show as ``hoa-donexe.pdf``) and names longer than
-``MAX_NAME_LENGTH`` are refused, never silently renamed. The stored name is random (``models.document_path``).
+``MAX_NAME_LENGTH`` are refused, never silently renamed. Where a file is kept, its stored name is random
+(e.g. ``dossiers.models.document_path``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from tinhso.dossiers.errors import UploadRejected
+from tinhso.common.inputs import InputError
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -44,6 +45,15 @@ _HTML_MARKERS = (b"<html", b"<script", b"<body", b"<head", b"<!doctype html", b"
                  b"<embed", b"<meta", b"<a href", b"<img", b"<form", b"<style", b"<link", b"<base", b"<title")
 # Bidirectional formatting characters reorder what a person reads (Unicode TR 9; CVE-2021-42574).
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+class UploadRejected(InputError):
+    """An uploaded file refused by type, size or name; nothing was stored (400, on the form's file field)."""
+
+    status = 400
+
+    def __init__(self, message: str, message_en: str, field: str = "file"):
+        super().__init__(message, message_en, field)
 
 
 @dataclass(frozen=True)
