@@ -448,18 +448,25 @@ def _start_live(request, form: LiveForm, source: str):
 @radio_view
 def live_broadcasts(request):
     """Live broadcasts: relay a stream to an area now, and the sessions in the user's scope."""
-    form = LiveForm(request.POST or None, user=request.user)
+    listed = selectors.visible_live(request.user).order_by("-started_at", "-pk")
+    return _live_start(request, LiveForm, LiveBroadcast.Source.RELAY, "broadcast/live_list.html",
+                       sessions=lambda: _page(request, listed))
+
+
+def _live_start(request, form_class, source: str, template: str, **extra):
+    """The page that starts a live broadcast of ``source``: the form, then the session's page; without a live
+    server, the reason. ``extra``: more of the page's context, each computed only when the page is shown."""
+    form = form_class(request.POST or None, user=request.user)
     status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
-        session, status = _start_live(request, form, LiveBroadcast.Source.RELAY)
+        session, status = _start_live(request, form, source)
         if session is not None:
             return redirect("broadcast:live", pk=session.pk)
     ready, reason, reason_en = live.available()
-    listed = selectors.visible_live(request.user).order_by("-started_at", "-pk")
-    return render(request, "broadcast/live_list.html", {
+    return render(request, template, {
         "form": form, "allowed": selectors.may_broadcast_live(request.user), "ready": ready,
         "unavailable": reason_en if (translation.get_language() or "").startswith("en") else reason,
-        "sessions": _page(request, listed)}, status=status)
+        **{name: compute() for name, compute in extra.items()}}, status=status)
 
 
 class MicrophoneForm(LiveForm):
@@ -472,16 +479,7 @@ class MicrophoneForm(LiveForm):
 @radio_view
 def live_microphone(request):
     """Live broadcast from the operator's microphone: the area and title here; the session's page records."""
-    form = MicrophoneForm(request.POST or None, user=request.user)
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
-    if request.method == "POST" and form.is_valid():
-        session, status = _start_live(request, form, LiveBroadcast.Source.MICROPHONE)
-        if session is not None:
-            return redirect("broadcast:live", pk=session.pk)
-    ready, reason, reason_en = live.available()
-    return render(request, "broadcast/live_microphone.html", {
-        "form": form, "allowed": selectors.may_broadcast_live(request.user), "ready": ready,
-        "unavailable": reason_en if (translation.get_language() or "").startswith("en") else reason}, status=status)
+    return _live_start(request, MicrophoneForm, LiveBroadcast.Source.MICROPHONE, "broadcast/live_microphone.html")
 
 
 @require_GET
