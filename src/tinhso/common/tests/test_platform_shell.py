@@ -56,6 +56,19 @@ def test_production_starts_with_a_real_key_and_secure_cookies():
     assert result.stdout.split() == ["True", "True", "False"]
 
 
+def test_production_collects_every_static_file_with_its_references(tmp_path):
+    """What a deployment runs before starting: the manifest storage follows every url() and source map
+    a stylesheet or script names, and fails on one that is not shipped."""
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "tinhso.conf.settings.production",
+           "SECRET_KEY": "k" * 50, "PYTHONPATH": str(ROOT / "src"), "STATIC_ROOT": str(tmp_path / "static"),
+           "DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run([sys.executable, "-m", "django", "collectstatic", "--noinput", "-v", "0"], env=env,
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    assert "vendor/leaflet/leaflet.js" in manifest and "vendor/htmx/htmx.min.js" in manifest
+
+
 def test_time_zone_and_languages(settings):
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
     assert settings.LANGUAGE_CODE == "vi"
