@@ -10,7 +10,9 @@ TARGET = ROOT / "src" / "tinhso" / "static" / "vendor"
 FILES = {
     "htmx.org": ["dist/htmx.min.js"],
     "echarts": ["dist/echarts.min.js"],
-    "leaflet": ["dist/leaflet.js", "dist/leaflet.js.map", "dist/leaflet.css", "dist/images/layers.png", "dist/images/layers-2x.png",
+    # The source map too: the manifest storage of production follows the script's sourceMappingURL.
+    "leaflet": ["dist/leaflet.js", "dist/leaflet.js.map", "dist/leaflet.css", "dist/images/layers.png",
+                "dist/images/layers-2x.png",
                 "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png",
                 "LICENSE"],
     # The offline world base map (Natural Earth via Digital Democracy, MIT): land, lakes, rivers, borders.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connection, connections, models
+from django.db import connection, connections, models, router
 from django.db.models.signals import post_save, pre_save
 
 
@@ -167,15 +167,28 @@ class RowQuery:
     """One row of ``model`` with the related rows along ``related`` paths (``"step"``, ``"step__agency"``),
     optionally locked (``FOR UPDATE OF`` the row itself on PostgreSQL): ``select_related(…).filter(pk=…)``
     with the SQL text and the column converters worked out once per database vendor instead of on every call.
+    ``fields`` limits the row's own columns (``only(…)``; the key is always read); ``by`` names the fields the
+    row is found by (the key by default), given to :meth:`get` in that order. A query that does not lock reads
+    from the database the routers choose for reading the model (a replica inside ``replica_reads``).
     Instances come out as the ORM makes them (``from_db``, converters, related objects cached)."""
 
-    def __init__(self, model: type[models.Model], related: list[str], *, lock: bool = False):
+    def __init__(self, model: type[models.Model], related: list[str] = (), *, lock: bool = False,
+                 fields: tuple[str, ...] | None = None, by: tuple[str, ...] = ("pk",)):
         self.model = model
-        self.related = related
+        self.related = list(related)
         self.lock = lock
+        self.fields = fields
+        self.by = by
         self._built: dict[str, tuple] = {}
 
-    def _build(self) -> tuple:
+    def _root_fields(self) -> list[models.Field]:
+        concrete = list(self.model._meta.concrete_fields)
+        if self.fields is None:
+            return concrete
+        wanted = {self.model._meta.pk.name if name == "pk" else name for name in self.fields}
+        return [f for f in concrete if f.primary_key or f.name in wanted or f.attname in wanted]
+
+    def _build(self, connection) -> tuple:
         quote = connection.ops.quote_name
         # nodes: (alias, model, parent index, field on parent); the root has no parent
         nodes: list[tuple[str, type[models.Model], int | None, models.Field | None]] = [
@@ -201,7 +214,7 @@ class RowQuery:
                 parent_path = here
         columns, layout = [], []
         for alias, model, parent, link in nodes:
-            fields = list(model._meta.concrete_fields)
+            fields = self._root_fields() if parent is None else list(model._meta.concrete_fields)
             converters = []
             for f in fields:
                 col = f.get_col(alias)
@@ -210,21 +223,25 @@ class RowQuery:
                     converters.append((len(columns) - sum(len(item[1]) for item in layout), chain, col))
                 columns.append(f"{alias}.{quote(f.column)}")
             layout.append((model, fields, converters, parent, link))
-        sql = (f"SELECT {', '.join(columns)} FROM {quote(self.model._meta.db_table)} t0 {' '.join(joins)} "
-               f"WHERE t0.{quote(self.model._meta.pk.column)} = %s")
+        meta = self.model._meta
+        where = " AND ".join(
+            f"t0.{quote((meta.pk if name == 'pk' else meta.get_field(name)).column)} = %s" for name in self.by)
+        sql = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)} WHERE {where}"
         if self.lock and connection.features.has_select_for_update_of:
             sql += " FOR UPDATE OF t0"
         elif self.lock and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
         return sql, layout
 
-    def get(self, pk) -> models.Model | None:
-        built = self._built.get(connection.vendor)
+    def get(self, *values) -> models.Model | None:
+        alias = router.db_for_write(self.model) if self.lock else router.db_for_read(self.model)
+        db = connections[alias]
+        built = self._built.get(db.vendor)
         if built is None:
-            built = self._built[connection.vendor] = self._build()
+            built = self._built[db.vendor] = self._build(db)
         sql, layout = built
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pk])
+        with db.cursor() as cursor:
+            cursor.execute(sql, list(values))
             row = cursor.fetchone()
         if row is None:
             return None
@@ -235,9 +252,9 @@ class RowQuery:
             position += len(fields)
             for i, chain, col in converters:
                 for convert in chain:
-                    values[i] = convert(values[i], col, connection)
+                    values[i] = convert(values[i], col, db)
             pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
-            instance = model.from_db(connection.alias, [f.attname for f in fields], values) \
+            instance = model.from_db(alias, [f.attname for f in fields], values) \
                 if values[pk_index] is not None else None
             instances.append(instance)
             if parent is not None and instances[parent] is not None:

@@ -139,3 +139,15 @@ def test_an_officers_roles_are_read_once_and_a_change_is_seen_at_once(desk):
     other = AgencyFactory()
     MembershipFactory(user=receiver, agency=other, role=Role.APPROVER)
     assert services.holds_role(receiver, [Role.APPROVER], other)
+
+
+def test_a_row_read_by_chosen_fields_and_filters_is_the_orms_deferred_row(desk):
+    agency, version, _ = desk
+    dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant(),
+                                     eform_data={})
+    query = RowQuery(Dossier, fields=("code", "version", "due_at"), by=("pk", "code"))
+    fast = query.get(dossier.pk, dossier.code)
+    assert (fast.pk, fast.code, fast.version, fast.due_at) == (dossier.pk, dossier.code, 1, dossier.due_at)
+    assert fast.get_deferred_fields() >= {"state", "eform_data"}
+    assert query.get(dossier.pk, "000.00.00.H00-000000-0000") is None
+    assert query.get(10**9, dossier.code) is None

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from tinhso.catalogue.models import Field, Level, OnlineLevel, ProcedureVersion, RouteStep, Status
 from tinhso.catalogue.selectors import published_procedures
-from tinhso.common import pagecache
+from tinhso.common import pagecache, statements
 from tinhso.common.text import word_similarity
 from tinhso.directory.models import Agency, fold_for_search
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierStep
@@ -192,9 +192,13 @@ def matching_dossier(code: str, digits: str) -> Dossier | None:
 TRACKING_HEAD_FIELDS = ("pk", "code", "version", "state", "received_at", "due_at", "result_ready_at", "finished_at")
 
 
+# Read on every reload of a tracking page: the statement is built once, not compiled per request.
+_TRACKING_HEAD = statements.RowQuery(Dossier, fields=TRACKING_HEAD_FIELDS, by=("pk", "code"))
+
+
 def tracked_dossier_head(pk: int, code: str) -> Dossier | None:
     """The version and deadline fields of a dossier the visitor has proved to be theirs, in one small query."""
-    return Dossier.objects.filter(pk=pk, code=code).only(*TRACKING_HEAD_FIELDS).first()
+    return _TRACKING_HEAD.get(pk, code)
 
 
 def tracked_dossier(pk: int, code: str) -> Dossier | None:
