@@ -37,11 +37,14 @@ class IocConfig(AppConfig):
         # The room's event rules hear the events modules publish (tinhso.common.events).
         room_event.connect(alerts.on_event, weak=False, dispatch_uid="ioc-room-event")
         # Every change the wall's numbers depend on moves the wall's data version (see freshness.py).
-        for model in (DossierEvent, Indicator, Plan, Target, ReportedValue, ScoreWeight, AlertRule, Alert,
-                      IndicatorReading, WallLayout):
+        for model in (Indicator, Plan, Target, ReportedValue, ScoreWeight, AlertRule, Alert, IndicatorReading,
+                      WallLayout):
             for signal in (post_save, post_delete):
                 signal.connect(freshness.on_change, sender=model, weak=False,
                                dispatch_uid=f"ioc-wall-freshness-{model._meta.label_lower}")
+        # A dossier event is written with its audit entry, which moves the shared version itself.
+        post_save.connect(freshness.on_audited_change, sender=DossierEvent, weak=False,
+                          dispatch_uid="ioc-wall-freshness-dossiers.dossierevent")
         room_event.connect(freshness.on_room_event, weak=False, dispatch_uid="ioc-wall-freshness-event")
         from tinhso.common.maps import register_layer
         from tinhso.ioc import room

@@ -162,13 +162,37 @@ def test_a_rebuild_of_the_rollups_and_a_room_event_move_the_version(room):
 def test_the_shared_version_moves_once_when_the_change_commits(room):
     from django.db import transaction
 
-    before = freshness.version()
+    before = freshness.version()[0]
     with transaction.atomic():
         _event_alert("Cảnh báo một")
         _event_alert("Cảnh báo hai")
-        assert freshness.version() == before  # not before the commit: no process keeps old data under it
-    assert freshness.version() == before + 1
+        assert freshness.version()[0] == before  # not before the commit: no process keeps old data under it
+    assert freshness.version()[0] == before + 1
     with pytest.raises(RuntimeError), transaction.atomic():
         _event_alert("Cảnh báo bị huỷ")
         raise RuntimeError
-    assert freshness.version() == before + 1
+    assert freshness.version()[0] == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_moves_the_version_with_its_audit_entry_and_writes_nothing_for_the_wall(room):
+    """A dossier's transition pays no statement of its own for the wall: no shared row is written, before
+    or after its commit; its audit entry moves the version, visible when (and only if) it commits."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    version = ProcedureWithRouteFactory(agency=room["agency"])
+    dossier = submitted_dossier(version, room["agency"])
+    receiver = officer(Role.RECEIVER, room["agency"])
+    before = freshness.version()
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        services.receive(dossier, actor=receiver, expected_version=dossier.version)
+    assert not [q["sql"] for q in captured.captured_queries if freshness.SERIES in q["sql"]]
+    after = freshness.version()
+    assert after[0] == before[0] and after[1] > before[1]
+    dossier.refresh_from_db()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        handler = officer(Role.HANDLER, room["agency"])
+        services.assign(dossier, actor=handler, assignee=handler, expected_version=dossier.version)
+        raise RuntimeError
+    assert freshness.version() == after
