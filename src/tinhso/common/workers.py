@@ -108,3 +108,30 @@ class Heart(threading.Thread):
         self.stopped.set()
         self.join(timeout=heartbeat_seconds() + 5)
         WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+
+
+def enqueue_in_transaction(task, *args, run_after=None) -> None:
+    """Queue ``task(*args)`` to run only if the caller's transaction commits (at ``run_after`` where the queue
+    can defer). With the database queue its row is written in that very transaction: a rollback leaves no
+    task, a commit cannot lose it, and no second transaction (with its own commit) is paid for it. With a
+    queue outside the database (the immediate backend of development and tests), or outside a transaction,
+    it is queued after the commit; a queue that cannot be reached then never fails the caller (logged)."""
+    backend = task.get_backend()
+    if run_after is not None and backend.supports_defer:
+        task = task.using(run_after=run_after)
+    if connection.in_atomic_block and _queue_in(backend, connection.alias):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args), robust=True)
+
+
+def _queue_in(backend, alias: str) -> bool:
+    """Whether ``backend`` keeps its tasks in the database ``alias``."""
+    try:
+        from django_tasks_db import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover — the database queue is a dependency of the platform
+        return False
+    from django.db import router
+
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == alias

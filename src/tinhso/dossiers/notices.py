@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from tinhso.common.notices import Recipient, language_of, notify
+from tinhso.common.workers import enqueue_in_transaction
 
 
 def tracking_url() -> str:
@@ -116,7 +117,9 @@ def send_notice(event_id: int) -> dict:
 
 
 def enqueue_applicant_notice(event_id: int) -> None:
-    """Queue the notice for ``event_id`` (called from ``transaction.on_commit``)."""
+    """Queue the notice for ``event_id`` with the transition's transaction: with the database queue in that
+    very transaction (no notice for a transition rolled back, none lost for one committed), after the commit
+    otherwise (``common.workers.enqueue_in_transaction``)."""
     from tinhso.dossiers.tasks import send_applicant_notice
 
-    send_applicant_notice.enqueue(event_id)
+    enqueue_in_transaction(send_applicant_notice, event_id)

@@ -365,9 +365,7 @@ def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Doss
     if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
         from tinhso.dossiers.notices import enqueue_applicant_notice
 
-        event_id = event.pk
-        # robust: a mail or queue failure is logged; it never turns a committed transition into an error.
-        transaction.on_commit(lambda: enqueue_applicant_notice(event_id), robust=True)
+        enqueue_applicant_notice(event.pk)
     return dossier
 
 

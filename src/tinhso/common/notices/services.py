@@ -49,6 +49,7 @@ from tinhso.common.notices.channels import (
 from tinhso.common.notices.masking import mask_addresses_in, mask_destination
 from tinhso.common.notices.models import Delivery, DeliveryMonth, Notice
 from tinhso.common.notices.recipients import Recipient, in_language_of, resolve
+from tinhso.common.workers import enqueue_in_transaction
 
 logger = logging.getLogger("tinhso.notices")
 
@@ -134,19 +135,17 @@ def notify(to, *, subject: str, text: str, sms: str = "", link: str = "", concer
     ])
     ids = [delivery.pk for delivery in deliveries]
     if ids:
-        # robust: a queue that cannot be reached never fails the caller; the sweep finds the delivery.
-        transaction.on_commit(lambda: [_enqueue(delivery_id) for delivery_id in ids], robust=True)
+        for delivery_id in ids:  # the sweep finds a delivery whose task could not be queued
+            _enqueue(delivery_id)
     return notice
 
 
 def _enqueue(delivery_id: int, when: datetime.datetime | None = None) -> None:
-    """Queue the delivery's task, at ``when`` if the task backend can defer (otherwise at once)."""
+    """Queue the delivery's task with the caller's transaction, at ``when`` if the task backend can defer
+    (otherwise at once)."""
     from tinhso.common.notices.tasks import send_delivery
 
-    task = send_delivery
-    if when is not None and task.get_backend().supports_defer:
-        task = task.using(run_after=when)
-    task.enqueue(delivery_id)
+    enqueue_in_transaction(send_delivery, delivery_id, run_after=when)
 
 
 # -- digests ------------------------------------------------------------------------------------------
@@ -317,8 +316,7 @@ def _failed(delivery: Delivery, token: str, error: str, *, permanent: bool) -> s
     logger.info("Notice delivery %s (%s to %s) attempt %s failed, retried at %s: %s", delivery.pk,
                 delivery.channel, where, delivery.attempts, changes["next_attempt_at"].isoformat(), error)
     if recorded:
-        when = changes["next_attempt_at"]
-        transaction.on_commit(lambda: _enqueue(delivery.pk, when), robust=True)
+        _enqueue(delivery.pk, changes["next_attempt_at"])
     return "retry"
 
 
@@ -409,7 +407,7 @@ def resend(delivery: Delivery, *, actor) -> Delivery:
         record("action", locked, actor=actor, summary=summary[:300],
                before={"status": "failed", "attempts": locked.attempts, "last_error": locked.last_error},
                after={"status": "pending"})
-        transaction.on_commit(lambda: _enqueue(locked.pk), robust=True)
+        _enqueue(locked.pk)
     locked.refresh_from_db()
     return locked
 

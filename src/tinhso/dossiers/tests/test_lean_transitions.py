@@ -151,3 +151,24 @@ def test_a_row_read_by_chosen_fields_and_filters_is_the_orms_deferred_row(desk):
     assert fast.get_deferred_fields() >= {"state", "eform_data"}
     assert query.get(dossier.pk, "000.00.00.H00-000000-0000") is None
     assert query.get(10**9, dossier.code) is None
+
+
+def test_the_applicants_notice_is_queued_in_the_transitions_own_transaction(desk, settings):
+    """With the database queue the notice's task row is written by the transition itself: there before the
+    commit (no second transaction after it), gone with a transition rolled back."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    agency, version, staff = desk
+    notices = DBTaskResult.objects.filter(task_path="tinhso.dossiers.tasks.send_applicant_notice")
+    dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant(),
+                                     eform_data={})
+    assert notices.count() == 1  # written before any commit: the test's transaction never commits
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.receive(dossier, actor=staff[Role.RECEIVER], expected_version=dossier.version)
+        assert notices.count() == 2
+        raise RuntimeError
+    assert notices.count() == 1
+    services.receive(dossier, actor=staff[Role.RECEIVER], expected_version=dossier.version)
+    assert notices.count() == 2
