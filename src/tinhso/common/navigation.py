@@ -5,10 +5,13 @@ dossiers), so the staff page never greets a citizen with "no agency"."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 
@@ -33,10 +36,38 @@ def register(label: str, url_name: str, visible: Callable[[object], bool] = lamb
         _ENTRIES.append(MenuEntry(label, url_name, visible, order))
 
 
+# A user's menu is kept in the process for as long as their roles are (directory.selectors.HELD_ROLES_SECONDS):
+# the checks behind it are a query each, on every page. Any record saved or deleted in this process starts
+# the menus again at once (``changed``); another process's change shows here within that time, as the roles
+# do. The pages themselves check every permission on each request; the menu only offers the way there.
+MENU_SECONDS = 60.0
+MENUS_KEPT = 5000
+_kept: dict[int, tuple[tuple, float, list[MenuEntry]]] = {}
+_changes = [0]
+
+
+def changed(*args, **kwargs) -> None:
+    """A receiver of every ``post_save``, ``post_delete`` and ``m2m_changed``: menus are worked out again."""
+    _changes[0] += 1
+
+
 def menu_for(user) -> list[MenuEntry]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return sorted((e for e in _ENTRIES if e.visible(user)), key=lambda e: e.order)
+    seconds = getattr(settings, "TINHSO_MENU_SECONDS", MENU_SECONDS)
+    if seconds <= 0:
+        return sorted((e for e in _ENTRIES if e.visible(user)), key=lambda e: e.order)
+    key = (timezone.localdate(), _changes[0], user.is_active, user.is_staff, user.is_superuser)
+    now = time.monotonic()
+    kept = _kept.get(user.pk) if user.pk is not None else None
+    if kept is not None and kept[0] == key and now - kept[1] < seconds:
+        return kept[2]
+    entries = sorted((e for e in _ENTRIES if e.visible(user)), key=lambda e: e.order)
+    if user.pk is not None:
+        if len(_kept) >= MENUS_KEPT:
+            _kept.clear()
+        _kept[user.pk] = (key, now, entries)
+    return entries
 
 
 _HOMES: list[tuple[Callable[[object], bool], str]] = []

@@ -22,3 +22,6 @@ if "replica1" not in DATABASES:  # noqa: F405
 # Static files come straight from the apps: no collect step before the browser tests.
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None
+# Each page works its menu out again (the query-count tests count a page's own queries); the menu kept
+# between pages, as in production, is tested on its own (common/tests/test_navigation.py).
+TINHSO_MENU_SECONDS = 0
