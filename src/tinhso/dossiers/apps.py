@@ -14,3 +14,9 @@ class DossiersConfig(AppConfig):
         # payments and API tokens are plain records.
         track(Payment)
         track(ApiToken, exclude=("token_hash",))
+        from django.db.models.signals import post_save
+
+        from tinhso.dossiers.models import DossierEvent
+        from tinhso.dossiers.selectors import queues_changed
+
+        post_save.connect(queues_changed, sender=DossierEvent, dispatch_uid="dossiers-queues-changed")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalogue.models import Field, ProcedureVersion, RequiredDocument
+from tinhso.common import pagecache
 from tinhso.common.inputs import date_in_range
 from tinhso.common.uploads import UploadRejected, validate_upload
 from tinhso.dossiers.models import (
@@ -69,8 +70,9 @@ class QueueFilterForm(DescribedErrors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["procedure"].choices = [("", _("Tất cả thủ tục")),
                                             *((code, f"{code} — {name}") for code, name in procedures)]
-        self.fields["field"].choices = [("", _("Tất cả lĩnh vực")),
-                                        *Field.objects.order_by("name").values_list("code", "name")]
+        fields = pagecache.remembered(("catalogue-fields",), lambda: list(Field.objects.order_by("name").values_list(
+            "code", "name")), depends_on=["catalogue"])
+        self.fields["field"].choices = [("", _("Tất cả lĩnh vực")), *fields]
 
     def clean(self):
         data = super().clean()

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.catalogue.models import StepRole
-from tinhso.common import tabular
+from tinhso.common import pagecache, tabular
 from tinhso.common.inputs import check_date
 from tinhso.common.workdays import add_working_days
 from tinhso.directory.models import Agency, Role
@@ -150,6 +150,17 @@ class QueueCount:
         return self.value
 
 
+# The generation of the desk's queues (``tinhso.common.pagecache``): moved by every dossier event saved in this
+# process, so the counts kept for the tabs are counted again at once there (elsewhere when they expire).
+QUEUES_GENERATION = "desk-queues"
+
+
+def queues_changed(sender=None, raw: bool = False, **kwargs) -> None:
+    """A ``post_save`` receiver of dossier events."""
+    if not raw:
+        pagecache.bump(QUEUES_GENERATION)
+
+
 def count_up_to(dossiers: QuerySet[Dossier], limit: int | None = None) -> QueueCount:
     """How many rows ``dossiers`` holds: exact up to ``limit`` (COUNT_EXACT_UP_TO); past it, the planner's
     estimate (at least ``limit`` + 1; on SQLite exactly that lower bound)."""
@@ -233,12 +244,12 @@ def queue_page(dossiers: QuerySet[Dossier], ordering: tuple[str, str], *, after:
     start, end = _parse_cursor(after), _parse_cursor(before)
     if start is not None:
         moment, pk = start
-        rows = list(dossiers.filter(Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{tiebreak}__gt": pk}),
-                                    **{f"{field}__gte": moment}).order_by(field, tiebreak)[: size + 1])
+        rows = _fetched(dossiers.filter(Q(**{f"{field}__gt": moment}) | Q(**{field: moment, f"{tiebreak}__gt": pk}),
+                                        **{f"{field}__gte": moment}).order_by(field, tiebreak), 0, size + 1)
     elif end is not None:
         moment, pk = end
-        rows = list(dossiers.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, f"{tiebreak}__lt": pk}),
-                                    **{f"{field}__lte": moment}).order_by(f"-{field}", f"-{tiebreak}")[: size])
+        rows = _fetched(dossiers.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, f"{tiebreak}__lt": pk}),
+                                        **{f"{field}__lte": moment}).order_by(f"-{field}", f"-{tiebreak}"), 0, size)
         rows.reverse()
         if len(rows) < size:  # back at the start
             number = 1
@@ -247,15 +258,29 @@ def queue_page(dossiers: QuerySet[Dossier], ordering: tuple[str, str], *, after:
                          previous_cursor=_cursor_of(rows[0], ordering) if rows and number > 1 else "")
     else:
         offset = (number - 1) * size
-        rows = list(dossiers.order_by(field, tiebreak)[offset: offset + size + 1])
+        rows = _fetched(dossiers.order_by(field, tiebreak), offset, offset + size + 1)
         if not rows and number > 1:
             number = 1
-            rows = list(dossiers.order_by(field, tiebreak)[: size + 1])
+            rows = _fetched(dossiers.order_by(field, tiebreak), 0, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     return QueuePage(rows, number, count, size,
                      next_cursor=_cursor_of(rows[-1], ordering) if more and rows else "",
                      previous_cursor=_cursor_of(rows[0], ordering) if rows and number > 1 else "")
+
+
+def _fetched(ordered: QuerySet[Dossier], start: int, stop: int) -> list[Dossier]:
+    """Rows ``start:stop`` of ``ordered``, in two steps: their keys by the filters, order and limit alone (a
+    join of two or three tables, which PostgreSQL plans in a tenth of a millisecond), then the rows with the
+    related records ``ordered`` selects, by key. Planning the list's whole join together with its order and
+    limit took 5–6 ms at a million dossiers, ten times longer than running it."""
+    keys = list(ordered.values_list("pk", flat=True)[start:stop])
+    if not keys:
+        return []
+    rows = Dossier.objects.filter(pk__in=keys)
+    rows.query.select_related = ordered.query.select_related
+    by_key = {row.pk: row for row in rows}
+    return [by_key[key] for key in keys if key in by_key]
 
 
 def _for_list(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:

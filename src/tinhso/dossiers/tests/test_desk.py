@@ -180,6 +180,25 @@ def test_an_officer_with_several_roles_sees_a_count_for_each_queue(client, versi
     assert tabs == [("Chờ tiếp nhận", 2), ("Chờ xử lý", 1)]
 
 
+def test_the_other_tabs_counts_are_kept_briefly_and_counted_again_after_a_transition(client, version, department,
+                                                                                     receiver, monkeypatch):
+    """The tabs beside the queue shown are not counted again on every page view (a million-dossier agency
+    would pay a count per tab per view), but a dossier moved in this process shows in them at once."""
+    from tinhso.dossiers import selectors
+
+    MembershipFactory(user=receiver, agency=department, role=Role.HANDLER)
+    waiting = submit(version, department)
+    client.force_login(receiver)
+    assert [q["count"].value for q in client.get(DESK).context["queues"]] == [1, 0]
+    counted = []
+    real = selectors.count_up_to
+    monkeypatch.setattr(selectors, "count_up_to", lambda *a, **k: counted.append(1) or real(*a, **k))
+    assert [q["count"].value for q in client.get(DESK).context["queues"]] == [1, 0]
+    assert len(counted) == 1  # the queue shown; the other tab's count was kept
+    services.receive(waiting, actor=receiver, expected_version=waiting.version)
+    assert [q["count"].value for q in client.get(DESK).context["queues"]] == [0, 1]
+
+
 def test_the_list_masks_the_citizen_id_and_shows_the_deadline_as_text(client, version, department, receiver,
                                                                           handler):
     dossier = at_handling(version, department, receiver, id_number="040195000123")
