@@ -16,6 +16,7 @@ from tinhso.catalogue.models import Field, ProcedureVersion, RequiredDocument
 from tinhso.common import pagecache
 from tinhso.common.inputs import date_in_range
 from tinhso.common.uploads import UploadRejected, validate_upload
+from tinhso.common.widgets import QuickSelect
 from tinhso.dossiers.models import (
     ApplicantKind,
     Channel,
@@ -50,11 +51,12 @@ class QueueFilterForm(DescribedErrors, forms.Form):
     """The filters above a queue; every field is optional and a bad value is ignored, not fatal."""
 
     q = forms.CharField(label=_("Tìm theo mã hồ sơ hoặc người nộp"), required=False, max_length=100)
-    procedure = forms.ChoiceField(label=_("Thủ tục"), required=False)
-    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False)
-    state = forms.ChoiceField(label=_("Trạng thái"), required=False,
+    # Drawn on every view of a queue: selects drawn in Python (common.widgets.QuickSelect).
+    procedure = forms.ChoiceField(label=_("Thủ tục"), required=False, widget=QuickSelect)
+    field = forms.ChoiceField(label=_("Lĩnh vực"), required=False, widget=QuickSelect)
+    state = forms.ChoiceField(label=_("Trạng thái"), required=False, widget=QuickSelect,
                               choices=[("", _("Tất cả trạng thái")), *State.choices])
-    channel = forms.ChoiceField(label=_("Hình thức nộp"), required=False,
+    channel = forms.ChoiceField(label=_("Hình thức nộp"), required=False, widget=QuickSelect,
                                 choices=[("", _("Tất cả hình thức")), *Channel.choices])
     due_soon = forms.BooleanField(label=_("Sắp đến hạn"), required=False)
     overdue = forms.BooleanField(label=_("Quá hạn"), required=False)

@@ -106,19 +106,20 @@ def _filter_procedures(user) -> list[tuple[str, str]]:
     return pagecache.remembered(("desk-procedures", user.pk, timezone.localdate()), read, depends_on=["catalogue"])
 
 
-# How long the other tabs' counts are kept for an officer: the tab shown is always counted, the others come
-# from the last page for this long (a transition made in this process starts them again at once).
-TAB_COUNT_SECONDS = 15
+# How long an officer's queue counts (the tabs and the heading) are kept: a page view counts only the queues
+# not counted for this long (a transition made in this process starts them again at once, other processes'
+# within this time). The rows of the page are always read fresh.
+QUEUE_COUNT_SECONDS = 15
 
 
-def _tab_count(user, queue, params: dict) -> selectors.QueueCount:
-    """The count of a queue shown as a tab beside the current one."""
+def _queue_count(user, queue, params: dict) -> selectors.QueueCount:
+    """How many dossiers ``queue`` holds for ``user`` under the filters ``params`` (exact up to 500)."""
     def count() -> selectors.QueueCount:
         return selectors.count_up_to(selectors.filter_dossiers(selectors.queue_for(user, queue.step_role), params,
                                                                queue=True))
 
-    key = ("desk-tab", user.pk, queue.key, sorted((k, str(v)) for k, v in params.items()), timezone.localdate())
-    return pagecache.remembered(key, count, depends_on=[selectors.QUEUES_GENERATION], seconds=TAB_COUNT_SECONDS)
+    key = ("desk-count", user.pk, queue.key, sorted((k, str(v)) for k, v in params.items()), timezone.localdate())
+    return pagecache.remembered(key, count, depends_on=[selectors.QUEUES_GENERATION], seconds=QUEUE_COUNT_SECONDS)
 
 
 @require_GET
@@ -137,12 +138,13 @@ def desk(request):
     except ValueError:
         number = 1
     page = selectors.queue_page(dossiers, selectors.queue_ordering(current.step_role), after=request.GET.get("sau"),
-                                before=request.GET.get("truoc"), number=number, size=PAGE_SIZE)
+                                before=request.GET.get("truoc"), number=number, size=PAGE_SIZE,
+                                count=_queue_count(request.user, current, params))
 
     base_query = {k: v for k, v in request.GET.items() if k not in ("hang", "trang", "sau", "truoc") and v}
     tabs = []
     for q in queues:
-        count = page.count if q is current else _tab_count(request.user, q, params)
+        count = page.count if q is current else _queue_count(request.user, q, params)
         tabs.append({"key": q.key, "label": q.label, "count": count,
                      "query": urlencode({**base_query, "hang": q.key})})
     now = timezone.now()
