@@ -16,6 +16,7 @@ a ``CASE WHEN`` expression per row and field).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from django.db import connection, connections, models, router
@@ -143,9 +144,34 @@ def combined(statements: list[Statement], final: str) -> tuple[str, list]:
     return (f"WITH {', '.join(parts)} {final}" if parts else final), params
 
 
-def run(statements: list[Statement]) -> None:
-    """Run the statements: as one statement on PostgreSQL, one after the other elsewhere."""
+_gathering = threading.local()
+
+
+class gathered:
+    """Within this block, :func:`run` called with ``later=True`` (the receivers that follow a write: rollups,
+    the portal's outbox) keeps its statements, and the block's end runs all of them as one statement — one
+    round trip for what several receivers add to a transition. An exception in the block runs nothing."""
+
+    def __enter__(self):
+        stack = _gathering.__dict__.setdefault("stack", [])
+        stack.append([])
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        kept = _gathering.stack.pop()
+        if kind is None:
+            run(kept)
+        return False
+
+
+def run(statements: list[Statement], *, later: bool = False) -> None:
+    """Run the statements: as one statement on PostgreSQL, one after the other elsewhere. ``later``: inside a
+    :class:`gathered` block, kept for its end (they must not be needed before it)."""
     if not statements:
+        return
+    stack = getattr(_gathering, "stack", None)
+    if later and stack:
+        stack[-1].extend(statements)
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:

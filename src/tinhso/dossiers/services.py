@@ -352,13 +352,15 @@ def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Doss
         agency_id=step.agency_id if step is not None else dossier.receiving_agency_id, note=note, data=data or {},
     )
     together.append(statements.insert(event))
-    record(
-        "action", dossier,
-        summary=f"{action}: {from_state or '—'} → {dossier.state} ({_actor_label(actor)})",
-        after={"action": action, "from": from_state, "to": dossier.state, "version": dossier.version,
-               "at": event.at, **({"data": data} if data else {})},
-        actor=_actor_user(actor), together=together,
-    )
+    # What the event's followers write (the rollups, the portal's outbox) goes in one more statement.
+    with statements.gathered():
+        record(
+            "action", dossier,
+            summary=f"{action}: {from_state or '—'} → {dossier.state} ({_actor_label(actor)})",
+            after={"action": action, "from": from_state, "to": dossier.state, "version": dossier.version,
+                   "at": event.at, **({"data": data} if data else {})},
+            actor=_actor_user(actor), together=together,
+        )
     _remember(dossier)
     if notify is None:
         notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY and from_state != dossier.state)

@@ -40,6 +40,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
+from tinhso.common import statements
 from tinhso.common.audit import record
 from tinhso.exchange.models import OutboxEntry, OutboxStatus
 from tinhso.exchange.portal import ChangeResult, NationalPortal, PortalNotConfigured, PortalUnavailable
@@ -65,7 +66,8 @@ def on_dossier_event(sender, instance, created, raw=False, **kwargs) -> None:
     if instance.from_state == instance.to_state and instance.action not in SAME_STATE_ACTIONS:
         return
     dossier = instance.dossier
-    OutboxEntry.objects.create(
+    # One INSERT built once, sent with the event's other followers (statements.gathered) when gathered.
+    entry = OutboxEntry(
         dossier_id=dossier.pk, dossier_code=dossier.code, agency_id=dossier.receiving_agency_id,
         event_id=instance.pk, action=instance.action,
         from_state=instance.from_state or "", to_state=instance.to_state, event_at=instance.at,
@@ -76,6 +78,7 @@ def on_dossier_event(sender, instance, created, raw=False, **kwargs) -> None:
             "note": (instance.note or "")[:1000],
         },
     )
+    statements.run([statements.insert(entry)], later=True)
     if settings.TINHSO_NATIONAL_PORTAL_URL:  # without an address the entries wait; nothing to queue
         transaction.on_commit(kick, robust=True)
 

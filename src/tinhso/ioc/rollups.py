@@ -229,7 +229,7 @@ def on_dossier_event(sender, instance: DossierEvent, created: bool, raw: bool = 
         if counts.get("returned"):
             writes += _add_days(month, key, counts.get("processing_days", 0))
     writes += _sync_running(dossier, key, new=not instance.from_state)
-    statements.run(writes)
+    statements.run(writes, later=True)  # with the other followers of the event, when gathered
 
 
 # -- recount, rebuild, verify ----------------------------------------------------------------------------
