@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.broadcast import live, selectors, services
+from tinhso.broadcast import live, live_sessions, selectors, services
 from tinhso.broadcast.models import (
     Area,
     Bulletin,
@@ -418,8 +418,8 @@ class LiveForm(forms.Form):
                                               required=False)
     devices = forms.ModelMultipleChoiceField(label=gettext_lazy("Các cụm thu phát"), queryset=Device.objects.none(),
                                              required=False)
-    minutes = forms.IntegerField(label=gettext_lazy("Hết hạn sau (phút)"), min_value=services.LIVE_MINUTES[0],
-                                 max_value=services.LIVE_MINUTES[1], initial=60)
+    minutes = forms.IntegerField(label=gettext_lazy("Hết hạn sau (phút)"), min_value=live_sessions.LIVE_MINUTES[0],
+                                 max_value=live_sessions.LIVE_MINUTES[1], initial=60)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -435,7 +435,7 @@ def _start_live(request, form: LiveForm, source: str):
     """Start a live broadcast from a valid form: the session's page, or the refusal (status) on the form."""
     data = form.cleaned_data
     try:
-        session = services.start_live(request.user, title=data["title"], area=data["area"],
+        session = live_sessions.start_live(request.user, title=data["title"], area=data["area"],
                                       communes=data["communes"], villages=data["villages"], devices=data["devices"],
                                       source_url=data.get("source_url", ""), minutes=data["minutes"], source=source)
     except InputError as error:
@@ -488,7 +488,7 @@ def live_session(request, pk: int):
     session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
     active = session.is_live()
     return render(request, "broadcast/live.html", {
-        "session": session, "progress": services.live_progress(session),
+        "session": session, "progress": live_sessions.live_progress(session),
         "allowed": selectors.may_broadcast_live(request.user), "communes": session.communes.all(),
         "stream": live.public_url(session.mount) if active else "",
         "recording": active and session.source == LiveBroadcast.Source.MICROPHONE
@@ -515,9 +515,9 @@ def live_chunk(request, pk: int):
         captured_at = int(request.headers.get("X-Captured-At", "")) / 1000
     except ValueError:
         return JsonResponse({"error": _("Số thứ tự hoặc thời điểm thu của đoạn âm thanh không hợp lệ.")}, status=400)
-    data = request.read(services.LIVE_CHUNK_MAX_BYTES + 1)
+    data = request.read(live_sessions.LIVE_CHUNK_MAX_BYTES + 1)
     try:
-        services.take_chunk(request.user, session, seq=seq, captured_at=captured_at, data=data)
+        live_sessions.take_chunk(request.user, session, seq=seq, captured_at=captured_at, data=data)
     except InputError as error:
         return JsonResponse({"error": error.localized}, status=error.status)
     return HttpResponse(status=204)
@@ -527,7 +527,7 @@ def live_chunk(request, pk: int):
 @radio_view
 def live_progress(request, pk: int):
     session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
-    progress = services.live_progress(session)
+    progress = live_sessions.live_progress(session)
     for key in ("delay_median_ms", "delay_max_ms", "delay_worst_ms"):
         progress[key] = "—" if progress[key] is None else progress[key]
     return JsonResponse({**progress, "state_label": session.get_state_display()})
@@ -538,7 +538,7 @@ def live_progress(request, pk: int):
 def live_end(request, pk: int):
     session = get_object_or_404(selectors.visible_live(request.user), pk=pk)
     try:
-        services.end_live(request.user, session)
+        live_sessions.end_live(request.user, session)
     except InputError as error:
         _refused(request, error)
     else:

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from django.urls import reverse
 
-from tinhso.broadcast import live, services
+from tinhso.broadcast import live, live_sessions, services
 from tinhso.broadcast.models import Area, BroadcastRole, LiveBroadcast, LiveReceipt
 from tinhso.broadcast.simulator import Fleet, Unit
 from tinhso.broadcast.tests.factories import DeviceFactory, person
@@ -36,7 +36,7 @@ def test_a_relayed_stream_reaches_the_units_with_a_measured_delay_and_ending_sto
     operator = person(BroadcastRole.COMMUNE_OPERATOR, commune)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            session = services.start_live(operator, title="Tiếp sóng Đài tỉnh", area=Area.COMMUNES,
+            session = live_sessions.start_live(operator, title="Tiếp sóng Đài tỉnh", area=Area.COMMUNES,
                                           communes=[commune], source_url=icecast.upstream, minutes=5)
         assert session.commune == commune and session.mount.startswith("/tinhso-live-")
         live_relay.sync()
@@ -47,7 +47,7 @@ def test_a_relayed_stream_reaches_the_units_with_a_measured_delay_and_ending_sto
             return heard.count() == 3
 
         mqtt.pump(until=measured, seconds=20)
-        progress = services.live_progress(session)
+        progress = live_sessions.live_progress(session)
         print(f"\nLIVE relay delay: median {progress['delay_median_ms']} ms, max {progress['delay_max_ms']} ms")
         assert progress["devices"] == 3 and progress["playing"] == 3
         assert 0 <= progress["delay_median_ms"] <= progress["delay_max_ms"] < 5000
@@ -60,12 +60,12 @@ def test_a_relayed_stream_reaches_the_units_with_a_measured_delay_and_ending_sto
         assert "Bắt đầu phát trực tiếp: Tiếp sóng Đài tỉnh" in _live_audit()
 
         with django_capture_on_commit_callbacks(execute=True):
-            services.end_live(operator, session)
+            live_sessions.end_live(operator, session)
         live_relay.sync()
         assert live_relay.sessions == {}
         mqtt.pump(until=lambda: LiveReceipt.objects.filter(live=session, stopped_at__isnull=False).count() == 3,
                   seconds=10)
-        assert services.live_progress(session)["stopped"] == 3
+        assert live_sessions.live_progress(session)["stopped"] == 3
         for unit in units:
             virtual = fleet.units[unit.device_id]
             assert virtual.live is None and virtual.live_stream is None and virtual.playing == ""
@@ -87,20 +87,20 @@ def test_an_operator_cannot_broadcast_live_in_another_commune(live_relay, icecas
     for area in ({"area": Area.COMMUNES, "communes": [theirs]}, {"area": Area.DEVICES, "devices": [their_unit]},
                  {"area": Area.VILLAGES, "villages": [their_unit.village]}, {"area": Area.PROVINCE}):
         with pytest.raises(services.BroadcastError) as refused:
-            services.start_live(operator, title="Thông báo", source_url=icecast.upstream, **area)
+            live_sessions.start_live(operator, title="Thông báo", source_url=icecast.upstream, **area)
         assert refused.value.status == 403 and refused.value.message == "Bạn không có quyền với xã này."
     with pytest.raises(services.BroadcastError) as refused:  # an approver approves; they do not broadcast
-        services.start_live(person(BroadcastRole.APPROVER), title="Thông báo", area=Area.PROVINCE,
+        live_sessions.start_live(person(BroadcastRole.APPROVER), title="Thông báo", area=Area.PROVINCE,
                             source_url=icecast.upstream)
     assert refused.value.status == 403
     assert not LiveBroadcast.objects.exists() and not LiveReceipt.objects.exists() and not _live_audit()
     # The provincial source system reaches every commune (the session is the province's).
-    session = services.start_live(person(BroadcastRole.SOURCE_OPERATOR), title="Thông báo", area=Area.VILLAGES,
+    session = live_sessions.start_live(person(BroadcastRole.SOURCE_OPERATOR), title="Thông báo", area=Area.VILLAGES,
                                   villages=[their_unit.village], source_url=icecast.upstream)
     assert session.commune is None and list(session.receipts.values_list("device", flat=True)) == [their_unit.pk]
     # The operator of another commune can neither see nor end it.
     with pytest.raises(services.BroadcastError):
-        services.end_live(operator, session)
+        live_sessions.end_live(operator, session)
 
 
 @pytest.mark.parametrize(("url", "said"), [
@@ -116,7 +116,7 @@ def test_a_bad_stream_address_is_refused_in_vietnamese_and_nothing_is_written(li
     commune = CommuneFactory()
     DeviceFactory(commune=commune)
     with pytest.raises(services.BroadcastError) as refused:
-        services.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng", area=Area.COMMUNES,
+        live_sessions.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng", area=Area.COMMUNES,
                             communes=[commune], source_url=url.format(icecast=icecast.url))
     assert refused.value.message.startswith(said) and refused.value.status == 400
     assert refused.value.field == "source_url"
@@ -135,7 +135,7 @@ def test_a_stream_inside_the_network_is_refused_unless_its_host_is_allowed(live_
     DeviceFactory(commune=commune)
     settings.BROADCAST_LIVE_SOURCE_HOSTS = []
     with pytest.raises(services.BroadcastError) as refused:
-        services.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng", area=Area.COMMUNES,
+        live_sessions.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng", area=Area.COMMUNES,
                             communes=[commune], source_url=url.format(port=icecast.port))
     assert refused.value.message.startswith("Địa chỉ luồng trỏ vào mạng nội bộ")
     assert not LiveBroadcast.objects.exists() and not _live_audit()
@@ -160,7 +160,7 @@ def test_a_redirect_into_the_network_is_refused(live_relay, settings):
     DeviceFactory(commune=commune)
     try:
         with pytest.raises(services.BroadcastError) as refused:
-            services.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng",
+            live_sessions.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng",
                                 area=Area.COMMUNES, communes=[commune],
                                 source_url=f"http://127.0.0.1:{server.server_port}/luong.mp3")
     finally:
@@ -209,12 +209,12 @@ def test_without_icecast_the_page_says_so(client, settings):
 def test_an_expired_live_broadcast_ends_by_itself(live_relay, icecast, django_capture_on_commit_callbacks):
     commune = CommuneFactory()
     DeviceFactory(commune=commune)
-    session = services.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng",
+    session = live_sessions.start_live(person(BroadcastRole.COMMUNE_OPERATOR, commune), title="Tiếp sóng",
                                   area=Area.COMMUNES, communes=[commune], source_url=icecast.upstream, minutes=1)
-    assert services.expire_live() == 0
+    assert live_sessions.expire_live() == 0
     LiveBroadcast.objects.filter(pk=session.pk).update(expires_at=session.started_at)
     with django_capture_on_commit_callbacks(execute=True) as sent:
-        assert services.expire_live() == 1
+        assert live_sessions.expire_live() == 1
     session.refresh_from_db()
     assert session.state == LiveBroadcast.State.ENDED and session.ended_by is None
     assert len(sent) == 1 and "Hết hạn phát trực tiếp: Tiếp sóng" in _live_audit()
@@ -281,11 +281,11 @@ def test_the_microphone_reaches_the_units_with_the_delay_measured_end_to_end(
     threading.Thread(target=record, daemon=True).start()
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            session = services.start_live(operator, title="Chủ tịch xã thông báo", area=Area.COMMUNES,
+            session = live_sessions.start_live(operator, title="Chủ tịch xã thông báo", area=Area.COMMUNES,
                                           communes=[commune], source=LiveBroadcast.Source.MICROPHONE)
         assert session.source_url == ""
         with pytest.raises(services.BroadcastError) as refused:  # only the one who started it speaks
-            services.take_chunk(person(BroadcastRole.COMMUNE_OPERATOR, commune), session, seq=0,
+            live_sessions.take_chunk(person(BroadcastRole.COMMUNE_OPERATOR, commune), session, seq=0,
                                 captured_at=time.time(), data=b"x")
         assert refused.value.status == 403
         live_relay.sync()
@@ -294,20 +294,20 @@ def test_the_microphone_reaches_the_units_with_the_delay_measured_end_to_end(
         while time.monotonic() < deadline and heard.count() < 2:
             while not pieces.empty():
                 block, at = pieces.get()
-                services.take_chunk(operator, session, seq=seq, captured_at=at, data=block)
+                live_sessions.take_chunk(operator, session, seq=seq, captured_at=at, data=block)
                 seq += 1
             live_relay.feed()
             services.take_reports(mqtt.listener.take(timeout=0.05))
-        progress = services.live_progress(session)
+        progress = live_sessions.live_progress(session)
         print(f"\nLIVE microphone delay: median {progress['delay_median_ms']} ms, max {progress['delay_max_ms']} ms")
         assert progress["playing"] == 2 and 0 <= progress["delay_median_ms"] <= progress["delay_max_ms"] < 5000
         # The pieces written are gone but WebM's header, which a restarted ffmpeg needs again.
         assert session.chunks.filter(seq=0).exists() and session.chunks.count() < seq
         with django_capture_on_commit_callbacks(execute=True):
-            services.end_live(operator, session)
+            live_sessions.end_live(operator, session)
         assert not session.chunks.exists()
         with pytest.raises(services.BroadcastError) as refused:
-            services.take_chunk(operator, session, seq=seq, captured_at=time.time(), data=b"x")
+            live_sessions.take_chunk(operator, session, seq=seq, captured_at=time.time(), data=b"x")
         assert refused.value.status == 409 and not session.chunks.exists()
     finally:
         recorder.terminate()

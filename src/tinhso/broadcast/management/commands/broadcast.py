@@ -70,7 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{passwords}\n{acl}")
 
     def _link(self, once: bool = False, **options) -> None:
-        from tinhso.broadcast import link, services
+        from tinhso.broadcast import link, live_sessions, services
 
         if not settings.BROADCAST_MQTT_URL:
             raise CommandError("Chưa đặt BROADCAST_MQTT_URL.", returncode=2)
@@ -89,7 +89,7 @@ class Command(BaseCommand):
                     housekeeping = time.monotonic()
                     services.mark_offline()
                     services.expire_emergencies()
-                    services.expire_live()
+                    live_sessions.expire_live()
                 if once and not reports:
                     break
         except KeyboardInterrupt:
