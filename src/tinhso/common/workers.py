@@ -20,7 +20,7 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, models, transaction
+from django.db import close_old_connections, connection, models, router, transaction
 from django.utils import timezone
 
 logger = logging.getLogger("tinhso.workers")
@@ -132,6 +132,4 @@ def _queue_in(backend, alias: str) -> bool:
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover — the database queue is a dependency of the platform
         return False
-    from django.db import router
-
     return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == alias

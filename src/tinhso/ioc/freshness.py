@@ -75,10 +75,14 @@ def _bump_shared() -> None:
         log.exception("the wall's data version could not be moved")
 
 
-def changed() -> None:
-    """The wall's data changed (or will, when the caller's transaction commits)."""
+def _move_local() -> None:
     with _lock:
         _local["generation"] += 1
+
+
+def changed() -> None:
+    """The wall's data changed (or will, when the caller's transaction commits)."""
+    _move_local()
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _bump_shared()
@@ -99,8 +103,7 @@ def on_audited_change(sender, raw: bool = False, **kwargs) -> None:
     """A receiver for a change written with its audit entry (a dossier event): the audit streams move the
     shared version in the change's own transaction; only this process's generation moves here."""
     if not raw:
-        with _lock:
-            _local["generation"] += 1
+        _move_local()
 
 
 def on_room_event(sender, **kwargs) -> None:
