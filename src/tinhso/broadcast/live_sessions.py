@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tinhso.broadcast import link, live, programme, selectors
 from tinhso.broadcast.models import Device, LiveBroadcast, LiveChunk, LiveReceipt
-from tinhso.broadcast.services import BroadcastError, _area_scope, _check_commune, _out_of_scope
+from tinhso.broadcast.services import BroadcastError, _area_scope, _check_commune, _out_of_scope, end_expired
 from tinhso.common import audit
 from tinhso.common.inputs import check_text
 from tinhso.geo.models import Commune
@@ -153,12 +153,7 @@ def take_chunk(user, session: LiveBroadcast, *, seq: int, captured_at: float, da
 
 def expire_live(now: datetime.datetime | None = None) -> int:
     """End every live broadcast past its expiry (run by the link's loop)."""
-    now = now or timezone.now()
-    ended = 0
-    for session in LiveBroadcast.objects.filter(state=LiveBroadcast.State.ACTIVE, expires_at__lte=now):
-        end_live(None, session, expired=True)
-        ended += 1
-    return ended
+    return end_expired(LiveBroadcast, end_live, now)
 
 
 def live_progress(session: LiveBroadcast) -> dict:

@@ -459,14 +459,19 @@ def end_emergency(user, emergency: EmergencyBroadcast, *, expired: bool = False)
     return emergency
 
 
-def expire_emergencies(now: datetime.datetime | None = None) -> int:
-    """End every active emergency broadcast past its expiry (run by the link's loop)."""
-    now = now or timezone.now()
+def end_expired(model, end, now: datetime.datetime | None = None) -> int:
+    """End, with ``end(None, row, expired=True)``, every active row of ``model`` (an emergency or a live
+    broadcast) past its expiry; how many. Run by the link's loop."""
     ended = 0
-    for emergency in EmergencyBroadcast.objects.filter(state=EmergencyBroadcast.State.ACTIVE, expires_at__lte=now):
-        end_emergency(None, emergency, expired=True)
+    for row in model.objects.filter(state=model.State.ACTIVE, expires_at__lte=now or timezone.now()):
+        end(None, row, expired=True)
         ended += 1
     return ended
+
+
+def expire_emergencies(now: datetime.datetime | None = None) -> int:
+    """End every active emergency broadcast past its expiry (run by the link's loop)."""
+    return end_expired(EmergencyBroadcast, end_emergency, now)
 
 
 def emergency_progress(emergency: EmergencyBroadcast) -> dict:
