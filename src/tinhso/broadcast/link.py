@@ -18,6 +18,7 @@ which queues them in its network thread and hands them, in batches, to the calle
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -154,6 +155,18 @@ def client(address: BrokerAddress, client_id: str, *, will: tuple[str, bytes] | 
     return made
 
 
+def stop(made) -> None:
+    """Disconnect a client started with ``loop_start`` and wait for its network thread to end.
+
+    paho's network thread clears the client's reference to itself as it exits; when that happens between
+    ``loop_stop``'s check of the reference and its join, ``loop_stop`` raises ``AttributeError`` on the
+    cleared reference. The thread has then ended, which is all that was asked of it.
+    """
+    made.disconnect()
+    with contextlib.suppress(AttributeError):
+        made.loop_stop()
+
+
 class Publisher:
     """One connection that publishes commands; reconnects by itself, queues while the broker is away."""
 
@@ -180,8 +193,7 @@ class Publisher:
         return count
 
     def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
+        stop(self._client)
 
 
 _publisher: Publisher | None = None
@@ -266,5 +278,4 @@ class Listener:
         return taken
 
     def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
+        stop(self._client)

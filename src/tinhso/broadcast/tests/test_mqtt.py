@@ -55,7 +55,7 @@ def test_a_device_reads_only_its_own_commands_and_speaks_only_for_itself(mqtt):
                (mine.device_id, mine.secret, {"cmd": "volume", "volume": 20})])
     mqtt.pump(until=lambda: DeviceState.objects.filter(device=mine, online=True).exists())
     time.sleep(0.3)
-    spy.loop_stop()
+    link.stop(spy)
     assert seen == [link.COMMAND_TOPIC.format(mine.device_id)]
     assert DeviceState.objects.get(device=mine).volume == 55
     assert not DeviceState.objects.get(device=other).online
@@ -67,7 +67,7 @@ def test_a_device_reads_only_its_own_commands_and_speaks_only_for_itself(mqtt):
     intruder.connect("127.0.0.1", mqtt.broker.port)
     intruder.loop_start()
     assert not connected.wait(1.0)
-    intruder.loop_stop()
+    link.stop(intruder)
 
 
 def test_units_obey_only_commands_signed_with_their_secret():
@@ -226,3 +226,35 @@ def test_offline_units_and_lost_power_alarm_the_communes_operators_once_an_hour(
     assert Notice.objects.filter(user=operator).count() == 1  # once an hour per commune and alarm
     services.take_reports([link.Report(units[0].device_id, {"type": "status", "power": "battery"}, time.time())])
     assert Notice.objects.filter(user=operator, subject__contains="Mất điện lưới").count() == 1
+
+
+def test_closing_a_connection_says_goodbye_and_ends_its_thread_every_time(mqtt):
+    """The platform's connections close cleanly however their network thread races the close: the broker
+    receives a DISCONNECT (so a last will is not published) and no network thread is left behind."""
+    address = link.BrokerAddress.parse(mqtt.broker.url)
+    wills: list[str] = []
+    watcher = link.client(address, "will-watcher")
+    subscribed = threading.Event()
+    watcher.on_subscribe = lambda *args: subscribed.set()
+    watcher.on_message = lambda c, u, m: wills.append(m.topic)
+    watcher.on_connect = lambda c, *args: c.subscribe("tinhso/test/will/#", qos=1)
+    watcher.connect(address.host, address.port)
+    watcher.loop_start()
+    assert subscribed.wait(5)
+    before = {t for t in threading.enumerate() if t.name.startswith("paho-mqtt-client-")}
+    for n in range(20):
+        made = link.client(address, f"closing-{n}", will=(f"tinhso/test/will/{n}", b"gone"))
+        connected = threading.Event()
+        made.on_connect = lambda *args, ready=connected: ready.set()
+        made.connect_async(address.host, address.port)
+        made.loop_start()
+        assert connected.wait(5)
+        link.stop(made)
+    listener = link.Listener(address)
+    assert listener.wait()
+    listener.close()
+    time.sleep(0.5)
+    link.stop(watcher)
+    assert wills == []
+    left = {t for t in threading.enumerate() if t.name.startswith("paho-mqtt-client-")} - before
+    assert not [t for t in left if t.is_alive()]
