@@ -34,12 +34,13 @@ class Statement:
 _texts: dict[tuple, str] = {}
 
 
-def insert(instance: models.Model) -> Statement:
-    """``INSERT`` of a new row (an auto primary key), returning its key; ``pre_save`` is sent now."""
+def insert(instance: models.Model, *, with_key: bool = False) -> Statement:
+    """``INSERT`` of a new row (an auto primary key; ``with_key``: the key the instance carries, a UUID),
+    returning its key; ``pre_save`` is sent now."""
     model = type(instance)
     pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    key = ("insert", model._meta.db_table)
+    fields = [f for f in model._meta.concrete_fields if with_key or not f.primary_key]
+    key = ("insert", model._meta.db_table, with_key)
     if key not in _texts:
         quote = connection.ops.quote_name
         _texts[key] = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
@@ -194,8 +195,9 @@ class RowQuery:
     optionally locked (``FOR UPDATE OF`` the row itself on PostgreSQL): ``select_related(…).filter(pk=…)``
     with the SQL text and the column converters worked out once per database vendor instead of on every call.
     ``fields`` limits the row's own columns (``only(…)``; the key is always read); ``by`` names the fields the
-    row is found by (the key by default), given to :meth:`get` in that order. A query that does not lock reads
-    from the database the routers choose for reading the model (a replica inside ``replica_reads``).
+    row is found by (the key by default), given to :meth:`get` in that order; :meth:`many` reads rows by a list
+    of keys. A query that does not lock reads from the database the routers choose for reading the model (a
+    replica inside ``replica_reads``).
     Instances come out as the ORM makes them (``from_db``, converters, related objects cached)."""
 
     def __init__(self, model: type[models.Model], related: list[str] = (), *, lock: bool = False,
@@ -250,27 +252,50 @@ class RowQuery:
                 columns.append(f"{alias}.{quote(f.column)}")
             layout.append((model, fields, converters, parent, link))
         meta = self.model._meta
-        where = " AND ".join(
+        select = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)}"
+        one = select + " WHERE " + " AND ".join(
             f"t0.{quote((meta.pk if name == 'pk' else meta.get_field(name)).column)} = %s" for name in self.by)
-        sql = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)} WHERE {where}"
         if self.lock and connection.features.has_select_for_update_of:
-            sql += " FOR UPDATE OF t0"
+            one += " FOR UPDATE OF t0"
         elif self.lock and connection.features.has_select_for_update:
-            sql += " FOR UPDATE"
-        return sql, layout
+            one += " FOR UPDATE"
+        return select, one, layout
 
-    def get(self, *values) -> models.Model | None:
-        alias = router.db_for_write(self.model) if self.lock else router.db_for_read(self.model)
+    def _prepared(self, lock: bool) -> tuple:
+        alias = router.db_for_write(self.model) if lock else router.db_for_read(self.model)
         db = connections[alias]
         built = self._built.get(db.vendor)
         if built is None:
             built = self._built[db.vendor] = self._build(db)
-        sql, layout = built
+        return alias, db, built
+
+    def get(self, *values) -> models.Model | None:
+        alias, db, (_select, sql, layout) = self._prepared(self.lock)
         with db.cursor() as cursor:
             cursor.execute(sql, list(values))
             row = cursor.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._instance(row, layout, alias, db)
+
+    def many(self, keys: list) -> list[models.Model]:
+        """The rows whose primary keys are ``keys``, in that order (a key with no row is left out); never
+        locked. One statement whatever the number of keys (an array parameter on PostgreSQL)."""
+        if not keys:
+            return []
+        alias, db, (select, _one, layout) = self._prepared(False)
+        key = f"t0.{db.ops.quote_name(self.model._meta.pk.column)}"
+        if db.vendor == "postgresql":
+            kind = self.model._meta.pk.rel_db_type(db)  # the array's type said, not guessed from the values
+            sql, params = f"{select} WHERE {key} = ANY(%s::{kind}[])", [list(keys)]
+        else:
+            sql, params = f"{select} WHERE {key} IN ({', '.join(['%s'] * len(keys))})", list(keys)
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = [self._instance(row, layout, alias, db) for row in cursor.fetchall()]
+        by_key = {instance.pk: instance for instance in found}
+        return [by_key[k] for k in keys if k in by_key]
+
+    @staticmethod
+    def _instance(row, layout, alias, db) -> models.Model:
         instances: list[models.Model | None] = []
         position = 0
         for model, fields, converters, parent, link in layout:

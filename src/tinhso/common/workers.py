@@ -120,9 +120,26 @@ def enqueue_in_transaction(task, *args, run_after=None) -> None:
     if run_after is not None and backend.supports_defer:
         task = task.using(run_after=run_after)
     if connection.in_atomic_block and _queue_in(backend, connection.alias):
-        task.enqueue(*args)
+        _write_task_row(backend, task, args)
     else:
         transaction.on_commit(lambda: task.enqueue(*args), robust=True)
+
+
+def _write_task_row(backend, task, args: tuple) -> None:
+    """The database queue's row for ``task(*args)``, the one its ``enqueue`` would create, written as a
+    statement of its own that a :class:`tinhso.common.statements.gathered` block (a dossier transition's)
+    sends together with the other writes that follow the transition — no round trip of its own."""
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult
+
+    from tinhso.common import statements
+
+    backend.validate_task(task)
+    row = DBTaskResult(id=backend._get_id(), args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+                       priority=task.priority, task_path=task.module_path, queue_name=task.queue_name,
+                       run_after=task.run_after, backend_name=backend.alias)
+    statements.run([statements.insert(row, with_key=True)], later=True)
+    task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def _queue_in(backend, alias: str) -> bool:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -86,17 +87,26 @@ def visible_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:
 
 
 def _with_descendants(roots: Iterable[int]) -> set[int]:
-    """Add the sub-units and the succeeded agencies of ``roots``, transitively: one query per tree level."""
+    """Add the sub-units and the succeeded agencies of ``roots``, transitively, in one recursive statement
+    (a page that scopes its rows asks on every view)."""
     found = set(roots)
-    frontier = set(found)
-    while frontier:
-        below = set(
-            Agency.objects.filter(Q(parent_id__in=frontier) | Q(succeeded_by_id__in=frontier))
-            .exclude(pk__in=found)
-            .values_list("pk", flat=True)
-        )
-        found |= below
-        frontier = below
+    if not found:
+        return found
+    db = connections[router.db_for_read(Agency)]
+    table, quote = db.ops.quote_name(Agency._meta.db_table), db.ops.quote_name
+    key, parent = quote(Agency._meta.pk.column), quote(Agency._meta.get_field("parent").column)
+    successor = quote(Agency._meta.get_field("succeeded_by").column)
+    if db.vendor == "postgresql":
+        start, params = f"= ANY(%s::{Agency._meta.pk.rel_db_type(db)}[])", [sorted(found)]
+    else:
+        start, params = f"IN ({', '.join(['%s'] * len(found))})", sorted(found)
+    # Names from the model's own metadata; the keys are parameters.
+    sql = (f"WITH RECURSIVE tree(id) AS (SELECT {key} FROM {table} WHERE {key} {start} "  # noqa: S608
+           f"UNION SELECT a.{key} FROM {table} a JOIN tree ON a.{parent} = tree.id OR a.{successor} = tree.id) "
+           "SELECT id FROM tree")
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        found.update(row[0] for row in cursor.fetchall())
     return found
 
 

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.catalogue.models import StepRole
-from tinhso.common import pagecache, tabular
+from tinhso.common import pagecache, statements, tabular
 from tinhso.common.inputs import check_date
 from tinhso.common.workdays import add_working_days
 from tinhso.directory.models import Agency, Role
@@ -277,10 +277,32 @@ def _fetched(ordered: QuerySet[Dossier], start: int, stop: int) -> list[Dossier]
     keys = list(ordered.values_list("pk", flat=True)[start:stop])
     if not keys:
         return []
-    rows = Dossier.objects.filter(pk__in=keys)
-    rows.query.select_related = ordered.query.select_related
-    by_key = {row.pk: row for row in rows}
-    return [by_key[key] for key in keys if key in by_key]
+    selected = ordered.query.select_related
+    if selected is True:  # select_related() without paths follows every foreign key: the ORM's own way
+        by_key = {row.pk: row for row in Dossier.objects.select_related().filter(pk__in=keys)}
+        return [by_key[key] for key in keys if key in by_key]
+    return _rows_query(selected).many(keys)
+
+
+_ROWS_QUERIES: dict[tuple[str, ...], statements.RowQuery] = {}
+
+
+def _rows_query(selected) -> statements.RowQuery:
+    """The statement that reads dossiers by key with the related rows ``selected`` (a queryset's
+    ``select_related``), built once per set of paths."""
+
+    def paths(tree: dict, prefix: str = "") -> list[str]:
+        found = []
+        for name, below in tree.items():
+            path = f"{prefix}{name}"
+            found.extend(paths(below, f"{path}__") if below else [path])
+        return found
+
+    key = tuple(sorted(paths(selected or {})))
+    made = _ROWS_QUERIES.get(key)
+    if made is None:
+        made = _ROWS_QUERIES[key] = statements.RowQuery(Dossier, list(key))
+    return made
 
 
 def _for_list(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:

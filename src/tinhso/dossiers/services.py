@@ -352,7 +352,8 @@ def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Doss
         agency_id=step.agency_id if step is not None else dossier.receiving_agency_id, note=note, data=data or {},
     )
     together.append(statements.insert(event))
-    # What the event's followers write (the rollups, the portal's outbox) goes in one more statement.
+    # What the event's followers write (the rollups, the portal's outbox, the notice's task row) goes in one more
+    # statement.
     with statements.gathered():
         record(
             "action", dossier,
@@ -361,13 +362,14 @@ def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Doss
                    "at": event.at, **({"data": data} if data else {})},
             actor=_actor_user(actor), together=together,
         )
-    _remember(dossier)
-    if notify is None:
-        notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY and from_state != dossier.state)
-    if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
-        from tinhso.dossiers.notices import enqueue_applicant_notice
+        if notify is None:
+            notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY
+                                                    and from_state != dossier.state)
+        if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
+            from tinhso.dossiers.notices import enqueue_applicant_notice
 
-        enqueue_applicant_notice(event.pk)
+            enqueue_applicant_notice(event.pk)  # the database queue's row rides with the followers' writes
+    _remember(dossier)
     return dossier
 
 

@@ -78,13 +78,26 @@ def test_a_successor_sees_the_records_of_the_agency_it_replaced(tree):
     assert set(visible_agencies(membership.user)) == {science, information, information_centre}
 
 
-def test_the_scope_costs_one_query_per_tree_level_not_per_agency(tree, django_assert_max_num_queries):
+def test_the_scope_costs_one_query_for_the_whole_tree_whatever_its_depth(tree, django_assert_num_queries):
     for n in range(30):
         AgencyFactory(name=f"Phòng {n}", parent=tree["justice"])
     user = MembershipFactory(agency=tree["justice"]).user
-    # memberships, then one query per level below (3 levels + the empty one), then the agencies.
-    with django_assert_max_num_queries(6):
+    # memberships, the tree below (three levels here) in one recursive query, then the agencies.
+    with django_assert_num_queries(3):
         assert len(list(visible_agencies(user))) == 33
+
+
+def test_a_loop_in_the_tree_ends_the_walk(tree):
+    """Units edited into a loop (each the other's parent, or a successor's successor back to itself) neither
+    hang the scope nor widen it."""
+    from tinhso.directory.models import Agency
+
+    Agency.objects.filter(pk=tree["justice"].pk).update(parent=tree["desk"])
+    merged = AgencyFactory(name="Sở Y tế cũ", parent=tree["committee"], succeeded_by=tree["health"])
+    Agency.objects.filter(pk=tree["health"].pk).update(succeeded_by=merged)
+    user = MembershipFactory(agency=tree["notary"]).user
+    MembershipFactory(user=user, agency=tree["health"], receiver=True)
+    assert set(visible_agencies(user)) == {tree["justice"], tree["notary"], tree["desk"], tree["health"], merged}
 
 
 def test_active_memberships_come_with_their_agency_in_one_query(tree, django_assert_num_queries):

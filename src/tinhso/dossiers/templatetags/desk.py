@@ -10,6 +10,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
+from tinhso.dossiers.models import Channel, State
+
 register = template.Library()
 
 
@@ -21,13 +23,19 @@ def _applicant(d) -> str:
     return format_html("{}", d.applicant_name)
 
 
+# The labels by value. ``get_FOO_display`` rebuilds a dict of every choice on each call, hashing each lazy
+# label, which translates it: a page of 25 rows translated some 450 labels to show 50.
+_CHANNELS = dict(Channel.choices)
+_STATES = dict(State.choices)
+
+
 def _row(row) -> tuple:
     d, deadline = row["dossier"], row["deadline"]
     version = d.procedure_version
     field = version.field.name if version.field_id else ""
     due = dateformat.format(timezone.localtime(d.due_at), "H:i d/m/Y") if d.due_at else "—"
     return (reverse("dossiers:dossier", args=[d.code]), d.code, version.name, field, _applicant(d),
-            d.get_channel_display(), d.get_state_display(), due, deadline.kind, deadline.label)
+            _CHANNELS.get(d.channel, d.channel), _STATES.get(d.state, d.state), due, deadline.kind, deadline.label)
 
 
 @register.simple_tag

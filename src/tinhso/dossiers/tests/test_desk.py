@@ -382,7 +382,7 @@ def test_the_page_offers_only_the_actions_the_role_allows(client, version, depar
 
 
 def test_the_dossier_page_has_a_bounded_number_of_queries(client, version, department, receiver, handler,
-                                                          django_assert_max_num_queries):
+                                                          django_assert_max_num_queries, steady_calendar):
     dossier = at_handling(version, department, receiver)
     for n in range(5):
         services.attach_document(dossier, actor=receiver,

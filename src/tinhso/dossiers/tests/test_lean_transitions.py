@@ -138,6 +138,26 @@ def test_the_locked_row_comes_back_as_the_orm_builds_it(desk):
     assert query.get(10**9) is None
 
 
+def test_rows_read_by_a_list_of_keys_come_in_its_order_with_their_related_rows(desk):
+    agency, version, staff = desk
+    made = [services.submit_online(version=version, receiving_agency=agency, applicant=applicant(),
+                                   eform_data={}) for _ in range(3)]
+    services.receive(made[1], actor=staff[Role.RECEIVER], expected_version=1)
+    query = RowQuery(Dossier, ["current_step__agency", "current_step__assignee", "procedure_version__field"])
+    keys = [made[2].pk, 10**9, made[1].pk, made[0].pk]
+    with CaptureQueriesContext(connection) as captured:
+        rows = query.many(keys)
+        assert [row.pk for row in rows] == [made[2].pk, made[1].pk, made[0].pk]
+        assert rows[0].current_step is None and rows[1].current_step.agency == agency
+        assert rows[1].current_step.assignee is None
+        assert rows[1].procedure_version.pk == version.pk
+    assert len(captured.captured_queries) == 1
+    orm = Dossier.objects.get(pk=made[1].pk)
+    for field in Dossier._meta.concrete_fields:
+        assert getattr(rows[1], field.attname) == getattr(orm, field.attname), field.name
+    assert query.many([]) == []
+
+
 def test_an_officers_roles_are_read_once_and_a_change_is_seen_at_once(desk):
     agency, _, staff = desk
     receiver = staff[Role.RECEIVER]
@@ -184,3 +204,34 @@ def test_the_applicants_notice_is_queued_in_the_transitions_own_transaction(desk
     assert notices.count() == 1
     services.receive(dossier, actor=staff[Role.RECEIVER], expected_version=dossier.version)
     assert notices.count() == 2
+
+
+def test_the_notices_task_row_rides_with_the_rollups_statement(desk, steady_calendar, settings):
+    """With the database queue the task row costs no round trip of its own on PostgreSQL: it is written by
+    the statement that carries the rollups (and is the row the queue's own ``enqueue`` would write)."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TINHSO_NATIONAL_PORTAL_SYNC = False
+    without = {action: len(sent) for action, sent in _lifecycle(desk).items()}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    table = f'INSERT INTO "{DBTaskResult._meta.db_table}"'
+    queued = _lifecycle(desk)
+    carried = {action for action, sent in queued.items() if any(table in s for s in sent)}
+    assert carried >= {"submit_online", "receive", "return_result"}, carried
+    if connection.vendor == "postgresql":
+        for action, sent in queued.items():
+            carrying = [s for s in sent if table in s]
+            if action in {"submit_online", "receive", "return_result"}:  # with the rollups' statement
+                assert len(sent) == without[action] and len(carrying) == 1, action
+                assert carrying[0].lstrip().upper().startswith("WITH"), action
+            elif action in carried:  # nothing else follows the event (the result approved): the row alone
+                assert len(sent) == without[action] + 1 and carrying[0].lstrip().startswith(table), action
+            else:
+                assert len(sent) == without[action], action
+    rows = DBTaskResult.objects.filter(task_path="tinhso.dossiers.tasks.send_applicant_notice")
+    assert rows.count() == len(carried)
+    row = rows.order_by("enqueued_at").first()
+    assert row.status == "READY" and row.queue_name == "default" and row.backend_name == "default"
+    assert len(row.args_kwargs["args"]) == 1 and row.args_kwargs["kwargs"] == {}
+    assert DossierEvent.objects.filter(pk=row.args_kwargs["args"][0], action="submit_online").exists()
+    assert DBTaskResult.objects.ready().filter(pk=row.pk).exists()  # the worker would take it now

@@ -27,6 +27,8 @@ def test_staff_read_their_notices_and_the_header_counts_the_unread(client, commi
         for n in range(3):
             notify(leader, subject=f"Chỉ đạo số {n}", text=f"Nội dung chỉ đạo {n}", link=f"/chi-dao/{n}/",
                    channels=["in_app"])
+        # Another person's unread notice is theirs alone.
+        notify(officer(Role.APPROVER, AgencyFactory()), subject="Chỉ đạo khác", text="Nội dung", channels=["in_app"])
     client.force_login(leader)
     home = client.get(reverse("staff-home")).content.decode()
     assert 'id="header-unread">3<' in home and f'href="{reverse("notices:inbox")}"' in home
