@@ -27,8 +27,8 @@ def inbox(user) -> QuerySet[Notice]:
 
 
 def unread_count(user) -> int:
-    """The person's unread in-app notices: the header of every signed-in page asks, so the statement (a
-    count on the partial index ``notices_unread``) is written once, not compiled by the ORM on each page."""
+    """The person's unread in-app notices: the header of every signed-in page asks, so it is one fixed
+    statement (a count on the partial index ``notices_unread``), not a queryset compiled by the ORM each time."""
     if getattr(user, "pk", None) is None:
         return 0
     db = connections[router.db_for_read(Notice)]
