@@ -5,12 +5,13 @@ dossiers), so the staff page never greets a citizen with "no agency"."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -24,7 +25,14 @@ class MenuEntry:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _reversed(self.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=512)
+def _reversed(url_name: str, prefix: str, urlconf: str) -> str:
+    """The address of ``url_name`` under a script prefix and URL configuration: the header shows a score of
+    entries on every page, and each reversal walks the resolver."""
+    return reverse(url_name, urlconf=urlconf)
 
 
 _ENTRIES: list[MenuEntry] = []

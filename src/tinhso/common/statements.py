@@ -290,24 +290,45 @@ class RowQuery:
             sql, params = f"{select} WHERE {key} IN ({', '.join(['%s'] * len(keys))})", list(keys)
         with db.cursor() as cursor:
             cursor.execute(sql, params)
-            found = [self._instance(row, layout, alias, db) for row in cursor.fetchall()]
+            shared: dict = {}
+            found = [self._instance(row, layout, alias, db, shared) for row in cursor.fetchall()]
         by_key = {instance.pk: instance for instance in found}
         return [by_key[k] for k in keys if k in by_key]
 
     @staticmethod
-    def _instance(row, layout, alias, db) -> models.Model:
+    def _instance(row, layout, alias, db, shared: dict | None = None) -> models.Model:
+        """The root instance of ``row`` with its related ones cached on it. With ``shared`` (one dict for the
+        rows of one statement), a related record already made for an earlier row — the same procedure on
+        every row of a page — is that same object, as ``prefetch_related`` shares them, and what hangs below
+        it is not made again."""
         instances: list[models.Model | None] = []
+        reused: set[int] = set()
         position = 0
-        for model, fields, converters, parent, link in layout:
-            values = list(row[position:position + len(fields)])
+        for index, (model, fields, converters, parent, link) in enumerate(layout):
+            start = position
             position += len(fields)
+            if parent is not None and parent in reused:  # already hanging below a shared record
+                instances.append(None)
+                reused.add(index)
+                continue
+            pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
+            if shared is not None and parent is not None:
+                known = shared.get((index, row[start + pk_index]))
+                if known is not None:
+                    instances.append(known)
+                    reused.add(index)
+                    if instances[parent] is not None:
+                        link.set_cached_value(instances[parent], known)
+                    continue
+            values = list(row[start:position])
             for i, chain, col in converters:
                 for convert in chain:
                     values[i] = convert(values[i], col, db)
-            pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
             instance = model.from_db(alias, [f.attname for f in fields], values) \
                 if values[pk_index] is not None else None
             instances.append(instance)
             if parent is not None and instances[parent] is not None:
                 link.set_cached_value(instances[parent], instance)
+            if shared is not None and parent is not None and instance is not None:
+                shared[(index, row[start + pk_index])] = instance
         return instances[0]

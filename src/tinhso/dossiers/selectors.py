@@ -86,6 +86,19 @@ def memberships_of(user) -> list[tuple[str, int]]:
     return kept["memberships"]
 
 
+# The related records a queue row shows (the procedure's name and field), read with the rows of a page; a
+# step queue also reads the current step, whose due moment orders it (the page's cursors are made of it).
+# Each more record is one more model built per row on every page view (the list's five paths built eight
+# objects a row, and the desk showed two of them).
+QUEUE_ROW_RELATED = ("procedure_version__field",)
+STEP_QUEUE_ROW_RELATED = (*QUEUE_ROW_RELATED, "current_step")
+# The dossier's own columns a queue row shows, is ordered by and works its deadline out from: a row of every
+# column (35, a JSON form among them) cost more to turn into objects than the page took to find.
+QUEUE_ROW_FIELDS = ("code", "procedure_version", "current_step", "channel", "state", "applicant_name",
+                    "applicant_id_number", "applicant_tax_code", "submitted_at", "received_at", "due_at",
+                    "result_ready_at", "finished_at")
+
+
 def queue_for(user, role: str) -> QuerySet[Dossier]:
     """A desk queue: ``role`` is one of ``receive``, ``handle``, ``approve``, ``return`` (or the
     membership role names receiver, handler, approver, returner).
@@ -104,8 +117,7 @@ def queue_for(user, role: str) -> QuerySet[Dossier]:
         # Not received yet, so on no step: the list joins no step (a join with every step of the agency cost
         # more than the rest of the page at a million dossiers).
         dossiers = Dossier.objects.filter(state=State.SUBMITTED, receiving_agency_id__in=agency_ids)
-        return dossiers.select_related("procedure_version__procedure", "procedure_version__field",
-                                       "receiving_agency").order_by("submitted_at", "id")
+        return dossiers.select_related(*QUEUE_ROW_RELATED).only(*QUEUE_ROW_FIELDS).order_by("submitted_at", "id")
     step_role = {"handle": StepRole.HANDLE, "approve": StepRole.APPROVE, "return": StepRole.RETURN}[queue]
     dossiers = Dossier.objects.filter(
         current_step__role=step_role, current_step__state=StepState.ACTIVE, current_step__agency_id__in=agency_ids,
@@ -118,7 +130,8 @@ def queue_for(user, role: str) -> QuerySet[Dossier]:
     # among a million made it sort them all).
     if queue != "return":
         dossiers = dossiers.exclude(state=State.SUPPLEMENT_REQUESTED)
-    return _for_list(dossiers).order_by(*queue_ordering(queue))
+    return (dossiers.select_related(*STEP_QUEUE_ROW_RELATED).only(*QUEUE_ROW_FIELDS)
+            .order_by(*queue_ordering(queue)))
 
 
 def queue_ordering(role: str) -> tuple[str, str]:
@@ -278,18 +291,21 @@ def _fetched(ordered: QuerySet[Dossier], start: int, stop: int) -> list[Dossier]
     if not keys:
         return []
     selected = ordered.query.select_related
-    if selected is True:  # select_related() without paths follows every foreign key: the ORM's own way
-        by_key = {row.pk: row for row in Dossier.objects.select_related().filter(pk__in=keys)}
+    names, deferred = ordered.query.deferred_loading
+    if selected is True or (deferred and names) or any("__" in name for name in names):
+        # select_related() without paths, defer(), or only() of related fields: the ORM's own way
+        by_key = {row.pk: row for row in ordered.order_by().filter(pk__in=keys)}
         return [by_key[key] for key in keys if key in by_key]
-    return _rows_query(selected).many(keys)
+    return _rows_query(selected, tuple(sorted(names))).many(keys)
 
 
-_ROWS_QUERIES: dict[tuple[str, ...], statements.RowQuery] = {}
+_ROWS_QUERIES: dict[tuple, statements.RowQuery] = {}
 
 
-def _rows_query(selected) -> statements.RowQuery:
+def _rows_query(selected, fields: tuple[str, ...] = ()) -> statements.RowQuery:
     """The statement that reads dossiers by key with the related rows ``selected`` (a queryset's
-    ``select_related``), built once per set of paths."""
+    ``select_related``) and, when ``fields`` are named (a queryset's ``only``), only those of the dossier's own
+    columns; built once per set of paths and fields."""
 
     def paths(tree: dict, prefix: str = "") -> list[str]:
         found = []
@@ -298,10 +314,10 @@ def _rows_query(selected) -> statements.RowQuery:
             found.extend(paths(below, f"{path}__") if below else [path])
         return found
 
-    key = tuple(sorted(paths(selected or {})))
-    made = _ROWS_QUERIES.get(key)
+    related = tuple(sorted(paths(selected or {})))
+    made = _ROWS_QUERIES.get((related, fields))
     if made is None:
-        made = _ROWS_QUERIES[key] = statements.RowQuery(Dossier, list(key))
+        made = _ROWS_QUERIES[(related, fields)] = statements.RowQuery(Dossier, list(related), fields=fields or None)
     return made
 
 

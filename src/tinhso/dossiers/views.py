@@ -19,10 +19,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext, gettext_noop, ngettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -129,7 +130,8 @@ def desk(request):
     """The desk home: the queues of the officer's roles with counts, one list paginated, filters."""
     queues = [q for q in QUEUES if q.role in request.desk_roles]
     current = next((q for q in queues if q.key == request.GET.get("hang")), queues[0])
-    filters = forms.QueueFilterForm(request.GET, procedures=_filter_procedures(request.user))
+    procedures = _filter_procedures(request.user)
+    filters = forms.QueueFilterForm(request.GET, procedures=procedures)
     params = filters.params()
 
     dossiers = selectors.filter_dossiers(selectors.queue_for(request.user, current.step_role), params, queue=True)
@@ -153,18 +155,35 @@ def desk(request):
         "queues": tabs,
         "queue": current,
         "filters": filters,
-        "filter_fields": [filters[name] for name in ("procedure", "field", "state", "channel", "date_from",
-                                                     "date_to")],
         "filtered": bool(params),
         "page": page,
         "rows": rows,
         "page_query": urlencode({**base_query, "hang": current.key}) + "&",
         "can_receive": Role.RECEIVER in request.desk_roles,
     }
-    template = "dossiers/desk/_queue.html" if is_fragment_request(request) else "dossiers/desk/home.html"
+    if is_fragment_request(request):
+        template = "dossiers/desk/_queue.html"
+    else:
+        template = "dossiers/desk/home.html"
+        context["filters_html"] = _filters_html(filters, current, procedures)
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _filters_html(filters: forms.QueueFilterForm, queue, procedures: list) -> str:
+    """The filter bar above the queues, rendered once for what it shows — the values asked for (and the
+    reasons any is refused), the queue, the procedures offered, the language — and kept as the catalogue's
+    fragments are (a new catalogue generation draws it again): its fields' templates cost more than the rows."""
+    asked = tuple(sorted((name, tuple(filters.data.getlist(name))) for name in filters.fields if name in filters.data))
+
+    def render_bar() -> str:
+        fields = [filters[name] for name in ("procedure", "field", "state", "channel", "date_from", "date_to")]
+        return render_to_string("dossiers/desk/_filters.html",
+                                {"filters": filters, "filter_fields": fields, "queue": queue})
+
+    return pagecache.fragment(("desk-filters", get_language(), queue.key, tuple(procedures), asked), render_bar,
+                              depends_on=["catalogue"])
 
 
 # ------------------------------------------------------------------------------------------- the dossier

@@ -13,11 +13,12 @@ def _normalised(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", str(html))).strip()
 
 
-CHOICES = [("", "Tất cả"), ("a&b", "A & <B>"), ("x", "Xã \"Một\""), ("Nhóm", [("g1", "Một"), ("g2", "Hai")])]
+CHOICES = [("", "Tất cả"), ("a&b", "A & <B>"), ("x", "Xã \"Một\""), ("Nhóm <1>", [("g1", "Một"), ("g2", "Hai")]),
+           (3, "Ba"), ("x", "Xã lặp lại")]
 
 
 def test_the_select_is_the_one_djangos_template_draws():
-    for value in ("", "a&b", "g2", "none"):
+    for value in ("", "a&b", "g2", "none", 3, "3", "x", None):
         attrs = {"id": "id_f", "aria-describedby": "id_f_help", "required": True, "disabled": False}
         quick = QuickSelect(choices=CHOICES).render("f", value, attrs=dict(attrs))
         django = forms.Select(choices=CHOICES).render("f", value, attrs=dict(attrs))

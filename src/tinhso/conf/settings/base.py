@@ -320,6 +320,8 @@ TINHSO_NATIONAL_PORTAL_TIMEOUT = float(env("NATIONAL_PORTAL_TIMEOUT"))
 TINHSO_NATIONAL_PORTAL_BATCH = env_int("NATIONAL_PORTAL_BATCH")
 TINHSO_NATIONAL_PORTAL_MAX_ATTEMPTS = env_int("NATIONAL_PORTAL_MAX_ATTEMPTS")
 
+# Django's database sessions, the row read through one prebuilt statement (tinhso.common.sessions).
+SESSION_ENGINE = "tinhso.common.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

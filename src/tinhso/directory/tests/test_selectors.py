@@ -137,3 +137,22 @@ def test_the_staff_home_lists_the_users_agencies_and_roles(client, tree):
     assert "Sở Tư pháp" in page
     assert "Cán bộ tiếp nhận" in page
     assert tree["justice"].identifier in page
+
+
+@pytest.mark.django_db
+def test_held_roles_are_the_memberships_in_force_on_the_day_with_both_ends_counting():
+    from tinhso.directory.selectors import held_roles
+
+    user, other = UserFactory(), UserFactory()
+    here, there = AgencyFactory(), AgencyFactory()
+    day = datetime.date(2026, 3, 10)
+    MembershipFactory(user=user, agency=here, role=Role.RECEIVER, valid_from=day, valid_to=day)
+    MembershipFactory(user=user, agency=here, role=Role.HANDLER, valid_from=datetime.date(2020, 1, 1), valid_to=None)
+    MembershipFactory(user=user, agency=there, role=Role.APPROVER, valid_from=day + datetime.timedelta(days=1))
+    MembershipFactory(user=user, agency=there, role=Role.RETURNER, valid_to=day - datetime.timedelta(days=1),
+                      valid_from=day - datetime.timedelta(days=30))
+    MembershipFactory(user=other, agency=there, role=Role.RECEIVER, valid_from=datetime.date(2020, 1, 1))
+    assert held_roles(user, day) == {(here.pk, Role.RECEIVER), (here.pk, Role.HANDLER)}
+    later = UserFactory()
+    later.pk = user.pk  # a fresh user object: read again
+    assert held_roles(later, day + datetime.timedelta(days=1)) == {(here.pk, Role.HANDLER), (there.pk, Role.APPROVER)}

@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,6 +216,28 @@ def test_the_list_masks_the_citizen_id_and_shows_the_deadline_as_text(client, ve
     assert 'class="deadline deadline-on_time">Trong hạn<' in body or "Sắp đến hạn" in body
 
 
+def test_a_row_escapes_what_the_applicant_typed_and_links_the_dossier_page(client, version, department, receiver):
+    dossier = submit(version, department, name='<b onclick="x()">Hoa & Co\'</b>', id_number="", tax_code="0101234567",
+                     kind="organisation")
+    client.force_login(receiver)
+    body = client.get(DESK).content.decode()
+    link = reverse("dossiers:dossier", args=[dossier.code])
+    assert f'<th scope="row"><a href="{link}">{dossier.code}</a></th>' in body
+    assert ("<td>&lt;b onclick=&quot;x()&quot;&gt;Hoa &amp; Co&#x27;&lt;/b&gt;<br><small>MST 0101234567</small></td>"
+            in body)
+    assert "<b onclick" not in body
+    assert f"<td>{version.name}<br><small>{version.field.name}</small></td>" in body
+
+
+def test_a_row_link_quotes_a_code_as_reverse_does():
+    from tinhso.dossiers.templatetags import desk
+
+    for code in ("000.00.20.H41-261204-0001", "A Bç?#&'~:@", "x%y"):
+        made = desk.reverse("dossiers:dossier", args=[desk._CODE]).replace(
+            desk._CODE, desk.quote(code, safe=desk._SAFE_IN_PATH), 1)
+        assert made == reverse("dossiers:dossier", args=[code])
+
+
 def test_a_queue_is_paginated_by_25(client, version, department, receiver):
     for n in range(27):
         submit(version, department, name=f"Người nộp {n:02d}")
@@ -318,6 +342,23 @@ def test_an_htmx_filter_change_gets_only_the_list_fragment(client, version, depa
     assert "<html" in full and 'hx-get="/mot-cua/"' in full and 'hx-push-url="true"' in full
 
 
+def test_the_filter_bar_shows_each_officers_own_choices_and_values(client, version, department, other_department,
+                                                                   receiver, outsider):
+    other = ProcedureVersionFactory(name="Cấp giấy phép xây dựng", agencies=[other_department])
+    client.force_login(receiver)
+    plain = client.get(DESK).content.decode()
+    assert version.name in plain and other.name not in plain
+    assert '<option value="received" selected>' not in plain
+    chosen = client.get(DESK, {"state": "received", "q": "<Hoa>"}).content.decode()
+    assert '<option value="received" selected>' in chosen and 'value="&lt;Hoa&gt;"' in chosen
+    assert '<option value="received" selected>' not in client.get(DESK).content.decode()
+    client.force_login(outsider)
+    theirs = client.get(DESK).content.decode()
+    assert other.name in theirs and version.name not in theirs
+    client.post("/i18n/setlang/", {"language": "en", "next": DESK})
+    assert "All procedures" in client.get(DESK).content.decode()
+
+
 def test_an_invalid_filter_value_is_explained_not_fatal(client, version, department, receiver):
     submit(version, department)
     client.force_login(receiver)
@@ -342,6 +383,20 @@ def test_the_queue_list_does_not_grow_queries_with_its_rows(client, version, dep
     with django_assert_max_num_queries(few):
         response = client.get(DESK)
     assert len(response.context["rows"]) == 25
+
+
+def test_a_step_queue_page_reads_its_rows_and_their_cursors_in_two_statements(client, version, department,
+                                                                               receiver, handler):
+    for _ in range(26):
+        at_handling(version, department, receiver)
+    client.force_login(handler)
+    client.get(DESK, {"hang": "xu-ly"})  # counts and calendar kept
+    with CaptureQueriesContext(connection) as seen:
+        response = client.get(DESK, {"hang": "xu-ly"})
+    page = response.context["page"]
+    assert len(response.context["rows"]) == 25 and page.has_next and page.next_cursor
+    dossier_reads = [q["sql"] for q in seen.captured_queries if '"dossiers_dossier' in q["sql"]]
+    assert len(dossier_reads) == 2, dossier_reads  # the page's keys, then its rows with the step that orders them
 
 
 # ------------------------------------------------------------------------------------------- the dossier

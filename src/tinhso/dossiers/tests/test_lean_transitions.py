@@ -151,6 +151,9 @@ def test_rows_read_by_a_list_of_keys_come_in_its_order_with_their_related_rows(d
         assert rows[0].current_step is None and rows[1].current_step.agency == agency
         assert rows[1].current_step.assignee is None
         assert rows[1].procedure_version.pk == version.pk
+        # the same procedure on every row is one object, its field made once below it
+        assert rows[0].procedure_version is rows[1].procedure_version is rows[2].procedure_version
+        assert rows[2].procedure_version.field.pk == version.field_id
     assert len(captured.captured_queries) == 1
     orm = Dossier.objects.get(pk=made[1].pk)
     for field in Dossier._meta.concrete_fields:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from tinhso.common import statements
 from tinhso.portal.accounts.selectors import users_signing_in_as
+
+_USER_BY_KEY: list[statements.RowQuery] = []
+
+
+def _user_by_key() -> statements.RowQuery:
+    """The signed-in user's row by key: one prebuilt statement (every signed-in page reads it)."""
+    if not _USER_BY_KEY:
+        _USER_BY_KEY.append(statements.RowQuery(get_user_model()))
+    return _USER_BY_KEY[0]
 
 
 class IdentifierBackend(ModelBackend):
@@ -28,3 +38,9 @@ class IdentifierBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """As :class:`ModelBackend`: the active account of ``user_id`` (already the key's type), or None."""
+        user = _user_by_key().get(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
