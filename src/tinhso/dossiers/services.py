@@ -18,30 +18,31 @@ The actor is a staff user (their role at the agency concerned, through ``directo
 applicant's own citizen account, or an :class:`AgencyClient` (an agency's API token), which holds the desk
 roles in its agency and the units below it. ``expected_version=None`` skips the version check: for
 system jobs only (imports, demo data); forms and API calls always send the version they were built from.
+
+What every action shares — the actor and the role check, the files taken in, the lock and the finish (event,
+audit entry, followers' rows) — is :mod:`tinhso.dossiers.frame`; what is recorded on a dossier beside its
+route (payments, the exemption from fees, attached files) is :mod:`tinhso.dossiers.records`. This module
+names them all (``__all__``), so callers import the engine from here.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tinhso.catalogue.eforms import validate_eform_data
 from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
-from tinhso.common import statements, uploads
-from tinhso.common.audit import record
+from tinhso.common import statements
 from tinhso.common.inputs import InputError, province_datetime
-from tinhso.common.uploads import ValidatedUpload, validate_upload
 from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
 from tinhso.directory.models import Agency, Role
-from tinhso.directory.selectors import held_roles
+from tinhso.dossiers import frame
 from tinhso.dossiers.codes import allocate_code
 from tinhso.dossiers.errors import (
     Conflict,
@@ -52,31 +53,32 @@ from tinhso.dossiers.errors import (
     PermissionDenied,
     UploadRejected,
 )
+from tinhso.dossiers.frame import DESK_ROLES, NOTIFIED_ACTIONS, AgencyClient, DocumentUpload, holds_role
 from tinhso.dossiers.models import (
     TERMINAL_STATES,
     ApplicantKind,
     Channel,
     DocumentKind,
     Dossier,
-    DossierDocument,
-    DossierEvent,
     DossierFee,
     DossierStep,
-    Payment,
-    PaymentChannel,
     ReturnMethod,
     State,
     StepState,
     validate_citizen_id,
 )
+from tinhso.dossiers.records import attach_document, exempt_fees, record_payment
 from tinhso.dossiers.signals import result_returned
 
+# The engine's one entry: the transitions written here, the records on a dossier (dossiers.records) and the
+# frame's actors and role check (dossiers.frame), so that callers need only this module.
 __all__ = [
-    "AgencyClient", "Applicant", "Conflict", "DocumentUpload", "DossierError", "InvalidInput",
-    "InvalidTransition", "NotFound", "PermissionDenied", "UploadRejected",
-    "allowed_actions", "approve", "assign", "attach_document", "forward", "issue_apology", "provide_supplement",
-    "receive", "receive_at_counter", "record_payment", "refuse", "request_supplement", "return_result",
-    "send_back", "stop_processing", "submit_idempotent", "submit_online", "withdraw",
+    "DESK_ROLES", "NOTIFIED_ACTIONS", "AgencyClient", "Applicant", "Conflict", "DocumentUpload", "DossierError",
+    "InvalidInput", "InvalidTransition", "NotFound", "PermissionDenied", "UploadRejected",
+    "allowed_actions", "approve", "assign", "attach_document", "exempt_fees", "forward", "holds_role",
+    "issue_apology", "provide_supplement", "receive", "receive_at_counter", "record_payment", "refuse",
+    "request_supplement", "return_result", "send_back", "stop_processing", "submit_idempotent", "submit_online",
+    "withdraw",
 ]
 
 # NĐ 61/2018 Art. 19: the handling body may ask for a supplement within 3 working days of receipt.
@@ -84,86 +86,8 @@ SUPPLEMENT_WINDOW_WORKING_DAYS = 3
 # NĐ 61/2018 Art. 19.9: the apology comes at least 1 working day before the due moment.
 APOLOGY_NOTICE_WORKING_DAYS = 1
 
-DESK_ROLES = (Role.RECEIVER, Role.HANDLER, Role.APPROVER, Role.RETURNER)
 PROCESSING_STATES = frozenset({State.RECEIVED, State.IN_PROGRESS})
 
-# Actions whose outcome the applicant is told about (TT 22/2019 Art. 4: status at every step that
-# concerns them); internal moves along the route (assign, forward, send back) are not sent.
-NOTIFIED_ACTIONS = frozenset({
-    "submit_online", "receive", "receive_at_counter", "request_supplement", "provide_supplement", "refuse",
-    "issue_apology", "stop_processing", "result_ready", "return_result", "withdraw",
-})
-
-
-# -- who acts ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AgencyClient:
-    """A machine client acting for ``agency`` through an API token.
-
-    It holds the desk roles (receive, handle, approve, return) in its agency and the units below it, and
-    sees what :func:`tinhso.directory.selectors.visible_agencies` would give a member of that agency.
-    """
-
-    agency: Agency
-    label: str
-    token_id: int | None = None
-    is_authenticated: bool = True
-    is_active: bool = True
-    is_superuser: bool = False
-    pk: None = None
-
-    def get_username(self) -> str:
-        return self.label
-
-
-def _is_client(actor) -> bool:
-    return isinstance(actor, AgencyClient)
-
-
-def _actor_user(actor):
-    """The user to store on events (None for a token or the system)."""
-    return actor if getattr(actor, "pk", None) and not _is_client(actor) else None
-
-
-def _actor_label(actor) -> str:
-    if actor is None:
-        return "hệ thống"
-    if _is_client(actor):
-        return actor.label[:255]
-    full_name = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
-    return (full_name or actor.get_username())[:255]
-
-
-def holds_role(actor, roles: Iterable[str], agency: Agency | None) -> bool:
-    """Whether ``actor`` holds one of ``roles`` for ``agency`` (in it or a unit above it) today."""
-    if actor is None or agency is None or not getattr(actor, "is_authenticated", False):
-        return False
-    if _is_client(actor):
-        return agency.pk == actor.agency.pk or actor.agency.pk in agency.ancestor_ids()
-    if not actor.is_active:
-        return False
-    if actor.is_superuser:
-        return True
-    # The actor's roles are read once and kept on the user object (directory.selectors.held_roles); the tree
-    # above the agency is walked only when the role is not held in the agency itself (a unit above it).
-    wanted = set(roles)
-    held = {agency_id for agency_id, role in held_roles(actor) if role in wanted}
-    if not held:
-        return False
-    return agency.pk in held or not held.isdisjoint(agency.ancestor_ids())
-
-
-def _is_applicant(actor, dossier: Dossier) -> bool:
-    return (
-        actor is not None and not _is_client(actor) and getattr(actor, "pk", None) is not None
-        and dossier.applicant_user_id == actor.pk
-    )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied()
 
 
 # -- input values ---------------------------------------------------------------------------------------
@@ -215,162 +139,6 @@ class Applicant:
             "applicant_address": self.address.strip(), "applicant_commune_id": self.commune_id or None,
             "applicant_user": self.user if getattr(self.user, "pk", None) else None,
         }
-
-
-@dataclass
-class DocumentUpload:
-    """An uploaded file and the required paper (thành phần hồ sơ) it answers, if any."""
-
-    file: object
-    required_document: RequiredDocument | None = None
-    kind: str = DocumentKind.APPLICANT
-    validated: ValidatedUpload | None = field(default=None, repr=False)
-
-
-def _validated(documents: Iterable) -> list[DocumentUpload]:
-    """Check every upload before anything is written (uploads.validate_upload), so a bad file stores nothing."""
-    result = []
-    for item in documents or ():
-        upload = item if isinstance(item, DocumentUpload) else DocumentUpload(item)
-        try:
-            upload.validated = validate_upload(upload.file)
-        except uploads.UploadRejected as error:  # the dossier's own error, which its pages and API answer
-            raise UploadRejected(error.message, error.message_en, field=error.field) from None
-        result.append(upload)
-    return result
-
-
-def _store(dossier: Dossier, upload: DocumentUpload, actor, kind: str | None = None) -> DossierDocument:
-    checked = upload.validated
-    return DossierDocument.objects.create(
-        dossier=dossier, required_document=upload.required_document, kind=kind or upload.kind,
-        file=ContentFile(checked.content, name="upload"), original_name=checked.display_name,
-        content_type=checked.content_type, size=checked.size, checksum=checked.checksum,
-        uploaded_by=_actor_user(actor),
-    )
-
-
-# -- the transition frame ----------------------------------------------------------------------------------
-
-# The dossier's row locked with what every transition reads: its current step (and the step's agency), its
-# procedure version and applicant's commune (the rollups key on them) and its receiving agency. Only the
-# dossier's row is locked; the statement is built once (statements.RowQuery), not compiled per call.
-_LOCK = statements.RowQuery(
-    Dossier, ["current_step__agency", "procedure_version", "applicant_commune", "receiving_agency"], lock=True)
-
-
-def _lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
-    """The dossier's row, locked for this transaction, after the version and terminal-state checks."""
-    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    locked = _LOCK.get(pk)
-    if locked is None:
-        raise NotFound()
-    if expected_version is not None and locked.version != expected_version:
-        raise Conflict()
-    # What the transition may change and the rollups keep (the due moment): remembered to skip a no-op.
-    locked.due_at_when_locked = locked.due_at
-    _remember(locked)
-    if locked.state in TERMINAL_STATES:
-        # Nothing leaves a terminal state.
-        with translation.override("vi"):
-            closed = locked.get_state_display().lower()
-        raise InvalidTransition(
-            f"Hồ sơ đã kết thúc ({closed}) nên không thể thay đổi.",
-            "The dossier is closed and cannot change.",
-        )
-    return locked
-
-
-def _require_state(dossier: Dossier, states: Iterable[str], action_vi: str) -> None:
-    if dossier.state not in states:
-        with translation.override("vi"):  # the Vietnamese message names the states in Vietnamese
-            allowed = ", ".join(State(s).label.lower() for s in states)
-            current = dossier.get_state_display().lower()
-        raise InvalidTransition(
-            f"Không thể {action_vi} khi hồ sơ đang ở trạng thái “{current}” "
-            f"(chỉ thực hiện được khi: {allowed}).",
-            f"This action is not allowed while the dossier is {dossier.state.replace('_', ' ')} "
-            f"(allowed only when: {', '.join(str(s).replace('_', ' ') for s in states)}).",
-        )
-
-
-def _current_step(dossier: Dossier, role: str | None = None, action_vi: str = "") -> DossierStep:
-    step = dossier.current_step if dossier.current_step_id else None
-    if step is None or (role is not None and step.role != role):
-        with translation.override("vi"):
-            wanted = StepRole(role).label.lower() if role else ""
-        raise InvalidTransition(
-            f"Không thể {action_vi}: hồ sơ không ở bước {wanted}.".replace("  ", " "),
-            f"This action is not allowed: the dossier is not at a {role} step." if role
-            else "This action is not allowed: the dossier has no current step.",
-        )
-    return step
-
-
-def _reason(text: str | None, field_name: str, what: str) -> str:
-    value = (text or "").strip()
-    if not value:
-        raise InvalidInput(f"Phải nêu {what}.", "The reasons are required." if field_name == "reasons"
-                           else "A reason is required.", field=field_name)
-    return value
-
-
-_ALWAYS_WRITTEN = [f.attname for f in Dossier._meta.concrete_fields if getattr(f, "auto_now", False)]
-
-
-def _remember(dossier: Dossier) -> None:
-    """The row as read (or just written): ``_finish`` then writes only the fields a transition changed."""
-    dossier._as_stored = {
-        f.attname: copy.deepcopy(value) if isinstance(value := getattr(dossier, f.attname), dict | list) else value
-        for f in Dossier._meta.concrete_fields if not f.primary_key
-    }
-
-
-def _changed_fields(dossier: Dossier) -> list[str]:
-    stored = getattr(dossier, "_as_stored", None)
-    if stored is None:
-        return [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
-    changed = [name for name, value in stored.items() if getattr(dossier, name) != value]
-    return [*changed, *(name for name in _ALWAYS_WRITTEN if name not in changed)] if changed else []
-
-
-def _finish(dossier: Dossier, actor, action: str, from_state: str, *, step: DossierStep | None = None,
-            note: str = "", data: dict | None = None, notify: bool | None = None,
-            writes: Iterable[statements.Statement] = (), bump: bool = True) -> Dossier:
-    """Bump the version (a new dossier is created at version 1: ``bump=False``) and write, in one statement
-    with the audit entry (``audit.record(together=…)``), the dossier's changed fields, the other rows of the
-    action (``writes``) and the event; queue the notice."""
-    if bump:
-        dossier.version += 1
-    together = list(writes)
-    changed = _changed_fields(dossier)
-    if changed:
-        together.insert(0, statements.update(dossier, changed))
-    event = DossierEvent(
-        dossier=dossier, at=timezone.now(), actor=_actor_user(actor), actor_label=_actor_label(actor),
-        action=action, from_state=from_state, to_state=dossier.state, step=step,
-        agency_id=step.agency_id if step is not None else dossier.receiving_agency_id, note=note, data=data or {},
-    )
-    together.append(statements.insert(event))
-    # What the event's followers write (the rollups, the portal's outbox, the notice's task row) goes in one more
-    # statement.
-    with statements.gathered():
-        record(
-            "action", dossier,
-            summary=f"{action}: {from_state or '—'} → {dossier.state} ({_actor_label(actor)})",
-            after={"action": action, "from": from_state, "to": dossier.state, "version": dossier.version,
-                   "at": event.at, **({"data": data} if data else {})},
-            actor=_actor_user(actor), together=together,
-        )
-        if notify is None:
-            notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY
-                                                    and from_state != dossier.state)
-        if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
-            from tinhso.dossiers.notices import enqueue_applicant_notice
-
-            enqueue_applicant_notice(event.pk)  # the database queue's row rides with the followers' writes
-    _remember(dossier)
-    return dossier
 
 
 # -- deadlines ------------------------------------------------------------------------------------------
@@ -514,7 +282,7 @@ def _create(version, agency, applicant: Applicant, *, channel, state, eform_data
         state=state, submitted_at=now, eform_data=eform_data, copies=copies,
         requested_return_method=requested_return_method, **applicant.fields(),
     )
-    _remember(dossier)
+    frame.remember(dossier)
     if not _FEES_SQL:
         quote = connection.ops.quote_name
         fee, source = quote(DossierFee._meta.db_table), quote(version.fees.model._meta.db_table)
@@ -543,21 +311,21 @@ def submit_online(
     applicant.check()
     copies = _check_choices(copies, requested_return_method)
     requested_return_method = requested_return_method or ReturnMethod.ONLINE
-    if applicant.user is None and actor is not None and not _is_client(actor) and getattr(actor, "pk", None):
+    if applicant.user is None and actor is not None and not frame.is_client(actor) and getattr(actor, "pk", None):
         applicant.user = actor
-    if _is_client(actor):
-        _require(holds_role(actor, DESK_ROLES, receiving_agency))
+    if frame.is_client(actor):
+        frame.require(holds_role(actor, DESK_ROLES, receiving_agency))
     _check_version_and_agency(version, receiving_agency)
     data = _check_eform(version, eform_data)
-    uploads = _validated(documents)
+    uploads = frame.validated(documents)
     now = timezone.now()
     with transaction.atomic():
         dossier, fees = _create(version, receiving_agency, applicant, channel=Channel.ONLINE,
                                 state=State.SUBMITTED, eform_data=data, now=now, copies=copies,
                                 requested_return_method=requested_return_method)
         for upload in uploads:
-            _store(dossier, upload, actor)
-        return _finish(dossier, actor, "submit_online", "", note="Nộp hồ sơ trực tuyến",
+            frame.store(dossier, upload, actor)
+        return frame.finish(dossier, actor, "submit_online", "", note="Nộp hồ sơ trực tuyến",
                        data={"documents": len(uploads)}, writes=[fees], bump=False)
 
 
@@ -568,7 +336,7 @@ def receive_at_counter(
 ) -> Dossier:
     """A paper dossier at the one-stop desk (or by post): created and received in one step — code,
     receipt (form 01) with the due moment, route copied (NĐ 61/2018 Art. 17)."""
-    _require(holds_role(actor, [Role.RECEIVER], receiving_agency))
+    frame.require(holds_role(actor, [Role.RECEIVER], receiving_agency))
     if channel not in (Channel.COUNTER, Channel.POST):
         raise InvalidInput("Hình thức nộp tại quầy phải là trực tiếp hoặc qua bưu chính.",
                            "Channel must be counter or post.", field="channel")
@@ -579,16 +347,16 @@ def receive_at_counter(
         ReturnMethod.POST if channel == Channel.POST else ReturnMethod.DESK)
     _check_version_and_agency(version, receiving_agency)
     data = _check_eform(version, eform_data)
-    uploads = _validated(documents)
+    uploads = frame.validated(documents)
     now = timezone.now()
     with transaction.atomic():
         dossier, fees = _create(version, receiving_agency, applicant, channel=channel, state=State.RECEIVED,
                                 eform_data=data, now=now, copies=copies,
                                 requested_return_method=requested_return_method)
         for upload in uploads:
-            _store(dossier, upload, actor)
+            frame.store(dossier, upload, actor)
         step = _receive_into_route(dossier, actor, now)
-        return _finish(dossier, actor, "receive_at_counter", "", step=step, note=note,
+        return frame.finish(dossier, actor, "receive_at_counter", "", step=step, note=note,
                        data={"documents": len(uploads), "due_at": dossier.due_at.isoformat()}, writes=[fees],
                        bump=False)
 
@@ -628,7 +396,7 @@ def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> Doss
     _set_due_moments(dossier, now, route_steps)
     first = route_steps[0]
     first.state, first.started_at, first.finished_at = StepState.DONE, now, now
-    first.assignee = _actor_user(actor)
+    first.assignee = frame.actor_user(actor)
     following = next((step for step in route_steps[1:] if step.order > first.order), None)
     if following is not None:
         following.state, following.started_at = StepState.ACTIVE, now
@@ -644,12 +412,12 @@ def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> Doss
 def receive(dossier: Dossier | int, *, actor, expected_version: int | None, note: str = "") -> Dossier:
     """submitted → received: receipt (form 01), route copied, clock started, due moments computed."""
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.SUBMITTED], "tiếp nhận")
-        _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.SUBMITTED], "tiếp nhận")
+        frame.require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
         now = timezone.now()
         step = _receive_into_route(dossier, actor, now)
-        return _finish(dossier, actor, "receive", State.SUBMITTED, step=step, note=note,
+        return frame.finish(dossier, actor, "receive", State.SUBMITTED, step=step, note=note,
                        data={"due_at": dossier.due_at.isoformat()})
 
 
@@ -665,17 +433,17 @@ def request_supplement(dossier: Dossier | int, *, actor, expected_version: int |
         raise InvalidInput("Phải liệt kê đầy đủ các giấy tờ, nội dung cần bổ sung.",
                            "List every missing item.", field="missing")
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.SUBMITTED, *PROCESSING_STATES], "yêu cầu bổ sung")
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.SUBMITTED, *PROCESSING_STATES], "yêu cầu bổ sung")
         now = timezone.now()
         from_state = dossier.state
         step = None
         if from_state == State.SUBMITTED:
-            _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
+            frame.require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
             earlier = dossier.events.filter(action="request_supplement", from_state=State.SUBMITTED)
         else:
-            step = _current_step(dossier, action_vi="yêu cầu bổ sung")
-            _require(holds_role(actor, [Role.HANDLER, Role.APPROVER, Role.RECEIVER], step.agency))
+            step = frame.current_step(dossier, action_vi="yêu cầu bổ sung")
+            frame.require(holds_role(actor, [Role.HANDLER, Role.APPROVER, Role.RECEIVER], step.agency))
             received = step.started_at if step.role == StepRole.HANDLE and step.started_at else dossier.clock_started_at
             # NĐ 61/2018 Art. 19: within 3 working days of the handling body's receipt.
             if working_days_between(received, now) > SUPPLEMENT_WINDOW_WORKING_DAYS:
@@ -696,7 +464,7 @@ def request_supplement(dossier: Dossier | int, *, actor, expected_version: int |
         dossier.state_before_supplement = from_state
         dossier.state = State.SUPPLEMENT_REQUESTED
         dossier.supplement_count += 1
-        return _finish(dossier, actor, "request_supplement", from_state, step=step, note=note,
+        return frame.finish(dossier, actor, "request_supplement", from_state, step=step, note=note,
                        data={"missing": items})
 
 
@@ -704,15 +472,15 @@ def provide_supplement(dossier: Dossier | int, *, actor, expected_version: int |
                        documents: Iterable = (), note: str = "") -> Dossier:
     """The complete dossier arrives: the state resumes and, once received, the clock restarts from zero
     with every due moment recomputed from now (NĐ 61/2018 Art. 19)."""
-    uploads = _validated(documents)
+    uploads = frame.validated(documents)
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.SUPPLEMENT_REQUESTED], "nhận hồ sơ bổ sung")
-        _require(_is_applicant(actor, dossier)
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.SUPPLEMENT_REQUESTED], "nhận hồ sơ bổ sung")
+        frame.require(frame.is_applicant(actor, dossier)
                  or holds_role(actor, [Role.RECEIVER, Role.HANDLER], dossier.receiving_agency))
         now = timezone.now()
         for upload in uploads:
-            _store(dossier, upload, actor, kind=DocumentKind.SUPPLEMENT)
+            frame.store(dossier, upload, actor, kind=DocumentKind.SUPPLEMENT)
         resume = dossier.state_before_supplement or State.SUBMITTED
         dossier.state = resume
         dossier.state_before_supplement = ""
@@ -720,22 +488,22 @@ def provide_supplement(dossier: Dossier | int, *, actor, expected_version: int |
         if resume in PROCESSING_STATES:
             _start_clock(dossier, now)  # restarts from zero
             data["due_at"] = dossier.due_at.isoformat()
-        return _finish(dossier, actor, "provide_supplement", State.SUPPLEMENT_REQUESTED, note=note, data=data)
+        return frame.finish(dossier, actor, "provide_supplement", State.SUPPLEMENT_REQUESTED, note=note, data=data)
 
 
 def refuse(dossier: Dossier | int, *, actor, expected_version: int | None, reasons: str) -> Dossier:
     """Refuse the dossier with reasons (form 03), before or right after reception; within the deadline
     (NĐ 61/2018 Arts. 17, 19)."""
-    reasons = _reason(reasons, "reasons", "lý do từ chối")
+    reasons = frame.reason(reasons, "reasons", "lý do từ chối")
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.SUBMITTED, State.RECEIVED], "từ chối")
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.SUBMITTED, State.RECEIVED], "từ chối")
         allowed = holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
         step = None
         if dossier.state == State.RECEIVED:
-            step = _current_step(dossier, action_vi="từ chối")
+            step = frame.current_step(dossier, action_vi="từ chối")
             allowed = allowed or holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency)
-        _require(allowed)
+        frame.require(allowed)
         now = timezone.now()
         # NĐ 61/2018 Art. 19: a refusal must come within the deadline.
         if dossier.due_at is not None and now > dossier.due_at:
@@ -745,7 +513,7 @@ def refuse(dossier: Dossier | int, *, actor, expected_version: int | None, reaso
         _cancel_open_steps(dossier, now)
         dossier.state = State.REFUSED
         dossier.finished_at = now
-        return _finish(dossier, actor, "refuse", from_state, step=step, note=reasons, data={"reasons": reasons})
+        return frame.finish(dossier, actor, "refuse", from_state, step=step, note=reasons, data={"reasons": reasons})
 
 
 # -- along the route ------------------------------------------------------------------------------------
@@ -753,18 +521,18 @@ def refuse(dossier: Dossier | int, *, actor, expected_version: int | None, reaso
 def assign(dossier: Dossier | int, *, actor, expected_version: int | None, assignee, note: str = "") -> Dossier:
     """Give the current handling step to a handler of the step's agency."""
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, PROCESSING_STATES, "phân công")
-        step = _current_step(dossier, StepRole.HANDLE, "phân công")
-        _require(holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency))
-        if assignee is None or _is_client(assignee) or not holds_role(assignee, [Role.HANDLER], step.agency):
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, PROCESSING_STATES, "phân công")
+        step = frame.current_step(dossier, StepRole.HANDLE, "phân công")
+        frame.require(holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency))
+        if assignee is None or frame.is_client(assignee) or not holds_role(assignee, [Role.HANDLER], step.agency):
             raise InvalidInput("Cán bộ được phân công phải là chuyên viên xử lý của cơ quan thực hiện bước này.",
                                "The assignee must be a handler of the step's agency.", field="assignee")
         from_state = dossier.state
         step.assignee = assignee
         dossier.state = State.IN_PROGRESS
-        return _finish(dossier, actor, "assign", from_state, step=step, note=note,
-                       data={"assignee": assignee.pk, "assignee_label": _actor_label(assignee)},
+        return frame.finish(dossier, actor, "assign", from_state, step=step, note=note,
+                       data={"assignee": assignee.pk, "assignee_label": frame.actor_label(assignee)},
                        writes=[statements.update(step, ["assignee"])])
 
 
@@ -772,33 +540,33 @@ def forward(dossier: Dossier | int, *, actor, expected_version: int | None, note
     """Finish the current handling step and activate the next; the next step's agency then sees the
     dossier (an inter-agency step), and a return step next makes the result ready."""
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, PROCESSING_STATES, "chuyển bước")
-        step = _current_step(dossier, StepRole.HANDLE, "chuyển bước")
-        _require(holds_role(actor, [Role.HANDLER], step.agency))
-        if (step.assignee_id and _actor_user(actor) is not None and step.assignee_id != actor.pk
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, PROCESSING_STATES, "chuyển bước")
+        step = frame.current_step(dossier, StepRole.HANDLE, "chuyển bước")
+        frame.require(holds_role(actor, [Role.HANDLER], step.agency))
+        if (step.assignee_id and frame.actor_user(actor) is not None and step.assignee_id != actor.pk
                 and not holds_role(actor, [Role.APPROVER], step.agency)):
             raise PermissionDenied("Hồ sơ đã được phân công cho cán bộ khác xử lý.",
                                    "The step is assigned to another handler.")
         from_state = dossier.state
         now = timezone.now()
         following = _advance(dossier, step, now,
-                             actor if step.assignee_id is None and _actor_user(actor) is not None else None)
+                             actor if step.assignee_id is None and frame.actor_user(actor) is not None else None)
         if dossier.state == State.RECEIVED:
             dossier.state = State.IN_PROGRESS
-        return _finish(dossier, actor, "forward", from_state, step=step, note=note,
+        return frame.finish(dossier, actor, "forward", from_state, step=step, note=note,
                        data={"next_step": following.pk if following else None,
                              "next_agency": following.agency_id if following else None})
 
 
 def send_back(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str) -> Dossier:
     """The approver returns the dossier to the previous handling step, with the reason."""
-    reason = _reason(reason, "reason", "lý do trả lại")
+    reason = frame.reason(reason, "reason", "lý do trả lại")
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.IN_PROGRESS], "trả lại bước xử lý")
-        step = _current_step(dossier, StepRole.APPROVE, "trả lại bước xử lý")
-        _require(holds_role(actor, [Role.APPROVER], step.agency))
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.IN_PROGRESS], "trả lại bước xử lý")
+        step = frame.current_step(dossier, StepRole.APPROVE, "trả lại bước xử lý")
+        frame.require(holds_role(actor, [Role.APPROVER], step.agency))
         previous = (
             DossierStep.objects.filter(dossier=dossier, order__lt=step.order, role=StepRole.HANDLE)
             .order_by("-order", "-id").first()
@@ -811,7 +579,7 @@ def send_back(dossier: Dossier | int, *, actor, expected_version: int | None, re
         previous.state, previous.started_at, previous.finished_at = StepState.ACTIVE, now, None
         previous.save(update_fields=["state", "started_at", "finished_at"])
         dossier.current_step = previous
-        return _finish(dossier, actor, "send_back", State.IN_PROGRESS, step=step, note=reason,
+        return frame.finish(dossier, actor, "send_back", State.IN_PROGRESS, step=step, note=reason,
                        data={"back_to_step": previous.pk, "reason": reason})
 
 
@@ -819,14 +587,14 @@ def approve(dossier: Dossier | int, *, actor, expected_version: int | None, note
     """The leader approves: the approval step is done and the next activated (result ready when the next
     step is the return)."""
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.IN_PROGRESS], "phê duyệt")
-        step = _current_step(dossier, StepRole.APPROVE, "phê duyệt")
-        _require(holds_role(actor, [Role.APPROVER], step.agency))
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.IN_PROGRESS], "phê duyệt")
+        step = frame.current_step(dossier, StepRole.APPROVE, "phê duyệt")
+        frame.require(holds_role(actor, [Role.APPROVER], step.agency))
         _check_result_registry(dossier)
         now = timezone.now()
-        following = _advance(dossier, step, now, _actor_user(actor))
-        return _finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
+        following = _advance(dossier, step, now, frame.actor_user(actor))
+        return frame.finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
                        data={"next_step": following.pk if following else None})
 
 
@@ -834,7 +602,7 @@ def issue_apology(dossier: Dossier | int, *, actor, expected_version: int | None
                   new_due_at: datetime.datetime | datetime.date) -> Dossier:
     """Apology and new appointment (form 04), NĐ 61/2018 Art. 19.9: at least 1 working day before the
     due moment, a new date after the old one, and once only; the original date is kept."""
-    reason = _reason(reason, "reason", "lý do chậm trễ")
+    reason = frame.reason(reason, "reason", "lý do chậm trễ")
     if isinstance(new_due_at, datetime.date) and not isinstance(new_due_at, datetime.datetime):
         new_due_at = add_working_days(new_due_at, 0)  # the end of office hours of that (working) day
     try:  # a date-time without a zone is read in the province's zone (one rule: common.inputs)
@@ -842,10 +610,10 @@ def issue_apology(dossier: Dossier | int, *, actor, expected_version: int | None
     except InputError as error:
         raise InvalidInput(error.message, error.message_en, field="new_due_at") from None
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, PROCESSING_STATES, "xin lỗi, hẹn lại ngày trả kết quả")
-        step = _current_step(dossier, action_vi="xin lỗi, hẹn lại")
-        _require(holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency))
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, PROCESSING_STATES, "xin lỗi, hẹn lại ngày trả kết quả")
+        step = frame.current_step(dossier, action_vi="xin lỗi, hẹn lại")
+        frame.require(holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency))
         # NĐ 61/2018 Art. 19.9: the date may be reset only once.
         if dossier.apology_issued_at is not None:
             raise InvalidTransition(
@@ -871,19 +639,19 @@ def issue_apology(dossier: Dossier | int, *, actor, expected_version: int | None
         dossier.apology_issued_at = now
         DossierStep.objects.filter(dossier=dossier, due_at=old_due).exclude(state=StepState.DONE).update(
             due_at=new_due_at)
-        return _finish(dossier, actor, "issue_apology", dossier.state, step=step, note=reason,
+        return frame.finish(dossier, actor, "issue_apology", dossier.state, step=step, note=reason,
                        data={"reason": reason, "old_due_at": old_due.isoformat(),
                              "new_due_at": new_due_at.isoformat()})
 
 
 def stop_processing(dossier: Dossier | int, *, actor, expected_version: int | None, reasons: str) -> Dossier:
     """Notice of stopping the processing, with reasons (NĐ 118/2025 Art. 21.2)."""
-    reasons = _reason(reasons, "reasons", "lý do dừng giải quyết")
+    reasons = frame.reason(reasons, "reasons", "lý do dừng giải quyết")
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [*PROCESSING_STATES, State.SUPPLEMENT_REQUESTED], "dừng giải quyết")
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [*PROCESSING_STATES, State.SUPPLEMENT_REQUESTED], "dừng giải quyết")
         step = dossier.current_step if dossier.current_step_id else None
-        _require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
+        frame.require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
                  or (step is not None and holds_role(actor, [Role.HANDLER, Role.APPROVER], step.agency)))
         if dossier.state == State.SUPPLEMENT_REQUESTED and dossier.received_at is None:
             raise InvalidTransition("Hồ sơ chưa được tiếp nhận nên không thể dừng giải quyết; hãy từ chối hoặc "
@@ -893,7 +661,7 @@ def stop_processing(dossier: Dossier | int, *, actor, expected_version: int | No
         _cancel_open_steps(dossier, now)
         dossier.state = State.STOPPED
         dossier.finished_at = now
-        return _finish(dossier, actor, "stop_processing", from_state, step=step, note=reasons,
+        return frame.finish(dossier, actor, "stop_processing", from_state, step=step, note=reasons,
                        data={"reasons": reasons})
 
 
@@ -905,15 +673,15 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
         raise InvalidInput("Hình thức trả kết quả không hợp lệ (tại quầy, bưu chính hoặc trực tuyến).",
                            "Unknown return method.", field="method")
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require_state(dossier, [State.RESULT_READY], "trả kết quả")
+        dossier = frame.lock(dossier, expected_version)
+        frame.require_state(dossier, [State.RESULT_READY], "trả kết quả")
         step = dossier.current_step if dossier.current_step_id else None
-        _require(holds_role(actor, [Role.RETURNER, Role.RECEIVER],
+        frame.require(holds_role(actor, [Role.RETURNER, Role.RECEIVER],
                             step.agency if step is not None else dossier.receiving_agency))
         now = timezone.now()
         writes = []
         if step is not None:
-            step.state, step.finished_at, step.assignee = StepState.DONE, now, _actor_user(actor)
+            step.state, step.finished_at, step.assignee = StepState.DONE, now, frame.actor_user(actor)
             writes.append(statements.update(step, ["state", "finished_at", "assignee"]))
         dossier.current_step = None
         dossier.state = State.RETURNED
@@ -928,7 +696,7 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
             written = handler.record(dossier, actor)
             data["result_record"] = {"handler": handler.key, "summary": written.summary, "url": written.url,
                                      "object_id": written.object_id}
-        returned = _finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
+        returned = frame.finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
                            writes=writes)
         dossier_id = returned.pk
         # robust: the archive (or any receiver) failing is logged; the return stays committed and answered.
@@ -962,84 +730,15 @@ def _check_result_registry(dossier: Dossier):
 def withdraw(dossier: Dossier | int, *, actor, expected_version: int | None, reason: str = "") -> Dossier:
     """The applicant withdraws the dossier (themselves online, or at the desk on their written request)."""
     with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require(_is_applicant(actor, dossier) or holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
+        dossier = frame.lock(dossier, expected_version)
+        frame.require(frame.is_applicant(actor, dossier)
+                      or holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
         from_state = dossier.state
         now = timezone.now()
         _cancel_open_steps(dossier, now)
         dossier.state = State.WITHDRAWN
         dossier.finished_at = now
-        return _finish(dossier, actor, "withdraw", from_state, note=reason.strip())
-
-
-# -- records on the dossier -----------------------------------------------------------------------------
-
-def record_payment(dossier: Dossier | int, *, actor, amount: int, channel: str, receipt_number: str = "",
-                   expected_version: int | None = None) -> Payment:
-    """Record a fee payment (cash, transfer, online) against the dossier."""
-    if channel not in PaymentChannel.values:
-        raise InvalidInput("Hình thức thanh toán không hợp lệ.", "Unknown payment channel.", field="channel")
-    if not isinstance(amount, int) or amount <= 0:
-        raise InvalidInput("Số tiền phải là số nguyên dương (đồng).", "Amount must be a positive integer.",
-                           field="amount")
-    with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        _require(_is_applicant(actor, dossier)
-                 or holds_role(actor, [Role.RECEIVER, Role.RETURNER], dossier.receiving_agency))
-        payment = Payment.objects.create(dossier=dossier, amount=amount, channel=channel,
-                                         receipt_number=receipt_number.strip(), recorded_by=_actor_user(actor))
-        _finish(dossier, actor, "record_payment", dossier.state, notify=False,
-                data={"payment": payment.pk, "amount": amount, "channel": channel})
-        return payment
-
-
-def exempt_fees(dossier: Dossier | int, *, actor, ground: str, expected_version: int | None = None) -> Dossier:
-    """Record that the applicant belongs to a group the fee schedule exempts (e.g. TT 244/2016 Art. 5,
-    TT 85/2019 Art. 5): every line of the dossier that names exempt applicants is charged 0, with the ground
-    the officer checked (a document, a card). Lines without an exemption stay as charged."""
-    ground = _reason(ground, "ground", "căn cứ miễn phí, lệ phí")
-    if len(ground) > 500:
-        raise InvalidInput("Căn cứ miễn phí, lệ phí dài quá 500 ký tự.", "The ground is longer than 500 characters.",
-                           field="ground")
-    with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        if dossier.state in TERMINAL_STATES:
-            raise InvalidTransition("Hồ sơ đã kết thúc; không thể ghi nhận miễn phí, lệ phí.",
-                                    "The dossier is closed: no exemption can be recorded.")
-        _require(holds_role(actor, [Role.RECEIVER, Role.RETURNER], dossier.receiving_agency))
-        lines = list(dossier.fees.exclude(exemption="").filter(exemption_ground=""))
-        if not lines:
-            raise InvalidInput("Hồ sơ không có khoản phí, lệ phí nào được miễn theo đối tượng.",
-                               "No fee line of this dossier has an exemption.", field="ground")
-        for line in lines:
-            line.amount, line.exemption_ground = 0, ground
-        DossierFee.objects.bulk_update(lines, ["amount", "exemption_ground"])
-        return _finish(dossier, actor, "exempt_fees", dossier.state, notify=False, note=ground,
-                       data={"fees": [line.pk for line in lines], "ground": ground})
-
-
-def attach_document(dossier: Dossier | int, *, actor, upload, kind: str = DocumentKind.APPLICANT,
-                    required_document: RequiredDocument | None = None,
-                    expected_version: int | None = None) -> DossierDocument:
-    """Attach one file, checked by content, size and name first (uploads.validate_upload)."""
-    if kind not in DocumentKind.values:
-        raise InvalidInput("Loại tài liệu không hợp lệ.", "Unknown document kind.", field="kind")
-    checked = _validated([DocumentUpload(upload, required_document, kind)])[0]
-    with transaction.atomic():
-        dossier = _lock(dossier, expected_version)
-        if _is_applicant(actor, dossier) and kind in (DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT):
-            _require_state(dossier, [State.SUBMITTED, State.SUPPLEMENT_REQUESTED], "bổ sung tài liệu")
-        else:
-            step = dossier.current_step if dossier.current_step_id else None
-            _require(holds_role(actor, DESK_ROLES, dossier.receiving_agency)
-                     or (step is not None and holds_role(actor, DESK_ROLES, step.agency)))
-        if required_document is not None and required_document.version_id != dossier.procedure_version_id:
-            raise InvalidInput("Thành phần hồ sơ không thuộc thủ tục của hồ sơ này.",
-                               "The required document belongs to another procedure.", field="required_document")
-        document = _store(dossier, checked, actor, kind)
-        _finish(dossier, actor, "attach_document", dossier.state, notify=False,
-                data={"document": document.pk, "name": document.original_name, "kind": kind})
-        return document
+        return frame.finish(dossier, actor, "withdraw", from_state, note=reason.strip())
 
 
 # -- what the desk may offer ----------------------------------------------------------------------------
@@ -1054,7 +753,7 @@ def allowed_actions(dossier: Dossier, actor) -> list[str]:
     step = dossier.current_step
     step_agency = step.agency if step is not None else None
     at_desk = holds_role(actor, [Role.RECEIVER], dossier.receiving_agency)
-    own = _is_applicant(actor, dossier)
+    own = frame.is_applicant(actor, dossier)
     actions: list[str] = []
     state = dossier.state
     if state == State.SUBMITTED and at_desk:

@@ -11,7 +11,7 @@ from tinhso.common.audit import AuditEntry
 from tinhso.common.workdays import VIETNAM
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
-from tinhso.dossiers import services
+from tinhso.dossiers import frame, services
 from tinhso.dossiers.models import (
     TERMINAL_STATES,
     Channel,
@@ -396,7 +396,7 @@ def test_a_failure_after_writing_rolls_the_whole_transition_back(version, agency
     def broken(*args, **kwargs):
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setattr(frame, "record", broken)  # the audit entry, written by the transitions' finish
     with pytest.raises(RuntimeError):
         services.receive(dossier, actor=staff[Role.RECEIVER], expected_version=dossier.version)
     dossier.refresh_from_db()
