@@ -16,7 +16,10 @@ a ``CASE WHEN`` expression per row and field).
 
 from __future__ import annotations
 
+import datetime
+import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, connections, models, router
@@ -250,7 +253,9 @@ class RowQuery:
                 if chain:
                     converters.append((len(columns) - sum(len(item[1]) for item in layout), chain, col))
                 columns.append(f"{alias}.{quote(f.column)}")
-            layout.append((model, fields, converters, parent, link))
+            # per node: its columns' attribute names and the position of its key, worked out once
+            key = next(i for i, f in enumerate(fields) if f.primary_key)
+            layout.append((model, [f.attname for f in fields], key, converters, parent, link))
         meta = self.model._meta
         select = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)}"
         one = select + " WHERE " + " AND ".join(
@@ -304,14 +309,13 @@ class RowQuery:
         instances: list[models.Model | None] = []
         reused: set[int] = set()
         position = 0
-        for index, (model, fields, converters, parent, link) in enumerate(layout):
+        for index, (model, names, pk_index, converters, parent, link) in enumerate(layout):
             start = position
-            position += len(fields)
+            position += len(names)
             if parent is not None and parent in reused:  # already hanging below a shared record
                 instances.append(None)
                 reused.add(index)
                 continue
-            pk_index = next(i for i, f in enumerate(fields) if f.primary_key)
             if shared is not None and parent is not None:
                 known = shared.get((index, row[start + pk_index]))
                 if known is not None:
@@ -324,11 +328,43 @@ class RowQuery:
             for i, chain, col in converters:
                 for convert in chain:
                     values[i] = convert(values[i], col, db)
-            instance = model.from_db(alias, [f.attname for f in fields], values) \
-                if values[pk_index] is not None else None
+            instance = model.from_db(alias, names, values) if values[pk_index] is not None else None
             instances.append(instance)
             if parent is not None and instances[parent] is not None:
                 link.set_cached_value(instances[parent], instance)
             if shared is not None and parent is not None and instance is not None:
                 shared[(index, row[start + pk_index])] = instance
         return instances[0]
+
+
+class FixedRead:
+    """A read statement whose text depends on nothing but the database's vendor — the header's unread count,
+    an officer's memberships, the agency tree — asked on every page, so its text is built once per vendor by
+    ``build(db)`` (names quoted from the models' metadata, ``%s`` for values) and run on the database the
+    routers choose for reading ``model`` (a replica inside ``replica_reads``). Values are passed as the
+    driver takes them, except a date (the backend's own form) and a list of keys: an array on PostgreSQL
+    (write ``= ANY(%s::<type>[])``), JSON elsewhere (write ``IN (SELECT value FROM json_each(%s))``)."""
+
+    def __init__(self, model: type[models.Model], build: Callable[[object], str]):
+        self.model, self.build = model, build
+        self._texts: dict[str, str] = {}
+
+    def rows(self, *values) -> list[tuple]:
+        db = connections[router.db_for_read(self.model)]
+        sql = self._texts.get(db.vendor)
+        if sql is None:
+            sql = self._texts[db.vendor] = self.build(db)
+        with db.cursor() as cursor:
+            cursor.execute(sql, [self._adapted(db, value) for value in values])
+            return cursor.fetchall()
+
+    @staticmethod
+    def _adapted(db, value):
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return db.ops.adapt_datefield_value(value)
+        if isinstance(value, list | tuple | set | frozenset) and db.vendor != "postgresql":
+            return json.dumps(sorted(value))
+        if isinstance(value, set | frozenset):
+            return sorted(value)
+        return value
+

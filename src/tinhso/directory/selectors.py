@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from tinhso.common import statements
 from tinhso.directory.identifiers import normalise_identifier
 from tinhso.directory.models import PROVINCE_WIDE_ROLES, Agency, Membership, Role, fold_for_search
 
@@ -59,20 +59,22 @@ def held_roles(user, on: datetime.date | None = None) -> frozenset[tuple[int, st
     return roles
 
 
-def _memberships_in_force(user_id: int, day: datetime.date) -> list[tuple[int, str]]:
-    """(agency id, role) of the user's memberships in force on ``day`` (both ends count, an empty end is
-    open, as ``in_force_on`` says): one fixed statement, since every signed-in page asks once."""
-    db = connections[router.db_for_read(Membership)]
+def _memberships_statement(db) -> str:
     quote, meta = db.ops.quote_name, Membership._meta
     column = {name: quote(meta.get_field(name).column) for name in ("agency", "role", "user", "valid_from",
                                                                     "valid_to")}
-    sql = (f"SELECT {column['agency']}, {column['role']} FROM {quote(meta.db_table)} "  # noqa: S608 names from the model
-           f"WHERE {column['user']} = %s AND ({column['valid_from']} IS NULL OR {column['valid_from']} <= %s) "
-           f"AND ({column['valid_to']} IS NULL OR {column['valid_to']} >= %s)")
-    value = db.ops.adapt_datefield_value(day)
-    with db.cursor() as cursor:
-        cursor.execute(sql, [user_id, value, value])
-        return [(agency, role) for agency, role in cursor.fetchall()]
+    return (f"SELECT {column['agency']}, {column['role']} FROM {quote(meta.db_table)} "  # noqa: S608 names from the model
+            f"WHERE {column['user']} = %s AND ({column['valid_from']} IS NULL OR {column['valid_from']} <= %s) "
+            f"AND ({column['valid_to']} IS NULL OR {column['valid_to']} >= %s)")
+
+
+# (agency id, role) of a user's memberships in force on a day (both ends count, an empty end is open, as
+# ``in_force_on`` says): every signed-in page asks once.
+_MEMBERSHIPS_IN_FORCE = statements.FixedRead(Membership, _memberships_statement)
+
+
+def _memberships_in_force(user_id: int, day: datetime.date) -> list[tuple[int, str]]:
+    return [(agency, role) for agency, role in _MEMBERSHIPS_IN_FORCE.rows(user_id, day, day)]
 
 
 def roles_held(user) -> frozenset[str]:
@@ -102,27 +104,26 @@ def visible_agencies(user, on: datetime.date | None = None) -> QuerySet[Agency]:
     return Agency.objects.filter(pk__in=sorted(_with_descendants({agency_id for agency_id, _ in roots})))
 
 
+def _tree_statement(db) -> str:
+    quote, meta = db.ops.quote_name, Agency._meta
+    table, key = quote(meta.db_table), quote(meta.pk.column)
+    parent, successor = quote(meta.get_field("parent").column), quote(meta.get_field("succeeded_by").column)
+    roots = (f"= ANY(%s::{meta.pk.rel_db_type(db)}[])" if db.vendor == "postgresql"
+             else "IN (SELECT value FROM json_each(%s))")
+    return (f"WITH RECURSIVE tree(id) AS (SELECT {key} FROM {table} WHERE {key} {roots} "  # noqa: S608 names from the model
+            f"UNION SELECT a.{key} FROM {table} a JOIN tree ON a.{parent} = tree.id OR a.{successor} = tree.id) "
+            "SELECT id FROM tree")
+
+
+_TREE = statements.FixedRead(Agency, _tree_statement)
+
+
 def _with_descendants(roots: Iterable[int]) -> set[int]:
     """Add the sub-units and the succeeded agencies of ``roots``, transitively, in one recursive statement
-    (a page that scopes its rows asks on every view)."""
+    (a page that scopes its rows asks on every view; a loop in the tree ends the walk)."""
     found = set(roots)
-    if not found:
-        return found
-    db = connections[router.db_for_read(Agency)]
-    table, quote = db.ops.quote_name(Agency._meta.db_table), db.ops.quote_name
-    key, parent = quote(Agency._meta.pk.column), quote(Agency._meta.get_field("parent").column)
-    successor = quote(Agency._meta.get_field("succeeded_by").column)
-    if db.vendor == "postgresql":
-        start, params = f"= ANY(%s::{Agency._meta.pk.rel_db_type(db)}[])", [sorted(found)]
-    else:
-        start, params = f"IN ({', '.join(['%s'] * len(found))})", sorted(found)
-    # Names from the model's own metadata; the keys are parameters.
-    sql = (f"WITH RECURSIVE tree(id) AS (SELECT {key} FROM {table} WHERE {key} {start} "  # noqa: S608
-           f"UNION SELECT a.{key} FROM {table} a JOIN tree ON a.{parent} = tree.id OR a.{successor} = tree.id) "
-           "SELECT id FROM tree")
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        found.update(row[0] for row in cursor.fetchall())
+    if found:
+        found.update(row[0] for row in _TREE.rows(found))
     return found
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from tinhso.common import statements
 from tinhso.common.notices.models import Delivery, Notice
 
 # Who may open the list of deliveries: administrators resend; viewers and leaders follow their numbers.
@@ -26,18 +26,21 @@ def inbox(user) -> QuerySet[Notice]:
     return Notice.objects.filter(user=user, in_app=True).order_by("-created_at", "-id")
 
 
+def _unread_statement(db) -> str:
+    quote, meta = db.ops.quote_name, Notice._meta
+    return (f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('in_app').column)} "  # noqa: S608
+            f"AND {quote(meta.get_field('read_at').column)} IS NULL AND {quote(meta.get_field('user').column)} = %s")
+
+
+_UNREAD = statements.FixedRead(Notice, _unread_statement)
+
+
 def unread_count(user) -> int:
     """The person's unread in-app notices: the header of every signed-in page asks, so it is one fixed
     statement (a count on the partial index ``notices_unread``), not a queryset compiled by the ORM each time."""
     if getattr(user, "pk", None) is None:
         return 0
-    db = connections[router.db_for_read(Notice)]
-    quote, meta = db.ops.quote_name, Notice._meta
-    sql = (f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('in_app').column)} "  # noqa: S608
-           f"AND {quote(meta.get_field('read_at').column)} IS NULL AND {quote(meta.get_field('user').column)} = %s")
-    with db.cursor() as cursor:
-        cursor.execute(sql, [user.pk])
-        return cursor.fetchone()[0]
+    return _UNREAD.rows(user.pk)[0][0]
 
 
 # -- deliveries ---------------------------------------------------------------------------------------
