@@ -105,13 +105,15 @@ def profile(setup: Setup) -> tuple[str, float]:
     statements per transition."""
     from django.db import connection
 
+    from tinhso.common.statements import original
+
     lifecycles = Lifecycles(setup)
     for _ in range(3):
         lifecycles.run_one()
     queries: Counter[str] = Counter()
 
     def count(execute, sql, params, many, context):
-        queries[sql.split(None, 1)[0].upper()] += 1
+        queries[original(sql).split(None, 1)[0].upper()] += 1  # a prepared statement by what it runs
         return execute(sql, params, many, context)
 
     profiler = cProfile.Profile()

@@ -355,7 +355,8 @@ def _append_postgresql(cursor, entry: AuditEntry, values: list, content: str, to
     parts = [f"w{i} AS ({statement.sql})" for i, statement in enumerate(together)]
     params = [value for statement in together for value in statement.params]
     # The row comes back even when no stream was free: the writes ``together`` ran in any case.
-    cursor.execute(
+    statements.execute(
+        cursor,
         f"WITH {', '.join([*parts, _sql('free'), _sql('insert')])} "
         f"SELECT e.id, e.stream, e.seq, e.previous_hash, e.entry_hash{extra} FROM (SELECT 1) AS one "
         f"LEFT JOIN e ON TRUE",
@@ -364,8 +365,8 @@ def _append_postgresql(cursor, entry: AuditEntry, values: list, content: str, to
     for position, i in enumerate(returning):
         statements.saved(together[i], row[5 + position])
     if row[0] is None:  # every stream is held by another transaction: queue on this connection's own
-        cursor.execute(f"WITH {_sql('wait')}, {_sql('insert')} SELECT id, stream, seq, previous_hash, entry_hash "
-                       f"FROM e", [home, *values, content])
+        statements.execute(cursor, f"WITH {_sql('wait')}, {_sql('insert')} SELECT id, stream, seq, previous_hash, "
+                                   f"entry_hash FROM e", [home, *values, content])
         row = cursor.fetchone()
     if row is None or row[0] is None:
         return False

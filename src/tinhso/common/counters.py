@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.db import connection, models, transaction
 
+from tinhso.common import statements
+
 
 class SeriesCounter(models.Model):
     """The last number given in one series and period; its row lock serialises allocation."""
@@ -38,7 +40,8 @@ def allocate(series: str, period: str) -> int:
         raise RuntimeError("counters.allocate must run inside the transaction that stores the numbered record")
     table = connection.ops.quote_name(SeriesCounter._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
+        statements.execute(
+            cursor,
             f"INSERT INTO {table} (series, period, last) VALUES (%s, %s, 1) "  # noqa: S608 — table name only
             f"ON CONFLICT (series, period) DO UPDATE SET last = {table}.last + 1 RETURNING last",
             [series, period])

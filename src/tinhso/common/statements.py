@@ -17,13 +17,107 @@ a ``CASE WHEN`` expression per row and field).
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
+import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, connections, models, router
 from django.db.models.signals import post_save, pre_save
+
+# -- statements prepared once per connection ---------------------------------------------------------------
+
+# A transition's statements are few and always the same texts, and PostgreSQL spends a third to a half of each
+# one's time planning it (the dossier's lock joins six tables: 0.46 ms of planning for 0.14 ms of execution).
+# :func:`execute` prepares such a text once per connection (``PREPARE``) and then runs it by name (``EXECUTE``),
+# its values still bound on the client: the plan is kept for the connection's life. Prepared statements are
+# not transactional, so a rollback keeps them. A text PostgreSQL cannot prepare on its own (a value whose type
+# nothing in the statement says) runs as it is. Off when the database says ``PREPARED_STATEMENTS: False``
+# (PgBouncer in transaction mode, where the next transaction may run on another server connection).
+PREPARED_PER_CONNECTION = 100  # each kept plan holds server memory in every connection
+_PLACEHOLDER = re.compile(r"%([s%])")
+_unpreparable: set[str] = set()
+_by_name: dict[str, str] = {}
+_EXECUTED = re.compile(r"\s*EXECUTE\s+(tinhso_\w+)")
+
+
+def _numbered(sql: str) -> str:
+    """``sql`` with its ``%s`` placeholders as ``$1``, ``$2``… and ``%%`` as ``%``."""
+    count = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal count
+        if match.group(1) == "%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(replace, sql)
+
+
+def prepared_name(db, sql: str) -> str | None:
+    """The name ``sql`` is prepared under on ``db``'s open connection, preparing it the first time (and letting
+    go of the statement used least lately when the connection holds its share); ``None`` when it is run as it
+    is (not PostgreSQL, switched off, or not preparable)."""
+    if (db.vendor != "postgresql" or sql in _unpreparable or PREPARED_PER_CONNECTION <= 0
+            or not db.settings_dict.get("PREPARED_STATEMENTS", True) or db.connection is None
+            or db.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
+        return None
+    raw = db.connection
+    known = raw.__dict__.get("_tinhso_prepared")  # text → name, the one used last at the end
+    if known is None:
+        known = raw.__dict__["_tinhso_prepared"] = OrderedDict()
+    name = known.get(sql)
+    if name is not None:
+        known.move_to_end(sql)
+        return name
+    kind = re.match(r"\s*(\w+)", sql)
+    digest = hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
+    name = f"tinhso_{kind.group(1).lower() if kind else 'q'}_{digest}"
+    commands = []
+    while len(known) >= PREPARED_PER_CONNECTION:
+        commands.append(f"DEALLOCATE {known.popitem(last=False)[1]}")
+    commands.append(f"PREPARE {name} AS {_numbered(sql)}")
+    # On the driver's connection, not through Django's cursor: preparing is the connection's own business, not
+    # a statement of the caller's (query logs and counts show the ``EXECUTE`` alone, whatever ran before), and
+    # one round trip. Inside a transaction a savepoint keeps a refused PREPARE from aborting the caller's work.
+    import psycopg
+
+    inside = not db.get_autocommit()
+    if inside:
+        commands = ["SAVEPOINT tinhso_prepare", *commands, "RELEASE SAVEPOINT tinhso_prepare"]
+    try:
+        raw.execute("; ".join(commands))
+    except psycopg.Error:
+        if inside:
+            raw.execute("ROLLBACK TO SAVEPOINT tinhso_prepare; RELEASE SAVEPOINT tinhso_prepare")
+        _unpreparable.add(sql)
+        return None
+    known[sql] = name
+    _by_name[name] = sql
+    return name
+
+
+def original(sql: str) -> str:
+    """The text a logged statement runs: for ``EXECUTE tinhso_…(…)``, the text prepared under that name (what a
+    test or a profile reads to tell a statement's kind); any other statement as it is."""
+    match = _EXECUTED.match(sql)
+    return _by_name.get(match.group(1), sql) if match else sql
+
+
+def execute(cursor, sql: str, params: list | tuple = ()) -> None:
+    """``cursor.execute(sql, params)`` through the statement prepared for ``sql`` on the cursor's connection
+    (:func:`prepared_name`), or as it is."""
+    name = prepared_name(cursor.db, sql)
+    if name is None:
+        cursor.execute(sql, params)
+    elif params:
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    else:
+        cursor.execute(f"EXECUTE {name}")
 
 
 @dataclass
@@ -182,13 +276,13 @@ def run(statements: list[Statement], *, later: bool = False) -> None:
             returning = [i for i, s in enumerate(statements) if s.returning]
             final = f"SELECT {', '.join(f'(SELECT * FROM w{i})' for i in returning) or '1'}"
             sql, params = combined(statements, final)
-            cursor.execute(sql, params)
+            execute(cursor, sql, params)
             row = cursor.fetchone()
             for position, i in enumerate(returning):
                 saved(statements[i], row[position])
             return
         for statement in statements:
-            cursor.execute(statement.sql, statement.params)
+            execute(cursor, statement.sql, statement.params)
             if statement.returning:
                 saved(statement, cursor.fetchone()[0])
 
@@ -277,7 +371,7 @@ class RowQuery:
     def get(self, *values) -> models.Model | None:
         alias, db, (_select, sql, layout) = self._prepared(self.lock)
         with db.cursor() as cursor:
-            cursor.execute(sql, list(values))
+            execute(cursor, sql, list(values))
             row = cursor.fetchone()
         return None if row is None else self._instance(row, layout, alias, db)
 

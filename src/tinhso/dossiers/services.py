@@ -193,7 +193,7 @@ def _advance(dossier: Dossier, step: DossierStep, now: datetime.datetime, assign
         )
     moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE_SQL["sql"], [
+        statements.execute(cursor, _ADVANCE_SQL["sql"], [
             dossier.pk, step.order, StepState.PENDING, step.pk, StepState.DONE, StepState.ACTIVE, step.pk, moment,
             step.pk, moment, step.pk, assignee is not None, getattr(assignee, "pk", None), step.pk])
         rows = cursor.fetchall()

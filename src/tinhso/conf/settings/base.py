@@ -119,6 +119,8 @@ def _database(url: str) -> dict:
             # PgBouncer in transaction mode hands each transaction to any server connection: no cursor may
             # outlive its transaction (Django's psycopg settings already send no prepared statements).
             config["DISABLE_SERVER_SIDE_CURSORS"] = True
+            # nor a statement prepared on one server connection be run on another (common.statements.execute)
+            config["PREPARED_STATEMENTS"] = False
     return config
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tinhso.common import audit
-from tinhso.common.statements import RowQuery
+from tinhso.common.statements import RowQuery, original
 from tinhso.directory.models import Membership, Role
 from tinhso.directory.tests.factories import AgencyFactory, MembershipFactory
 from tinhso.dossiers import services
@@ -27,10 +27,11 @@ def desk():
 
 
 def _statements(run) -> tuple[object, list[str]]:
-    """What ``run()`` sends, savepoints left out (the test's own transaction adds them)."""
+    """What ``run()`` sends, savepoints left out (the test's own transaction adds them); a statement run by
+    its prepared name (``EXECUTE tinhso_…``) as the text it runs."""
     with CaptureQueriesContext(connection) as captured:
         result = run()
-    return result, [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    return result, [original(q["sql"]) for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
 
 
 def _lifecycle(desk) -> dict[str, list[str]]:

@@ -1,0 +1,135 @@
+"""Statements of the hot path prepared once per connection (``statements.execute``): the same rows as the text
+run as it is, the plan kept across a rollback, a text PostgreSQL cannot prepare run as it is without harming the
+caller's transaction, and nothing prepared where it cannot be kept (SQLite, PgBouncer in transaction mode)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from tinhso.common import statements
+from tinhso.common.counters import SeriesCounter, allocate
+
+pytestmark = pytest.mark.django_db
+
+TABLE = connection.ops.quote_name(SeriesCounter._meta.db_table)
+READ = f"SELECT series, period, last FROM {TABLE} WHERE series = %s AND period = %s"
+LIKE = f"SELECT count(*) FROM {TABLE} WHERE series LIKE %s || '%%'"
+
+
+def _run(sql: str, params: list) -> tuple[list[tuple], list[str]]:
+    with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+        statements.execute(cursor, sql, params)
+        rows = cursor.fetchall()
+    return rows, [q["sql"] for q in captured.captured_queries]
+
+
+def _server_knows(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
+        return cursor.fetchone()[0] == 1
+
+
+def test_a_statement_gives_the_same_rows_run_by_its_prepared_name():
+    with transaction.atomic():
+        allocate("hồ sơ 'một' cửa", "2026")
+        allocate("hồ sơ 'một' cửa", "2026")
+    plain = [("hồ sơ 'một' cửa", "2026", 2)]
+    first, sent = _run(READ, ["hồ sơ 'một' cửa", "2026"])
+    again, sent_again = _run(READ, ["hồ sơ 'một' cửa", "2026"])
+    assert first == again == plain
+    assert _run(READ, ["khác", "2026"])[0] == []
+    assert _run(LIKE, ["hồ sơ"])[0] == [(1,)]  # a literal % of the text survives the placeholders' numbering
+    if connection.vendor != "postgresql":  # nothing is prepared: the text runs as it is
+        assert sent == sent_again and sent[0].startswith("SELECT series")
+        return
+    # one statement each time (preparing is not the caller's statement), by name, the values bound on the client
+    assert len(sent) == len(sent_again) == 1
+    name = statements.prepared_name(connection, READ)
+    assert sent[0].startswith(f"EXECUTE {name}(") and "'hồ sơ ''một'' cửa'" in sent[0]
+    assert _server_knows(name)
+    assert statements.original(sent[0]) == READ
+    assert statements.original("SELECT 1") == "SELECT 1"
+
+
+def test_values_of_every_kind_reach_the_prepared_statement_as_they_would_the_text():
+    if connection.vendor != "postgresql":  # the casts are PostgreSQL's
+        return
+    sql = "SELECT %s::bigint, %s::text, %s::timestamptz, %s::date, %s::uuid, %s::boolean, %s::jsonb, %s::text"
+    moment = datetime.datetime(2026, 12, 6, 8, 30, tzinfo=datetime.UTC)
+    key = uuid.uuid4()
+    from django.db.models import JSONField
+
+    document = JSONField().get_db_prep_save({"tên": "Nguyễn Văn An", "n": 3}, connection)
+    values = [2**40, "a'b;--", moment, datetime.date(2026, 12, 6), key, True, document, None]
+    rows, _ = _run(sql, values)
+    again, _ = _run(sql, values)
+    assert rows == again
+    number, text, when, day, got_key, flag, json_value, nothing = rows[0]
+    assert (number, text, when, day, flag, nothing) == (2**40, "a'b;--", moment, datetime.date(2026, 12, 6), True, None)
+    assert str(got_key) == str(key)
+    assert "Nguyễn Văn An" in str(json_value)
+
+
+def test_a_text_the_server_cannot_prepare_runs_as_it_is_and_leaves_the_transaction_whole():
+    untyped = "SELECT %s + %s"  # nothing says what the values are: PREPARE cannot choose the operator
+    with transaction.atomic():
+        allocate("sổ", "2026")
+        rows, sent = _run(untyped, [40, 2])
+        assert rows == [(42,)]
+        assert len(sent) == 1 and sent[0].startswith("SELECT ")
+        assert statements.prepared_name(connection, untyped) is None
+        assert allocate("sổ", "2026") == 2  # the caller's transaction goes on
+
+
+def test_a_prepared_statement_outlives_a_rollback():
+    if connection.vendor != "postgresql":
+        assert statements.prepared_name(connection, READ) is None
+        return
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _run(READ, ["sổ", "2026"])
+        raise RuntimeError
+    name = statements.prepared_name(connection, READ)
+    assert name and _server_knows(name)
+    rows, sent = _run(READ, ["sổ", "2026"])
+    assert rows == [] and sent[0].startswith(f"EXECUTE {name}(")
+
+
+def test_nothing_is_prepared_where_the_database_says_so(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "PREPARED_STATEMENTS", False)
+    sql = READ + " AND last > %s"
+    rows, sent = _run(sql, ["sổ", "2026", 0])
+    assert rows == [] and sent[0].startswith("SELECT series")
+    assert statements.prepared_name(connection, sql) is None
+
+
+def test_a_connection_keeps_its_share_and_lets_go_of_the_statement_used_least_lately(monkeypatch):
+    monkeypatch.setattr(statements, "PREPARED_PER_CONNECTION", 2)
+    texts = [READ + f" AND last >= {n}" for n in range(3)]
+    for sql in texts[:2]:
+        assert _run(sql, ["sổ", "2026"])[0] == []
+    assert _run(texts[0], ["sổ", "2026"])[0] == []  # used again: the second is now the one used least lately
+    assert _run(texts[2], ["sổ", "2026"])[0] == []
+    names = [statements.prepared_name(connection, sql) for sql in (texts[0], texts[2])]
+    if connection.vendor != "postgresql":
+        assert names == [None, None]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'tinhso%%'")
+        kept = {row[0] for row in cursor.fetchall()}
+    assert len(kept) <= 2 and set(names) <= kept
+    rows, sent = _run(texts[1], ["sổ", "2026"])  # prepared again when it comes back
+    assert rows == [] and sent[0].startswith("EXECUTE tinhso_select_")
+
+
+def test_the_pgbouncer_setting_turns_preparing_off(monkeypatch):
+    from tinhso.conf.settings import base
+
+    monkeypatch.setenv("DATABASE_PGBOUNCER", "true")
+    assert base._database("postgres://u:p@127.0.0.1:6432/tinhso")["PREPARED_STATEMENTS"] is False
+    monkeypatch.setenv("DATABASE_PGBOUNCER", "false")
+    assert "PREPARED_STATEMENTS" not in base._database("postgres://u:p@127.0.0.1:5432/tinhso")
