@@ -433,24 +433,31 @@ class RowQuery:
 
 class FixedRead:
     """A read statement whose text depends on nothing but the database's vendor — the header's unread count,
-    an officer's memberships, the agency tree — asked on every page, so its text is built once per vendor by
-    ``build(db)`` (names quoted from the models' metadata, ``%s`` for values) and run on the database the
-    routers choose for reading ``model`` (a replica inside ``replica_reads``). Values are passed as the
-    driver takes them, except a date (the backend's own form) and a list of keys: an array on PostgreSQL
-    (write ``= ANY(%s::<type>[])``), JSON elsewhere (write ``IN (SELECT value FROM json_each(%s))``)."""
+    an officer's memberships, the agency tree, a transition's checks — asked again and again, so its text is
+    built once per vendor by ``build(db)`` (names quoted from the models' metadata, ``%s`` for values), prepared
+    once per connection (:func:`execute`) and run on the database the routers choose for reading ``model`` (a
+    replica inside ``replica_reads``), or with ``primary`` on the one they choose for writing it (a check inside
+    a transaction that writes). Values are passed as the driver takes them, except a date (the backend's own
+    form) and a list of keys: an array on PostgreSQL (write ``= ANY(%s::<type>[])``), JSON elsewhere (write
+    ``IN (SELECT value FROM json_each(%s))``)."""
 
-    def __init__(self, model: type[models.Model], build: Callable[[object], str]):
-        self.model, self.build = model, build
+    def __init__(self, model: type[models.Model], build: Callable[[object], str], *, primary: bool = False):
+        self.model, self.build, self.primary = model, build, primary
         self._texts: dict[str, str] = {}
 
     def rows(self, *values) -> list[tuple]:
-        db = connections[router.db_for_read(self.model)]
+        db = connections[router.db_for_write(self.model) if self.primary else router.db_for_read(self.model)]
         sql = self._texts.get(db.vendor)
         if sql is None:
             sql = self._texts[db.vendor] = self.build(db)
         with db.cursor() as cursor:
-            cursor.execute(sql, [self._adapted(db, value) for value in values])
+            execute(cursor, sql, [self._adapted(db, value) for value in values])
             return cursor.fetchall()
+
+    def one(self, *values) -> tuple | None:
+        """The first row, or ``None``."""
+        rows = self.rows(*values)
+        return rows[0] if rows else None
 
     @staticmethod
     def _adapted(db, value):

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from tinhso.catalogue.eforms import validate_eform_data
@@ -60,6 +59,7 @@ from tinhso.dossiers.models import (
     Channel,
     DocumentKind,
     Dossier,
+    DossierDocument,
     DossierFee,
     DossierStep,
     ReturnMethod,
@@ -235,12 +235,25 @@ def _cancel_open_steps(dossier: Dossier, now: datetime.datetime) -> None:
 
 # -- entering the agency --------------------------------------------------------------------------------
 
+def _implements_statement(db) -> str:
+    """Whether the agency implements the version: the version names no agency, or names it."""
+    quote = db.ops.quote_name
+    through = ProcedureVersion.agencies.through
+    table = quote(through._meta.db_table)
+    version = quote(ProcedureVersion.agencies.field.m2m_column_name())
+    agency = quote(ProcedureVersion.agencies.field.m2m_reverse_name())
+    return (f"SELECT NOT EXISTS (SELECT 1 FROM {table} WHERE {version} = %s) "  # noqa: S608
+            f"OR EXISTS (SELECT 1 FROM {table} WHERE {version} = %s AND {agency} = %s)")
+
+
+_IMPLEMENTS = statements.FixedRead(ProcedureVersion, _implements_statement, primary=True)
+
+
 def _check_version_and_agency(version: ProcedureVersion, agency: Agency) -> None:
     if version.status != Status.PUBLISHED:
         raise InvalidInput("Thủ tục này không còn được áp dụng; vui lòng chọn thủ tục đang áp dụng.",
                            "The procedure version is not in force.", field="procedure")
-    implementing = list(version.agencies.values_list("pk", flat=True))
-    if implementing and agency.pk not in implementing:
+    if not _IMPLEMENTS.one(version.pk, version.pk, agency.pk)[0]:
         raise InvalidInput(f"{agency.name} không thực hiện thủ tục này.",
                            "The agency does not implement this procedure.", field="receiving_agency")
 
@@ -277,11 +290,12 @@ def _create(version, agency, applicant: Applicant, *, channel, state, eform_data
     """The new dossier's row (version 1), and its fee lines charged from the procedure version's by their
     rule, to write with its event (one ``INSERT … SELECT``; the rule is ``catalogue.models.fee_quantity``,
     written here in SQL: per dossier once, per copy ``copies`` times, beyond N ``copies − N`` times)."""
-    dossier = Dossier.objects.create(
+    dossier = Dossier(
         code=allocate_code(agency, now), procedure_version=version, receiving_agency=agency, channel=channel,
         state=state, submitted_at=now, eform_data=eform_data, copies=copies,
         requested_return_method=requested_return_method, **applicant.fields(),
     )
+    statements.run([statements.insert(dossier)])  # as ``save`` would, by a statement built once
     frame.remember(dossier)
     if not _FEES_SQL:
         quote = connection.ops.quote_name
@@ -365,13 +379,28 @@ def components_digitised(dossier: Dossier) -> bool:
     """Whether every required component of the dossier's procedure is held as a file (QĐ 766 digitisation):
     an applicant's or supplement file linked to each required component; a procedure that names no required
     component counts when at least one of the applicant's papers is held."""
-    held = dossier.documents.filter(kind__in=[DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT])
-    counts = RequiredDocument.objects.filter(version_id=dossier.procedure_version_id, required=True).aggregate(
-        required=Count("pk"),
-        missing=Count("pk", filter=~Q(pk__in=held.exclude(required_document=None).values("required_document_id"))))
-    if not counts["required"]:
-        return held.exists()
-    return counts["missing"] == 0
+    required, missing, held = _DIGITISED.one(
+        dossier.procedure_version_id, True, dossier.procedure_version_id, True, dossier.pk, DocumentKind.APPLICANT,
+        DocumentKind.SUPPLEMENT, dossier.pk, DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT)
+    return bool(held) if not required else missing == 0
+
+
+def _digitised_statement(db) -> str:
+    """The required components of a version, those of them no applicant's or supplement file of the dossier
+    answers, and whether the dossier holds any such file."""
+    quote = db.ops.quote_name
+    component, document = RequiredDocument._meta, DossierDocument._meta
+    required = (f"FROM {quote(component.db_table)} r WHERE r.{quote(component.get_field('version').column)} = %s "
+                f"AND r.{quote(component.get_field('required').column)} = %s")
+    papers = (f"FROM {quote(document.db_table)} d WHERE d.{quote(document.get_field('dossier').column)} = %s "
+              f"AND d.{quote(document.get_field('kind').column)} IN (%s, %s)")
+    answers = f"d.{quote(document.get_field('required_document').column)} = r.{quote(component.pk.column)}"
+    return (f"SELECT (SELECT count(*) {required}), "
+            f"(SELECT count(*) {required} AND NOT EXISTS (SELECT 1 {papers} AND {answers})), "
+            f"EXISTS (SELECT 1 {papers})")
+
+
+_DIGITISED = statements.FixedRead(RequiredDocument, _digitised_statement, primary=True)
 
 
 def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
@@ -687,7 +716,7 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
         dossier.state = State.RETURNED
         dossier.return_method = method or dossier.requested_return_method or ReturnMethod.DESK
         method = dossier.return_method
-        dossier.result_digitised = dossier.documents.filter(kind=DocumentKind.RESULT).exists()
+        dossier.result_digitised = bool(_HOLDS_KIND.one(dossier.pk, DocumentKind.RESULT)[0])
         dossier.finished_at = now
         data = {"method": method}
         handler = _check_result_registry(dossier)
@@ -703,6 +732,17 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
         transaction.on_commit(lambda: result_returned.send_robust(sender=Dossier, dossier_id=dossier_id),
                               robust=True)
         return returned
+
+
+def _holds_kind_statement(db) -> str:
+    quote = db.ops.quote_name
+    document = DossierDocument._meta
+    dossier, kind = quote(document.get_field("dossier").column), quote(document.get_field("kind").column)
+    return (f"SELECT EXISTS (SELECT 1 FROM {quote(document.db_table)} "  # noqa: S608
+            f"WHERE {dossier} = %s AND {kind} = %s)")
+
+
+_HOLDS_KIND = statements.FixedRead(DossierDocument, _holds_kind_statement, primary=True)
 
 
 def _check_result_registry(dossier: Dossier):
