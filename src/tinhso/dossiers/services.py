@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tinhso.catalogue.eforms import validate_eform_data
-from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, Status, StepRole, TimeUnit
+from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, RouteStep, Status, StepRole, TimeUnit
 from tinhso.common import statements
 from tinhso.common.inputs import InputError, province_datetime
 from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
@@ -403,20 +403,32 @@ def _digitised_statement(db) -> str:
 _DIGITISED = statements.FixedRead(RequiredDocument, _digitised_statement, primary=True)
 
 
+def _route_statement(db) -> str:
+    """The steps of a version's route, in order."""
+    quote = db.ops.quote_name
+    meta = RouteStep._meta
+    names = ", ".join(quote(meta.get_field(name).column)
+                      for name in ("order", "role", "agency", "partner", "description", "share"))
+    return (f"SELECT {names} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('version').column)} = %s "  # noqa: S608
+            f"ORDER BY {quote(meta.get_field('order').column)}, {quote(meta.pk.column)}")
+
+
+_ROUTE = statements.FixedRead(RouteStep, _route_statement, primary=True)
+
+
 def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
     """Copy the version's route, start the clock and complete the receiving step."""
-    version = dossier.procedure_version
-    route = list(version.steps.order_by("order", "id"))
-    if not route or route[0].role != StepRole.RECEIVE:
+    route = _ROUTE.rows(dossier.procedure_version_id)
+    if not route or route[0][1] != StepRole.RECEIVE:
         route_steps = [DossierStep(dossier=dossier, order=0, role=StepRole.RECEIVE, share=0)]
     else:
         route_steps = []
-    for rs in route:
+    for order, role, agency_id, partner, description, share in route:
         route_steps.append(DossierStep(
-            dossier=dossier, order=rs.order, role=rs.role,
+            dossier=dossier, order=order, role=role,
             # A step without a directory agency happens at (or is followed by) the receiving agency.
-            agency_id=rs.agency_id or dossier.receiving_agency_id, partner=rs.partner,
-            description=rs.description, share=rs.share,
+            agency_id=agency_id or dossier.receiving_agency_id, partner=partner, description=description,
+            share=share,
         ))
     dossier.received_at = now
     dossier.digitised = components_digitised(dossier)
@@ -429,7 +441,7 @@ def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> Doss
     following = next((step for step in route_steps[1:] if step.order > first.order), None)
     if following is not None:
         following.state, following.started_at = StepState.ACTIVE, now
-    DossierStep.objects.bulk_create(route_steps)
+    statements.insert_all(route_steps)
     _follow(dossier, following, now)
     if dossier.state == State.IN_PROGRESS:
         dossier.state = State.RECEIVED

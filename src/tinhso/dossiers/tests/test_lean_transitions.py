@@ -239,3 +239,34 @@ def test_the_notices_task_row_rides_with_the_rollups_statement(desk, steady_cale
     assert len(row.args_kwargs["args"]) == 1 and row.args_kwargs["kwargs"] == {}
     assert DossierEvent.objects.filter(pk=row.args_kwargs["args"][0], action="submit_online").exists()
     assert DBTaskResult.objects.ready().filter(pk=row.pk).exists()  # the worker would take it now
+
+
+def test_rows_inserted_together_are_the_rows_bulk_create_would_write(desk):
+    import datetime
+
+    from django.utils import timezone
+
+    from tinhso.common.statements import insert_all
+
+    agency, version, _ = desk
+    dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant())
+    due = timezone.now() + datetime.timedelta(days=3)
+    made = [DossierStep(dossier=dossier, order=7, role="handle", agency=agency, partner="",
+                        description="Thẩm định 'hồ sơ'", share=3, state=StepState.ACTIVE,
+                        started_at=timezone.now(), due_at=due),
+            DossierStep(dossier=dossier, order=8, role="approve", agency=None, partner="Sở Tài chính",
+                        description="", share=1, due_at=None),
+            DossierStep(dossier=dossier, order=9, role="return", share=0)]
+    with CaptureQueriesContext(connection) as captured:
+        insert_all(made)
+    if connection.vendor == "postgresql":
+        assert len(captured.captured_queries) == 1
+    assert [step.pk for step in made] == sorted(step.pk for step in made) and all(made[i].pk for i in range(3))
+    stored = {step.pk: step for step in DossierStep.objects.filter(pk__in=[step.pk for step in made])}
+    for step in made:
+        row = stored[step.pk]
+        for field in DossierStep._meta.concrete_fields:
+            assert getattr(row, field.attname) == getattr(step, field.attname), field.name
+    assert stored[made[0].pk].description == "Thẩm định 'hồ sơ'" and stored[made[1].pk].agency_id is None
+    assert stored[made[0].pk].due_at == due and stored[made[2].pk].state == StepState.PENDING
+    insert_all([])  # nothing to write: nothing sent
