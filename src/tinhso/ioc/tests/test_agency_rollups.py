@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 
+from tinhso.common.statements import original
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
 from tinhso.dossiers import services
@@ -192,7 +193,7 @@ def test_a_transition_that_keeps_the_due_moment_leaves_the_running_set_alone(des
     dossier = dossier_in_state(State.RECEIVED, version=version, actors=actors)
     with CaptureQueriesContext(connection) as forwarded:
         dossier = services.forward(dossier, actor=actors[Role.HANDLER], expected_version=dossier.version)
-    assert not [q for q in forwarded.captured_queries if "ioc_runningdossier" in q["sql"]]
+    assert not [q for q in forwarded.captured_queries if "ioc_runningdossier" in original(q["sql"])]
     assert RunningDossier.objects.get(dossier=dossier).due_at == dossier.due_at
     later = dossier.due_at.date().replace(day=dossier.due_at.day + 3)
     dossier = services.issue_apology(dossier, actor=actors[Role.HANDLER], expected_version=dossier.version,

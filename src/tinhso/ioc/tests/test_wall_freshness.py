@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from tinhso.common.statements import original
 from tinhso.directory.models import Role
 from tinhso.directory.tests.factories import AgencyFactory
 from tinhso.dossiers import services
@@ -187,7 +188,7 @@ def test_a_transition_moves_the_version_with_its_audit_entry_and_writes_nothing_
     before = freshness.version()
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
         services.receive(dossier, actor=receiver, expected_version=dossier.version)
-    assert not [q["sql"] for q in captured.captured_queries if freshness.SERIES in q["sql"]]
+    assert not [q["sql"] for q in captured.captured_queries if freshness.SERIES in original(q["sql"])]
     after = freshness.version()
     assert after[0] == before[0] and after[1] > before[1]
     dossier.refresh_from_db()
