@@ -1,7 +1,7 @@
 """The parts of the page header that are the same on every page for what they show: the navigation of a set of
 menu entries on one page, and the language list with one language chosen. Each is drawn once per process for
-its inputs (the entries' labels translated into the language in force, the current path, the chosen language)
-and kept: the header shows a score of translated labels on every page, and drawing them through the template
+its inputs (the entries' labels translated into the language in force, the entry of the current page, the chosen
+language) and kept: the header shows a score of translated labels on every page, and drawing them through the template
 language cost about a millisecond of each page view. Every value is escaped as the template would escape it."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from django.utils.translation import get_language, get_language_info, gettext, o
 register = template.Library()
 
 
-@functools.lru_cache(maxsize=4096)
-def _menu_html(entries: tuple[tuple[str, str], ...], language: str, path: str) -> str:
+@functools.lru_cache(maxsize=512)
+def _menu_html(entries: tuple[tuple[str, str], ...], language: str, current_url: str) -> str:
     items = []
     with override(language):
         for label, url in entries:
-            current = ' aria-current="page"' if path == url else ""
+            current = ' aria-current="page"' if current_url == url else ""
             items.append(f'<li><a href="{escape(url)}"{current}>{escape(gettext(label))}</a></li>')
     return "".join(items)
 
@@ -33,7 +33,9 @@ def header_menu(context, entries) -> str:
     request = context.get("request")
     path = request.path if request is not None else ""
     key = tuple((entry.label, entry.url) for entry in entries)
-    return mark_safe(_menu_html(key, get_language() or settings.LANGUAGE_CODE, path))  # noqa: S308 escaped above
+    # Kept per entry that is the current page (or none), not per address: a dossier's page adds nothing.
+    current_url = path if any(url == path for _label, url in key) else ""
+    return mark_safe(_menu_html(key, get_language() or settings.LANGUAGE_CODE, current_url))  # noqa: S308 escaped above
 
 
 @functools.lru_cache(maxsize=64)

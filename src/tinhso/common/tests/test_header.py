@@ -72,3 +72,14 @@ def test_the_header_escapes_what_it_draws(rf):
     html = header.header_menu({"request": request}, entries)
     assert "<b>" not in html
     assert "&lt;b&gt;&quot;x&quot;&lt;/b&gt;" in html
+
+
+def test_the_menu_is_kept_per_current_entry_not_per_address(rf):
+    entries = [MenuEntry(label="Trang làm việc", url_name="staff-home", visible=lambda user: True, order=0)]
+    header._menu_html.cache_clear()
+    for number in range(5):  # five pages that are not in the menu: one drawing kept for all of them
+        html = header.header_menu({"request": rf.get(f"/ho-so/{number}/")}, entries)
+        assert "aria-current" not in html
+    assert header._menu_html.cache_info().currsize == 1
+    html = header.header_menu({"request": rf.get(entries[0].url)}, entries)
+    assert 'aria-current="page"' in html and header._menu_html.cache_info().currsize == 2
