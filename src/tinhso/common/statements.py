@@ -116,7 +116,18 @@ def execute(cursor, sql: str, params: list | tuple = ()) -> None:
     if name is None:
         cursor.execute(sql, params)
     elif params:
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+        # The values as literals, as the driver would bind them, but without the driver parsing a text of
+        # ``%s`` placeholders on every call (it keeps that parse only for up to 50 values; a combined write
+        # has more).
+        raw = cursor.db.connection
+        binding = raw.__dict__.get("_tinhso_literal")
+        if binding is None:
+            from psycopg.adapt import Transformer
+
+            binding = raw.__dict__["_tinhso_literal"] = (Transformer.from_context(raw).as_literal, raw.info.encoding)
+        literal, encoding = binding
+        values = b", ".join(b"NULL" if value is None else literal(value) for value in params)
+        cursor.execute(f"EXECUTE {name}({values.decode(encoding)})")
     else:
         cursor.execute(f"EXECUTE {name}")
 

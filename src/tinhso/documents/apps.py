@@ -24,10 +24,12 @@ class DocumentsConfig(AppConfig):
 
 
 def _archive_result(sender, dossier_id: int, **kwargs) -> None:
-    """A returned dossier's result goes to the archive from the task queue (``tinhso worker``)."""
+    """A returned dossier's result goes to the archive from the task queue (``tinhso worker``), queued in the
+    transaction that returns it."""
+    from tinhso.common.workers import enqueue_in_transaction
     from tinhso.documents.tasks import archive_dossier_result
 
-    archive_dossier_result.enqueue(dossier_id)
+    enqueue_in_transaction(archive_dossier_result, dossier_id)
 
 
 def _seed_defaults(sender, using="default", **kwargs):

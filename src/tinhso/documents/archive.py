@@ -4,8 +4,9 @@ it (fixity) and a mismatch is put on the audit chain and logged as an alert; a s
 BagIt package (RFC 8493) for transfer to the provincial archive.
 
 A dossier's result files move in after the dossier is returned, from the task queue
-(:func:`archive_dossier_result`, queued by the ``dossiers.signals.result_returned`` signal when the return
-commits): the one-stop flow never waits for the archive, nor fails because of it.
+(:func:`archive_dossier_result`, queued by the ``dossiers.signals.result_returned`` signal in the transaction
+that returns the dossier, so it runs once that commits): the one-stop flow never waits for the archive, nor
+fails because of it.
 
 The content digest covers the metadata as canonical JSON and every file's bytes, in order, so changing a
 file in storage or a field in the database both show. The BagIt package is written by this module (the

@@ -7,7 +7,7 @@ the portal's outbox, the applicant's notice) in as few statements as the databas
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -237,10 +237,13 @@ def changed_fields(dossier: Dossier) -> list[str]:
 
 def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: DossierStep | None = None,
             note: str = "", data: dict | None = None, notify: bool | None = None,
-            writes: Iterable[statements.Statement] = (), bump: bool = True) -> Dossier:
+            writes: Iterable[statements.Statement] = (), bump: bool = True,
+            followers: Callable[[], None] | None = None) -> Dossier:
     """Bump the version (a new dossier is created at version 1: ``bump=False``) and write, in one statement
     with the audit entry (``audit.record(together=…)``), the dossier's changed fields, the other rows of the
-    action (``writes``) and the event; queue the notice."""
+    action (``writes``) and the event; queue the notice. ``followers`` is called after the event is written,
+    among its followers: the rows it queues (``statements.run(…, later=True)``, a task's row) ride with
+    theirs."""
     if bump:
         dossier.version += 1
     together = list(writes)
@@ -270,5 +273,7 @@ def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Dossi
             from tinhso.dossiers.notices import enqueue_applicant_notice
 
             enqueue_applicant_notice(event.pk)  # the database queue's row rides with the followers' writes
+        if followers is not None:
+            followers()
     remember(dossier)
     return dossier

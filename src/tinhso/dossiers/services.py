@@ -737,13 +737,11 @@ def return_result(dossier: Dossier | int, *, actor, expected_version: int | None
             written = handler.record(dossier, actor)
             data["result_record"] = {"handler": handler.key, "summary": written.summary, "url": written.url,
                                      "object_id": written.object_id}
-        returned = frame.finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
-                           writes=writes)
-        dossier_id = returned.pk
-        # robust: the archive (or any receiver) failing is logged; the return stays committed and answered.
-        transaction.on_commit(lambda: result_returned.send_robust(sender=Dossier, dossier_id=dossier_id),
-                              robust=True)
-        return returned
+        # The receivers (the archive) queue their work in this transaction, with the event's followers: a
+        # committed return always has it queued, a rolled-back one never.
+        return frame.finish(dossier, actor, "return_result", State.RESULT_READY, step=step, note=note, data=data,
+                            writes=writes,
+                            followers=lambda: result_returned.send(sender=Dossier, dossier_id=dossier.pk))
 
 
 def _holds_kind_statement(db) -> str:

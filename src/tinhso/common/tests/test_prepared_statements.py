@@ -75,6 +75,31 @@ def test_values_of_every_kind_reach_the_prepared_statement_as_they_would_the_tex
     assert "Nguyễn Văn An" in str(json_value)
 
 
+def test_many_values_of_every_kind_come_back_as_the_plain_text_gives_them():
+    """Past the driver's own limit for keeping a parsed text (50 values) the values are made literals by the
+    platform: what comes back is what the plain statement gives, quotes, backslashes, percents and all."""
+    import decimal
+
+    if connection.vendor != "postgresql":  # the casts and arrays are PostgreSQL's
+        return
+
+    kinds = [("%s::text", "a'b\\c %s %% ;--"), ("%s::numeric", decimal.Decimal("12.50")), ("%s::bytea", b"\x00'\\"),
+             ("%s::int[]", [1, 2, 3]), ("%s::text[]", ["Nguyễn", "O'Brien", None]), ("%s::text", None),
+             ("%s::timestamptz", datetime.datetime(2026, 12, 6, 8, 30, tzinfo=datetime.UTC)),
+             ("%s::boolean", False), ("%s::double precision", 0.1), ("%s::text", "Tỉnh số\n\t")]
+    chosen = [kinds[i % len(kinds)] for i in range(64)]
+    sql = "SELECT " + ", ".join(cast for cast, _ in chosen)
+    values = [value for _, value in chosen]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        plain = cursor.fetchall()
+    rows, sent = _run(sql, values)
+    assert rows == plain and len(rows[0]) == 64
+    assert rows[0][0] == "a'b\\c %s %% ;--" and rows[0][5] is None and rows[0][4] == ["Nguyễn", "O'Brien", None]
+    assert sent[0].startswith("EXECUTE tinhso_select_") and statements.original(sent[0]) == sql
+    assert _run(sql, values)[0] == plain  # and again, by the name prepared the first time
+
+
 def test_a_text_the_server_cannot_prepare_runs_as_it_is_and_leaves_the_transaction_whole():
     untyped = "SELECT %s + %s"  # nothing says what the values are: PREPARE cannot choose the operator
     with transaction.atomic():

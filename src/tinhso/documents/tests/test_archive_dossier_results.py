@@ -169,3 +169,40 @@ def test_the_return_never_fails_because_of_the_archive(django_capture_on_commit_
     dossier.refresh_from_db()
     assert dossier.state == State.RETURNED and not ArchiveRecord.objects.filter(dossier=dossier).exists()
     assert "archive storage unreachable" in caplog.text  # logged for the operators, not shown to the desk
+
+
+def test_with_the_database_queue_the_archive_task_is_written_by_the_return_itself(settings):
+    """The archive's task row is written in the return's own transaction, in the statement of the event's
+    followers: a rolled-back return leaves none, a committed one cannot lose it, and it costs the return no
+    statement of its own."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from tinhso.common.statements import original
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    office = records_office("SKHCN")
+    dossier, returner = _ready(office.agency)
+    archived = DBTaskResult.objects.filter(task_path="tinhso.documents.tasks.archive_dossier_result")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.return_result(dossier, actor=returner, expected_version=dossier.version, method="desk")
+        assert archived.count() == 1
+        raise RuntimeError
+    assert not archived.exists()
+    dossier.refresh_from_db()
+    assert dossier.state == State.RESULT_READY
+
+    with CaptureQueriesContext(connection) as captured:
+        services.return_result(dossier, actor=returner, expected_version=dossier.version, method="desk")
+    sent = [original(q["sql"]) for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+    row = archived.get()
+    assert row.args_kwargs == {"args": [dossier.pk], "kwargs": {}} and row.status == "READY"
+    table = f'INSERT INTO "{DBTaskResult._meta.db_table}"'
+    carrying = [s for s in sent if table in s]
+    assert not captured.connection.run_on_commit  # nothing left for after the commit
+    if connection.vendor == "postgresql":  # with the event's other followers (rollups, the notice's row): one statement
+        assert len(carrying) == 1 and carrying[0].lstrip().upper().startswith("WITH")
+        assert carrying[0].count(table) == 2  # the applicant's notice and the archive
+    else:  # SQLite runs the rows one after the other
+        assert len(carrying) == 2
