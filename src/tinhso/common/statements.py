@@ -306,6 +306,13 @@ class gathered:
         stack.append([])
         return self
 
+    def take(self) -> list[Statement]:
+        """The statements kept so far, handed to the caller (who runs them with its own); the block keeps
+        gathering what follows."""
+        kept = _gathering.stack[-1]
+        taken, kept[:] = list(kept), []
+        return taken
+
     def __exit__(self, kind, value, traceback):
         kept = _gathering.stack.pop()
         if kind is None:
@@ -345,16 +352,20 @@ class RowQuery:
     ``fields`` limits the row's own columns (``only(…)``; the key is always read); ``by`` names the fields the
     row is found by (the key by default), given to :meth:`get` in that order; :meth:`many` reads rows by a list
     of keys. A query that does not lock reads from the database the routers choose for reading the model (a
-    replica inside ``replica_reads``).
+    replica inside ``replica_reads``). ``also`` maps attribute names to a function of the connection giving
+    an SQL expression (or ``None`` where the database has none) that :meth:`get` reads with the row and sets on
+    the instance under that name — a value the caller would otherwise fetch in a round trip of its own.
     Instances come out as the ORM makes them (``from_db``, converters, related objects cached)."""
 
     def __init__(self, model: type[models.Model], related: list[str] = (), *, lock: bool = False,
-                 fields: tuple[str, ...] | None = None, by: tuple[str, ...] = ("pk",)):
+                 fields: tuple[str, ...] | None = None, by: tuple[str, ...] = ("pk",),
+                 also: dict[str, Callable] | None = None):
         self.model = model
         self.related = list(related)
         self.lock = lock
         self.fields = fields
         self.by = by
+        self.also = dict(also or {})
         self._built: dict[str, tuple] = {}
 
     def _root_fields(self) -> list[models.Field]:
@@ -403,7 +414,11 @@ class RowQuery:
             layout.append((model, [f.attname for f in fields], key, converters, parent, link))
         meta = self.model._meta
         select = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)}"
-        one = select + " WHERE " + " AND ".join(
+        also = [(name, expression) for name, make in self.also.items() if (expression := make(connection))]
+        layout.append([name for name, _expression in also])  # the last entry: what ``get`` sets besides
+        one = (f"SELECT {', '.join([*columns, *(expression for _name, expression in also)])} "
+               f"FROM {quote(meta.db_table)} t0 {' '.join(joins)}")
+        one += " WHERE " + " AND ".join(
             f"t0.{quote((meta.pk if name == 'pk' else meta.get_field(name)).column)} = %s" for name in self.by)
         if self.lock and connection.features.has_select_for_update_of:
             one += " FOR UPDATE OF t0"
@@ -424,7 +439,13 @@ class RowQuery:
         with db.cursor() as cursor:
             execute(cursor, sql, list(values))
             row = cursor.fetchone()
-        return None if row is None else self._instance(row, layout, alias, db)
+        if row is None:
+            return None
+        instance = self._instance(row, layout, alias, db)
+        names = layout[-1]
+        for position, name in enumerate(names, start=len(row) - len(names)):
+            setattr(instance, name, row[position])
+        return instance
 
     def many(self, keys: list) -> list[models.Model]:
         """The rows whose primary keys are ``keys``, in that order (a key with no row is left out); never
@@ -454,7 +475,7 @@ class RowQuery:
         instances: list[models.Model | None] = []
         reused: set[int] = set()
         position = 0
-        for index, (model, names, pk_index, converters, parent, link) in enumerate(layout):
+        for index, (model, names, pk_index, converters, parent, link) in enumerate(layout[:-1]):
             start = position
             position += len(names)
             if parent is not None and parent in reused:  # already hanging below a shared record

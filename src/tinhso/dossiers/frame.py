@@ -153,11 +153,22 @@ def store(dossier: Dossier, upload: DocumentUpload, actor, kind: str | None = No
 
 # -- the transition frame ----------------------------------------------------------------------------------
 
+def next_event_key(db) -> str | None:
+    """On PostgreSQL, the SQL expression taking the key of the event a transition will write from its
+    sequence, read with the lock (or with a new dossier's row) and kept on the dossier as ``_event_key``:
+    ``finish`` then writes the event and its followers' rows in one statement."""
+    if db.vendor != "postgresql":
+        return None
+    meta = DossierEvent._meta
+    return f"nextval(pg_get_serial_sequence('{db.ops.quote_name(meta.db_table)}', '{meta.pk.column}'))"
+
+
 # The dossier's row locked with what every transition reads: its current step (and the step's agency), its
 # procedure version and applicant's commune (the rollups key on them) and its receiving agency. Only the
 # dossier's row is locked; the statement is built once (statements.RowQuery), not compiled per call.
 LOCK = statements.RowQuery(
-    Dossier, ["current_step__agency", "procedure_version", "applicant_commune", "receiving_agency"], lock=True)
+    Dossier, ["current_step__agency", "procedure_version", "applicant_commune", "receiving_agency"], lock=True,
+    also={"_event_key": next_event_key})
 
 
 def lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
@@ -255,10 +266,24 @@ def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Dossi
         action=action, from_state=from_state, to_state=dossier.state, step=step,
         agency_id=step.agency_id if step is not None else dossier.receiving_agency_id, note=note, data=data or {},
     )
-    together.append(statements.insert(event))
-    # What the event's followers write (the rollups, the portal's outbox, the notice's task row) goes in one more
+    # What the event's followers write (the rollups, the portal's outbox, the notice's task row) is gathered.
+    # With the event's key taken with the lock, the event is announced (``post_save``) before it is written
+    # and the followers' rows go in the same statement as the event, the dossier and the audit entry: the
+    # followers write through ``statements.run(…, later=True)`` and read nothing the statement writes.
+    # Otherwise (a new dossier, SQLite) the event is written first and its followers' rows in one more
     # statement.
-    with statements.gathered():
+    key = dossier.__dict__.pop("_event_key", None)
+    with statements.gathered() as followed:
+        if key is not None:
+            event.pk = key
+            written = statements.insert(event, with_key=True)
+            statements.saved(written, key)
+            written.instance, written.returning = None, False
+            together.append(written)
+            _follow(dossier, event, action, from_state, notify, followers)
+            together += followed.take()
+        else:
+            together.append(statements.insert(event))
         record(
             "action", dossier,
             summary=f"{action}: {from_state or '—'} → {dossier.state} ({actor_label(actor)})",
@@ -266,14 +291,20 @@ def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Dossi
                    "at": event.at, **({"data": data} if data else {})},
             actor=actor_user(actor), together=together,
         )
-        if notify is None:
-            notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY
-                                                    and from_state != dossier.state)
-        if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
-            from tinhso.dossiers.notices import enqueue_applicant_notice
-
-            enqueue_applicant_notice(event.pk)  # the database queue's row rides with the followers' writes
-        if followers is not None:
-            followers()
+        if key is None:
+            _follow(dossier, event, action, from_state, notify, followers)
     remember(dossier)
     return dossier
+
+
+def _follow(dossier: Dossier, event: DossierEvent, action: str, from_state: str, notify: bool | None,
+            followers: Callable[[], None] | None) -> None:
+    """After the event has its key: queue the applicant's notice and call the transition's own followers."""
+    if notify is None:
+        notify = action in NOTIFIED_ACTIONS or (dossier.state == State.RESULT_READY and from_state != dossier.state)
+    if notify and (dossier.applicant_email or dossier.applicant_phone or dossier.applicant_user_id):
+        from tinhso.dossiers.notices import enqueue_applicant_notice
+
+        enqueue_applicant_notice(event.pk)  # the database queue's row rides with the followers' writes
+    if followers is not None:
+        followers()

@@ -295,7 +295,15 @@ def _create(version, agency, applicant: Applicant, *, channel, state, eform_data
         state=state, submitted_at=now, eform_data=eform_data, copies=copies,
         requested_return_method=requested_return_method, **applicant.fields(),
     )
-    statements.run([statements.insert(dossier)])  # as ``save`` would, by a statement built once
+    written = statements.insert(dossier)  # as ``save`` would, by a statement built once
+    event_key = frame.next_event_key(connection)
+    if event_key:  # the key of the submission's event comes back with the row's own
+        with connection.cursor() as cursor:
+            statements.execute(cursor, f"{written.sql}, {event_key}", written.params)
+            pk, dossier._event_key = cursor.fetchone()
+        statements.saved(written, pk)
+    else:
+        statements.run([written])
     frame.remember(dossier)
     if not _FEES_SQL:
         quote = connection.ops.quote_name
