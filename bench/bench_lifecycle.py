@@ -14,6 +14,9 @@ with one officer per desk role. Then:
 Prints ``BENCH lifecycle-1`` (against pgbench with 1 client), ``BENCH lifecycle-4`` (4 clients) — each
 with the SQL statements per transition — and ``BENCH lifecycle-scaling``: the lifecycle's own 4-worker/1-worker
 factor against pgbench's 4-client/1-client factor (the goal: a ratio ≥ 0.9, scaling as the database does).
+A line then gives the CPU each run spent per transaction (the machine's busy cores, from /proc/stat, over the
+rate): on a machine whose cores one worker already keeps busy, 4 workers gain only as much as the cores left
+idle, unless their CPU per transition falls as pgbench's does with more clients.
 """
 
 from __future__ import annotations
@@ -43,13 +46,29 @@ TPS_LINE = re.compile(r"^tps = ([\d.]+) \((?:without initial connection time|exc
                       re.MULTILINE)
 
 
-def pgbench_tps(server, clients: int, threads: int) -> float:
+def cpu_jiffies() -> tuple[int, int]:
+    """The machine's (busy, total) CPU time so far, in clock ticks, from /proc/stat (every core)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
+def cores_busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """How many of the machine's cores were busy on average between two readings of :func:`cpu_jiffies`."""
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return (os.cpu_count() or 1) * busy / total if total else 0.0
+
+
+def pgbench_tps(server, clients: int, threads: int) -> tuple[float, float]:
+    """pgbench's TPC-B rate with ``clients`` clients, and the cores the machine kept busy meanwhile."""
+    before = cpu_jiffies()
     result = server.run("pgbench", "-h", "127.0.0.1", "-p", str(server.port), "-U", "tinhso", "-n",
                         "-c", str(clients), "-j", str(threads), "-T", str(int(SECONDS)), "tinhso")
     match = TPS_LINE.search(result.stdout)
     if match is None:
         raise RuntimeError(f"no tps line in pgbench output:\n{result.stdout}\n{result.stderr}")
-    return float(match.group(1))
+    return float(match.group(1)), cores_busy(before, cpu_jiffies())
 
 
 def prepare() -> Setup:
@@ -71,15 +90,21 @@ def prepare() -> Setup:
                  staff[Role.RETURNER].pk)
 
 
-def lifecycle_rate(setup: Setup, workers: int) -> float:
-    """Transitions per second over ``workers`` processes started together."""
+def lifecycle_rate(setup: Setup, workers: int) -> tuple[float, float]:
+    """Transitions per second over ``workers`` processes started together, and the cores the machine kept
+    busy while they ran (measured over the middle of the run)."""
     context = multiprocessing.get_context("spawn")
     start_at = time.time() + 8.0  # after every worker has set up Django and warmed up
     with context.Pool(workers) as pool:
-        results = pool.starmap(work, [(setup, start_at, SECONDS)] * workers)
+        pending = pool.starmap_async(work, [(setup, start_at, SECONDS)] * workers)
+        time.sleep(max(0.0, start_at + 1.0 - time.time()))
+        before = cpu_jiffies()
+        time.sleep(max(1.0, SECONDS - 2.0))
+        busy = cores_busy(before, cpu_jiffies())
+        results = pending.get()
     transitions = sum(count for count, _ in results)
     elapsed = max(seconds for _, seconds in results)
-    return transitions / elapsed
+    return transitions / elapsed, busy
 
 
 CATEGORIES = (
@@ -162,12 +187,12 @@ def main() -> int:
 
         server.run("pgbench", "-h", "127.0.0.1", "-p", str(server.port), "-U", "tinhso", "-i", "-s", "4", "-q",
                    "tinhso")
-        tps_1 = pgbench_tps(server, 1, 1)
-        tps_4 = pgbench_tps(server, WORKERS, 2)
+        tps_1, busy_tps_1 = pgbench_tps(server, 1, 1)
+        tps_4, busy_tps_4 = pgbench_tps(server, WORKERS, 2)
         summary, statements = profile(setup)
         connections.close_all()
-        rate_1 = lifecycle_rate(setup, 1)
-        rate_4 = lifecycle_rate(setup, WORKERS)
+        rate_1, busy_1 = lifecycle_rate(setup, 1)
+        rate_4, busy_4 = lifecycle_rate(setup, WORKERS)
     machine = f"{harness.machine()}, PostgreSQL {server.bindir.parent.name}"
     harness.report("lifecycle-1", rate_1, "transitions/s", "pgbench-tpcb-1-client", tps_1, "tps",
                    extra=f"1 worker, {TRANSITIONS_PER_LIFECYCLE} transitions per lifecycle, "
@@ -177,6 +202,15 @@ def main() -> int:
     harness.report("lifecycle-scaling", rate_4 / rate_1, f"× ({WORKERS} workers / 1)", "pgbench",
                    tps_4 / tps_1, f"× ({WORKERS} clients / 1)",
                    extra=f"lifecycle {rate_1:.1f} → {rate_4:.1f} transitions/s, pgbench {tps_1:.0f} → {tps_4:.0f} tps")
+    cores = os.cpu_count() or 1
+
+    def cpu(busy: float, rate: float) -> str:
+        return f"{1000 * busy / rate:.2f} ms ({busy:.2f} cores busy)"
+
+    print(f"CPU per transaction, the machine's busy cores (/proc/stat) over the rate: lifecycle {cpu(busy_1, rate_1)} "
+          f"with 1 worker, {cpu(busy_4, rate_4)} with {WORKERS}; pgbench {cpu(busy_tps_1, tps_1)} with 1 client, "
+          f"{cpu(busy_tps_4, tps_4)} with {WORKERS}. At 1 worker's CPU per transition, {WORKERS} workers on {cores} "
+          f"cores reach at most {min(WORKERS, cores / busy_1) if busy_1 else WORKERS:.2f}× its rate", flush=True)
     print(summary, flush=True)
     return 0
 

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection, connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router
 from django.db.models.signals import post_save, pre_save
 
 # -- statements prepared once per connection ---------------------------------------------------------------
@@ -132,6 +132,12 @@ def execute(cursor, sql: str, params: list | tuple = ()) -> None:
         cursor.execute(f"EXECUTE {name}")
 
 
+def _wrapper():
+    """The default connection's own wrapper rather than ``django.db.connection``, the proxy that looks the
+    wrapper up on every attribute read."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 @dataclass
 class Statement:
     sql: str
@@ -149,7 +155,8 @@ def insert(instance: models.Model, *, with_key: bool = False) -> Statement:
     model = type(instance)
     pre_save.send(sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None)
     fields = [f for f in model._meta.concrete_fields if with_key or not f.primary_key]
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    db = _wrapper()  # the connection itself: the fields ask it for its operations many times
+    params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
     return Statement(_insert_text(model, fields, with_key), params, returning=True, instance=instance)
 
 
@@ -172,7 +179,8 @@ def insert_all(instances: list[models.Model]) -> None:
     model = type(instances[0])
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    rows = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields] for instance in instances]
+    db = _wrapper()  # the connection itself: the fields ask it for its operations many times
+    rows = [[f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields] for instance in instances]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
@@ -206,7 +214,8 @@ def update(instance: models.Model, names: list[str]) -> Statement:
         quote = connection.ops.quote_name
         sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
         _texts[key] = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s"
-    params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    db = _wrapper()  # the connection itself: the fields ask it for its operations many times
+    params = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
     return Statement(_texts[key], [*params, instance.pk])
 
 
@@ -277,9 +286,9 @@ def saved(statement: Statement, key) -> None:
         return
     instance.pk = key
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS  # the statements run on ``django.db.connection``, the default one
     post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
-                   using=connection.alias)
+                   using=DEFAULT_DB_ALIAS)
 
 
 def combined(statements: list[Statement], final: str) -> tuple[str, list]:
