@@ -252,9 +252,10 @@ def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Dossi
             followers: Callable[[], None] | None = None) -> Dossier:
     """Bump the version (a new dossier is created at version 1: ``bump=False``) and write, in one statement
     with the audit entry (``audit.record(together=…)``), the dossier's changed fields, the other rows of the
-    action (``writes``) and the event; queue the notice. ``followers`` is called after the event is written,
-    among its followers: the rows it queues (``statements.run(…, later=True)``, a task's row) ride with
-    theirs."""
+    action (``writes``) and the event; queue the notice. ``followers`` is called once the event has its key,
+    among the event's followers: the rows it queues (``statements.run(…, later=True)``, a task's row) ride
+    with theirs. A key taken from the sequence is never given out again, even when its transaction rolls
+    back, so a key kept on a dossier object stays unique whenever it is used."""
     if bump:
         dossier.version += 1
     together = list(writes)

@@ -141,7 +141,7 @@ def test_the_locked_row_comes_back_as_the_orm_builds_it(desk):
 
 
 def test_a_value_read_with_the_row_is_set_on_it_and_only_by_get(desk):
-    agency, version, staff = desk
+    agency, version, _staff = desk
     dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant(),
                                      eform_data={})
     query = RowQuery(Dossier, ["procedure_version"], also={"_answer": lambda db: "41 + 1",
