@@ -364,12 +364,16 @@ class RowQuery:
     replica inside ``replica_reads``). ``also`` maps attribute names to a function of the connection giving
     an SQL expression (or ``None`` where the database has none) that :meth:`get` reads with the row and sets on
     the instance under that name — a value the caller would otherwise fetch in a round trip of its own.
+    ``defer`` names fields left out of the row and of its related rows (``"eform_data"``,
+    ``"procedure_version__eform_schema"``): deferred on the instances as ``defer(…)`` leaves them (read by a
+    query of their own if ever asked for), for the long texts and documents a caller does not need.
     Instances come out as the ORM makes them (``from_db``, converters, related objects cached)."""
 
     def __init__(self, model: type[models.Model], related: list[str] = (), *, lock: bool = False,
                  fields: tuple[str, ...] | None = None, by: tuple[str, ...] = ("pk",),
-                 also: dict[str, Callable] | None = None):
+                 also: dict[str, Callable] | None = None, defer: tuple[str, ...] = ()):
         self.model = model
+        self.defer = tuple(defer)
         self.related = list(related)
         self.lock = lock
         self.fields = fields
@@ -409,8 +413,11 @@ class RowQuery:
                                  f"{quote(link.target_field.column)} = {nodes[parent][0]}.{quote(link.column)}")
                 parent_path = here
         columns, layout = [], []
-        for alias, model, parent, link in nodes:
+        path_of = {index: path for path, index in by_path.items()}
+        for index, (alias, model, parent, link) in enumerate(nodes):
             fields = self._root_fields() if parent is None else list(model._meta.concrete_fields)
+            prefix = f"{path_of[index]}__" if path_of[index] else ""
+            fields = [f for f in fields if f.primary_key or f"{prefix}{f.name}" not in self.defer]
             converters = []
             for f in fields:
                 col = f.get_col(alias)

@@ -165,10 +165,15 @@ def next_event_key(db) -> str | None:
 
 # The dossier's row locked with what every transition reads: its current step (and the step's agency), its
 # procedure version and applicant's commune (the rollups key on them) and its receiving agency. Only the
-# dossier's row is locked; the statement is built once (statements.RowQuery), not compiled per call.
+# dossier's row is locked; the statement is built once (statements.RowQuery), not compiled per call. The
+# documents and long texts no transition reads — the applicant's e-form, the procedure's form schema, legal
+# basis and result, the search texts — stay in the database (deferred: read by a query of their own if asked).
 LOCK = statements.RowQuery(
     Dossier, ["current_step__agency", "procedure_version", "applicant_commune", "receiving_agency"], lock=True,
-    also={"_event_key": next_event_key})
+    also={"_event_key": next_event_key},
+    defer=("eform_data", "procedure_version__eform_schema", "procedure_version__legal_basis",
+           "procedure_version__result", "procedure_version__search_text", "current_step__agency__search_text",
+           "receiving_agency__search_text"))
 
 
 def lock(dossier: Dossier | int, expected_version: int | None) -> Dossier:
@@ -228,13 +233,15 @@ def reason(text: str | None, field_name: str, what: str) -> str:
 
 
 ALWAYS_WRITTEN = [f.attname for f in Dossier._meta.concrete_fields if getattr(f, "auto_now", False)]
+_COLUMNS = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
 
 
 def remember(dossier: Dossier) -> None:
     """The row as read (or just written): ``finish`` then writes only the fields a transition changed."""
+    deferred = dossier.get_deferred_fields()  # not read, so not written unless set (``changed_fields``)
     dossier._as_stored = {
         f.attname: copy.deepcopy(value) if isinstance(value := getattr(dossier, f.attname), dict | list) else value
-        for f in Dossier._meta.concrete_fields if not f.primary_key
+        for f in Dossier._meta.concrete_fields if not f.primary_key and f.attname not in deferred
     }
 
 
@@ -243,6 +250,8 @@ def changed_fields(dossier: Dossier) -> list[str]:
     if stored is None:
         return [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
     changed = [name for name, value in stored.items() if getattr(dossier, name) != value]
+    # a field left unread by the lock and set (or read) since: written as given
+    changed += [name for name in _COLUMNS if name not in stored and name in dossier.__dict__]
     return [*changed, *(name for name in ALWAYS_WRITTEN if name not in changed)] if changed else []
 
 

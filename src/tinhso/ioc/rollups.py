@@ -150,14 +150,23 @@ def _upsert(model, key: dict, counts: dict[str, int], columns: Iterable[str]) ->
     ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` on the table's unique key (PostgreSQL and
     SQLite both have it), so a concurrent first insert of the same key turns into the addition with no
     savepoint and no retry."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = [*key, *columns]
-    values = [*key.values(), *(counts.get(name, 0) for name in columns)]
-    sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in counts)
-    return Statement(
-        f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
-        f"ON CONFLICT ({', '.join(quote(n) for n in key)}) DO UPDATE SET {sets}", values)
+    columns = tuple(columns)
+    added = tuple(sorted(counts))  # one text per set of counts, whatever their order
+    text_key = (model, tuple(key), added, columns, connection.vendor)
+    sql = _UPSERT_TEXTS.get(text_key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        names = [*key, *columns]
+        sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in added)
+        sql = _UPSERT_TEXTS[text_key] = (
+            f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+            f"ON CONFLICT ({', '.join(quote(n) for n in key)}) DO UPDATE SET {sets}")
+    return Statement(sql, [*key.values(), *(counts.get(name, 0) for name in columns)])
+
+
+# The upserts' texts, built once per table, key, counts added and columns (a few dozen in all).
+_UPSERT_TEXTS: dict[tuple, str] = {}
 
 
 def _add(month: datetime.date, key: Key, counts: dict[str, int]) -> list[Statement]:

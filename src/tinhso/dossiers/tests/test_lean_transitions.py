@@ -152,6 +152,32 @@ def test_a_value_read_with_the_row_is_set_on_it_and_only_by_get(desk):
     assert not hasattr(query.many([dossier.pk])[0], "_answer")  # a list of rows reads none
 
 
+def test_the_lock_leaves_the_long_texts_unread_and_a_text_set_since_is_written(desk):
+    from django.db import transaction
+
+    from tinhso.common import statements
+    from tinhso.dossiers import frame
+
+    agency, version, _staff = desk
+    dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant(),
+                                     eform_data={})
+    Dossier.objects.filter(pk=dossier.pk).update(eform_data={"ho_ten": "Nguyễn Văn An"})
+    with transaction.atomic():
+        locked = frame.lock(dossier.pk, None)
+        assert "eform_data" in locked.get_deferred_fields()
+        assert {"eform_schema", "legal_basis", "search_text"} <= locked.procedure_version.get_deferred_fields()
+        assert "search_text" in locked.receiving_agency.get_deferred_fields()
+        assert frame.changed_fields(locked) == []  # nothing read, nothing set: nothing to write
+        with CaptureQueriesContext(connection) as captured:
+            assert locked.eform_data == {"ho_ten": "Nguyễn Văn An"}  # read when asked for, by a query of its own
+        assert len(captured.captured_queries) == 1
+        locked.eform_data = {"ho_ten": "Trần Thị Bình"}
+        assert "eform_data" in frame.changed_fields(locked)
+        statements.run([statements.update(locked, frame.changed_fields(locked))])
+    dossier.refresh_from_db()
+    assert dossier.eform_data == {"ho_ten": "Trần Thị Bình"}
+
+
 def test_the_events_key_is_taken_with_the_lock_and_the_event_written_under_it(desk):
     """On PostgreSQL the lock takes the key of the event the transition writes, so the event, its followers'
     rows and the audit entry go in one statement; a transition refused after the lock writes nothing."""
