@@ -55,7 +55,7 @@ def verify_archive_fixity() -> dict:
 
 @task()
 def archive_dossier_result(dossier_id: int) -> dict:
-    """Move a returned dossier's result files into the electronic archive (queued when the return commits)."""
+    """Move a returned dossier's result files into the electronic archive (queued in the return's transaction)."""
     from tinhso.documents.archive import archive_dossier_result as archive_result
 
     kept = archive_result(dossier_id)

@@ -1,4 +1,4 @@
-"""The results of returned dossiers move into the archive: when the return commits, the task queue archives
+"""The results of returned dossiers move into the archive: once the return commits, the task queue archives
 the dossier's result files with its metadata under the schedule's line for results, in the archive of the
 agency that decided it; the records office finds, reads and downloads them (its own agency only), exports
 them as BagIt; the one-stop flow never fails because of the archive."""
