@@ -387,9 +387,16 @@ def components_digitised(dossier: Dossier) -> bool:
     """Whether every required component of the dossier's procedure is held as a file (QĐ 766 digitisation):
     an applicant's or supplement file linked to each required component; a procedure that names no required
     component counts when at least one of the applicant's papers is held."""
-    required, missing, held = _DIGITISED.one(
-        dossier.procedure_version_id, True, dossier.procedure_version_id, True, dossier.pk, DocumentKind.APPLICANT,
-        DocumentKind.SUPPLEMENT, dossier.pk, DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT)
+    return _digitised(*_DIGITISED.one(*_digitised_values(dossier)))
+
+
+def _digitised_values(dossier: Dossier) -> tuple:
+    return (dossier.procedure_version_id, True, dossier.procedure_version_id, True, dossier.pk,
+            DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT, dossier.pk, DocumentKind.APPLICANT,
+            DocumentKind.SUPPLEMENT)
+
+
+def _digitised(required: int, missing: int, held) -> bool:
     return bool(held) if not required else missing == 0
 
 
@@ -403,30 +410,35 @@ def _digitised_statement(db) -> str:
     papers = (f"FROM {quote(document.db_table)} d WHERE d.{quote(document.get_field('dossier').column)} = %s "
               f"AND d.{quote(document.get_field('kind').column)} IN (%s, %s)")
     answers = f"d.{quote(document.get_field('required_document').column)} = r.{quote(component.pk.column)}"
-    return (f"SELECT (SELECT count(*) {required}), "
-            f"(SELECT count(*) {required} AND NOT EXISTS (SELECT 1 {papers} AND {answers})), "
-            f"EXISTS (SELECT 1 {papers})")
+    return (f"SELECT (SELECT count(*) {required}) AS required, "
+            f"(SELECT count(*) {required} AND NOT EXISTS (SELECT 1 {papers} AND {answers})) AS missing, "
+            f"EXISTS (SELECT 1 {papers}) AS held")
 
 
 _DIGITISED = statements.FixedRead(RequiredDocument, _digitised_statement, primary=True)
 
 
-def _route_statement(db) -> str:
-    """The steps of a version's route, in order."""
+def _reception_statement(db) -> str:
+    """What reception reads, in one statement: the digitisation counts (``_digitised_statement``) on every row,
+    with the steps of the version's route in order (one row of counts alone when the route is empty)."""
     quote = db.ops.quote_name
     meta = RouteStep._meta
-    names = ", ".join(quote(meta.get_field(name).column)
+    names = ", ".join(f"r.{quote(meta.get_field(name).column)}"
                       for name in ("order", "role", "agency", "partner", "description", "share"))
-    return (f"SELECT {names} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('version').column)} = %s "  # noqa: S608
-            f"ORDER BY {quote(meta.get_field('order').column)}, {quote(meta.pk.column)}")
+    key, order = quote(meta.pk.column), quote(meta.get_field("order").column)
+    return (f"SELECT d.required, d.missing, d.held, {names}, r.{key} "  # noqa: S608 names from the models
+            f"FROM ({_digitised_statement(db)}) d LEFT JOIN {quote(meta.db_table)} r "
+            f"ON r.{quote(meta.get_field('version').column)} = %s ORDER BY r.{order}, r.{key}")
 
 
-_ROUTE = statements.FixedRead(RouteStep, _route_statement, primary=True)
+_RECEPTION = statements.FixedRead(RouteStep, _reception_statement, primary=True)
 
 
 def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
     """Copy the version's route, start the clock and complete the receiving step."""
-    route = _ROUTE.rows(dossier.procedure_version_id)
+    rows = _RECEPTION.rows(*_digitised_values(dossier), dossier.procedure_version_id)
+    route = [row[3:9] for row in rows if row[9] is not None]
+    dossier.digitised = _digitised(*rows[0][:3])
     if not route or route[0][1] != StepRole.RECEIVE:
         route_steps = [DossierStep(dossier=dossier, order=0, role=StepRole.RECEIVE, share=0)]
     else:
@@ -439,7 +451,6 @@ def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> Doss
             share=share,
         ))
     dossier.received_at = now
-    dossier.digitised = components_digitised(dossier)
     # The steps are written once, already as they stand after reception: due moments set, the receiving
     # step done, the next one active (the list is in route order, as ``_activate_next`` reads it).
     _set_due_moments(dossier, now, route_steps)
