@@ -431,7 +431,6 @@ class RowQuery:
         meta = self.model._meta
         select = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} t0 {' '.join(joins)}"
         also = [(name, expression) for name, make in self.also.items() if (expression := make(connection))]
-        layout.append([name for name, _expression in also])  # the last entry: what ``get`` sets besides
         one = (f"SELECT {', '.join([*columns, *(expression for _name, expression in also)])} "
                f"FROM {quote(meta.db_table)} t0 {' '.join(joins)}")
         one += " WHERE " + " AND ".join(
@@ -440,7 +439,7 @@ class RowQuery:
             one += " FOR UPDATE OF t0"
         elif self.lock and connection.features.has_select_for_update:
             one += " FOR UPDATE"
-        return select, one, layout
+        return select, one, layout, [name for name, _expression in also]
 
     def _prepared(self, lock: bool) -> tuple:
         alias = router.db_for_write(self.model) if lock else router.db_for_read(self.model)
@@ -451,15 +450,14 @@ class RowQuery:
         return alias, db, built
 
     def get(self, *values) -> models.Model | None:
-        alias, db, (_select, sql, layout) = self._prepared(self.lock)
+        alias, db, (_select, sql, layout, also) = self._prepared(self.lock)
         with db.cursor() as cursor:
             execute(cursor, sql, list(values))
             row = cursor.fetchone()
         if row is None:
             return None
         instance = self._instance(row, layout, alias, db)
-        names = layout[-1]
-        for position, name in enumerate(names, start=len(row) - len(names)):
+        for position, name in enumerate(also, start=len(row) - len(also)):
             setattr(instance, name, row[position])
         return instance
 
@@ -468,7 +466,7 @@ class RowQuery:
         locked. One statement whatever the number of keys (an array parameter on PostgreSQL)."""
         if not keys:
             return []
-        alias, db, (select, _one, layout) = self._prepared(False)
+        alias, db, (select, _one, layout, _also) = self._prepared(False)
         key = f"t0.{db.ops.quote_name(self.model._meta.pk.column)}"
         if db.vendor == "postgresql":
             kind = self.model._meta.pk.rel_db_type(db)  # the array's type said, not guessed from the values
@@ -491,7 +489,7 @@ class RowQuery:
         instances: list[models.Model | None] = []
         reused: set[int] = set()
         position = 0
-        for index, (model, names, pk_index, converters, parent, link) in enumerate(layout[:-1]):
+        for index, (model, names, pk_index, converters, parent, link) in enumerate(layout):
             start = position
             position += len(names)
             if parent is not None and parent in reused:  # already hanging below a shared record

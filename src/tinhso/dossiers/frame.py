@@ -287,9 +287,8 @@ def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Dossi
         if key is not None:
             event.pk = key
             written = statements.insert(event, with_key=True)
-            statements.saved(written, key)
-            written.instance, written.returning = None, False
-            together.append(written)
+            together.append(statements.Statement(written.sql, written.params))  # its key is known: nothing back
+            statements.saved(written, key)  # the followers' post_save, before the statement runs
             _follow(dossier, event, action, from_state, notify, followers)
             together += followed.take()
         else:

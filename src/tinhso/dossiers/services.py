@@ -383,26 +383,10 @@ def receive_at_counter(
                        bump=False)
 
 
-def components_digitised(dossier: Dossier) -> bool:
-    """Whether every required component of the dossier's procedure is held as a file (QĐ 766 digitisation):
-    an applicant's or supplement file linked to each required component; a procedure that names no required
-    component counts when at least one of the applicant's papers is held."""
-    return _digitised(*_DIGITISED.one(*_digitised_values(dossier)))
-
-
-def _digitised_values(dossier: Dossier) -> tuple:
-    return (dossier.procedure_version_id, True, dossier.procedure_version_id, True, dossier.pk,
-            DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT, dossier.pk, DocumentKind.APPLICANT,
-            DocumentKind.SUPPLEMENT)
-
-
-def _digitised(required: int, missing: int, held) -> bool:
-    return bool(held) if not required else missing == 0
-
-
 def _digitised_statement(db) -> str:
     """The required components of a version, those of them no applicant's or supplement file of the dossier
-    answers, and whether the dossier holds any such file."""
+    answers, and whether the dossier holds any such file (QĐ 766 digitisation: every required component held
+    as a file; a procedure that names none counts when at least one of the applicant's papers is held)."""
     quote = db.ops.quote_name
     component, document = RequiredDocument._meta, DossierDocument._meta
     required = (f"FROM {quote(component.db_table)} r WHERE r.{quote(component.get_field('version').column)} = %s "
@@ -413,9 +397,6 @@ def _digitised_statement(db) -> str:
     return (f"SELECT (SELECT count(*) {required}) AS required, "
             f"(SELECT count(*) {required} AND NOT EXISTS (SELECT 1 {papers} AND {answers})) AS missing, "
             f"EXISTS (SELECT 1 {papers}) AS held")
-
-
-_DIGITISED = statements.FixedRead(RequiredDocument, _digitised_statement, primary=True)
 
 
 def _reception_statement(db) -> str:
@@ -436,9 +417,11 @@ _RECEPTION = statements.FixedRead(RouteStep, _reception_statement, primary=True)
 
 def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
     """Copy the version's route, start the clock and complete the receiving step."""
-    rows = _RECEPTION.rows(*_digitised_values(dossier), dossier.procedure_version_id)
+    version, papers = dossier.procedure_version_id, (DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT)
+    rows = _RECEPTION.rows(version, True, version, True, dossier.pk, *papers, dossier.pk, *papers, version)
     route = [row[3:9] for row in rows if row[9] is not None]
-    dossier.digitised = _digitised(*rows[0][:3])
+    required, missing, held = rows[0][:3]
+    dossier.digitised = bool(held) if not required else missing == 0
     if not route or route[0][1] != StepRole.RECEIVE:
         route_steps = [DossierStep(dossier=dossier, order=0, role=StepRole.RECEIVE, share=0)]
     else:
