@@ -47,12 +47,6 @@ def approver(agency):
     return officer(Role.APPROVER, agency, "lanhdao")
 
 
-@pytest.fixture(autouse=True)
-def default_language_afterwards():
-    """A request in English leaves English active in the thread; later tests start from the default."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
 
 def in_english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -27,12 +27,6 @@ pytestmark = pytest.mark.django_db
 BTS = "giay-phep-bts"  # reported yearly by agencies
 
 
-@pytest.fixture(autouse=True)
-def default_language_afterwards():
-    """A request in English leaves English active in the thread; later tests start from the default."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
 
 @pytest.fixture
 def province(clock):
