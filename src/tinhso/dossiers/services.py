@@ -176,26 +176,55 @@ def _set_due_moments(dossier: Dossier, start: datetime.datetime, steps) -> list[
 _ADVANCE_SQL: dict[str, str] = {}
 
 
-def _advance(dossier: Dossier, step: DossierStep, now: datetime.datetime, assignee=None) -> DossierStep | None:
-    """Complete ``step`` (done by ``assignee`` when given) and activate the next pending step of the route, in
-    one ``UPDATE … RETURNING``; the dossier's state follows the next step's role (``_follow``)."""
-    if not _ADVANCE_SQL:
+def _advance_sql() -> str:
+    """The text of :func:`_advance`'s statement for the connection's database, built once. Its values, in
+    order: the dossier, the step's order, ``pending``; then the step, ``done``, the moment, whether an assignee
+    is given, the assignee; then ``active`` and the moment for the next step.
+
+    On PostgreSQL each row is updated by its own ``UPDATE … WHERE id = …`` (two data-modifying ``WITH``
+    parts), so that each is found through the primary key whatever the planner knows of the table's size
+    (a plan prepared while the table was small and kept while it grows would otherwise scan every step of
+    every dossier, as ``id = step OR id = (next)`` does there). SQLite has no data-modifying ``WITH``; its
+    one ``UPDATE`` reads ``OR`` of two keys through the primary key."""
+    vendor = connection.vendor
+    if vendor not in _ADVANCE_SQL:
         table = connection.ops.quote_name(DossierStep._meta.db_table)
         order = connection.ops.quote_name("order")
-        _ADVANCE_SQL["sql"] = (
-            f"WITH nxt AS (SELECT id FROM {table} WHERE dossier_id = %s AND {order} > %s AND state = %s "  # noqa: S608
-            f"ORDER BY {order}, id LIMIT 1) "
-            f"UPDATE {table} SET state = CASE WHEN id = %s THEN %s ELSE %s END, "
-            f"finished_at = CASE WHEN id = %s THEN %s ELSE finished_at END, "
-            f"started_at = CASE WHEN id = %s THEN started_at ELSE %s END, "
-            f"assignee_id = CASE WHEN id = %s AND %s THEN %s ELSE assignee_id END "
-            f"WHERE id = %s OR id IN (SELECT id FROM nxt) RETURNING id, {order}, role, agency_id"
-        )
+        following = (f"WITH nxt AS (SELECT id FROM {table} WHERE dossier_id = %s AND {order} > %s "  # noqa: S608
+                     f"AND state = %s ORDER BY {order}, id LIMIT 1) ")
+        columns = f"id, {order}, role, agency_id"
+        if vendor == "postgresql":
+            _ADVANCE_SQL[vendor] = (
+                following  # noqa: S608
+                + f", done AS (UPDATE {table} SET state = %s, finished_at = %s, "  # noqa: S608
+                f"assignee_id = CASE WHEN %s THEN %s ELSE assignee_id END WHERE id = %s RETURNING {columns}), "
+                f"act AS (UPDATE {table} SET state = %s, started_at = %s WHERE id = (SELECT id FROM nxt) "
+                f"RETURNING {columns}) SELECT * FROM done UNION ALL SELECT * FROM act")
+        else:
+            _ADVANCE_SQL[vendor] = (
+                following  # noqa: S608
+                + f"UPDATE {table} SET state = CASE WHEN id = %s THEN %s ELSE %s END, "  # noqa: S608
+                f"finished_at = CASE WHEN id = %s THEN %s ELSE finished_at END, "
+                f"started_at = CASE WHEN id = %s THEN started_at ELSE %s END, "
+                f"assignee_id = CASE WHEN id = %s AND %s THEN %s ELSE assignee_id END "
+                f"WHERE id = %s OR id = (SELECT id FROM nxt) RETURNING {columns}")
+    return _ADVANCE_SQL[vendor]
+
+
+def _advance(dossier: Dossier, step: DossierStep, now: datetime.datetime, assignee=None) -> DossierStep | None:
+    """Complete ``step`` (done by ``assignee`` when given) and activate the next pending step of the route, in
+    one statement returning both rows (:func:`_advance_sql`); the dossier's state follows the next step's role
+    (``_follow``)."""
     moment = connection.ops.adapt_datetimefield_value(now)
+    given = assignee is not None
+    if connection.vendor == "postgresql":
+        values = [dossier.pk, step.order, StepState.PENDING, StepState.DONE, moment, given,
+                  getattr(assignee, "pk", None), step.pk, StepState.ACTIVE, moment]
+    else:
+        values = [dossier.pk, step.order, StepState.PENDING, step.pk, StepState.DONE, StepState.ACTIVE, step.pk,
+                  moment, step.pk, moment, step.pk, given, getattr(assignee, "pk", None), step.pk]
     with connection.cursor() as cursor:
-        statements.execute(cursor, _ADVANCE_SQL["sql"], [
-            dossier.pk, step.order, StepState.PENDING, step.pk, StepState.DONE, StepState.ACTIVE, step.pk, moment,
-            step.pk, moment, step.pk, assignee is not None, getattr(assignee, "pk", None), step.pk])
+        statements.execute(cursor, _advance_sql(), values)
         rows = cursor.fetchall()
     step.state, step.finished_at = StepState.DONE, now
     if assignee is not None:

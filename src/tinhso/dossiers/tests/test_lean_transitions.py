@@ -337,3 +337,33 @@ def test_rows_inserted_together_are_the_rows_bulk_create_would_write(desk):
     assert stored[made[0].pk].description == "Thẩm định 'hồ sơ'" and stored[made[1].pk].agency_id is None
     assert stored[made[0].pk].due_at == due and stored[made[2].pk].state == StepState.PENDING
     insert_all([])  # nothing to write: nothing sent
+
+
+def test_advancing_a_route_finds_both_steps_through_their_keys(desk):
+    """Completing a step and activating the next reads both rows by key, never every step of every dossier:
+    a plan prepared while the table was small and kept while it grows must not become a scan of the table."""
+    agency, version, staff = desk
+    dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant())
+    dossier = services.receive(dossier, actor=staff[Role.RECEIVER], expected_version=dossier.version)
+    step = dossier.current_step
+    moment = connection.ops.adapt_datetimefield_value(dossier.updated_at)
+    sql = services._advance_sql()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = [dossier.pk, step.order, StepState.PENDING, StepState.DONE, moment, False, None, step.pk,
+                      StepState.ACTIVE, moment]
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a scan only where no index can answer
+            cursor.execute(f"EXPLAIN {sql}", values)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan
+            assert plan.count("Index Scan using dossiers_dossierstep_pkey") == 2, plan
+        else:
+            values = [dossier.pk, step.order, StepState.PENDING, step.pk, StepState.DONE, StepState.ACTIVE,
+                      step.pk, moment, step.pk, moment, step.pk, False, None, step.pk]
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", values)
+            details = [row[-1] for row in cursor.fetchall()]
+            assert not [d for d in details if d.startswith("SCAN") and "dossierstep" in d], details
+            # both keys searched through the primary key (SQLite reads the OR as a list of keys)
+            assert any(d.startswith("SEARCH dossiers_dossierstep USING INTEGER PRIMARY KEY") for d in details), details
+    dossier.refresh_from_db()
+    assert dossier.current_step_id == step.pk  # explaining wrote nothing
