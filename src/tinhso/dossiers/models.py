@@ -61,12 +61,14 @@ class Dossier(models.Model):
     procedure_version = models.ForeignKey(
         ProcedureVersion, on_delete=models.PROTECT, related_name="dossiers", verbose_name="thủ tục (phiên bản)"
     )
+    # The agency and the state are read through the (agency, state) and (state, due) indexes below, whose
+    # first columns serve a search by either alone: no index of their own to keep up on every transition.
     receiving_agency = models.ForeignKey(
         "directory.Agency", on_delete=models.PROTECT, related_name="received_dossiers",
-        verbose_name="cơ quan tiếp nhận",
+        verbose_name="cơ quan tiếp nhận", db_index=False,
     )
     channel = models.CharField("hình thức nộp", max_length=10, choices=Channel.choices)
-    state = models.CharField("trạng thái", max_length=24, choices=State.choices, db_index=True)
+    state = models.CharField("trạng thái", max_length=24, choices=State.choices)
     version = models.PositiveIntegerField("phiên bản bản ghi", default=1)
 
     applicant_kind = models.CharField("loại người nộp", max_length=15, choices=ApplicantKind.choices,
@@ -164,9 +166,9 @@ class DossierStep(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps", verbose_name="hồ sơ")
     order = models.PositiveSmallIntegerField("thứ tự")
     role = models.CharField("vai trò", max_length=10, choices=StepRole.choices)
-    agency = models.ForeignKey(
+    agency = models.ForeignKey(  # read through the (agency, state) index below
         "directory.Agency", on_delete=models.PROTECT, related_name="dossier_steps",
-        verbose_name="cơ quan thực hiện", null=True, blank=True,
+        verbose_name="cơ quan thực hiện", null=True, blank=True, db_index=False,
     )
     partner = models.CharField("cơ quan phối hợp ngoài danh bạ", max_length=255, blank=True)
     description = models.CharField("nội dung công việc", max_length=500, blank=True)

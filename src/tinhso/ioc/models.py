@@ -269,30 +269,31 @@ ROLLUP_COUNTS = (
 
 
 class Counters(models.Model):
-    """The counters of ``ROLLUP_COUNTS``, shared by the fine and the agency-level monthly rollups."""
+    """The counters of ``ROLLUP_COUNTS``, shared by the fine and the agency-level monthly rollups. Each is 0 by
+    default in the database too, so that an upsert names only the counters it adds to."""
 
-    submitted_online = models.PositiveIntegerField(default=0)
-    received = models.PositiveIntegerField(default=0)
-    received_online = models.PositiveIntegerField(default=0)
-    received_counter = models.PositiveIntegerField(default=0)
-    received_post = models.PositiveIntegerField(default=0)
-    returned = models.PositiveIntegerField(default=0)
-    early = models.PositiveIntegerField(default=0)
-    on_time = models.PositiveIntegerField(default=0)
-    late = models.PositiveIntegerField(default=0)
-    processing_days = models.PositiveBigIntegerField(default=0)
-    refused = models.PositiveIntegerField(default=0)
-    stopped = models.PositiveIntegerField(default=0)
-    withdrawn = models.PositiveIntegerField(default=0)
-    supplement_requests = models.PositiveIntegerField(default=0)
-    apologies = models.PositiveIntegerField(default=0)
-    electronic_results = models.PositiveIntegerField(default=0)
-    payments = models.PositiveIntegerField(default=0)
-    payments_online = models.PositiveIntegerField(default=0)
-    digitised = models.PositiveIntegerField(default=0)
-    results_digitised = models.PositiveIntegerField(default=0)
-    received_full_service = models.PositiveIntegerField(default=0)
-    received_full_online = models.PositiveIntegerField(default=0)
+    submitted_online = models.PositiveIntegerField(default=0, db_default=0)
+    received = models.PositiveIntegerField(default=0, db_default=0)
+    received_online = models.PositiveIntegerField(default=0, db_default=0)
+    received_counter = models.PositiveIntegerField(default=0, db_default=0)
+    received_post = models.PositiveIntegerField(default=0, db_default=0)
+    returned = models.PositiveIntegerField(default=0, db_default=0)
+    early = models.PositiveIntegerField(default=0, db_default=0)
+    on_time = models.PositiveIntegerField(default=0, db_default=0)
+    late = models.PositiveIntegerField(default=0, db_default=0)
+    processing_days = models.PositiveBigIntegerField(default=0, db_default=0)
+    refused = models.PositiveIntegerField(default=0, db_default=0)
+    stopped = models.PositiveIntegerField(default=0, db_default=0)
+    withdrawn = models.PositiveIntegerField(default=0, db_default=0)
+    supplement_requests = models.PositiveIntegerField(default=0, db_default=0)
+    apologies = models.PositiveIntegerField(default=0, db_default=0)
+    electronic_results = models.PositiveIntegerField(default=0, db_default=0)
+    payments = models.PositiveIntegerField(default=0, db_default=0)
+    payments_online = models.PositiveIntegerField(default=0, db_default=0)
+    digitised = models.PositiveIntegerField(default=0, db_default=0)
+    results_digitised = models.PositiveIntegerField(default=0, db_default=0)
+    received_full_service = models.PositiveIntegerField(default=0, db_default=0)
+    received_full_online = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True

@@ -145,27 +145,26 @@ def _key(dossier_id: int) -> Key:
     return agency, procedure, field_id, commune or ""
 
 
-def _upsert(model, key: dict, counts: dict[str, int], columns: Iterable[str]) -> Statement:
-    """Add ``counts`` to the row ``key`` of ``model``, creating it (the other ``columns`` at 0) when new: one
-    ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` on the table's unique key (PostgreSQL and
-    SQLite both have it), so a concurrent first insert of the same key turns into the addition with no
-    savepoint and no retry."""
-    columns = tuple(columns)
+def _upsert(model, key: dict, counts: dict[str, int]) -> Statement:
+    """Add ``counts`` to the row ``key`` of ``model``, creating it (its other counters at their database
+    default, 0) when new: one ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n`` on the table's
+    unique key (PostgreSQL and SQLite both have it), so a concurrent first insert of the same key turns into the
+    addition with no savepoint and no retry."""
     added = tuple(sorted(counts))  # one text per set of counts, whatever their order
-    text_key = (model, tuple(key), added, columns, connection.vendor)
+    text_key = (model, tuple(key), added, connection.vendor)
     sql = _UPSERT_TEXTS.get(text_key)
     if sql is None:
         quote = connection.ops.quote_name
         table = quote(model._meta.db_table)
-        names = [*key, *columns]
+        names = [*key, *added]
         sets = ", ".join(f"{quote(n)} = {table}.{quote(n)} + excluded.{quote(n)}" for n in added)
         sql = _UPSERT_TEXTS[text_key] = (
             f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
             f"ON CONFLICT ({', '.join(quote(n) for n in key)}) DO UPDATE SET {sets}")
-    return Statement(sql, [*key.values(), *(counts.get(name, 0) for name in columns)])
+    return Statement(sql, [*key.values(), *(counts[name] for name in added)])
 
 
-# The upserts' texts, built once per table, key, counts added and columns (a few dozen in all).
+# The upserts' texts, built once per table, key and counts added (a few dozen in all).
 _UPSERT_TEXTS: dict[tuple, str] = {}
 
 
@@ -174,8 +173,8 @@ def _add(month: datetime.date, key: Key, counts: dict[str, int]) -> list[Stateme
     agency, procedure, field_id, commune = key
     return [
         _upsert(DossierMonth, {"month": month, "agency_id": agency, "procedure_id": procedure, "field_id": field_id,
-                               "commune_code": commune}, counts, ROLLUP_COUNTS),
-        _upsert(AgencyMonth, {"month": month, "agency_id": agency}, counts, ROLLUP_COUNTS),
+                               "commune_code": commune}, counts),
+        _upsert(AgencyMonth, {"month": month, "agency_id": agency}, counts),
     ]
 
 
@@ -184,10 +183,8 @@ def _add_days(month: datetime.date, key: Key, days: int) -> list[Statement]:
     agency, procedure, field_id, commune = key
     return [
         _upsert(ProcessingDays, {"month": month, "agency_id": agency, "procedure_id": procedure,
-                                 "field_id": field_id, "commune_code": commune, "days": days}, {"dossiers": 1},
-                ["dossiers"]),
-        _upsert(AgencyProcessingDays, {"month": month, "agency_id": agency, "days": days}, {"dossiers": 1},
-                ["dossiers"]),
+                                 "field_id": field_id, "commune_code": commune, "days": days}, {"dossiers": 1}),
+        _upsert(AgencyProcessingDays, {"month": month, "agency_id": agency, "days": days}, {"dossiers": 1}),
     ]
 
 
