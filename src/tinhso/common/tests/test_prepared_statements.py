@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from psycopg import pq
 
 from tinhso.common import statements
 from tinhso.common.counters import SeriesCounter, allocate
@@ -158,3 +159,50 @@ def test_the_pgbouncer_setting_turns_preparing_off(monkeypatch):
     assert base._database("postgres://u:p@127.0.0.1:6432/tinhso")["PREPARED_STATEMENTS"] is False
     monkeypatch.setenv("DATABASE_PGBOUNCER", "false")
     assert "PREPARED_STATEMENTS" not in base._database("postgres://u:p@127.0.0.1:5432/tinhso")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_statement_that_opens_a_transaction_carries_its_begin():
+    """The first statement of a transaction takes the driver's ``BEGIN`` along in one round trip; the
+    transaction is the one the driver would have opened (a rollback undoes the statement, a commit keeps it),
+    and outside a transaction, or after its first statement, a statement goes alone."""
+    insert = f"INSERT INTO {TABLE} (series, period, last) VALUES (%s, %s, %s)"
+    with connection.cursor() as cursor:  # both prepared now, outside any transaction (a first use prepares)
+        statements.execute(cursor, READ, ["sổ", "2026"])
+    statements.prepared_name(connection, insert)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+            statements.execute(cursor, insert, ["bỏ", "2026", 1])
+            statements.execute(cursor, READ, ["bỏ", "2026"])
+            assert cursor.fetchall() == [("bỏ", "2026", 1)]
+        sent = [q["sql"] for q in captured.captured_queries]
+        if connection.vendor == "postgresql":
+            assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.INTRANS
+            assert not connection.connection.autocommit
+            assert sent[0].startswith("BEGIN; EXECUTE tinhso_insert_") and sent[1].startswith("EXECUTE tinhso_")
+            assert statements.original(sent[0]) == insert
+        raise RuntimeError
+    assert not SeriesCounter.objects.filter(series="bỏ").exists()  # rolled back with the transaction
+    assert connection.get_autocommit()
+    with transaction.atomic(), connection.cursor() as cursor:
+        statements.execute(cursor, insert, ["giữ", "2026", 7])
+    with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+        statements.execute(cursor, READ, ["giữ", "2026"])  # autocommit: no transaction to open
+        assert cursor.fetchall() == [("giữ", "2026", 7)]
+    assert not captured.captured_queries[0]["sql"].startswith("BEGIN")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_first_statement_leaves_the_transaction_to_be_rolled_back():
+    insert = f"INSERT INTO {TABLE} (series, period, last) VALUES (%s, %s, %s)"
+    with transaction.atomic(), connection.cursor() as cursor:
+        statements.execute(cursor, insert, ["một", "2026", 1])
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        statements.execute(cursor, insert, ["một", "2026", 2])  # the same key again: refused
+    assert connection.get_autocommit() and not connection.needs_rollback
+    assert list(SeriesCounter.objects.filter(series="một").values_list("last", flat=True)) == [1]
+    with transaction.atomic(), connection.cursor() as cursor:  # the connection goes on
+        statements.execute(cursor, insert, ["hai", "2026", 2])
+    assert SeriesCounter.objects.filter(series="hai").exists()
