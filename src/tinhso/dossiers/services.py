@@ -9,7 +9,8 @@ therefore leaves no event, no audit entry and no notification.
 
 A transition sends as few statements as the database allows (issue 11; ``test_lean_transitions`` holds
 the floor): the lock (one statement built once, ``statements.RowQuery``); on moving along the route, one
-``UPDATE … RETURNING`` that completes the step and activates the next; then the dossier's changed fields,
+statement that completes the step and activates the next (:mod:`tinhso.dossiers.route`, which writes the
+route's steps and their due moments); then the dossier's changed fields,
 the other rows of the action, the event and the audit entry in one statement (``audit.record(together=…)``);
 the rollups' deltas in one more when the event changes a counter. The role check reads the actor's
 memberships once per user object (``directory.selectors.held_roles``).
@@ -36,12 +37,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tinhso.catalogue.eforms import validate_eform_data
-from tinhso.catalogue.models import ProcedureVersion, RequiredDocument, RouteStep, Status, StepRole, TimeUnit
+from tinhso.catalogue.models import ProcedureVersion, Status, StepRole
 from tinhso.common import statements
 from tinhso.common.inputs import InputError, province_datetime
-from tinhso.common.workdays import add_working_days, add_working_hours, working_days_between
+from tinhso.common.workdays import add_working_days, working_days_between
 from tinhso.directory.models import Agency, Role
-from tinhso.dossiers import frame
+from tinhso.dossiers import frame, route
 from tinhso.dossiers.codes import allocate_code
 from tinhso.dossiers.errors import (
     Conflict,
@@ -139,127 +140,6 @@ class Applicant:
             "applicant_address": self.address.strip(), "applicant_commune_id": self.commune_id or None,
             "applicant_user": self.user if getattr(self.user, "pk", None) else None,
         }
-
-
-# -- deadlines ------------------------------------------------------------------------------------------
-
-def due_moment(version: ProcedureVersion, start: datetime.datetime, amount: int) -> datetime.datetime:
-    """``amount`` of the procedure's unit after ``start`` (BLDS 2015 Arts. 147–148, standards §3)."""
-    if version.time_unit == TimeUnit.WORKING_HOURS:
-        return add_working_hours(start, amount)
-    return add_working_days(start, amount)
-
-
-def _start_clock(dossier: Dossier, start: datetime.datetime) -> None:
-    """Set the dossier's and every unfinished step's due moment from ``start``: each step is due at the
-    cumulative shares of the route up to it; the dossier at the whole time limit."""
-    changed = _set_due_moments(dossier, start, DossierStep.objects.filter(dossier=dossier).order_by("order", "id"))
-    DossierStep.objects.bulk_update(changed, ["due_at"])
-
-
-def _set_due_moments(dossier: Dossier, start: datetime.datetime, steps) -> list[DossierStep]:
-    """The due moments of :func:`_start_clock`, set on the dossier and on ``steps`` (the route in order)
-    without saving; returns the steps given a due moment."""
-    version = dossier.procedure_version
-    dossier.clock_started_at = start
-    dossier.due_at = due_moment(version, start, version.time_limit)
-    cumulative = 0
-    changed = []
-    for step in steps:
-        cumulative += step.share
-        if step.state != StepState.DONE:
-            step.due_at = min(due_moment(version, start, cumulative), dossier.due_at)
-            changed.append(step)
-    return changed
-
-
-_ADVANCE_SQL: dict[str, str] = {}
-
-
-def _advance_sql() -> str:
-    """The text of :func:`_advance`'s statement for the connection's database, built once. Its values, in
-    order: the dossier, the step's order, ``pending``; then the step, ``done``, the moment, whether an assignee
-    is given, the assignee; then ``active`` and the moment for the next step.
-
-    On PostgreSQL each row is updated by its own ``UPDATE … WHERE id = …`` (two data-modifying ``WITH``
-    parts), so that each is found through the primary key whatever the planner knows of the table's size
-    (a plan prepared while the table was small and kept while it grows would otherwise scan every step of
-    every dossier, as ``id = step OR id = (next)`` does there). SQLite has no data-modifying ``WITH``; its
-    one ``UPDATE`` reads ``OR`` of two keys through the primary key."""
-    vendor = connection.vendor
-    if vendor not in _ADVANCE_SQL:
-        table = connection.ops.quote_name(DossierStep._meta.db_table)
-        order = connection.ops.quote_name("order")
-        following = (f"WITH nxt AS (SELECT id FROM {table} WHERE dossier_id = %s AND {order} > %s "  # noqa: S608
-                     f"AND state = %s ORDER BY {order}, id LIMIT 1) ")
-        columns = f"id, {order}, role, agency_id"
-        if vendor == "postgresql":
-            _ADVANCE_SQL[vendor] = (
-                following  # noqa: S608
-                + f", done AS (UPDATE {table} SET state = %s, finished_at = %s, "  # noqa: S608
-                f"assignee_id = CASE WHEN %s THEN %s ELSE assignee_id END WHERE id = %s RETURNING {columns}), "
-                f"act AS (UPDATE {table} SET state = %s, started_at = %s WHERE id = (SELECT id FROM nxt) "
-                f"RETURNING {columns}) SELECT * FROM done UNION ALL SELECT * FROM act")
-        else:
-            _ADVANCE_SQL[vendor] = (
-                following  # noqa: S608
-                + f"UPDATE {table} SET state = CASE WHEN id = %s THEN %s ELSE %s END, "  # noqa: S608
-                f"finished_at = CASE WHEN id = %s THEN %s ELSE finished_at END, "
-                f"started_at = CASE WHEN id = %s THEN started_at ELSE %s END, "
-                f"assignee_id = CASE WHEN id = %s AND %s THEN %s ELSE assignee_id END "
-                f"WHERE id = %s OR id = (SELECT id FROM nxt) RETURNING {columns}")
-    return _ADVANCE_SQL[vendor]
-
-
-def _advance(dossier: Dossier, step: DossierStep, now: datetime.datetime, assignee=None) -> DossierStep | None:
-    """Complete ``step`` (done by ``assignee`` when given) and activate the next pending step of the route, in
-    one statement returning both rows (:func:`_advance_sql`); the dossier's state follows the next step's role
-    (``_follow``)."""
-    moment = connection.ops.adapt_datetimefield_value(now)
-    given = assignee is not None
-    if connection.vendor == "postgresql":
-        values = [dossier.pk, step.order, StepState.PENDING, StepState.DONE, moment, given,
-                  getattr(assignee, "pk", None), step.pk, StepState.ACTIVE, moment]
-    else:
-        values = [dossier.pk, step.order, StepState.PENDING, step.pk, StepState.DONE, StepState.ACTIVE, step.pk,
-                  moment, step.pk, moment, step.pk, given, getattr(assignee, "pk", None), step.pk]
-    with connection.cursor() as cursor:
-        statements.execute(cursor, _advance_sql(), values)
-        rows = cursor.fetchall()
-    step.state, step.finished_at = StepState.DONE, now
-    if assignee is not None:
-        step.assignee = assignee
-    following = None
-    for key, order_value, role, agency_id in rows:
-        if key != step.pk:
-            # The fields the transition needs; any other is read when first used (deferred).
-            following = DossierStep.from_db(
-                connection.alias, ["id", "dossier_id", "order", "role", "agency_id", "state", "started_at"],
-                [key, dossier.pk, order_value, role, agency_id, StepState.ACTIVE, now])
-    _follow(dossier, following, now)
-    return following
-
-
-def _follow(dossier: Dossier, following: DossierStep | None, now: datetime.datetime) -> None:
-    """The dossier's current step and state once ``following`` is active (``None``: the route is done)."""
-    if following is None:
-        dossier.current_step = None
-        dossier.state = State.RESULT_READY
-        dossier.result_ready_at = now
-        return
-    dossier.current_step = following
-    if following.role == StepRole.RETURN:
-        dossier.state = State.RESULT_READY
-        dossier.result_ready_at = now
-    else:
-        dossier.state = State.IN_PROGRESS
-
-
-def _cancel_open_steps(dossier: Dossier, now: datetime.datetime) -> None:
-    DossierStep.objects.filter(dossier=dossier, state__in=[StepState.PENDING, StepState.ACTIVE]).update(
-        state=StepState.CANCELLED, finished_at=now,
-    )
-    dossier.current_step = None
 
 
 # -- entering the agency --------------------------------------------------------------------------------
@@ -406,77 +286,10 @@ def receive_at_counter(
                                 requested_return_method=requested_return_method)
         for upload in uploads:
             frame.store(dossier, upload, actor)
-        step = _receive_into_route(dossier, actor, now)
+        step = route.enter(dossier, actor, now)
         return frame.finish(dossier, actor, "receive_at_counter", "", step=step, note=note,
                        data={"documents": len(uploads), "due_at": dossier.due_at.isoformat()}, writes=[fees],
                        bump=False)
-
-
-def _digitised_statement(db) -> str:
-    """The required components of a version, those of them no applicant's or supplement file of the dossier
-    answers, and whether the dossier holds any such file (QĐ 766 digitisation: every required component held
-    as a file; a procedure that names none counts when at least one of the applicant's papers is held)."""
-    quote = db.ops.quote_name
-    component, document = RequiredDocument._meta, DossierDocument._meta
-    required = (f"FROM {quote(component.db_table)} r WHERE r.{quote(component.get_field('version').column)} = %s "
-                f"AND r.{quote(component.get_field('required').column)} = %s")
-    papers = (f"FROM {quote(document.db_table)} d WHERE d.{quote(document.get_field('dossier').column)} = %s "
-              f"AND d.{quote(document.get_field('kind').column)} IN (%s, %s)")
-    answers = f"d.{quote(document.get_field('required_document').column)} = r.{quote(component.pk.column)}"
-    return (f"SELECT (SELECT count(*) {required}) AS required, "
-            f"(SELECT count(*) {required} AND NOT EXISTS (SELECT 1 {papers} AND {answers})) AS missing, "
-            f"EXISTS (SELECT 1 {papers}) AS held")
-
-
-def _reception_statement(db) -> str:
-    """What reception reads, in one statement: the digitisation counts (``_digitised_statement``) on every row,
-    with the steps of the version's route in order (one row of counts alone when the route is empty)."""
-    quote = db.ops.quote_name
-    meta = RouteStep._meta
-    names = ", ".join(f"r.{quote(meta.get_field(name).column)}"
-                      for name in ("order", "role", "agency", "partner", "description", "share"))
-    key, order = quote(meta.pk.column), quote(meta.get_field("order").column)
-    return (f"SELECT d.required, d.missing, d.held, {names}, r.{key} "  # noqa: S608 names from the models
-            f"FROM ({_digitised_statement(db)}) d LEFT JOIN {quote(meta.db_table)} r "
-            f"ON r.{quote(meta.get_field('version').column)} = %s ORDER BY r.{order}, r.{key}")
-
-
-_RECEPTION = statements.FixedRead(RouteStep, _reception_statement, primary=True)
-
-
-def _receive_into_route(dossier: Dossier, actor, now: datetime.datetime) -> DossierStep:
-    """Copy the version's route, start the clock and complete the receiving step."""
-    version, papers = dossier.procedure_version_id, (DocumentKind.APPLICANT, DocumentKind.SUPPLEMENT)
-    rows = _RECEPTION.rows(version, True, version, True, dossier.pk, *papers, dossier.pk, *papers, version)
-    route = [row[3:9] for row in rows if row[9] is not None]
-    required, missing, held = rows[0][:3]
-    dossier.digitised = bool(held) if not required else missing == 0
-    if not route or route[0][1] != StepRole.RECEIVE:
-        route_steps = [DossierStep(dossier=dossier, order=0, role=StepRole.RECEIVE, share=0)]
-    else:
-        route_steps = []
-    for order, role, agency_id, partner, description, share in route:
-        route_steps.append(DossierStep(
-            dossier=dossier, order=order, role=role,
-            # A step without a directory agency happens at (or is followed by) the receiving agency.
-            agency_id=agency_id or dossier.receiving_agency_id, partner=partner, description=description,
-            share=share,
-        ))
-    dossier.received_at = now
-    # The steps are written once, already as they stand after reception: due moments set, the receiving
-    # step done, the next one active (the list is in route order, as ``_activate_next`` reads it).
-    _set_due_moments(dossier, now, route_steps)
-    first = route_steps[0]
-    first.state, first.started_at, first.finished_at = StepState.DONE, now, now
-    first.assignee = frame.actor_user(actor)
-    following = next((step for step in route_steps[1:] if step.order > first.order), None)
-    if following is not None:
-        following.state, following.started_at = StepState.ACTIVE, now
-    statements.insert_all(route_steps)
-    _follow(dossier, following, now)
-    if dossier.state == State.IN_PROGRESS:
-        dossier.state = State.RECEIVED
-    return first
 
 
 # -- reception of an online dossier ----------------------------------------------------------------------
@@ -488,7 +301,7 @@ def receive(dossier: Dossier | int, *, actor, expected_version: int | None, note
         frame.require_state(dossier, [State.SUBMITTED], "tiếp nhận")
         frame.require(holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
         now = timezone.now()
-        step = _receive_into_route(dossier, actor, now)
+        step = route.enter(dossier, actor, now)
         return frame.finish(dossier, actor, "receive", State.SUBMITTED, step=step, note=note,
                        data={"due_at": dossier.due_at.isoformat()})
 
@@ -558,7 +371,7 @@ def provide_supplement(dossier: Dossier | int, *, actor, expected_version: int |
         dossier.state_before_supplement = ""
         data = {"documents": len(uploads)}
         if resume in PROCESSING_STATES:
-            _start_clock(dossier, now)  # restarts from zero
+            route.start_clock(dossier, now)  # restarts from zero
             data["due_at"] = dossier.due_at.isoformat()
         return frame.finish(dossier, actor, "provide_supplement", State.SUPPLEMENT_REQUESTED, note=note, data=data)
 
@@ -582,7 +395,7 @@ def refuse(dossier: Dossier | int, *, actor, expected_version: int | None, reaso
             raise InvalidTransition("Đã quá hạn giải quyết nên không thể từ chối hồ sơ (NĐ 61/2018, Điều 19).",
                                     "The deadline has passed: the dossier can no longer be refused.")
         from_state = dossier.state
-        _cancel_open_steps(dossier, now)
+        route.cancel_open_steps(dossier, now)
         dossier.state = State.REFUSED
         dossier.finished_at = now
         return frame.finish(dossier, actor, "refuse", from_state, step=step, note=reasons, data={"reasons": reasons})
@@ -622,7 +435,7 @@ def forward(dossier: Dossier | int, *, actor, expected_version: int | None, note
                                    "The step is assigned to another handler.")
         from_state = dossier.state
         now = timezone.now()
-        following = _advance(dossier, step, now,
+        following = route.advance(dossier, step, now,
                              actor if step.assignee_id is None and frame.actor_user(actor) is not None else None)
         if dossier.state == State.RECEIVED:
             dossier.state = State.IN_PROGRESS
@@ -665,7 +478,7 @@ def approve(dossier: Dossier | int, *, actor, expected_version: int | None, note
         frame.require(holds_role(actor, [Role.APPROVER], step.agency))
         _check_result_registry(dossier)
         now = timezone.now()
-        following = _advance(dossier, step, now, frame.actor_user(actor))
+        following = route.advance(dossier, step, now, frame.actor_user(actor))
         return frame.finish(dossier, actor, "approve", State.IN_PROGRESS, step=step, note=note,
                        data={"next_step": following.pk if following else None})
 
@@ -730,7 +543,7 @@ def stop_processing(dossier: Dossier | int, *, actor, expected_version: int | No
                                     "chờ người nộp rút hồ sơ.", "Not yet received: nothing to stop.")
         from_state = dossier.state
         now = timezone.now()
-        _cancel_open_steps(dossier, now)
+        route.cancel_open_steps(dossier, now)
         dossier.state = State.STOPPED
         dossier.finished_at = now
         return frame.finish(dossier, actor, "stop_processing", from_state, step=step, note=reasons,
@@ -816,7 +629,7 @@ def withdraw(dossier: Dossier | int, *, actor, expected_version: int | None, rea
                       or holds_role(actor, [Role.RECEIVER], dossier.receiving_agency))
         from_state = dossier.state
         now = timezone.now()
-        _cancel_open_steps(dossier, now)
+        route.cancel_open_steps(dossier, now)
         dossier.state = State.WITHDRAWN
         dossier.finished_at = now
         return frame.finish(dossier, actor, "withdraw", from_state, note=reason.strip())
