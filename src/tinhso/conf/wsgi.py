@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinhso.conf.settings.dev")
 application = get_wsgi_application()
+
+from tinhso.common.warmup import warm  # noqa: E402 — after the application has set Django up
+
+warm()
