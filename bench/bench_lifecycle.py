@@ -9,14 +9,18 @@ with one officer per desk role. Then:
 - lifecycle: submit_online → receive → assign → forward → approve → return_result (6 transitions, each
   one service call in its own transaction; notices go to the database task queue, as in production) for 15 s in 1 worker
   process and in 4, each with its own connection and its own dossiers, counted in transitions per second;
-- a cProfile of one worker for a few seconds: where the time goes, and the queries per transition.
+- a cProfile of one worker for a few seconds: where the time goes, and the queries per transition;
+- a reference: pgbench's own TPC-B transaction sent by a Python client (``tpcb_client``, psycopg, no
+  framework) from 1 process and from 4, for the same time.
 
 Prints ``BENCH lifecycle-1`` (against pgbench with 1 client), ``BENCH lifecycle-4`` (4 clients) — each
 with the SQL statements per transition — and ``BENCH lifecycle-scaling``: the lifecycle's own 4-worker/1-worker
 factor against pgbench's 4-client/1-client factor (the goal: a ratio ≥ 0.9, scaling as the database does).
 A line then gives the CPU each run spent per transaction (the machine's busy cores, from /proc/stat, over the
 rate): on a machine whose cores one worker already keeps busy, 4 workers gain only as much as the cores left
-idle, unless their CPU per transition falls as pgbench's does with more clients.
+idle, unless their CPU per transition falls as pgbench's does with more clients. ``BENCH tpcb-python-scaling``
+then gives the Python client's own 4/1 factor against pgbench's: what any client written in Python reaches on
+this machine with the database's own transaction, the ceiling the lifecycle's scaling line is read against.
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.conf.settings.test"
 os.environ["TASKS_BACKEND"] = "database"
 
 import harness
+import tpcb_client
 from lifecycle_worker import TRANSITIONS_PER_LIFECYCLE, Lifecycles, Setup, run_for, work
 from tinhso.testing import pgserver
 
 SECONDS = float(os.environ.get("BENCH_LIFECYCLE_SECONDS", "15"))
 PROFILE_SECONDS = 5.0
 WORKERS = 4
+PGBENCH_SCALE = 4
 TPS_LINE = re.compile(r"^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)",
                       re.MULTILINE)
 
@@ -105,6 +111,22 @@ def lifecycle_rate(setup: Setup, workers: int) -> tuple[float, float]:
     transitions = sum(count for count, _ in results)
     elapsed = max(seconds for _, seconds in results)
     return transitions / elapsed, busy
+
+
+def python_tpcb_rate(server, clients: int) -> tuple[float, float]:
+    """pgbench's TPC-B transaction from ``clients`` Python processes (``tpcb_client``): transactions per second,
+    and the cores the machine kept busy meanwhile (measured over the middle of the run)."""
+    context = multiprocessing.get_context("spawn")
+    url = f"postgresql://tinhso@127.0.0.1:{server.port}/tinhso"
+    start_at = time.time() + 3.0  # after every process has connected and warmed up
+    with context.Pool(clients) as pool:
+        pending = pool.starmap_async(tpcb_client.work, [(url, PGBENCH_SCALE, start_at, SECONDS)] * clients)
+        time.sleep(max(0.0, start_at + 1.0 - time.time()))
+        before = cpu_jiffies()
+        time.sleep(max(1.0, SECONDS - 2.0))
+        busy = cores_busy(before, cpu_jiffies())
+        results = pending.get()
+    return sum(count for count, _ in results) / max(seconds for _, seconds in results), busy
 
 
 CATEGORIES = (
@@ -185,10 +207,12 @@ def main() -> int:
         setup = prepare()
         from django.db import connections
 
-        server.run("pgbench", "-h", "127.0.0.1", "-p", str(server.port), "-U", "tinhso", "-i", "-s", "4", "-q",
-                   "tinhso")
+        server.run("pgbench", "-h", "127.0.0.1", "-p", str(server.port), "-U", "tinhso", "-i", "-s",
+                   str(PGBENCH_SCALE), "-q", "tinhso")
         tps_1, busy_tps_1 = pgbench_tps(server, 1, 1)
         tps_4, busy_tps_4 = pgbench_tps(server, WORKERS, 2)
+        python_1, busy_python_1 = python_tpcb_rate(server, 1)
+        python_4, busy_python_4 = python_tpcb_rate(server, WORKERS)
         summary, statements = profile(setup)
         connections.close_all()
         rate_1, busy_1 = lifecycle_rate(setup, 1)
@@ -202,15 +226,22 @@ def main() -> int:
     harness.report("lifecycle-scaling", rate_4 / rate_1, f"× ({WORKERS} workers / 1)", "pgbench",
                    tps_4 / tps_1, f"× ({WORKERS} clients / 1)",
                    extra=f"lifecycle {rate_1:.1f} → {rate_4:.1f} transitions/s, pgbench {tps_1:.0f} → {tps_4:.0f} tps")
+    harness.report("tpcb-python-scaling", python_4 / python_1, f"× ({WORKERS} processes / 1)", "pgbench",
+                   tps_4 / tps_1, f"× ({WORKERS} clients / 1)",
+                   extra=f"pgbench's TPC-B transaction from Python processes (psycopg): {python_1:.0f} → "
+                         f"{python_4:.0f} tps; the lifecycle's factor is {rate_4 / rate_1 / (python_4 / python_1):.2f} "
+                         f"of this client's")
     cores = os.cpu_count() or 1
+    ceiling = min(WORKERS, cores / busy_1) if busy_1 else WORKERS
 
     def cpu(busy: float, rate: float) -> str:
         return f"{1000 * busy / rate:.2f} ms ({busy:.2f} cores busy)"
 
     print(f"CPU per transaction, the machine's busy cores (/proc/stat) over the rate: lifecycle {cpu(busy_1, rate_1)} "
           f"with 1 worker, {cpu(busy_4, rate_4)} with {WORKERS}; pgbench {cpu(busy_tps_1, tps_1)} with 1 client, "
-          f"{cpu(busy_tps_4, tps_4)} with {WORKERS}. At 1 worker's CPU per transition, {WORKERS} workers on {cores} "
-          f"cores reach at most {min(WORKERS, cores / busy_1) if busy_1 else WORKERS:.2f}× its rate", flush=True)
+          f"{cpu(busy_tps_4, tps_4)} with {WORKERS}; the Python TPC-B client {cpu(busy_python_1, python_1)} with 1, "
+          f"{cpu(busy_python_4, python_4)} with {WORKERS}. At 1 worker's CPU per transition, {WORKERS} workers on "
+          f"{cores} cores reach at most {ceiling:.2f}× its rate", flush=True)
     print(summary, flush=True)
     return 0
 

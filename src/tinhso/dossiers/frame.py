@@ -236,13 +236,24 @@ ALWAYS_WRITTEN = [f.attname for f in Dossier._meta.concrete_fields if getattr(f,
 _COLUMNS = [f.attname for f in Dossier._meta.concrete_fields if not f.primary_key]
 
 
-def remember(dossier: Dossier) -> None:
-    """The row as read (or just written): ``finish`` then writes only the fields a transition changed."""
+def remember(dossier: Dossier, written: Iterable[str] | None = None) -> None:
+    """The row as read (or just written): ``finish`` then writes only the fields a transition changed.
+    ``written``: the fields just written, when the rest is as last remembered (only those are taken again)."""
+    stored = getattr(dossier, "_as_stored", None)
+    if written is not None and stored is not None:
+        for name in written:
+            stored[name] = _kept(getattr(dossier, name))
+        return
     deferred = dossier.get_deferred_fields()  # not read, so not written unless set (``changed_fields``)
     dossier._as_stored = {
-        f.attname: copy.deepcopy(value) if isinstance(value := getattr(dossier, f.attname), dict | list) else value
+        f.attname: _kept(getattr(dossier, f.attname))
         for f in Dossier._meta.concrete_fields if not f.primary_key and f.attname not in deferred
     }
+
+
+def _kept(value):
+    """A value as remembered: a copy of a dict or list (which a transition may change in place)."""
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def changed_fields(dossier: Dossier) -> list[str]:
@@ -302,7 +313,7 @@ def finish(dossier: Dossier, actor, action: str, from_state: str, *, step: Dossi
         )
         if key is None:
             _follow(dossier, event, action, from_state, notify, followers)
-    remember(dossier)
+    remember(dossier, changed)
     return dossier
 
 

@@ -362,3 +362,27 @@ def test_advancing_a_route_finds_both_steps_through_their_keys(desk):
             assert any(d.startswith("SEARCH dossiers_dossierstep USING INTEGER PRIMARY KEY") for d in details), details
     dossier.refresh_from_db()
     assert dossier.current_step_id == step.pk  # explaining wrote nothing
+
+
+def test_after_a_transition_the_row_is_remembered_as_written(desk):
+    """``finish`` takes again only the fields it wrote; what it remembers is what a full reading gives, so the
+    next change of the same object writes that change alone."""
+    from django.db import transaction
+
+    from tinhso.common import statements
+    from tinhso.dossiers import frame
+
+    agency, version, staff = desk
+    dossier = services.submit_online(version=version, receiving_agency=agency, applicant=applicant(),
+                                     eform_data={"ho_ten": "Nguyễn Văn An"})
+    dossier = services.receive(dossier, actor=staff[Role.RECEIVER], expected_version=dossier.version)
+    kept = dict(dossier._as_stored)
+    frame.remember(dossier)  # read again in full
+    assert kept == dossier._as_stored
+    assert frame.changed_fields(dossier) == []
+    dossier.eform_data["ho_ten"] = "Trần Thị Bình"  # changed in place: the remembered copy is not
+    assert frame.changed_fields(dossier)[0] == "eform_data"
+    with transaction.atomic():
+        statements.run([statements.update(dossier, frame.changed_fields(dossier))])
+    dossier.refresh_from_db(fields=["eform_data"])
+    assert dossier.eform_data == {"ho_ten": "Trần Thị Bình"}
