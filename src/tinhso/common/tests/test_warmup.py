@@ -16,9 +16,11 @@ PROBE = """
 import json, sys
 before = {name: name in sys.modules for name in ("tinhso.conf.urls", "tinhso.api", "weasyprint")}
 import MODULE
+from django.db import connections
 from django.utils.translation import trans_real
 from tinhso.common import workdays
 print(json.dumps({
+    "connections": [alias for alias in connections if connections[alias].connection is not None],
     "before": before,
     "after": {name: name in sys.modules for name in before},
     "catalogues": sorted(trans_real._translations),
@@ -39,3 +41,6 @@ def test_the_application_module_loads_the_urls_catalogues_and_holidays(module):
     assert all(found["after"].values()), found["after"]
     assert found["catalogues"] == ["en", "vi"]
     assert found["holidays"] == 1
+    # Nothing connects to a database while loading, so gunicorn's --preload (the application loaded once in the
+    # master, the workers forked from it) gives each worker connections of its own.
+    assert found["connections"] == []
