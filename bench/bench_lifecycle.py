@@ -99,28 +99,25 @@ def prepare() -> Setup:
 def lifecycle_rate(setup: Setup, workers: int) -> tuple[float, float]:
     """Transitions per second over ``workers`` processes started together, and the cores the machine kept
     busy while they ran (measured over the middle of the run)."""
-    context = multiprocessing.get_context("spawn")
     start_at = time.time() + 8.0  # after every worker has set up Django and warmed up
-    with context.Pool(workers) as pool:
-        pending = pool.starmap_async(work, [(setup, start_at, SECONDS)] * workers)
-        time.sleep(max(0.0, start_at + 1.0 - time.time()))
-        before = cpu_jiffies()
-        time.sleep(max(1.0, SECONDS - 2.0))
-        busy = cores_busy(before, cpu_jiffies())
-        results = pending.get()
-    transitions = sum(count for count, _ in results)
-    elapsed = max(seconds for _, seconds in results)
-    return transitions / elapsed, busy
+    return _together(work, [(setup, start_at, SECONDS)] * workers, start_at)
 
 
 def python_tpcb_rate(server, clients: int) -> tuple[float, float]:
     """pgbench's TPC-B transaction from ``clients`` Python processes (``tpcb_client``): transactions per second,
     and the cores the machine kept busy meanwhile (measured over the middle of the run)."""
-    context = multiprocessing.get_context("spawn")
     url = f"postgresql://tinhso@127.0.0.1:{server.port}/tinhso"
     start_at = time.time() + 3.0  # after every process has connected and warmed up
-    with context.Pool(clients) as pool:
-        pending = pool.starmap_async(tpcb_client.work, [(url, PGBENCH_SCALE, start_at, SECONDS)] * clients)
+    return _together(tpcb_client.work, [(url, PGBENCH_SCALE, start_at, SECONDS)] * clients, start_at)
+
+
+def _together(function, arguments: list[tuple], start_at: float) -> tuple[float, float]:
+    """``function(*a)`` for each ``a`` of ``arguments`` in processes of their own, which start counting at
+    ``start_at`` and each return (count, elapsed seconds): the counts per second of them all, and the cores the
+    machine kept busy over the middle of the run."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(len(arguments)) as pool:
+        pending = pool.starmap_async(function, arguments)
         time.sleep(max(0.0, start_at + 1.0 - time.time()))
         before = cpu_jiffies()
         time.sleep(max(1.0, SECONDS - 2.0))
